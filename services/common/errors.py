@@ -1,0 +1,88 @@
+"""Domain errors that cross RPC and leave the gateway as API.md's problem+json codes."""
+from nameko.exceptions import deserialize_to_instance
+
+
+class CadreError(Exception):
+    """Base of every error a caller is meant to see.
+
+    ``args`` are exactly ``(detail, code, errors)`` so that nameko can rebuild the
+    same class on the calling side (see ``deserialize_to_instance``).
+    """
+
+    status = 500
+    default_code = "error"
+    title = "Error"
+
+    def __init__(self, detail="", code=None, errors=None):
+        super().__init__(detail, code or self.default_code, errors)
+        self.detail = detail
+        self.code = code or self.default_code
+        self.errors = errors
+
+    def problem(self):
+        body = {
+            "type": f"https://cadre.example/problems/{self.code}",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            "code": self.code,
+        }
+        if self.errors is not None:
+            body["errors"] = self.errors
+        return body
+
+
+@deserialize_to_instance
+class Invalid(CadreError):
+    """400: the request is malformed; ``errors`` maps each field to its messages."""
+
+    status, default_code, title = 400, "invalid", "Invalid request"
+
+    def __init__(self, detail="", code=None, errors=None):
+        if errors is None and isinstance(detail, dict):
+            errors, detail = detail, "; ".join(f"{k}: {v}" for k, v in detail.items())
+        super().__init__(detail or "the request is not valid", code, errors or {})
+
+
+@deserialize_to_instance
+class Unauthorized(CadreError):
+    status, default_code, title = 401, "unauthorized", "Unauthorized"
+
+
+@deserialize_to_instance
+class Forbidden(CadreError):
+    status, default_code, title = 403, "forbidden", "Forbidden"
+
+
+@deserialize_to_instance
+class NotFound(CadreError):
+    status, default_code, title = 404, "not_found", "Not found"
+
+
+@deserialize_to_instance
+class Conflict(CadreError):
+    """409: the resource's state forbids this (``exists``, ``token_used``, ``wrong_stage`` ...)."""
+
+    status, default_code, title = 409, "conflict", "Conflict"
+
+
+@deserialize_to_instance
+class TooLarge(CadreError):
+    status, default_code, title = 413, "too_large", "Payload too large"
+
+
+@deserialize_to_instance
+class RuleViolation(CadreError):
+    """422: a rule of the procedure forbids this; ``code`` names the rule (API.md's table)."""
+
+    status, default_code, title = 422, "rule_violation", "Rule of the procedure violated"
+
+
+@deserialize_to_instance
+class RateLimited(CadreError):
+    status, default_code, title = 429, "rate_limited", "Too many requests"
+
+
+@deserialize_to_instance
+class Unavailable(CadreError):
+    status, default_code, title = 503, "unavailable", "Service unavailable"
