@@ -1,0 +1,109 @@
+"""Token-bucket rate limiter: burst, refill, retry-after, per-key isolation, bounded memory, threads."""
+import threading
+
+import pytest
+
+from services.common.ratelimit import RateLimiter, retry_after_header
+
+
+def test_burst_then_refused_with_retry_after():
+    limiter = RateLimiter(rate_per_sec=2, burst=3)
+    assert [limiter.check("a", 100.0) for _ in range(3)] == [(True, 0.0)] * 3
+    allowed, retry = limiter.check("a", 100.0)
+    assert allowed is False
+    assert retry == pytest.approx(0.5)
+
+
+def test_tokens_refill_at_rate_and_cap_at_burst():
+    limiter = RateLimiter(rate_per_sec=1, burst=2)
+    limiter.check("a", 0.0)
+    limiter.check("a", 0.0)
+    assert limiter.check("a", 0.4) == (False, pytest.approx(0.6))
+    assert limiter.check("a", 1.0)[0] is True
+    assert limiter.check("a", 1.0)[0] is False
+    # a long idle period refills only up to burst
+    assert [limiter.check("a", 1000.0)[0] for _ in range(3)] == [True, True, False]
+
+
+def test_refused_requests_spend_nothing():
+    limiter = RateLimiter(rate_per_sec=1, burst=1)
+    limiter.check("a", 0.0)
+    for t in (0.1, 0.2, 0.3, 0.9):
+        assert limiter.check("a", t)[0] is False
+    assert limiter.check("a", 1.0)[0] is True
+
+
+def test_keys_are_independent():
+    limiter = RateLimiter(rate_per_sec=1, burst=1)
+    assert limiter.check("a", 0.0)[0] is True
+    assert limiter.check("a", 0.0)[0] is False
+    assert limiter.check("b", 0.0)[0] is True
+
+
+def test_clock_going_back_mints_no_tokens():
+    limiter = RateLimiter(rate_per_sec=1, burst=1)
+    limiter.check("a", 10.0)
+    assert limiter.check("a", 5.0)[0] is False
+    assert limiter.check("a", 10.5)[0] is False
+    assert limiter.check("a", 11.0)[0] is True
+
+
+def test_cost_is_spent_and_bounded_by_burst():
+    limiter = RateLimiter(rate_per_sec=1, burst=5)
+    assert limiter.check("a", 0.0, cost=4)[0] is True
+    assert limiter.check("a", 0.0, cost=2) == (False, pytest.approx(1.0))
+    with pytest.raises(ValueError):
+        limiter.check("a", 0.0, cost=6)
+
+
+def test_idle_full_buckets_are_evicted():
+    limiter = RateLimiter(rate_per_sec=1, burst=2)  # full again 2 s after last use
+    for i in range(100):
+        limiter.check(f"k{i}", 0.0)
+    assert len(limiter) == 100
+    limiter.check("fresh", 1.9)
+    assert len(limiter) == 101
+    limiter.check("fresh", 2.0)
+    assert len(limiter) == 1
+
+
+def test_memory_bounded_when_all_keys_active():
+    limiter = RateLimiter(rate_per_sec=1, burst=1, max_keys=10)
+    for i in range(1000):
+        limiter.check(f"k{i}", 0.0)
+        assert len(limiter) <= 10
+    # the most recent keys are the ones kept, and still limited
+    assert limiter.check("k999", 0.0)[0] is False
+
+
+def test_thread_safe_exactly_burst_allowed():
+    limiter = RateLimiter(rate_per_sec=0.001, burst=50)
+    results = []
+    lock = threading.Lock()
+
+    def worker():
+        mine = [limiter.check("shared", 0.0)[0] for _ in range(100)]
+        with lock:
+            results.extend(mine)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(results) == 50
+    assert len(results) == 800
+
+
+def test_construction_is_validated():
+    for kwargs in ({"rate_per_sec": 0, "burst": 1}, {"rate_per_sec": 1, "burst": 0},
+                   {"rate_per_sec": 1, "burst": 1, "max_keys": 0}):
+        with pytest.raises(ValueError):
+            RateLimiter(**kwargs)
+
+
+def test_retry_after_header_rounds_up_to_whole_seconds():
+    assert retry_after_header(0.01) == "1"
+    assert retry_after_header(0.0) == "1"
+    assert retry_after_header(1.0) == "1"
+    assert retry_after_header(2.2) == "3"
