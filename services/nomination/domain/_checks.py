@@ -1,0 +1,65 @@
+"""Small value checks shared by the nomination rules; field errors are gathered into one Invalid."""
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, timezone
+
+from services.common.errors import Invalid
+
+CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def is_int(value) -> bool:
+    # bool is an int subclass; True must not pass as a headcount of 1
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_number(value) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def is_text(value) -> bool:
+    return isinstance(value, str) and value.strip() != ""
+
+
+def is_code(value) -> bool:
+    return isinstance(value, str) and CODE_PATTERN.fullmatch(value) is not None
+
+
+def as_utc(value) -> datetime | None:
+    """A datetime (or RFC 3339 string) in UTC; naive values are taken as UTC, as MongoDB returns them."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+class FieldErrors:
+    """Collects messages per field so that one 400 names every bad field at once."""
+
+    def __init__(self):
+        self.errors: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, []).append(message)
+
+    def absorb(self, exc: Invalid) -> None:
+        """Fold another Invalid's field errors into these."""
+        for field, messages in (exc.errors or {}).items():
+            for message in messages:
+                self.add(field, message)
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise Invalid(dict(self.errors))

@@ -1,0 +1,177 @@
+"""Secret-ballot recommendation sessions (无记名推荐): session terms, single-use tokens, casting rules, the tally.
+
+A token is random and single-use; only its keyed hash is stored, and a stored ballot is
+just its list of choices, so nothing links a ballot to a voter.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Sequence
+
+from services.common.errors import Conflict, Forbidden, Invalid
+
+from ._checks import FieldErrors, is_code, is_int
+from .meetings import has_quorum
+from .stages import Action, check_stage
+from .vocabulary import SESSION_KINDS
+
+MAX_ELECTORATE = 50_000
+MAX_CANDIDATES = 500
+TOKEN_BYTES = 32
+MIN_KEY_BYTES = 16
+
+
+@dataclass(frozen=True)
+class SessionTerms:
+    """What a ballot session is opened with; ``electorate`` is also the number of tokens issued."""
+
+    kind: str
+    electorate: int
+    seats: int
+    candidates: tuple
+
+
+def open_session(stage, *, kind, electorate, seats, candidates) -> SessionTerms:
+    """400 for bad fields, then the stage rule (ballot sessions belong to ``recommendation``)."""
+    errors = FieldErrors()
+    if kind not in SESSION_KINDS:
+        errors.add("kind", f"must be one of {', '.join(SESSION_KINDS)}")
+    if not (is_int(electorate) and 1 <= electorate <= MAX_ELECTORATE):
+        errors.add("electorate", f"must be a whole number from 1 to {MAX_ELECTORATE}")
+    if not (is_int(seats) and seats >= 1):
+        errors.add("seats", "must be a whole number of at least 1")
+    if not (isinstance(candidates, (list, tuple)) and 1 <= len(candidates) <= MAX_CANDIDATES):
+        errors.add("candidates", f"must list 1 to {MAX_CANDIDATES} cadre codes")
+    elif not all(is_code(c) for c in candidates):
+        errors.add("candidates", "every item must be a cadre code")
+    elif len(set(candidates)) != len(candidates):
+        errors.add("candidates", "must not repeat a cadre")
+    errors.raise_if_any()
+    check_stage(Action.BALLOT_SESSION, stage)
+    return SessionTerms(kind, electorate, seats, tuple(candidates))
+
+
+def issue_tokens(n: int, nbytes: int = TOKEN_BYTES) -> list[str]:
+    """``n`` distinct random single-use tokens (URL-safe text)."""
+    tokens: set[str] = set()
+    while len(tokens) < n:
+        tokens.add(secrets.token_urlsafe(nbytes))
+    return list(tokens)
+
+
+def token_hash(token: str, key: bytes) -> str:
+    """Lowercase hex HMAC-SHA256 of ``token`` under the server's ``key``: what is stored instead of the token.
+
+    Keyed, so that a copy of the database alone cannot test guesses against it.
+    """
+    if not isinstance(key, (bytes, bytearray)) or len(key) < MIN_KEY_BYTES:
+        raise ValueError(f"the token key must be at least {MIN_KEY_BYTES} bytes")
+    return hmac.new(bytes(key), token.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def token_hashes(tokens: Iterable[str], key: bytes) -> list[str]:
+    return [token_hash(token, key) for token in tokens]
+
+
+def token_matches(token: str, key: bytes, stored_hash: str) -> bool:
+    return hmac.compare_digest(token_hash(token, key), stored_hash)
+
+
+def parse_choices(choices) -> tuple:
+    """400 only when ``choices`` is not a list of strings; whether the ballot is valid is the tally's matter."""
+    if not (isinstance(choices, (list, tuple)) and len(choices) <= MAX_CANDIDATES
+            and all(isinstance(c, str) for c in choices)):
+        raise Invalid({"choices": [f"must be a list of at most {MAX_CANDIDATES} cadre codes"]})
+    return tuple(choices)
+
+
+def check_ballot(*, token_known: bool, token_used: bool, session_closed: bool) -> None:
+    """The casting rules, in this order: 403 ``invalid_token``, 409 ``token_used``, 409 ``session_closed``."""
+    if not token_known:
+        raise Forbidden("the ballot token is not valid", "invalid_token")
+    if token_used:
+        raise Conflict("the ballot token has been used", "token_used")
+    if session_closed:
+        raise Conflict("the ballot session is closed", "session_closed")
+
+
+def ballot_is_valid(choices: Sequence[str], candidates: frozenset, seats: int) -> bool:
+    """Invalid: more choices than seats, a choice not on the list, or the same choice twice.
+
+    A blank ballot (no choice) is valid: an abstention.
+    """
+    if len(choices) > seats:
+        return False
+    chosen = set(choices)
+    return len(chosen) == len(choices) and chosen <= candidates
+
+
+@dataclass(frozen=True)
+class Tally:
+    cast: int
+    valid: int
+    invalid: int
+    turnout: float
+    quorum_met: bool
+    results: tuple  # ((cadre, votes), ...) by votes descending, ties by cadre code
+
+    def votes(self) -> dict:
+        return dict(self.results)
+
+    def as_dict(self) -> dict:
+        """The result of ``POST /ballot-sessions/{id}/close``."""
+        return {"cast": self.cast, "valid": self.valid, "invalid": self.invalid,
+                "turnout": self.turnout, "quorum_met": self.quorum_met,
+                "results": [{"cadre": c, "votes": v} for c, v in self.results]}
+
+
+def tally(ballots: Iterable[Sequence[str]], *, candidates: Sequence[str], seats: int,
+          electorate: int) -> Tally:
+    """Count a session's ballots; every candidate appears in ``results``, with 0 if nobody chose them."""
+    candidate_set = frozenset(candidates)
+    counts: Counter = Counter({c: 0 for c in candidate_set})
+    cast = valid = 0
+    for choices in ballots:
+        cast += 1
+        if ballot_is_valid(choices, candidate_set, seats):
+            valid += 1
+            counts.update(choices)
+    results = tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+    return Tally(cast=cast, valid=valid, invalid=cast - valid,
+                 turnout=cast / electorate if electorate else 0.0,
+                 quorum_met=has_quorum(cast, electorate), results=results)
+
+
+def close_session(stage, ballots, *, terms: SessionTerms, already_closed: bool) -> Tally:
+    """Closing: the stage rule, 409 ``session_closed`` if closed before, then the tally."""
+    check_stage(Action.CLOSE_SESSION, stage)
+    if already_closed:
+        raise Conflict("the ballot session is closed", "session_closed")
+    return tally(ballots, candidates=terms.candidates, seats=terms.seats,
+                 electorate=terms.electorate)
+
+
+@dataclass(frozen=True)
+class SessionOutcome:
+    """A ballot session as the nomination and ranking rules see it."""
+
+    id: str
+    selection: str
+    kind: str
+    closed: bool
+    quorum_met: bool
+    valid: int
+    votes: Mapping[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_tally(cls, id: str, selection: str, kind: str, result: Tally) -> "SessionOutcome":
+        return cls(id, selection, kind, True, result.quorum_met, result.valid, result.votes())
+
+    @property
+    def usable(self) -> bool:
+        """Only a closed session with quorum counts; one without quorum is void."""
+        return self.closed and self.quorum_met
