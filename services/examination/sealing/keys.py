@@ -56,8 +56,22 @@ class CampaignKeypair:
     public_key: str  # base64 of the raw 32 bytes, as API.md's ``public_key``
 
 
+def clamp(private_key_bytes):
+    """The canonical form of an X25519 private key (RFC 7748 ``decodeScalar25519``).
+
+    X25519 ignores five bits of the key, so 32 different byte strings share one
+    public key; only the clamped one is accepted back from the shares, which
+    makes a rebuilt key that matches the public key the very key that was split.
+    """
+    raw = bytearray(private_key_bytes)
+    raw[0] &= 248
+    raw[31] &= 127
+    raw[31] |= 64
+    return bytes(raw)
+
+
 def new_campaign_keypair():
-    key = PrivateKey.generate()
+    key = PrivateKey(clamp(bytes(PrivateKey.generate())))
     return CampaignKeypair(bytes(key), encode_b64(bytes(key.public_key)))
 
 

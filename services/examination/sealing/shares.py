@@ -14,7 +14,7 @@ from Crypto.Protocol.SecretSharing import Shamir
 
 from services.common.errors import Forbidden, Invalid, RuleViolation
 from services.examination.sealing.encoding import encode_b64
-from services.examination.sealing.keys import KEY_BYTES, new_campaign_keypair, public_key_of
+from services.examination.sealing.keys import KEY_BYTES, clamp, new_campaign_keypair, public_key_of
 
 SHARE_VERSION = 1
 MAX_OFFICERS = 255  # the index travels in one byte
@@ -28,9 +28,13 @@ def _invalid_share():
 
 
 def split_key(private_key_bytes, threshold, n):
-    """Split a 32-byte private key into ``n`` share strings, any ``threshold`` of which rebuild it."""
+    """Split a 32-byte X25519 private key into ``n`` share strings, any ``threshold`` of which rebuild it.
+
+    The key is split in its clamped form (``keys.clamp``), which X25519 uses identically.
+    """
     if len(private_key_bytes) != KEY_BYTES:
         raise ValueError("the private key must be 32 bytes")
+    private_key_bytes = clamp(private_key_bytes)
     if not 1 <= threshold <= n <= MAX_OFFICERS:
         raise Invalid({"unseal.threshold": [f"must be between 1 and the number of officers (at most {MAX_OFFICERS})"]})
     first = Shamir.split(threshold, n, bytes(private_key_bytes[:_HALF]))
@@ -70,7 +74,8 @@ def combine(shares, public_key_b64):
     """Rebuild the private key from shares; 422 ``invalid_share`` unless it matches ``public_key_b64``.
 
     Too few shares, a foreign share or a repeated one all rebuild some other
-    key, which the public key check catches.
+    key, which the public key check catches. A damaged share can also change
+    only the bits X25519 ignores; the clamping check catches those.
     """
     decoded = [decode_share(s) for s in shares]
     if not decoded or len({index for index, _, _ in decoded}) != len(decoded):
@@ -78,7 +83,7 @@ def combine(shares, public_key_b64):
     first = Shamir.combine([(index, a) for index, a, _ in decoded])
     second = Shamir.combine([(index, b) for index, _, b in decoded])
     key = first + second
-    if not hmac.compare_digest(public_key_of(key), public_key_b64):
+    if key != clamp(key) or not hmac.compare_digest(public_key_of(key), public_key_b64):
         raise _invalid_share()
     return key
 
