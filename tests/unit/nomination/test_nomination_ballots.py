@@ -1,0 +1,156 @@
+"""Ballot sessions: terms, tokens, casting rules and the tally."""
+import random
+
+import pytest
+
+from services.common.errors import Conflict, Forbidden, Invalid, RuleViolation
+from services.nomination.domain.ballots import (
+    SessionOutcome, SessionTerms, ballot_is_valid, check_ballot, close_session, issue_tokens,
+    open_session, parse_choices, tally, token_hash, token_hashes, token_matches)
+
+KEY = b"k" * 32
+CANDIDATES = ["C1", "C2", "C3", "C4"]
+
+
+def test_open_session_terms():
+    terms = open_session("recommendation", kind="democratic", electorate=30, seats=2,
+                         candidates=CANDIDATES)
+    assert terms == SessionTerms("democratic", 30, 2, tuple(CANDIDATES))
+
+
+@pytest.mark.parametrize("field,value", [
+    ("kind", "open"), ("electorate", 0), ("electorate", 50_001), ("seats", 0),
+    ("candidates", []), ("candidates", ["C1", "C1"]), ("candidates", ["C 1"]),
+])
+def test_open_session_invalid(field, value):
+    args = dict(kind="democratic", electorate=30, seats=2, candidates=CANDIDATES)
+    args[field] = value
+    with pytest.raises(Invalid) as exc:
+        open_session("recommendation", **args)
+    assert field in exc.value.errors
+
+
+def test_open_session_out_of_stage():
+    with pytest.raises(RuleViolation) as exc:
+        open_session("consultation", kind="plenary", electorate=3, seats=1, candidates=["C1"])
+    assert exc.value.code == "out_of_order"
+    with pytest.raises(Conflict) as exc:
+        open_session("inspection", kind="plenary", electorate=3, seats=1, candidates=["C1"])
+    assert exc.value.code == "wrong_stage"
+
+
+def test_tokens_are_distinct_random_url_safe():
+    tokens = issue_tokens(500)
+    assert len(tokens) == len(set(tokens)) == 500
+    assert all(len(t) >= 40 and set(t) <= set(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") for t in tokens)
+    assert set(issue_tokens(5)).isdisjoint(tokens)
+
+
+def test_token_hash_is_keyed_hmac_sha256():
+    import hashlib
+    import hmac
+    assert token_hash("abc", KEY) == hmac.new(KEY, b"abc", hashlib.sha256).hexdigest()
+    assert token_hash("abc", KEY) != token_hash("abc", b"j" * 32)
+    assert "abc" not in token_hash("abc", KEY)
+    assert token_hashes(["a", "b"], KEY) == [token_hash("a", KEY), token_hash("b", KEY)]
+
+
+def test_token_matches():
+    stored = token_hash("tok", KEY)
+    assert token_matches("tok", KEY, stored)
+    assert not token_matches("tol", KEY, stored)
+
+
+def test_token_key_must_be_long_enough():
+    with pytest.raises(ValueError):
+        token_hash("abc", b"short")
+
+
+def test_casting_rules_in_order():
+    with pytest.raises(Forbidden) as exc:
+        check_ballot(token_known=False, token_used=True, session_closed=True)
+    assert (exc.value.code, exc.value.status) == ("invalid_token", 403)
+    with pytest.raises(Conflict) as exc:
+        check_ballot(token_known=True, token_used=True, session_closed=True)
+    assert exc.value.code == "token_used"
+    with pytest.raises(Conflict) as exc:
+        check_ballot(token_known=True, token_used=False, session_closed=True)
+    assert exc.value.code == "session_closed"
+    check_ballot(token_known=True, token_used=False, session_closed=False)
+
+
+def test_choices_must_be_a_list_of_text_but_bad_picks_are_accepted():
+    assert parse_choices(["C9", "C9", "C1"]) == ("C9", "C9", "C1")
+    for bad in (None, "C1", [1], {"C1": 1}):
+        with pytest.raises(Invalid):
+            parse_choices(bad)
+
+
+@pytest.mark.parametrize("choices,valid", [
+    (["C1", "C2"], True),
+    ([], True),                 # a blank ballot is an abstention
+    (["C1", "C2", "C3"], False),  # over-marked
+    (["C9"], False),            # not on the list
+    (["C1", "C1"], False),      # the same choice twice
+])
+def test_ballot_validity(choices, valid):
+    assert ballot_is_valid(choices, frozenset(CANDIDATES), 2) is valid
+
+
+def test_tally_counts_and_orders():
+    ballots = [["C2", "C1"], ["C2"], ["C3", "C2"], ["C1", "C2", "C3"], ["C9"], ["C1", "C1"], []]
+    result = tally(ballots, candidates=CANDIDATES, seats=2, electorate=9)
+    assert (result.cast, result.valid, result.invalid) == (7, 4, 3)
+    assert result.turnout == pytest.approx(7 / 9)
+    assert result.quorum_met is True
+    assert result.as_dict()["results"] == [
+        {"cadre": "C2", "votes": 3}, {"cadre": "C1", "votes": 1}, {"cadre": "C3", "votes": 1},
+        {"cadre": "C4", "votes": 0}]
+
+
+@pytest.mark.parametrize("cast,electorate,met", [(6, 9, True), (5, 9, False), (2, 3, True),
+                                                 (1, 2, False), (0, 1, False)])
+def test_tally_quorum_is_two_thirds_of_the_electorate(cast, electorate, met):
+    assert tally([[]] * cast, candidates=["C1"], seats=1, electorate=electorate).quorum_met is met
+
+
+def test_invalid_ballots_count_toward_quorum():
+    result = tally([["C9"]] * 6, candidates=["C1"], seats=1, electorate=9)
+    assert result.quorum_met and result.valid == 0 and result.cast == 6
+
+
+def test_tally_ten_thousand_ballots():
+    rng = random.Random(7)
+    candidates = [f"C{i}" for i in range(20)]
+    ballots = []
+    for _ in range(10_000):
+        ballots.append(rng.sample(candidates, rng.randint(0, 5)))
+    result = tally(ballots, candidates=candidates, seats=4, electorate=12_000)
+    over = sum(1 for b in ballots if len(b) > 4)
+    assert result.cast == 10_000 and result.invalid == over
+    assert sum(v for _, v in result.results) == sum(len(b) for b in ballots if len(b) <= 4)
+    votes = [v for _, v in result.results]
+    assert votes == sorted(votes, reverse=True)
+    assert result.quorum_met is True
+
+
+def test_close_session():
+    terms = SessionTerms("democratic", 3, 1, ("C1", "C2"))
+    result = close_session("recommendation", [["C1"], ["C1"], ["C2"]], terms=terms,
+                           already_closed=False)
+    assert result.results[0] == ("C1", 2)
+    with pytest.raises(Conflict) as exc:
+        close_session("recommendation", [], terms=terms, already_closed=True)
+    assert exc.value.code == "session_closed"
+    with pytest.raises(Conflict) as exc:
+        close_session("inspection", [], terms=terms, already_closed=False)
+    assert exc.value.code == "wrong_stage"
+
+
+def test_session_outcome_from_tally():
+    result = tally([["C1"], ["C1"], ["C9"]], candidates=["C1", "C2"], seats=1, electorate=4)
+    outcome = SessionOutcome.from_tally("S1", "sel1", "plenary", result)
+    assert outcome.closed and outcome.quorum_met and outcome.usable
+    assert outcome.valid == 2 and outcome.votes == {"C1": 2, "C2": 0}
+    assert not SessionOutcome("S2", "sel1", "plenary", True, False, 1, {}).usable
