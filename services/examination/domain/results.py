@@ -9,6 +9,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from services.examination.sealing.sheets import SheetProblem
 
 CENT = Decimal("0.01")
+_CONFLICT = "the examiner gave this blind code different scores in different sheets"
 DROP_EXTREMES_FROM = 5  # examiners; from this many on, one highest and one lowest are dropped
 
 
@@ -52,7 +53,7 @@ def collect_scores(opened_sheets):
                 continue
             given[sheet.examiner] = score
     problems = [
-        SheetProblem(sheet_id, "conflicting_score", "the examiner gave this blind code different scores in different sheets", code)
+        SheetProblem(sheet_id, "conflicting_score", _CONFLICT, code)
         for code, examiner in sorted(conflicts)
         for sheet_id in sources[(code, examiner)]
     ]

@@ -115,7 +115,8 @@ def verify_receipt(sheet_body, campaign, vendor_public_key_b64):
     try:
         verify_key.verify(signed_message(campaign, stage, commitment, ciphertext), signature)
     except BadSignatureError:
-        raise RuleViolation("the sheet's signature does not verify with the vendor's key", "invalid_signature") from None
+        detail = "the sheet's signature does not verify with the vendor's key"
+        raise RuleViolation(detail, "invalid_signature") from None
     return ReceivedSheet(
         stage=stage,
         ciphertext=sheet_body["ciphertext"],
@@ -247,9 +248,8 @@ def _check_entries(sheet_id, entries, known):
             if code not in duplicated:
                 duplicated.add(code)
                 scores.pop(code, None)
-                problems.append(
-                    SheetProblem(sheet_id, "duplicate_blind_code", "the sheet scores this blind code more than once", code)
-                )
+                detail = "the sheet scores this blind code more than once"
+                problems.append(SheetProblem(sheet_id, "duplicate_blind_code", detail, code))
             continue
         seen.add(code)
         score = entry.get("score")

@@ -1,0 +1,7 @@
+"""Examination service entrypoints."""
+from services.common.base import HealthMixin, chassis
+
+
+class ExaminationService(HealthMixin):
+    name = "examination"
+    db, caller, relay, metrics = chassis("examination")
