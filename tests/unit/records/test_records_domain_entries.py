@@ -92,13 +92,13 @@ ID_NUMBER = "11010519491231002X"
 def test_personal_data_never_reaches_an_entry_at_any_depth():
     data = {
         "applicant": {"id_number": ID_NUMBER, "name": "张三", "birth_date": "1990-01-01"},
-        "rows": [{"ID_Number": "110105194912310021", "post": "p1"}],
+        "rows": [{"ID_Number": "110105194912310021", "Birth_Date": "1985-05-05", "post": "p1"}],
         "tokens": ["secret-ballot-token"], "key_shares": [{"officer": "a", "share": "s3cr3t"}],
         "note": f"applicant {ID_NUMBER} withdrew",
     }
     fields = entry_fields_from_event(envelope("application.imported", data))
     text = json.dumps(fields, ensure_ascii=False)
-    for secret in (ID_NUMBER, "110105194912310021", "1990-01-01", "secret-ballot-token", "s3cr3t", "birth_date"):
+    for secret in (ID_NUMBER, "110105194912310021", "1990-01-01", "1985-05-05", "Birth_Date", "secret-ballot-token", "s3cr3t", "birth_date"):
         assert secret not in text
     assert json.loads(fields["result"])["applicant"] == {"name": "张三"}
     assert json.loads(fields["result"])["note"] == "applicant [redacted] withdrew"

@@ -177,3 +177,14 @@ def test_a_previous_checkpoint_from_another_key_fails(entries):
     ok, _, message = verify_log(entries, checkpoint_of(entries, KEY), PUBLIC, previous,
                                 consistency_path(entries, 7, N))
     assert not ok and "current key" in message
+
+
+def test_a_seq_gap_is_caught_even_in_a_consistently_chained_and_signed_log():
+    entries = rehash([dict(e, seq=i if i < 4 else i + 1) for i, e in enumerate(make_log(N))])
+    ok, bad, message = verify_log(entries, checkpoint_of(entries, KEY), PUBLIC)
+    assert (ok, bad) == (False, 4) and "expected seq 4" in message
+
+
+def test_a_log_not_starting_at_seq_zero_is_caught():
+    entries = rehash([dict(e, seq=i + 1) for i, e in enumerate(make_log(3))])
+    assert verify_log(entries, checkpoint_of(entries, KEY), PUBLIC)[:2] == (False, 0)
