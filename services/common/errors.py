@@ -14,6 +14,8 @@ class CadreError(Exception):
     title = "Error"
 
     def __init__(self, detail="", code=None, errors=None):
+        # errors is always a dict (empty when none): nameko would stringify a None in transit
+        errors = errors if isinstance(errors, dict) else {}
         super().__init__(detail, code or self.default_code, errors)
         self.detail = detail
         self.code = code or self.default_code
@@ -27,7 +29,7 @@ class CadreError(Exception):
             "detail": self.detail,
             "code": self.code,
         }
-        if self.errors is not None:
+        if self.errors or self.status == 400:
             body["errors"] = self.errors
         return body
 

@@ -152,6 +152,10 @@ def main(argv=None):
         print(f"ERROR: cannot read state: {error}")
         return EXIT_UNREACHABLE
     remembered = state.get(base_url)
+    if remembered is not None and not (isinstance(remembered, dict)
+                                       and isinstance(remembered.get("checkpoint"), dict)):
+        print(f"ERROR: state file {state_path} holds no usable checkpoint for {base_url}")
+        return EXIT_UNREACHABLE
     try:
         result, checkpoint, public_key = run(LogClient(base_url, args.token, args.timeout), remembered, args.public_key)
     except FetchError as error:

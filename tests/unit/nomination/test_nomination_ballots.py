@@ -154,3 +154,8 @@ def test_session_outcome_from_tally():
     assert outcome.closed and outcome.quorum_met and outcome.usable
     assert outcome.valid == 2 and outcome.votes == {"C1": 2, "C2": 0}
     assert not SessionOutcome("S2", "sel1", "plenary", True, False, 1, {}).usable
+
+
+def test_tally_ties_are_listed_by_cadre_code():
+    result = tally([["B1", "A9"], ["C5"]], candidates=["C5", "B1", "A9"], seats=2, electorate=2)
+    assert [c for c, _ in result.results] == ["A9", "B1", "C5"]

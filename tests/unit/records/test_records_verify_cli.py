@@ -117,3 +117,11 @@ def test_module_runs_as_a_command(server, state):
                          cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1 and "first bad seq 2" in bad.stdout
     assert len(bad.stdout.strip().splitlines()) == 1
+
+
+def test_a_damaged_state_file_is_an_error_not_a_fresh_start(server, state, capsys):
+    # Silently starting over would let a split view through; the operator must decide.
+    with open(state, "w") as out:
+        json.dump({server.url: {"checkpoint": "garbage"}}, out)
+    code = main(["--url", server.url, "--state", state, "--token", LogServer.TOKEN])
+    assert code == 2 and "no usable checkpoint" in capsys.readouterr().out

@@ -1,0 +1,50 @@
+"""RPC to the services with a deadline on every call: a slow or absent service is a quick 503."""
+import eventlet
+from kombu.exceptions import OperationalError
+from nameko.exceptions import RpcTimeout, UnknownService
+from nameko.rpc import Client, ClusterRpc
+
+from services.common import config
+from services.common.context import context_for
+from services.common.errors import CadreError, Unavailable
+
+SERVICES = ("nomination", "examination", "supervision", "records")
+
+
+class Backend(ClusterRpc):
+    """Injects ``call(service, method, caller, timeout=None, **kwargs)``.
+
+    Requests expire in the queue at the deadline, so a service that comes back after an outage
+    does not act on requests whose callers were already told 503.
+    """
+
+    def __init__(self):
+        timeout = config.get_float("RPC_TIMEOUT_SECONDS")
+        super().__init__(
+            expiration=timeout,
+            retry_policy={"max_retries": 1, "interval_start": 0.2, "interval_step": 0.2, "interval_max": 0.5},
+        )
+
+    def get_dependency(self, worker_ctx):
+        publish = self.publisher.publish
+        register = self.reply_listener.register_for_reply
+
+        def call(service, method, caller=None, timeout=None, **kwargs):
+            data = dict(worker_ctx.data)
+            if caller is not None:
+                data.update(context_for(*caller))
+            client = Client(publish, register, data, service, method)
+            deadline = timeout or config.get_float("RPC_TIMEOUT_SECONDS")
+            try:
+                with eventlet.Timeout(deadline):
+                    return client.call_async(**kwargs).result()
+            except eventlet.Timeout:
+                raise Unavailable(f"{service} did not answer within {deadline:g}s")
+            except CadreError:
+                raise
+            except (UnknownService, RpcTimeout):
+                raise Unavailable(f"{service} is not running")
+            except (OSError, ConnectionError, OperationalError) as exc:
+                raise Unavailable(f"message broker unreachable ({type(exc).__name__})")
+
+        return call

@@ -1,0 +1,40 @@
+"""Idempotency-Key: the same key and body get the first response back and no second effect."""
+import hashlib
+
+from mongoengine import NotUniqueError
+
+from gateway.models import IdempotentResponse
+from services.common.errors import Conflict, Invalid
+
+
+def request_hash(method, path, body):
+    return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + (body or b"")).hexdigest()
+
+
+def begin(scope, key, digest):
+    """Claim the key. Returns a stored (status, body, content_type) to replay, or None to proceed."""
+    if not 1 <= len(key) <= 200:
+        raise Invalid({"Idempotency-Key": ["1-200 characters"]})
+    try:
+        IdempotentResponse(scope=scope, key=key, request_hash=digest).save(force_insert=True)
+        return None
+    except NotUniqueError:
+        pass
+    first = IdempotentResponse.objects(scope=scope, key=key).first()
+    if first is None:  # released between our insert and read: treat as new
+        return begin(scope, key, digest)
+    if first.request_hash != digest:
+        raise Conflict("this Idempotency-Key was used with a different request", "idempotency_mismatch")
+    if first.status is None:
+        raise Conflict("the first request with this Idempotency-Key is still running", "conflict")
+    return first.status, first.body, first.content_type
+
+
+def finish(scope, key, status, body, content_type):
+    """Keep a final answer; release the key after a server-side failure so a retry can run."""
+    if status >= 500:
+        IdempotentResponse.objects(scope=scope, key=key).delete()
+    else:
+        IdempotentResponse.objects(scope=scope, key=key).update_one(
+            set__status=status, set__body=body, set__content_type=content_type
+        )

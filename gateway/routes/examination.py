@@ -1,0 +1,6 @@
+"""Endpoints of API.md "Examination"."""
+
+SERVICE = "examination"
+TAGS = ("examination",)
+
+ROUTES = []

@@ -1,0 +1,6 @@
+"""Endpoints of API.md "Records"."""
+
+SERVICE = "records"
+TAGS = ("records",)
+
+ROUTES = []

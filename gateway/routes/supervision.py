@@ -1,0 +1,6 @@
+"""Endpoints of API.md "Supervision"."""
+
+SERVICE = "supervision"
+TAGS = ("supervision",)
+
+ROUTES = []

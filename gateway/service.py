@@ -1,0 +1,214 @@
+"""The HTTP gateway: authentication, authorization, validation, idempotency and RPC deadlines
+in front of the four services (API.md "Conventions")."""
+import json
+import logging
+import re
+import time
+import uuid
+
+import eventlet
+from kombu import Connection
+from marshmallow import ValidationError
+from nameko.web.handlers import http
+from werkzeug.exceptions import MethodNotAllowed, NotFound as RouteNotFound, RequestEntityTooLarge
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Response
+
+from gateway import authz, idempotency, openapi
+from gateway.auth import Authenticator
+from gateway.backend import SERVICES, Backend
+from gateway.problems import json_response, problem_response
+from gateway.routes import ROUTES
+from services.common import config, metrics as chassis_metrics
+from services.common.context import current_request_id
+from services.common.errors import (CadreError, Forbidden, Invalid, NotFound, RateLimited, TooLarge,
+                                    Unavailable)
+from services.common.metrics import Metrics
+from services.common.mongo import Mongo
+from services.common.ratelimit import RateLimiter, retry_after_header
+
+log = logging.getLogger(__name__)
+
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+PRIVATE_CACHE = {"Cache-Control": "no-store"}
+
+
+class MethodNotAllowedError(CadreError):
+    status, default_code, title = 405, "method_not_allowed", "Method not allowed"
+
+
+def _check_table():
+    missing = [route.key for route in ROUTES if route.key not in authz.TABLE]
+    if missing:
+        raise RuntimeError(f"routes without an authorization row: {missing}")
+
+
+_check_table()
+URL_MAP = Map([Rule(route.rule, endpoint=route, methods=[route.method]) for route in ROUTES], strict_slashes=False)
+
+
+def _request_id(request):
+    given = request.headers.get("X-Request-ID", "")
+    return given if REQUEST_ID.match(given) else str(uuid.uuid4())
+
+
+def _read_body(request):
+    limit = config.get_int("MAX_BODY_BYTES")
+    if (request.content_length or 0) > limit:
+        raise TooLarge(f"request bodies are limited to {limit} bytes", "too_large")
+    request.max_content_length = limit
+    try:
+        return request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise TooLarge(f"request bodies are limited to {limit} bytes", "too_large")
+
+
+def _parse_json(raw):
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Invalid({"body": [f"malformed JSON: {exc}"[:200]]})
+
+
+def _load(schema_cls, data, where):
+    try:
+        return schema_cls().load(data)
+    except ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {where: exc.messages}
+        raise Invalid(messages)
+
+
+class GatewayService:
+    name = "gateway"
+
+    db = Mongo("gateway")
+    backend = Backend()
+    metrics = Metrics(serve=False)  # the gateway's /metrics is served on its own HTTP port
+
+    auth = Authenticator()
+    public_limiter = RateLimiter(config.get_float("PUBLIC_RATE_PER_SECOND"), config.get_float("PUBLIC_RATE_BURST"))
+
+    @http("GET", "/health")
+    def health(self, request):
+        checks = {}
+        try:
+            with Connection(config.get("AMQP_URI"), connect_timeout=config.get_float("HEALTH_TIMEOUT_SECONDS")) as conn:
+                conn.ensure_connection(max_retries=1)
+            checks["broker"] = "ok"
+        except Exception as exc:
+            checks["broker"] = f"unreachable ({type(exc).__name__})"
+        try:
+            self.db.ping()
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"unreachable ({type(exc).__name__})"
+        timeout = config.get_float("HEALTH_TIMEOUT_SECONDS")
+        pool = eventlet.GreenPool()
+
+        def ping(service):
+            try:
+                answer = self.backend(service, "health", timeout=timeout)
+                return service, "ok" if answer.get("database") else "database unreachable"
+            except CadreError as exc:
+                return service, exc.detail or exc.code
+            except Exception as exc:
+                return service, f"error ({type(exc).__name__})"
+
+        for service, state in pool.imap(ping, SERVICES):
+            checks[service] = state
+        healthy = all(value == "ok" for value in checks.values())
+        body = {"status": "ok" if healthy else "unavailable", "checks": checks}
+        return json_response(200 if healthy else 503, body, _request_id(request), headers=PRIVATE_CACHE)
+
+    @http("GET", "/metrics")
+    def metrics_endpoint(self, request):
+        body, content_type = chassis_metrics.exposition()
+        return Response(body, status=200, content_type=content_type)
+
+    @http("GET", "/openapi.json")
+    def openapi_document(self, request):
+        return json_response(200, openapi.document(), _request_id(request))
+
+    @http("GET,POST,PUT,PATCH,DELETE", "/api/<path:path>")
+    def api(self, request, path):
+        request_id = _request_id(request)
+        current_request_id.set(request_id)
+        started = time.perf_counter()
+        route = None
+        try:
+            adapter = URL_MAP.bind("localhost")
+            try:
+                route, params = adapter.match(request.path, method=request.method)
+            except MethodNotAllowed:
+                raise MethodNotAllowedError(f"{request.method} is not allowed on {request.path}")
+            except RouteNotFound:
+                raise NotFound(f"no endpoint {request.method} {request.path}")
+            response = self._serve(route, params, request, request_id)
+        except CadreError as error:
+            headers = {"Retry-After": error.retry_after} if isinstance(error, RateLimited) else None
+            response = problem_response(error, request_id, headers)
+        except Exception:
+            log.exception("unexpected error serving %s %s", request.method, route.rule if route else "?")
+            response = problem_response(CadreError("the gateway failed; the request id identifies it in the logs", "internal"),
+                                        request_id)
+        endpoint = route.rule if route else "unmatched"
+        chassis_metrics.HTTP_REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
+        chassis_metrics.HTTP_DURATION.labels(request.method, endpoint).observe(time.perf_counter() - started)
+        response.headers["X-Request-ID"] = request_id
+        return response
+
+    def _serve(self, route, params, request, request_id):
+        roles = authz.allowed_roles(route.method, route.rule)
+        caller_name, caller_role = None, None
+        if roles != authz.PUBLIC:
+            caller_name, caller_role = self.auth.principal(request.headers.get("Authorization"))
+            if caller_role not in roles:
+                raise Forbidden(f"role {caller_role!r} may not {route.method} {route.rule}")
+        client = request.remote_addr or "unknown"
+        if route.rate_limited:
+            allowed, retry_after = self.public_limiter.check(client, time.monotonic())
+            if not allowed:
+                error = RateLimited("too many requests from this client; retry later", "rate_limited")
+                error.retry_after = retry_after_header(retry_after)
+                raise error
+        raw = _read_body(request) if request.method in ("POST", "PUT", "PATCH") else b""
+
+        kwargs = dict(params)
+        if route.body is not None:
+            kwargs["body"] = _load(route.body, _parse_json(raw), "body")
+        elif route.csv:
+            try:
+                kwargs["body"] = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise Invalid({"body": ["CSV must be UTF-8"]})
+        if route.query is not None:
+            kwargs["query"] = _load(route.query, request.args.to_dict(), "query")
+        caller = (caller_name, caller_role, request_id)
+        if route.before is not None:
+            kwargs.update(route.before(caller_role, kwargs) or {})
+
+        key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
+        scope = caller_name or f"public:{client}"
+        if key:
+            replay = idempotency.begin(scope, key, idempotency.request_hash(request.method, request.path, raw))
+            if replay is not None:
+                status, body, content_type = replay
+                response = Response(body, status=status, content_type=content_type)
+                response.headers["Idempotent-Replayed"] = "true"
+                return response
+        try:
+            result = self.backend(route.service, route.rpc, caller, **kwargs)
+            response = route.render(result, request) if route.render else json_response(route.status, result, request_id)
+        except CadreError as error:
+            if key:
+                idempotency.finish(scope, key, error.status, json.dumps(error.problem()), "application/problem+json")
+            raise
+        except Exception:
+            if key:
+                idempotency.finish(scope, key, 500, "", "")
+            raise
+        if key:
+            idempotency.finish(scope, key, response.status_code, response.get_data(as_text=True), response.content_type)
+        return response

@@ -1,0 +1,64 @@
+"""Configuration from the environment: every setting, its default and what it does, in one table."""
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+# (name, default, description). The README's configuration table is this list.
+SETTINGS = [
+    ("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/", "RabbitMQ the services and the gateway talk over."),
+    ("MONGODB_URI", "", "MongoDB to use (a replica set in production). Empty: the embedded nx-27017 on MONGODB_PORT."),
+    ("MONGODB_PORT", "27017", "Port of the embedded database when MONGODB_URI is empty."),
+    ("CADRE_DATA_DIR", str(REPO_ROOT / "var"), "Where the embedded database, keys and spools live."),
+    ("GATEWAY_HOST", "127.0.0.1", "Address the HTTP gateway binds."),
+    ("GATEWAY_PORT", "8000", "Port of the HTTP gateway."),
+    ("NOMINATION_METRICS_PORT", "9101", "Port of the nomination service's /metrics."),
+    ("EXAMINATION_METRICS_PORT", "9102", "Port of the examination service's /metrics."),
+    ("SUPERVISION_METRICS_PORT", "9103", "Port of the supervision service's /metrics."),
+    ("RECORDS_METRICS_PORT", "9104", "Port of the records service's /metrics."),
+    ("RPC_TIMEOUT_SECONDS", "10", "Deadline of every RPC the gateway makes; past it the caller gets 503 unavailable."),
+    ("HEALTH_TIMEOUT_SECONDS", "2", "Deadline of each check behind GET /health."),
+    ("OUTBOX_SWEEP_SECONDS", "1", "How often each service's outbox relay looks for events not yet published."),
+    ("EVENT_MAX_ATTEMPTS", "5", "Attempts at handling one event before it goes to the dead-letter queue."),
+    ("AGENDA_LEAD_SECONDS", str(3 * 86400), "How long before a decision meeting its agenda must be filed."),
+    ("REVIEW_DEADLINE_SECONDS", str(5 * 86400), "Time the reviewing departments have for a joint review."),
+    ("NOTICE_PERIOD_SECONDS", str(5 * 86400), "Length of a public notice period."),
+    ("FILING_DEADLINE_SECONDS", str(30 * 86400), "Time after appointment within which the filing is due."),
+    ("REVIEW_DEPARTMENTS", "discipline,audit,family_planning,petition", "Departments that take part in a joint review."),
+    ("PUBLIC_RATE_PER_SECOND", "5", "Sustained requests per second one client may make to a public POST endpoint."),
+    ("PUBLIC_RATE_BURST", "20", "Burst allowance of the public rate limit."),
+    ("MAX_BODY_BYTES", str(1024 * 1024), "Largest request body the gateway accepts (413 above)."),
+    ("LOG_LEVEL", "INFO", "Level of the JSON logs every process writes to stderr."),
+]
+DEFAULTS = {name: default for name, default, _ in SETTINGS}
+
+
+def get(name):
+    """The setting's current value (read at call time, so tests and rehearsals can change it)."""
+    return os.environ.get(name) or DEFAULTS[name]
+
+
+def get_int(name):
+    return int(get(name))
+
+
+def get_float(name):
+    return float(get(name))
+
+
+def get_list(name):
+    return [item.strip() for item in get(name).split(",") if item.strip()]
+
+
+def data_dir():
+    path = Path(get("CADRE_DATA_DIR"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def mongodb_uri():
+    return get("MONGODB_URI") or f"mongodb://127.0.0.1:{get('MONGODB_PORT')}/"
+
+
+def metrics_port(service):
+    return get_int(f"{service.upper()}_METRICS_PORT")

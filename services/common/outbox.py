@@ -1,0 +1,176 @@
+"""The outbox: a state change and its events are written in one single-document operation,
+and a relay publishes them afterwards with publisher confirms.
+
+Each aggregate document carries its own pending events (``outbox``, serialised envelopes) and
+their count (``outbox_n``, indexed so the relay finds them). Writing the change and the event
+in the same document keeps them atomic on any MongoDB, without multi-document transactions.
+The relay publishes each pending envelope, waits for the broker's confirm, then pulls exactly
+that envelope from the document; a crash in between publishes it again, which consumers absorb
+because every handler is idempotent on the envelope id.
+"""
+import json
+import logging
+import threading
+
+import eventlet
+from kombu import Exchange
+from mongoengine import Document, IntField, ListField, NotUniqueError, StringField
+from nameko.amqp.publish import Publisher
+from nameko.constants import PERSISTENT
+from nameko.extensions import DependencyProvider
+
+from services.common import config, metrics
+from services.common.errors import Conflict
+
+log = logging.getLogger(__name__)
+
+
+def event_exchange(service_name):
+    """The topic exchange a service's events are published to (the name nameko handlers bind)."""
+    return Exchange(f"{service_name}.events", type="topic", durable=True, auto_delete=False)
+
+
+class Aggregate(Document):
+    """Base of every document whose changes emit events.
+
+    Never ``save()`` a loaded aggregate: change it with ``modify``/``insert`` below, so that the
+    relay's concurrent pulls from ``outbox`` are never overwritten.
+    """
+
+    meta = {"abstract": True, "indexes": ["outbox_n"]}
+
+    outbox = ListField(StringField())
+    outbox_n = IntField(default=0)
+    # Envelope ids of the events already applied to this document (idempotent handlers).
+    handled = ListField(StringField())
+
+
+def _serialise(envelopes):
+    return [json.dumps(e, separators=(",", ":"), sort_keys=True) for e in envelopes]
+
+
+def insert(doc, *envelopes, exists_detail=None):
+    """Insert a new aggregate with its events; a duplicate unique key is 409 ``exists``."""
+    doc.outbox = _serialise(envelopes)
+    doc.outbox_n = len(envelopes)
+    try:
+        doc.save(force_insert=True)
+    except NotUniqueError:
+        raise Conflict(exists_detail or f"{type(doc).__name__.lower()} already exists", "exists")
+    _track(doc)
+    return doc
+
+
+def modify(queryset, updates, envelopes=(), once=None):
+    """Atomically apply mongoengine ``updates`` to the one document ``queryset`` matches,
+    adding ``envelopes`` to its outbox. With ``once`` (an envelope id) the change applies only
+    if that id was not applied before. Returns the new document, or None when nothing matched.
+    """
+    updates = dict(updates)
+    if envelopes:
+        updates["push_all__outbox"] = _serialise(envelopes)
+        updates["inc__outbox_n"] = len(envelopes)
+    if once is not None:
+        queryset = queryset.filter(handled__nin=[once])
+        updates["push__handled"] = once
+    doc = queryset.modify(new=True, **updates)
+    if doc is not None and envelopes:
+        _track(doc)
+    return doc
+
+
+# Documents written by the current worker, so the relay can publish them as soon as it ends.
+_written = threading.local()
+
+
+def _track(doc):
+    pending = getattr(_written, "docs", None)
+    if pending is not None:
+        pending.add((type(doc), doc.pk))
+
+
+def _aggregate_classes():
+    found, stack = [], list(Aggregate.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if not cls._meta.get("abstract"):
+            found.append(cls)
+    return found
+
+
+class OutboxRelay(DependencyProvider):
+    """Publishes outbox entries: right after each worker that wrote some, and by a periodic sweep
+    that catches whatever a crash or a broker outage left behind."""
+
+    def setup(self):
+        self.service_name = self.container.service_name
+        self.exchange = event_exchange(self.service_name)
+        self.publisher = Publisher(
+            self.container.config["AMQP_URI"],
+            use_confirms=True,
+            delivery_mode=PERSISTENT,
+            exchange=self.exchange,
+            declare=[self.exchange],
+            retry=True,
+            retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 1},
+        )
+        self._inflight = set()
+        self._stopping = False
+
+    def start(self):
+        self.container.spawn_managed_thread(self._sweep_forever, identifier="outbox-relay")
+
+    def stop(self):
+        self._stopping = True
+
+    def kill(self):
+        self._stopping = True
+
+    def worker_setup(self, worker_ctx):
+        _written.docs = set()
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        docs, _written.docs = getattr(_written, "docs", set()), None
+        for cls, pk in docs:
+            try:
+                self.flush(cls, pk)
+            except Exception:  # the sweep will retry; the change itself is safe in the database
+                log.warning("outbox flush deferred", extra={"aggregate": cls.__name__})
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+    def flush(self, cls, pk):
+        """Publish every pending event of one document, oldest first."""
+        key = (cls, pk)
+        if key in self._inflight:
+            return
+        self._inflight.add(key)
+        try:
+            coll = cls._get_collection()
+            doc = coll.find_one({"_id": pk}, {"outbox": 1})
+            for message in (doc or {}).get("outbox", []):
+                envelope = json.loads(message)
+                self.publisher.publish(envelope, routing_key=envelope["type"])
+                coll.update_one({"_id": pk, "outbox": message}, {"$pull": {"outbox": message}, "$inc": {"outbox_n": -1}})
+                metrics.EVENTS_PUBLISHED.labels(self.service_name, envelope["type"]).inc()
+        finally:
+            self._inflight.discard(key)
+
+    def sweep(self):
+        backlog = 0
+        for cls in _aggregate_classes():
+            for doc in cls._get_collection().find({"outbox_n": {"$gt": 0}}, {"_id": 1, "outbox_n": 1}):
+                backlog += doc.get("outbox_n", 0)
+                self.flush(cls, doc["_id"])
+        metrics.OUTBOX_BACKLOG.labels(self.service_name).set(backlog)
+        return backlog
+
+    def _sweep_forever(self):
+        while not self._stopping:
+            try:
+                self.sweep()
+            except Exception as exc:
+                log.warning("outbox sweep failed: %s", type(exc).__name__)
+            eventlet.sleep(config.get_float("OUTBOX_SWEEP_SECONDS"))
