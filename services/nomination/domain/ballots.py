@@ -89,14 +89,20 @@ def parse_choices(choices) -> tuple:
     return tuple(choices)
 
 
-def check_ballot(*, token_known: bool, token_used: bool, session_closed: bool) -> None:
-    """The casting rules, in this order: 403 ``invalid_token``, 409 ``token_used``, 409 ``session_closed``."""
+def check_ballot(*, token_known: bool, token_used: bool, session_closed: bool, stage=None) -> None:
+    """The casting rules, in this order: 403 ``invalid_token``, 409 ``token_used``, 409 ``session_closed``,
+    then, when the selection's ``stage`` is given, the stage rule (ballots belong to ``recommendation``).
+
+    The token comes first because until it is known there is no session or selection to speak of.
+    """
     if not token_known:
         raise Forbidden("the ballot token is not valid", "invalid_token")
     if token_used:
         raise Conflict("the ballot token has been used", "token_used")
     if session_closed:
         raise Conflict("the ballot session is closed", "session_closed")
+    if stage is not None:
+        check_stage(Action.BALLOT, stage)
 
 
 def ballot_is_valid(choices: Sequence[str], candidates: frozenset, seats: int) -> bool:

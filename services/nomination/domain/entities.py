@@ -144,21 +144,19 @@ class ImportResult:
         return {"imported": len(self.good), "rejected": self.rejected}
 
 
-def import_csv(text: str, validate: Callable[[Mapping], object],
-               numeric_fields=()) -> ImportResult:
+def import_csv(text: str, validate: Callable[[Mapping], object], fields: tuple,
+               numeric_fields: tuple = ()) -> ImportResult:
     """Validate each row of a CSV body; good rows are kept, bad ones reported.
 
     400 only when the body as a whole is unusable (no header, missing columns,
     too many rows). A code seen twice in the same file rejects the later row.
     """
-    expected = {validate_post: POST_FIELDS, validate_cadre: CADRE_FIELDS,
-                validate_unit: UNIT_FIELDS}.get(validate)
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = [h.strip() for h in (reader.fieldnames or [])]
     if not header:
         raise Invalid({"body": ["a CSV header row is required"]})
-    if expected is not None and set(header) != set(expected):
-        raise Invalid({"body": [f"the header must name exactly: {', '.join(expected)}"]})
+    if set(header) != set(fields) or len(header) != len(fields):
+        raise Invalid({"body": [f"the header must name exactly: {', '.join(fields)}"]})
     reader.fieldnames = header
     good, rejected, seen = [], [], set()
     for number, row in enumerate(reader, start=1):
@@ -186,8 +184,8 @@ def import_csv(text: str, validate: Callable[[Mapping], object],
 
 
 def import_posts(text: str) -> ImportResult:
-    return import_csv(text, validate_post, numeric_fields=("headcount",))
+    return import_csv(text, validate_post, POST_FIELDS, numeric_fields=("headcount",))
 
 
 def import_cadres(text: str) -> ImportResult:
-    return import_csv(text, validate_cadre, numeric_fields=("grassroots_years",))
+    return import_csv(text, validate_cadre, CADRE_FIELDS, numeric_fields=("grassroots_years",))

@@ -44,7 +44,7 @@ def release(vacancies: int) -> HeadcountDelta:
 
 def appoint(appointees: int, vacancies: int) -> HeadcountDelta:
     """An appointment fills places and drops the selection's whole reservation."""
-    return HeadcountDelta(occupied=appointees, reserved=-appointees)
+    return HeadcountDelta(occupied=appointees, reserved=-vacancies)
 
 
 def apply_delta(headcount: int, occupied: int, reserved: int,

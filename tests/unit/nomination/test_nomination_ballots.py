@@ -80,6 +80,15 @@ def test_casting_rules_in_order():
     check_ballot(token_known=True, token_used=False, session_closed=False)
 
 
+def test_casting_checks_the_stage_when_given():
+    check_ballot(token_known=True, token_used=False, session_closed=False, stage="recommendation")
+    with pytest.raises(Conflict) as exc:
+        check_ballot(token_known=True, token_used=False, session_closed=False, stage="inspection")
+    assert exc.value.code == "wrong_stage"
+    with pytest.raises(Forbidden):
+        check_ballot(token_known=False, token_used=False, session_closed=False, stage="inspection")
+
+
 def test_choices_must_be_a_list_of_text_but_bad_picks_are_accepted():
     assert parse_choices(["C9", "C9", "C1"]) == ("C9", "C9", "C1")
     for bad in (None, "C1", [1], {"C1": 1}):
