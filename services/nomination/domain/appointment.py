@@ -51,8 +51,10 @@ class Appointment:
     stage: Stage = Stage.FILING
 
 
-def make_appointment(stage, notice: NoticeStatus, now: datetime, *, appointees, vacancies: int) -> Appointment:
-    """Check the appointment and give the post's headcount delta: occupied += appointees, reserved -= vacancies."""
+def make_appointment(stage, notice: NoticeStatus, now: datetime, *, appointees,
+                     vacancies: int) -> Appointment:
+    """Check the appointment and give the post's headcount delta:
+    occupied += appointees, reserved -= vacancies."""
     check_appointment(stage, notice, now)
     appointees = tuple(appointees)
     return Appointment(appointees, appoint(len(appointees), vacancies))

@@ -82,7 +82,7 @@ def token_matches(token: str, key: bytes, stored_hash: str) -> bool:
 
 
 def parse_choices(choices) -> tuple:
-    """400 only when ``choices`` is not a list of strings; whether the ballot is valid is the tally's matter."""
+    """400 only when ``choices`` is not a list of strings; validity is the tally's matter."""
     if not (isinstance(choices, (list, tuple)) and len(choices) <= MAX_CANDIDATES
             and all(isinstance(c, str) for c in choices)):
         raise Invalid({"choices": [f"must be a list of at most {MAX_CANDIDATES} cadre codes"]})

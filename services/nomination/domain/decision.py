@@ -31,7 +31,8 @@ class Decision:
 
 def check_cleared(appointees: Iterable[str], reviews: Mapping[str, str],
                   voided: Iterable[str] = ()) -> None:
-    """422 ``not_cleared`` for an appointee whose review is missing or not ``cleared``, or whose nomination was voided."""
+    """422 ``not_cleared`` for an appointee whose review is missing or not ``cleared``,
+    or whose nomination was voided."""
     voided = set(voided)
     for cadre in appointees:
         if cadre in voided or reviews.get(cadre) != REVIEW_CLEARED:

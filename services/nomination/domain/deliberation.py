@@ -1,4 +1,4 @@
-"""Deliberation (酝酿): the meeting that fixes the initial nominees, at the slate ratio (差额 1:2) and with quorum."""
+"""Deliberation (酝酿): the meeting that fixes the initial nominees, at the slate ratio and with quorum."""
 from __future__ import annotations
 
 from dataclasses import dataclass

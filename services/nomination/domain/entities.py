@@ -135,7 +135,7 @@ def _number_from_text(value: str):
 
 @dataclass(frozen=True)
 class ImportResult:
-    """Rows kept (validated values) and rows rejected as ``{row, errors}`` (row 1 is the first after the header)."""
+    """Rows kept (validated values) and rejected as ``{row, errors}``; row 1 follows the header."""
 
     good: list
     rejected: list

@@ -1,4 +1,4 @@
-"""Inspection (考察): one report per initial nominee, whose rating (0–100) is the 德才 component of the ranking."""
+"""Inspection (考察): one report per initial nominee; its rating (0–100) feeds the ranking."""
 from __future__ import annotations
 
 from dataclasses import dataclass

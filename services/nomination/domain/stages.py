@@ -1,4 +1,4 @@
-"""The selection's procedure as a small state machine: which call belongs to which stage, and the stage after it.
+"""The selection's procedure as a state machine: which call belongs to which stage, and what comes next.
 
 Stages follow the four-step nomination procedure (四步提名程序: 确定资格条件和范围, 征求分管领导和基层意见,
 民主推荐, 集体研究) and then inspection (考察), joint review (会审), decision (讨论决定), public notice
