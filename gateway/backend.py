@@ -1,11 +1,13 @@
 """RPC to the services with a deadline on every call: a slow or absent service is a quick 503."""
+import time
+
 import eventlet
 from kombu.exceptions import OperationalError
 from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.rpc import Client, ClusterRpc
 
 from services.common import config
-from services.common.context import context_for
+from services.common.context import DEADLINE, context_for
 from services.common.errors import CadreError, Unavailable
 
 SERVICES = ("nomination", "examination", "supervision", "records")
@@ -30,11 +32,12 @@ class Backend(ClusterRpc):
         register = self.reply_listener.register_for_reply
 
         def call(service, method, caller=None, timeout=None, **kwargs):
+            deadline = timeout or config.get_float("RPC_TIMEOUT_SECONDS")
             data = dict(worker_ctx.data)
             if caller is not None:
                 data.update(context_for(*caller))
+            data[DEADLINE] = f"{time.time() + deadline:.3f}"
             client = Client(publish, register, data, service, method)
-            deadline = timeout or config.get_float("RPC_TIMEOUT_SECONDS")
             try:
                 with eventlet.Timeout(deadline):
                     return client.call_async(**kwargs).result()

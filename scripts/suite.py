@@ -150,6 +150,21 @@ class Suite:
             time.sleep(0.5)
         raise SystemExit(f"[suite] the gateway did not become healthy within {seconds} s")
 
+    def supervise(self, stopping):
+        """Restart a process that died (as an orchestrator would), backing off while it keeps dying."""
+        backoff = {name: 1.0 for name in self.procs}
+        while not stopping.is_set():
+            for name, proc in list(self.procs.items()):
+                if proc.poll() is None or name == "database":
+                    continue
+                say(f"{name} exited with {proc.returncode}; restarting in {backoff[name]:g} s")
+                if stopping.wait(backoff[name]):
+                    return
+                started = time.monotonic()
+                self.spawn(name, service_command(name))
+                backoff[name] = 1.0 if time.monotonic() - started > 60 else min(backoff[name] * 2, 30)
+            stopping.wait(0.5)
+
     def stop(self):
         # services first, the database last, so nothing writes to a database that is going away
         services = [name for name in self.procs if name != "database"]
@@ -180,12 +195,7 @@ def main():
     try:
         url = suite.wait_healthy()
         say(f"gateway listening on {url.rsplit('/', 1)[0]}  (Ctrl-C stops everything)")
-        while not stopping.is_set():
-            for name, proc in suite.procs.items():
-                if proc.poll() is not None:
-                    say(f"{name} exited with {proc.returncode}; stopping the suite")
-                    stopping.set()
-            stopping.wait(0.5)
+        suite.supervise(stopping)
     finally:
         say("stopping")
         suite.stop()

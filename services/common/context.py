@@ -7,6 +7,8 @@ from nameko.extensions import DependencyProvider
 from services.common.envelope import make_envelope
 
 ACTOR, ROLE, CORRELATION_ID = "cadre_actor", "cadre_role", "cadre_correlation_id"
+# Unix time after which the caller no longer waits for the answer.
+DEADLINE = "cadre_deadline"
 
 # Read by the JSON log formatter, so every line of a worker carries its request id.
 current_request_id = contextvars.ContextVar("current_request_id", default=None)

@@ -1,0 +1,172 @@
+"""Test harness: a throw-away suite (own vhost, own database on a free port, own data dir),
+started as `make run` starts it, and an HTTP client for it."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+PYTHON = str(REPO / ".venv" / "bin" / "python")
+sys.path.insert(0, str(REPO))
+
+from scripts import suite as suite_module  # noqa: E402
+
+SERVICES = ("nomination", "examination", "supervision", "records", "gateway")
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def rabbitmqctl(*args):
+    return subprocess.run(["rabbitmqctl", "-q", *args], capture_output=True, text=True, timeout=60)
+
+
+def new_vhost():
+    """A fresh RabbitMQ vhost, so no queue of another run (or of `make run`) is shared."""
+    vhost = f"cadre-test-{uuid.uuid4().hex[:10]}"
+    rabbitmqctl("add_vhost", vhost)
+    rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    return vhost
+
+
+def drop_vhost(vhost):
+    rabbitmqctl("delete_vhost", vhost)
+
+
+class Api:
+    """requests against the gateway, with a token per principal."""
+
+    def __init__(self, base, env):
+        self.base = base
+        self.env = env
+        self.tokens = {}
+        self.session = requests.Session()
+
+    def principal(self, name, role):
+        """Create (once) a principal with the admin CLI, exactly as an operator would."""
+        if name not in self.tokens:
+            out = subprocess.run([PYTHON, "-m", "gateway.admin", "create-principal", "--name", name, "--role", role],
+                                 cwd=REPO, env=self.env, capture_output=True, text=True, timeout=60)
+            assert out.returncode == 0, out.stderr
+            self.tokens[name] = json.loads(out.stdout)["token"]
+        return self.tokens[name]
+
+    def request(self, method, path, as_=None, token=None, json_body=None, **kwargs):
+        headers = dict(kwargs.pop("headers", {}) or {})
+        token = token or (self.tokens[as_] if as_ else None)
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        kwargs.setdefault("timeout", 30)
+        return self.session.request(method, self.base + path, json=json_body, headers=headers, **kwargs)
+
+    def get(self, path, as_=None, **kwargs):
+        return self.request("GET", path, as_=as_, **kwargs)
+
+    def post(self, path, body=None, as_=None, **kwargs):
+        return self.request("POST", path, as_=as_, json_body=body, **kwargs)
+
+
+class Suite:
+    """The whole suite as `make run` starts it (scripts/suite.py), in a sandbox of its own."""
+
+    def __init__(self, **extra_env):
+        self.data_dir = Path(tempfile.mkdtemp(prefix="cadre-test-"))
+        self.vhost = new_vhost()
+        self.ports = {
+            "GATEWAY_PORT": free_port(),
+            "MONGODB_PORT": free_port(),
+            "NOMINATION_METRICS_PORT": free_port(),
+            "EXAMINATION_METRICS_PORT": free_port(),
+            "SUPERVISION_METRICS_PORT": free_port(),
+            "RECORDS_METRICS_PORT": free_port(),
+        }
+        env = dict(os.environ)
+        env.pop("MONGODB_URI", None)
+        env.update({k: str(v) for k, v in self.ports.items()})
+        env.update({
+            "AMQP_URI": f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}",
+            "CADRE_DATA_DIR": str(self.data_dir),
+            "PYTHONPATH": str(REPO),
+            "PYTHONWARNINGS": "ignore",
+            "RPC_TIMEOUT_SECONDS": "5",
+        })
+        env.update({k: str(v) for k, v in extra_env.items()})
+        self.env = env
+        self.base = f"http://127.0.0.1:{self.ports['GATEWAY_PORT']}"
+        self.api = Api(self.base, env)
+        self.proc = None
+        self.log_path = self.data_dir / "suite.log"
+
+    def start(self, timeout=120):
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([PYTHON, str(REPO / "scripts" / "suite.py")], cwd=REPO, env=self.env,
+                                     stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.wait_healthy(timeout)
+        return self
+
+    def wait_healthy(self, timeout=120):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"suite exited early:\n{self.tail()}")
+            try:
+                if requests.get(self.base + "/health", timeout=5).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"suite not healthy within {timeout}s:\n{self.tail()}")
+
+    def pid(self, name):
+        return int((self.data_dir / "run" / f"{name}.pid").read_text())
+
+    def kill(self, name, sig=signal.SIGKILL):
+        """Kill one process; the suite's supervisor restarts it, as an orchestrator would."""
+        os.kill(self.pid(name), sig)
+
+    def tail(self, lines=80):
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        # anything the supervisor restarted after the test killed it
+        for name in (*SERVICES, "database"):
+            try:
+                os.kill(self.pid(name), signal.SIGKILL)
+            except (OSError, ValueError):
+                pass
+        drop_vhost(self.vhost)
+
+
+def eventually(check, timeout=15, interval=0.2):
+    """Poll ``check`` until it returns a truthy value; that value, or AssertionError at the deadline."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = check()
+            if last:
+                return last
+        except AssertionError as exc:
+            last = exc
+        time.sleep(interval)
+    raise AssertionError(f"not true within {timeout}s: {last!r}")
