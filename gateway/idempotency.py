@@ -23,11 +23,16 @@ def begin(scope, key, digest):
     first = IdempotentResponse.objects(scope=scope, key=key).first()
     if first is None:  # released between our insert and read: treat as new
         return begin(scope, key, digest)
-    if first.request_hash != digest:
-        raise Conflict("this Idempotency-Key was used with a different request", "idempotency_mismatch")
-    if first.status is None:
-        raise Conflict("the first request with this Idempotency-Key is still running", "conflict")
+    replay(first.request_hash, first.status, digest)
     return first.status, first.body, first.content_type
+
+
+def replay(first_hash, first_status, digest):
+    """Decide about a key seen before: raise unless its stored answer may be replayed."""
+    if first_hash != digest:
+        raise Conflict("this Idempotency-Key was used with a different request", "idempotency_mismatch")
+    if first_status is None:
+        raise Conflict("the first request with this Idempotency-Key is still running", "conflict")
 
 
 def finish(scope, key, status, body, content_type):

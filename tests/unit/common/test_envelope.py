@@ -1,0 +1,41 @@
+"""The event envelope of DESIGN.md."""
+import uuid
+
+import pytest
+from marshmallow import ValidationError
+
+from services.common.context import Caller
+from services.common.envelope import load_envelope, make_envelope
+
+
+def test_envelope_has_every_field_of_design():
+    env = make_envelope("selection.decided", "nomination", "selection:s1", {"a": 1}, actor="org", correlation_id="r1")
+    assert set(env) == {"id", "type", "source", "occurred_at", "correlation_id", "actor", "subject", "data", "version"}
+    assert uuid.UUID(env["id"]).version == 4
+    assert env["occurred_at"].endswith("Z") and env["version"] == 1
+
+
+def test_each_envelope_has_its_own_id():
+    ids = {make_envelope("unit.created", "nomination", "unit:u", {})["id"] for _ in range(100)}
+    assert len(ids) == 100
+
+
+@pytest.mark.parametrize("bad_type", ["selection", "Selection.Decided", "selection.decided.now", ""])
+def test_event_types_are_aggregate_dot_verb(bad_type):
+    with pytest.raises(ValidationError):
+        make_envelope(bad_type, "nomination", "selection:s1", {})
+
+
+def test_load_round_trip_and_refuses_wrong_version():
+    env = make_envelope("unit.created", "nomination", "unit:u", {"code": "u"})
+    loaded = load_envelope(env)
+    assert loaded["id"] == env["id"] and loaded["occurred_at"].tzinfo is not None
+    with pytest.raises(ValidationError):
+        load_envelope(dict(env, version=2))
+    with pytest.raises(ValidationError):
+        load_envelope({k: v for k, v in env.items() if k != "subject"})
+
+
+def test_caller_stamps_actor_and_correlation_id():
+    env = Caller("nomination", "orgdept", "org", "req-9").envelope("unit.created", "unit:u", {})
+    assert (env["source"], env["actor"], env["correlation_id"]) == ("nomination", "orgdept", "req-9")
