@@ -230,8 +230,9 @@ def rank_units(period, assessments, bottom):
         items.append(RankedUnit(position, a.unit, a.score, flagged, task))
     ranking = Ranking(period, bottom, tuple(items))
     event = Event(EVENT_ASSESSMENT_RANKED, f"assessment:{period}", {
-        "period": str(period), "units": len(items), "bottom": bottom,
-        "key_management": list(ranking.key_management),
+        "period": str(period), "bottom": bottom,
+        "units": [{"unit": i.unit, "score": i.score, "rank": i.rank,
+                   "key_management": i.key_management} for i in items],
     })
     return Ranking(period, bottom, ranking.items, (event,))
 

@@ -162,7 +162,7 @@ def open_notice(selection, appointees, now, *, period_seconds=DEFAULT_NOTICE_PER
     notice = Notice(id=new_id(), selection=selection, title=title, body=body, opens_at=now,
                     closes_at=closes_at, appointees=appointees)
     event = Event(EVENT_NOTICE_OPENED, notice.subject, {
-        "notice": notice.id, "selection": selection,
+        "notice": notice.id, "selection": selection, "title": title,
         "opens_at": now.isoformat(), "closes_at": closes_at.isoformat(),
     })
     return notice, (event,)

@@ -189,8 +189,11 @@ def apply_verdict(review, department, verdict, reason, now):
     })]
     if status != review.status:
         if status == VETOED:
+            # ``reason`` is exactly ``concealment`` for a concealment finding (whatever detail
+            # followed it), so the consumer can test it without parsing free text.
             events.append(Event(EVENT_VETOED, subject, {
                 **base, "department": department, "concealment": given.is_concealment,
+                "reason": CONCEALMENT if given.is_concealment else reason,
             }))
         elif status == CLEARED:
             events.append(Event(EVENT_CLEARED, subject, dict(base)))

@@ -73,8 +73,13 @@ def test_ranking_by_score_desc_ties_by_code_bottom_n_flagged_with_tasks():
     assert "重点管理单位" in task.title and "第5位" in task.title
     event = ranking.events[0]
     assert event.type == "assessment.ranked"
-    assert event.data == {"period": "2026-H1", "units": 5, "bottom": 2,
-                          "key_management": ["U5", "U4"]}
+    # the data EVENTS.md gives ``assessment.ranked``: every unit with its score, rank and flag
+    assert event.data == {"period": "2026-H1", "bottom": 2, "units": [
+        {"unit": "U2", "score": 95, "rank": 1, "key_management": False},
+        {"unit": "U1", "score": 80, "rank": 2, "key_management": False},
+        {"unit": "U3", "score": 80, "rank": 3, "key_management": False},
+        {"unit": "U5", "score": 70, "rank": 4, "key_management": True},
+        {"unit": "U4", "score": 60, "rank": 5, "key_management": True}]}
 
 
 def test_tie_at_the_cut_off_is_settled_by_unit_code():

@@ -208,3 +208,10 @@ def test_overdue_review_resolves_by_the_same_rule_when_missing_verdicts_arrive()
     vetoed = give(r, "petition", "veto", "complaints upheld", at=late)
     assert vetoed.review.status == "vetoed"
     assert "review.vetoed" in types(vetoed)
+
+
+def test_vetoed_event_carries_the_reason_and_concealment_exactly_as_the_code():
+    plain = give(one(), "audit", "veto", "unpaid debts")
+    assert plain.events[1].data["reason"] == "unpaid debts"
+    hidden = give(one(), "discipline", "veto", "concealment: undeclared property")
+    assert hidden.events[1].data["reason"] == "concealment"
