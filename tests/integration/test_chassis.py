@@ -1,0 +1,108 @@
+"""The chassis over real RabbitMQ and a throw-away nx-27017: outbox, idempotency, deadlines."""
+import json
+import signal
+import threading
+import time
+import uuid
+
+import pika
+import pymongo
+import pytest
+
+from services.common.envelope import make_envelope
+from tests.harness import Suite, eventually
+
+
+@pytest.fixture(scope="module")
+def suite():
+    running = Suite(OUTBOX_SWEEP_SECONDS="0.5").start()
+    running.api.principal("org", "org")
+    running.api.principal("auditor", "auditor")
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def mongo(suite, db):
+    return pymongo.MongoClient(f"mongodb://127.0.0.1:{suite.ports['MONGODB_PORT']}/", serverSelectionTimeoutMS=5000)[db]
+
+
+def records_of(suite, subject):
+    r = suite.api.get("/api/v1/records", as_="auditor", params={"subject": subject, "limit": 500})
+    assert r.status_code == 200, r.text
+    return r.json()["items"]
+
+
+def publish(suite, exchange, envelope):
+    params = pika.URLParameters(suite.env["AMQP_URI"])
+    with pika.BlockingConnection(params) as connection:
+        channel = connection.channel()
+        channel.confirm_delivery()
+        channel.basic_publish(exchange, envelope["type"], json.dumps(envelope).encode(),
+                              pika.BasicProperties(content_type="application/json", delivery_mode=2))
+
+
+def test_an_event_left_in_the_outbox_by_a_crash_is_published_by_the_relay(suite):
+    """The state change was written with its event, then the process died before publishing."""
+    code = f"U-{uuid.uuid4().hex[:8]}"
+    envelope = make_envelope("unit.created", "nomination", f"unit:{code}", {"code": code, "name": "n"})
+    mongo(suite, "nomination").units.insert_one(
+        {"code": code, "name": "n", "outbox": [json.dumps(envelope)], "outbox_n": 1, "handled": []})
+    entries = eventually(lambda: records_of(suite, f"unit:{code}"), timeout=20)
+    assert len(entries) == 1
+    assert eventually(lambda: mongo(suite, "nomination").units.find_one({"code": code})["outbox_n"] == 0)
+
+
+def test_kill_9_during_writes_loses_no_event_and_duplicates_none(suite):
+    created, stop = [], threading.Event()
+
+    def writer():
+        while not stop.is_set():
+            code = f"K-{uuid.uuid4().hex[:8]}"
+            try:
+                r = suite.api.post("/api/v1/units", {"code": code, "name": "k"}, as_="org", timeout=10)
+            except Exception:
+                continue
+            if r.status_code == 201:
+                created.append(code)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    time.sleep(2)
+    suite.kill("nomination", signal.SIGKILL)
+    time.sleep(4)
+    stop.set()
+    thread.join()
+    suite.wait_healthy(60)
+    assert created, "no write was acknowledged"
+    missing = []
+    for code in created:
+        entries = eventually(lambda: records_of(suite, f"unit:{code}"), timeout=30)
+        assert len(entries) == 1, f"{code}: {len(entries)} entries"
+    print(f"acknowledged={len(created)} found={len(created) - len(missing)} lost={len(missing)} duplicated=0")
+
+
+def test_a_redelivered_event_makes_no_second_entry(suite):
+    code = f"R-{uuid.uuid4().hex[:8]}"
+    envelope = make_envelope("unit.created", "nomination", f"unit:{code}", {"code": code, "name": "r"})
+    publish(suite, "nomination.events", envelope)
+    publish(suite, "nomination.events", envelope)
+    eventually(lambda: records_of(suite, f"unit:{code}"), timeout=20)
+    time.sleep(2)
+    assert len(records_of(suite, f"unit:{code}")) == 1
+
+
+def test_a_poison_event_is_dead_lettered_and_does_not_block_the_queue(suite):
+    """An envelope the records service can never store goes to the dead-letter queue; the next one lands."""
+    poison = {"id": "not-a-uuid", "type": "unit.created", "source": "nomination"}
+    publish(suite, "nomination.events", poison)
+    code = f"A-{uuid.uuid4().hex[:8]}"
+    publish(suite, "nomination.events",
+            make_envelope("unit.created", "nomination", f"unit:{code}", {"code": code, "name": "a"}))
+    assert len(eventually(lambda: records_of(suite, f"unit:{code}"), timeout=30)) == 1
+    params = pika.URLParameters(suite.env["AMQP_URI"])
+    with pika.BlockingConnection(params) as connection:
+        def dead():
+            return connection.channel().queue_declare("cadre.dead-letters", passive=True).method.message_count >= 1
+        eventually(dead, timeout=30)
