@@ -106,3 +106,29 @@ def test_a_poison_event_is_dead_lettered_and_does_not_block_the_queue(suite):
         def dead():
             return connection.channel().queue_declare("cadre.dead-letters", passive=True).method.message_count >= 1
         eventually(dead, timeout=30)
+
+
+def test_deadletters_tool_lists_shows_replays_and_drops(suite):
+    import subprocess
+
+    from tests.harness import PYTHON, REPO
+
+    def tool(*args):
+        out = subprocess.run([PYTHON, "-m", "services.common.deadletters", *args], cwd=REPO, env=suite.env,
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+
+    poison = {"id": "also-not-a-uuid", "type": "unit.created", "source": "nomination"}
+    publish(suite, "nomination.events", poison)
+    eventually(lambda: "also-not-a-uuid" in tool("list"), timeout=30)
+    listed = [json.loads(line) for line in tool("list").splitlines()]
+    mine = next(item for item in listed if item.get("id") == "also-not-a-uuid")
+    assert mine["exchange"] == "nomination.events" and mine["routing_key"] == "unit.created"
+    assert "also-not-a-uuid" in tool("show", str(mine["n"]))
+    # replayed, it fails again and comes back; dropped, it is gone
+    tool("replay", str(mine["n"]))
+    eventually(lambda: "also-not-a-uuid" in tool("list"), timeout=30)
+    mine = next(json.loads(line) for line in tool("list").splitlines() if "also-not-a-uuid" in line)
+    tool("drop", str(mine["n"]))
+    assert "also-not-a-uuid" not in tool("list")
