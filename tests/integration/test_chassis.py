@@ -132,3 +132,15 @@ def test_deadletters_tool_lists_shows_replays_and_drops(suite):
     mine = next(json.loads(line) for line in tool("list").splitlines() if "also-not-a-uuid" in line)
     tool("drop", str(mine["n"]))
     assert "also-not-a-uuid" not in tool("list")
+
+
+def test_an_rpc_to_a_stopped_service_is_503_within_the_deadline(suite):
+    suite.kill("nomination", signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        r = suite.api.get("/api/v1/posts/anything", as_="org")
+        elapsed = time.monotonic() - started
+    finally:
+        suite.kill("nomination", signal.SIGCONT)
+    assert r.status_code == 503 and r.json()["code"] == "unavailable"
+    assert elapsed < float(suite.env["RPC_TIMEOUT_SECONDS"]) + 2
