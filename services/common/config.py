@@ -24,11 +24,24 @@ SETTINGS = [
     ("REVIEW_DEADLINE_SECONDS", str(5 * 86400), "Time the reviewing departments have for a joint review."),
     ("NOTICE_PERIOD_SECONDS", str(5 * 86400), "Length of a public notice period."),
     ("FILING_DEADLINE_SECONDS", str(30 * 86400), "Time after appointment within which the filing is due."),
+    ("SUPERVISION_TICK_SECONDS", "1", "How often supervision marks overdue reviews and filings and closes ended notices."),
     ("REVIEW_DEPARTMENTS", "discipline,audit,family_planning,petition", "Departments that take part in a joint review."),
     ("PUBLIC_RATE_PER_SECOND", "5", "Sustained requests per second one client may make to a public POST endpoint."),
     ("PUBLIC_RATE_BURST", "20", "Burst allowance of the public rate limit."),
     ("MAX_BODY_BYTES", str(1024 * 1024), "Largest request body the gateway accepts (413 above)."),
+    ("BALLOT_TOKEN_KEY", "", "Secret (16+ bytes) keying the stored hashes of ballot tokens. Empty: generated once into $CADRE_DATA_DIR/keys/ballot.key."),
     ("LOG_LEVEL", "INFO", "Level of the JSON logs every process writes to stderr."),
+    ("EXAMINATION_ID_KEY", "", "Secret key of the keyed hash under which examination keeps applicants' ID numbers "
+     "(every examination replica needs the same one). Empty: a random key kept in CADRE_DATA_DIR/examination/."),
+    ("RECORDS_SIGNING_KEY", "", "Base64 32-byte Ed25519 seed signing the records checkpoints. Empty: generated once into CADRE_DATA_DIR/keys/records.key."),
+    ("RECORDS_CHECKPOINT_SECONDS", "1", "How often the records service signs a new checkpoint while entries arrive."),
+    ("RECORDS_BATCH_MAX", "500", "Most firehose messages the records writer appends in one database write."),
+    ("RECORDS_DELIVERY_MAX_ATTEMPTS", "10", "Attempts at sending one disclosure on one channel before it is marked failed."),
+    ("RECORDS_SMS_SENDER", "services.records.channels:spool", "module:function sending disclosure SMS (default: spool to CADRE_DATA_DIR/spool/sms)."),
+    ("RECORDS_EMAIL_SENDER", "services.records.channels:spool", "module:function sending disclosure e-mail (default: spool to CADRE_DATA_DIR/spool/email)."),
+    ("RECORDS_SMS_RECIPIENTS", "", "Comma-separated phone numbers that receive disclosure SMS."),
+    ("RECORDS_EMAIL_RECIPIENTS", "", "Comma-separated addresses that receive disclosure e-mail."),
+    ("RECORDS_PUBLIC_URL", "", "Public base URL of the gateway, used in links of disclosure messages."),
 ]
 DEFAULTS = {name: default for name, default, _ in SETTINGS}
 

@@ -1,7 +1,16 @@
-"""The nomination service's documents: units, posts with their headcount books, cadres."""
-from mongoengine import IntField, StringField
+"""The nomination service's documents: units, posts with their headcount books, cadres, selections,
+ballot sessions and their tokens and ballots, nominations, and the outcomes other services publish."""
+import uuid
 
+from mongoengine import (BooleanField, DateTimeField, DictField, Document, IntField, ListField,
+                         StringField)
+
+from services.common.envelope import utcnow
 from services.common.outbox import Aggregate
+
+
+def new_id():
+    return uuid.uuid4().hex
 
 
 class Unit(Aggregate):
@@ -15,8 +24,9 @@ class Unit(Aggregate):
 class Post(Aggregate):
     """A leadership post with its authorised headcount (职数) and rank (职级).
 
-    ``occupied`` and ``reserved`` only ever change by atomic ``$inc`` guarded by the headcount,
-    so two selections can never promise the same seat.
+    ``occupied`` and ``reserved`` only ever change by atomic ``$inc``; ``free`` (= headcount -
+    occupied - reserved) changes in the same ``$inc``, so that a reservation can be guarded by a
+    plain filter ``free >= n`` and two selections can never promise the same seat.
     """
 
     code = StringField(required=True, unique=True)
@@ -27,6 +37,7 @@ class Post(Aggregate):
     headcount = IntField(required=True, min_value=1)
     occupied = IntField(default=0)
     reserved = IntField(default=0)
+    free = IntField(required=True)
     meta = {"collection": "posts"}
 
 
@@ -39,3 +50,134 @@ class Cadre(Aggregate):
     rank = StringField(required=True)
     grassroots_years = IntField(required=True, min_value=0)
     meta = {"collection": "cadres"}
+
+
+class Selection(Aggregate):
+    """One selection (选任) of a post, from the motion to the filing.
+
+    Every change is a guarded ``modify`` that also increments ``version`` (optimistic
+    concurrency): lists of sub-documents (``history``, ``consultations``) are ``$set`` whole
+    under that guard, never ``$push``ed. Nominee statuses are derived from the code lists
+    (``shortlist``, ``appointees``, ``voided``) so that a stage change and the statuses it
+    implies are one atomic write.
+    """
+
+    id = StringField(primary_key=True, default=new_id)
+    version = IntField(default=0)
+    post = StringField(required=True)
+    post_title = StringField(required=True)
+    post_rank = StringField(required=True)
+    category = StringField(required=True)
+    mode = StringField(required=True)
+    competitive = BooleanField(required=True)
+    slate_ratio = IntField(required=True)
+    vacancies = IntField(required=True)
+    stage = StringField(required=True)
+    proposed_by = StringField(required=True)
+    reason = StringField(required=True)
+    weights = DictField()
+    qualification = DictField()
+    consultations = ListField(DictField())
+    sources_heard = ListField(StringField())
+    history = ListField(DictField())
+    shortlist = ListField(StringField())
+    deliberation = DictField()
+    ratings = DictField()
+    appointees = ListField(StringField())
+    decision = DictField()
+    voided = ListField(StringField())
+    reviews_cleared = ListField(StringField())
+    reviews_vetoed = ListField(StringField())
+    pre_report_approved = BooleanField(default=False)
+    notice = StringField()
+    notice_closed = BooleanField(default=False)
+    notice_outcome = StringField()
+    notice_revision = IntField(default=0)
+    objections_lodged = ListField(StringField())
+    objections_resolved = ListField(StringField())
+    objections_upheld = ListField(StringField())
+    appointed_at = DateTimeField()
+    released = BooleanField(default=False)
+    filing = DictField()
+    closed_reason = StringField()
+    created_at = DateTimeField(default=utcnow)
+    meta = {"collection": "selections", "indexes": ["stage", "post"]}
+
+
+class Nomination(Aggregate):
+    """A nomination (提名) of a cadre in a selection, with its basis, disclosure and relations."""
+
+    id = StringField(primary_key=True, default=new_id)
+    selection = StringField(required=True)
+    cadre = StringField(required=True, unique_with="selection")
+    basis = DictField()
+    personal_matters_reported = BooleanField(default=False)
+    relations = ListField(DictField())
+    created_at = DateTimeField(default=utcnow)
+    meta = {"collection": "nominations", "indexes": ["selection"]}
+
+
+class BallotSession(Aggregate):
+    """A secret-ballot recommendation session (无记名推荐).
+
+    ``accepted`` counts ballots admitted before the session closed (incremented under the guard
+    ``closed = False``), so that the tally can wait for every admitted ballot to be stored.
+    """
+
+    id = StringField(primary_key=True, default=new_id)
+    selection = StringField(required=True)
+    kind = StringField(required=True)
+    electorate = IntField(required=True)
+    seats = IntField(required=True)
+    candidates = ListField(StringField())
+    closed = BooleanField(default=False)
+    accepted = IntField(default=0)
+    tallied = BooleanField(default=False)
+    result = DictField()
+    created_at = DateTimeField(default=utcnow)
+    meta = {"collection": "ballot_sessions", "indexes": ["selection"]}
+
+
+class BallotToken(Document):
+    """An UNUSED ballot token, kept only as its keyed hash (the id); deleted when it is used."""
+
+    id = StringField(primary_key=True)
+    session = StringField(required=True)
+    meta = {"collection": "ballot_tokens"}
+
+
+class UsedToken(Document):
+    """The keyed hash of a token that has been used: nothing else, and no link to the ballot."""
+
+    id = StringField(primary_key=True)
+    meta = {"collection": "used_tokens"}
+
+
+class Ballot(Document):
+    """A cast ballot: its session and its choices only. The id is random (not an ObjectId, whose
+    embedded time would let a ballot be matched to the moment a token was used)."""
+
+    id = StringField(primary_key=True, default=new_id)
+    session = StringField(required=True)
+    choices = ListField(StringField())
+    meta = {"collection": "ballots", "indexes": ["session"]}
+
+
+class CampaignResult(Aggregate):
+    """A public-selection campaign's published results, as examination's event carried them."""
+
+    event_id = StringField(required=True, unique=True)
+    campaign = StringField(required=True)
+    published_at = DateTimeField(required=True)
+    posts = ListField(DictField())
+    meta = {"collection": "campaign_results", "indexes": ["campaign"]}
+
+
+class AssessmentRanking(Aggregate):
+    """A period's routine-assessment ranking of units (supervision's ``assessment.ranked``)."""
+
+    event_id = StringField(required=True, unique=True)
+    period = StringField(required=True)
+    ranked_at = DateTimeField(required=True)
+    units = ListField(DictField())
+    meta = {"collection": "assessment_rankings"}

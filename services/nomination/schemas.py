@@ -1,5 +1,5 @@
 """Marshmallow schemas of every message the nomination service takes or sends."""
-from marshmallow import Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 RANKS = ("clerk", "deputy_section", "section")
 CATEGORIES = ("key_leadership", "promotion", "lateral_transfer", "public_selection")
@@ -69,3 +69,295 @@ class CadreCreated(Schema):
     code = Code(required=True)
     unit = Code(required=True)
     rank = fields.String(required=True)
+
+
+# --- selections -------------------------------------------------------------------------------
+# Request bodies are checked here for shape (unknown fields, types); the domain checks the rules
+# and gives 422 codes. Fields whose absence or emptiness is a rule (a nomination's basis or
+# disclosure) stay loose here so that the rule, not a 400, answers.
+
+def _datetime_text(value):
+    from datetime import datetime
+    try:
+        datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ValidationError("must be an RFC 3339 date-time")
+
+
+DateTimeText = lambda **kw: fields.String(validate=_datetime_text, **kw)  # noqa: E731  kept as text across RPC
+
+
+class MotionIn(Schema):
+    proposed_by = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class WeightsIn(Schema):
+    integrity_ability = fields.Float(required=True)
+    performance = fields.Float(required=True)
+    public_opinion = fields.Float(required=True)
+    grassroots = fields.Float(required=True)
+
+
+class SelectionIn(Schema):
+    post = Code(required=True)
+    vacancies = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1000))
+    competitive = fields.Boolean(required=True, truthy={True}, falsy={False})
+    motion = fields.Nested(MotionIn, required=True)
+    weights = fields.Nested(WeightsIn)
+
+
+class SelectionOut(Schema):
+    id = fields.String()
+    post = fields.String()
+    mode = fields.String()
+    competitive = fields.Boolean()
+    slate_ratio = fields.Integer()
+    stage = fields.String()
+    vacancies = fields.Integer()
+
+
+class NomineeOut(Schema):
+    cadre = fields.String()
+    status = fields.String()
+    basis = fields.Dict()
+
+
+class HistoryItem(Schema):
+    stage = fields.String()
+    previous = fields.String()
+    action = fields.String()
+    at = fields.String()
+
+
+class SelectionDetail(SelectionOut):
+    post_title = fields.String()
+    category = fields.String()
+    motion = fields.Nested(MotionIn)
+    weights = fields.Dict()
+    qualification = fields.Dict(allow_none=True)
+    consultations = fields.List(fields.Dict())
+    nominees = fields.List(fields.Nested(NomineeOut))
+    history = fields.List(fields.Nested(HistoryItem))
+    notice = fields.String(allow_none=True)
+    closed_reason = fields.String(allow_none=True)
+
+
+class ConditionsIn(Schema):
+    min_rank = fields.String(required=True, validate=validate.OneOf(RANKS))
+    min_grassroots_years = fields.Float(required=True, validate=validate.Range(min=0))
+
+
+class QualificationIn(Schema):
+    conditions = fields.Nested(ConditionsIn, required=True)
+    scope = fields.List(Code(), required=True, validate=validate.Length(min=1, max=1000))
+
+
+class ConsultationIn(Schema):
+    source = fields.String(required=True, validate=validate.OneOf(("leader_in_charge", "grassroots")))
+    opinion = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
+
+
+class BallotSessionIn(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(("plenary", "democratic")))
+    electorate = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=50_000))
+    seats = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=500))
+    candidates = fields.List(Code(), required=True, validate=validate.Length(min=1, max=500))
+
+
+class BallotSessionOut(Schema):
+    id = fields.String()
+    tokens = fields.List(fields.String())
+
+
+class BallotIn(Schema):
+    # choices are not checked against the list here: an over-marked or off-list ballot is
+    # accepted and counted as invalid
+    token = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    choices = fields.List(fields.String(validate=validate.Length(max=200)), required=True,
+                          validate=validate.Length(max=500))
+
+
+class BallotOut(Schema):
+    accepted = fields.Boolean()
+
+
+class VotesOut(Schema):
+    cadre = fields.String()
+    votes = fields.Integer()
+
+
+class TallyOut(Schema):
+    cast = fields.Integer()
+    valid = fields.Integer()
+    invalid = fields.Integer()
+    turnout = fields.Float()
+    quorum_met = fields.Boolean()
+    results = fields.List(fields.Nested(VotesOut))
+
+
+class RelationIn(Schema):
+    person = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    kind = fields.String(required=True, validate=validate.OneOf(("kin", "canvassing")))
+
+
+class NominationIn(Schema):
+    cadre = Code(required=True)
+    basis = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True), load_default=None,
+                        allow_none=True)
+    disclosure = fields.Dict(keys=fields.String(), load_default=None, allow_none=True)
+    relations = fields.List(fields.Nested(RelationIn), load_default=list)
+
+
+class NominationOut(Schema):
+    id = fields.String()
+    selection = fields.String()
+    cadre = fields.String()
+    basis = fields.Dict()
+    status = fields.String()
+
+
+class DeliberationMeetingIn(Schema):
+    held_at = DateTimeText(required=True)
+    place = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    attendees = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    present = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+
+
+class DeliberationIn(Schema):
+    meeting = fields.Nested(DeliberationMeetingIn, required=True)
+    nominees = fields.List(Code(), required=True, validate=validate.Length(min=1, max=500))
+
+
+class ReportIn(Schema):
+    cadre = Code(required=True)
+    summary = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
+    rating = fields.Float(required=True, validate=validate.Range(min=0, max=100))
+
+
+class InspectionIn(Schema):
+    reports = fields.List(fields.Nested(ReportIn), required=True, validate=validate.Length(min=1, max=500))
+
+
+class DecisionMeetingIn(Schema):
+    held_at = DateTimeText(required=True)
+    place = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    agenda_filed_at = DateTimeText(required=True)
+    members = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    present = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+
+
+class DecisionIn(Schema):
+    meeting = fields.Nested(DecisionMeetingIn, required=True)
+    appointees = fields.List(Code(), required=True, validate=validate.Length(min=1, max=500))
+
+
+class FilingIn(Schema):
+    filed_with = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reference = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class ImportOut(Schema):
+    imported = fields.Integer()
+    rejected = fields.List(fields.Dict())
+
+
+class RankingItem(Schema):
+    cadre = fields.String()
+    components = fields.Dict()
+    missing = fields.List(fields.String())
+    composite = fields.Float()
+    rank = fields.Integer()
+
+
+class RankingOut(Schema):
+    selection = fields.String()
+    weights = fields.Dict()
+    session = fields.String(allow_none=True)
+    items = fields.List(fields.Nested(RankingItem))
+
+
+# --- events this service sends (data of the envelope) -------------------------------------------
+
+class SelectionOpened(Schema):
+    selection = fields.String(required=True)
+    post = fields.String(required=True)
+    mode = fields.String(required=True)
+    competitive = fields.Boolean(required=True)
+    vacancies = fields.Integer(required=True)
+    key_leadership = fields.Boolean(required=True)
+
+
+class StageChanged(Schema):
+    selection = fields.String(required=True)
+    stage = fields.String(required=True)
+    previous = fields.String(required=True)
+
+
+# --- events this service consumes (data of the envelope) ----------------------------------------
+
+class _Loose(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class ReviewOutcome(_Loose):
+    """``review.cleared`` / ``review.vetoed``."""
+
+    selection = fields.String(required=True)
+    cadre = fields.String(required=True)
+    reason = fields.String(load_default=None, allow_none=True)
+
+
+class PreReportApproved(_Loose):
+    selection = fields.String(required=True)
+
+
+class NoticeOpened(_Loose):
+    notice = fields.String(required=True)
+    selection = fields.String(required=True)
+
+
+class ObjectionEvent(_Loose):
+    """``objection.lodged`` / ``objection.resolved``."""
+
+    notice = fields.String(load_default=None, allow_none=True)
+    objection = fields.String(required=True)
+    selection = fields.String(required=True)
+    upheld = fields.Boolean(load_default=None, allow_none=True)
+
+
+class NoticeClosed(_Loose):
+    notice = fields.String(load_default=None, allow_none=True)
+    selection = fields.String(required=True)
+    outcome = fields.String(required=True, validate=validate.OneOf(("clear", "pending", "upheld")))
+    revision = fields.Integer(load_default=1)
+
+
+class CandidateRanked(_Loose):
+    exam_number = fields.String(required=True)
+    name = fields.String(load_default=None, allow_none=True)
+    rank = fields.Integer(required=True)
+    status = fields.String(load_default=None, allow_none=True)
+    total = fields.Float(load_default=None, allow_none=True)
+
+
+class CampaignPost(_Loose):
+    post = fields.String(required=True)
+    seats = fields.Integer(required=True)
+    ranking = fields.List(fields.Nested(CandidateRanked), load_default=list)
+
+
+class ResultsPublished(_Loose):
+    campaign = fields.String(required=True)
+    posts = fields.List(fields.Nested(CampaignPost), required=True)
+
+
+class UnitAssessed(_Loose):
+    unit = fields.String(required=True)
+    score = fields.Float(required=True)
+
+
+class AssessmentRanked(_Loose):
+    period = fields.String(required=True)
+    units = fields.List(fields.Nested(UnitAssessed), required=True)

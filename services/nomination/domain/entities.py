@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from services.common.errors import Invalid
@@ -139,6 +139,8 @@ class ImportResult:
 
     good: list
     rejected: list
+    # the row number of each item of ``good``, so a row the database refuses can be reported too
+    rows: list = field(default_factory=list)
 
     def summary(self) -> dict:
         return {"imported": len(self.good), "rejected": self.rejected}
@@ -158,7 +160,7 @@ def import_csv(text: str, validate: Callable[[Mapping], object], fields: tuple,
     if set(header) != set(fields) or len(header) != len(fields):
         raise Invalid({"body": [f"the header must name exactly: {', '.join(fields)}"]})
     reader.fieldnames = header
-    good, rejected, seen = [], [], set()
+    good, rejected, seen, rows = [], [], set(), []
     for number, row in enumerate(reader, start=1):
         if number > MAX_IMPORT_ROWS:
             raise Invalid({"body": [f"at most {MAX_IMPORT_ROWS} rows per import"]})
@@ -180,7 +182,8 @@ def import_csv(text: str, validate: Callable[[Mapping], object], fields: tuple,
             continue
         seen.add(code)
         good.append(item)
-    return ImportResult(good, rejected)
+        rows.append(number)
+    return ImportResult(good, rejected, rows)
 
 
 def import_posts(text: str) -> ImportResult:

@@ -68,6 +68,7 @@ def test_post_import_keeps_good_rows_and_reports_bad_ones():
     assert [p.code for p in result.good] == ["P1", "P4"]
     assert result.good[0].headcount == 2
     assert [r["row"] for r in result.rejected] == [2, 3, 4]
+    assert result.rows == [1, 5]
     assert "rank" in result.rejected[0]["errors"]
     assert "headcount" in result.rejected[1]["errors"]
     assert "code" in result.rejected[2]["errors"]

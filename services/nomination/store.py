@@ -1,0 +1,236 @@
+"""Between the documents and the rules: domain values from stored documents, the guarded change of a
+selection (optimistic, by ``version``), headcount updates, the ballot-token key, and the views."""
+import logging
+import os
+import secrets
+import time
+from dataclasses import dataclass, field
+
+from services.common import config, outbox
+from services.common.envelope import rfc3339
+from services.common.errors import Conflict, Invalid, NotFound
+from services.nomination import telemetry
+from services.nomination.domain import ballots as ballots_rules
+from services.nomination.domain import entities, vocabulary
+from services.nomination.domain.ballots import SessionOutcome
+from services.nomination.domain.qualification import Qualification
+from services.nomination.domain.selection import Selection as SelectionValue
+from services.nomination.models import BallotSession, Cadre, Nomination, Post, Selection
+
+log = logging.getLogger(__name__)
+
+# --- the ballot-token key -----------------------------------------------------------------------
+
+_key_cache = {}
+
+
+def ballot_key():
+    """The HMAC key of ballot-token hashes: BALLOT_TOKEN_KEY, or a key generated once into the data dir."""
+    configured = config.get("BALLOT_TOKEN_KEY")
+    if configured:
+        key = configured.encode("utf-8")
+        if len(key) < ballots_rules.MIN_KEY_BYTES:
+            raise RuntimeError(f"BALLOT_TOKEN_KEY must be at least {ballots_rules.MIN_KEY_BYTES} bytes")
+        return key
+    path = config.data_dir() / "keys" / "ballot.key"
+    if path in _key_cache:
+        return _key_cache[path]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: of two processes generating at once, one writes and both read the same key
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    except FileExistsError:
+        pass
+    text = ""
+    for _ in range(50):  # the other writer may not have flushed yet
+        text = path.read_text().strip()
+        if text:
+            break
+        time.sleep(0.01)
+    key = bytes.fromhex(text)
+    _key_cache[path] = key
+    return key
+
+
+# --- domain values from documents ----------------------------------------------------------------
+
+def load_selection(selection_id):
+    doc = Selection.objects(id=selection_id).first()
+    if doc is None:
+        raise NotFound(f"no selection {selection_id!r}")
+    return doc
+
+
+def selection_value(doc) -> SelectionValue:
+    return SelectionValue(id=doc.id, post=doc.post, post_rank=doc.post_rank, category=doc.category,
+                          vacancies=doc.vacancies, competitive=doc.competitive, stage=doc.stage,
+                          proposed_by=doc.proposed_by)
+
+
+def qualification_value(doc):
+    q = doc.qualification or None
+    if not q:
+        return None
+    return Qualification(q["conditions"]["min_rank"], q["conditions"]["min_grassroots_years"],
+                         frozenset(q["scope"]))
+
+
+def post_value(doc) -> entities.Post:
+    return entities.Post(doc.code, doc.unit, doc.title, doc.rank, doc.category, doc.headcount,
+                         doc.occupied, doc.reserved)
+
+
+def cadre_value(doc) -> entities.Cadre:
+    return entities.Cadre(doc.code, doc.name, doc.unit, doc.rank, doc.grassroots_years)
+
+
+def require_cadre(code, field="cadre"):
+    doc = Cadre.objects(code=code).first()
+    if doc is None:
+        raise Invalid({field: ["unknown cadre"]})
+    return doc
+
+
+def require_cadres(codes, field):
+    """The cadre documents for ``codes`` in order; 400 naming the positions of unknown ones."""
+    found = {c.code: c for c in Cadre.objects(code__in=list(codes))}
+    missing = [i for i, code in enumerate(codes) if code not in found]
+    if missing:
+        raise Invalid({field: [f"item {i} is not a known cadre" for i in missing]})
+    return [found[code] for code in codes]
+
+
+def session_outcome(doc) -> SessionOutcome:
+    result = doc.result or {}
+    votes = {item["cadre"]: item["votes"] for item in result.get("results", [])}
+    return SessionOutcome(doc.id, doc.selection, doc.kind, bool(doc.tallied), bool(result.get("quorum_met")),
+                          int(result.get("valid", 0)), votes)
+
+
+def selection_sessions(selection_id):
+    return [session_outcome(s) for s in BallotSession.objects(selection=selection_id, tallied=True)]
+
+
+# --- changing a selection ------------------------------------------------------------------------
+
+@dataclass
+class Change:
+    """What one decision about a selection writes: mongoengine updates, events, and the answer."""
+
+    updates: dict = field(default_factory=dict)
+    envelopes: list = field(default_factory=list)
+    result: object = None
+    # run after the decision and before the selection is written (idempotent, keyed effects)
+    before_write: object = None
+
+
+def transition(doc, new_stage, action, now, caller, change):
+    """Add the stage change (history item and ``selection.stage_changed``) to ``change``, if any."""
+    new_stage = str(new_stage)
+    if new_stage == doc.stage:
+        return change
+    item = {"stage": new_stage, "previous": doc.stage, "action": str(action), "at": rfc3339(now)}
+    change.updates["set__stage"] = new_stage
+    change.updates["set__history"] = list(doc.history) + [item]
+    change.envelopes.append(caller.envelope("selection.stage_changed", f"selection:{doc.id}",
+                                            {"selection": doc.id, "stage": new_stage, "previous": doc.stage}))
+    return change
+
+
+def change_selection(selection_id, decide, *, once=None, attempts=10):
+    """Apply ``decide(doc) -> Change|None`` to the selection under the guard of its ``version``;
+    redone on a fresh read when another change got there first. With ``once`` (an envelope id)
+    the change is applied at most once. Returns the change's result (None if already handled)."""
+    for _ in range(attempts):
+        doc = load_selection(selection_id)
+        if once is not None and once in doc.handled:
+            return None
+        change = decide(doc) or Change()
+        if change.before_write is not None:
+            change.before_write()
+        updates = dict(change.updates)
+        updates["inc__version"] = 1
+        written = outbox.modify(Selection.objects(id=selection_id, version=doc.version), updates,
+                                change.envelopes, once=once)
+        if written is not None:
+            telemetry.refresh_stage_gauge_soon()
+            return change.result
+    raise Conflict("the selection kept changing under this request; retry", "conflict")
+
+
+# --- headcount books -----------------------------------------------------------------------------
+
+def reserve(post_code, vacancies):
+    """Hold ``vacancies`` of the post in ONE guarded atomic update; False when not that many are free."""
+    held = Post.objects(code=post_code, free__gte=vacancies).modify(
+        new=True, inc__free=-vacancies, inc__reserved=vacancies)
+    return held is not None
+
+
+def release(post_code, vacancies, key):
+    """Give a closed selection's vacancies back, once per ``key`` (redeliveries change nothing)."""
+    outbox.modify(Post.objects(code=post_code), {"inc__reserved": -vacancies, "inc__free": vacancies}, once=key)
+
+
+def unreserve(post_code, vacancies):
+    """Undo a reservation whose selection could not be stored."""
+    Post.objects(code=post_code).modify(inc__free=vacancies, inc__reserved=-vacancies)
+
+
+def appoint(post_code, appointees, vacancies, key):
+    """occupied += appointees, reserved -= vacancies, once per ``key``."""
+    outbox.modify(Post.objects(code=post_code),
+                  {"inc__occupied": appointees, "inc__reserved": -vacancies, "inc__free": vacancies - appointees},
+                  once=key)
+
+
+# --- views ---------------------------------------------------------------------------------------
+
+def post_view(post):
+    return {
+        "code": post.code,
+        "unit": post.unit,
+        "title": post.title,
+        "rank": post.rank,
+        "category": post.category,
+        "headcount": post.headcount,
+        "occupied": post.occupied,
+        "reserved": post.reserved,
+        "vacancies": post.headcount - post.occupied - post.reserved,
+    }
+
+
+def selection_summary(doc):
+    return {"id": doc.id, "post": doc.post, "mode": doc.mode, "competitive": doc.competitive,
+            "slate_ratio": doc.slate_ratio, "stage": doc.stage, "vacancies": doc.vacancies}
+
+
+def nominee_status(doc, cadre):
+    if cadre in doc.voided:
+        return vocabulary.VOIDED
+    if cadre in doc.appointees:
+        return vocabulary.APPOINTED if doc.appointed_at is not None else vocabulary.APPOINTEE
+    if cadre in doc.shortlist:
+        return vocabulary.SHORTLISTED
+    return vocabulary.NOMINATED
+
+
+def selection_view(doc):
+    nominations = Nomination.objects(selection=doc.id).order_by("created_at")
+    view = selection_summary(doc)
+    view.update({
+        "post_title": doc.post_title,
+        "category": doc.category,
+        "motion": {"proposed_by": doc.proposed_by, "reason": doc.reason},
+        "weights": dict(doc.weights),
+        "qualification": dict(doc.qualification) if doc.qualification else None,
+        "consultations": [dict(c) for c in doc.consultations],
+        "nominees": [{"cadre": n.cadre, "status": nominee_status(doc, n.cadre), "basis": dict(n.basis)}
+                     for n in nominations],
+        "history": [dict(h) for h in doc.history],
+        "notice": doc.notice,
+        "closed_reason": doc.closed_reason,
+    })
+    return view

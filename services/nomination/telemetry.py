@@ -1,0 +1,41 @@
+"""The nomination service's domain metrics: selections by stage, ballots cast, discipline violations."""
+import functools
+
+from prometheus_client import Counter, Gauge
+
+from services.common.errors import RuleViolation
+
+SELECTIONS_BY_STAGE = Gauge("cadre_nomination_selections", "Selections by the stage they rest in.", ["stage"])
+BALLOTS_CAST = Counter("cadre_nomination_ballots_cast_total", "Secret ballots accepted.")
+DISCIPLINE_VIOLATIONS = Counter("cadre_nomination_discipline_violations_total",
+                                "Calls refused by a rule of the procedure (422), by rule code.", ["code"])
+
+_stale = {"flag": True}
+
+
+def refresh_stage_gauge_soon():
+    """A stage may have changed: the next timer tick recounts."""
+    _stale["flag"] = True
+
+
+def refresh_stage_gauge(selection_cls, stages, force=False):
+    if not (force or _stale["flag"]):
+        return
+    _stale["flag"] = False
+    collection = selection_cls._get_collection()
+    for stage in stages:
+        SELECTIONS_BY_STAGE.labels(str(stage)).set(collection.count_documents({"stage": str(stage)}))
+
+
+def counts_violations(method):
+    """Count each 422 an entrypoint answers, by its code (never by id)."""
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except RuleViolation as violation:
+            DISCIPLINE_VIOLATIONS.labels(violation.code).inc()
+            raise
+
+    return wrapper
