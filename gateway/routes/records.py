@@ -1,6 +1,56 @@
-"""Endpoints of API.md "Records"."""
+"""Endpoints of API.md "Records": the log, its proofs and checkpoints, dossiers and the disclosure feed."""
+from urllib.parse import urlencode
+
+from werkzeug.wrappers import Response
+
+from gateway.problems import json_response
+from gateway.routing import Route
+from services.common.envelope import rfc3339, utcnow
+from services.records import schemas as s
+from services.records.domain.render import atom_feed, dossier_html
 
 SERVICE = "records"
 TAGS = ("records",)
 
-ROUTES = []
+
+def _wants_html(request):
+    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
+
+
+def render_dossier(result, request):
+    """JSON by default; ``Accept: text/html`` gives the printable page an archivist files."""
+    if _wants_html(request):
+        return Response(dossier_html(result), status=200, content_type="text/html; charset=utf-8")
+    return json_response(200, result, "")
+
+
+def render_atom(result, request):
+    base = request.base_url
+    args = {k: v for k, v in request.args.items() if k != "cursor"}
+    self_url = base + ("?" + urlencode(request.args) if request.args else "")
+    next_url = base + "?" + urlencode(dict(args, cursor=result["next_cursor"])) if result.get("next_cursor") else None
+    body = atom_feed(result["items"], self_url, rfc3339(utcnow()), next_url)
+    return Response(body, status=200, content_type="application/atom+xml; charset=utf-8")
+
+
+ROUTES = [
+    Route("POST", "/api/v1/records", SERVICE, "append_manual", "Add a manual entry (the caller is the recorder)",
+          body=s.ManualEntryIn, response=s.EntryOut, status=201, tags=TAGS),
+    Route("GET", "/api/v1/records", SERVICE, "list_records", "Entries in seq order, all or one subject's",
+          query=s.RecordsQuery, response=s.RecordsPage, tags=TAGS),
+    Route("GET", "/api/v1/records/checkpoint", SERVICE, "checkpoint", "The latest signed checkpoint",
+          response=s.CheckpointOut, tags=TAGS),
+    Route("GET", "/api/v1/records/public-key", SERVICE, "public_key", "The checkpoint signing key",
+          response=s.PublicKeyOut, tags=TAGS),
+    Route("GET", "/api/v1/records/<int:seq>/proof", SERVICE, "inclusion_proof", "RFC 6962 inclusion proof of one entry",
+          query=s.ProofQuery, response=s.ProofOut, tags=TAGS),
+    Route("GET", "/api/v1/records/consistency", SERVICE, "consistency_proof", "RFC 6962 consistency proof between sizes",
+          query=s.ConsistencyQuery, response=s.ConsistencyOut, tags=TAGS),
+    Route("GET", "/api/v1/selections/<id>/dossier", SERVICE, "dossier",
+          "A selection's records with inclusion proofs (Accept: text/html for a printable page)",
+          response=s.DossierOut, render=render_dossier, tags=TAGS),
+    Route("GET", "/api/v1/disclosures", SERVICE, "list_disclosures", "Information disclosure feed, newest first",
+          query=s.DisclosuresQuery, response=s.DisclosuresPage, tags=TAGS),
+    Route("GET", "/api/v1/disclosures.atom", SERVICE, "list_disclosures", "Information disclosure feed as Atom 1.0",
+          query=s.DisclosuresQuery, render=render_atom, tags=TAGS),
+]

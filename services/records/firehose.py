@@ -2,9 +2,14 @@
 
 The queue is single-active-consumer, so when several records replicas run exactly one of them
 writes at a time and entries keep the order the broker delivered them in, without a lock of our
-own. Each message is handled by a nameko worker, one at a time, and acked manually after the
-worker's write. A message whose handler keeps failing is rejected into the dead-letter exchange
-after ``EVENT_MAX_ATTEMPTS``, so one poison event never stalls the log.
+own. Manual entries reach the same queue through the default exchange (routing key = the queue
+name), so they take their place in that one order too.
+
+Messages are handled in batches: whatever has arrived (up to ``RECORDS_BATCH_MAX``) goes to one
+nameko worker, which writes it with one ``insert_many``; the batch is acked after that write.
+A message that is not an envelope is rejected into the dead-letter exchange at once; a batch whose
+write keeps failing for a reason other than a lost database connection is retried, and each of its
+messages is dead-lettered after ``EVENT_MAX_ATTEMPTS``, so one poison event never stalls the log.
 """
 import json
 import logging
@@ -13,6 +18,7 @@ from collections import OrderedDict
 import eventlet
 import pika
 from nameko.extensions import Entrypoint
+from pymongo.errors import ConnectionFailure
 
 from services.common import config, metrics
 from services.common.events import DEAD_LETTER_EXCHANGE, dead_letter_queue
@@ -20,7 +26,9 @@ from services.common.events import DEAD_LETTER_EXCHANGE, dead_letter_queue
 log = logging.getLogger(__name__)
 
 QUEUE = "records.firehose"
+QUEUE_ARGUMENTS = {"x-single-active-consumer": True, "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE}
 SOURCES = ("nomination", "examination", "supervision", "gateway")
+MANUAL = "manual"
 
 
 def declare(channel):
@@ -29,25 +37,28 @@ def declare(channel):
     channel.exchange_declare(DEAD_LETTER_EXCHANGE, exchange_type="topic", durable=True)
     channel.queue_declare(dlq.name, durable=True)
     channel.queue_bind(dlq.name, DEAD_LETTER_EXCHANGE, routing_key="#")
-    channel.queue_declare(
-        QUEUE,
-        durable=True,
-        arguments={"x-single-active-consumer": True, "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE},
-    )
+    channel.queue_declare(QUEUE, durable=True, arguments=QUEUE_ARGUMENTS)
     for source in SOURCES:
         exchange = f"{source}.events"
         channel.exchange_declare(exchange, exchange_type="topic", durable=True, auto_delete=False)
         channel.queue_bind(QUEUE, exchange, routing_key="#")
 
 
+def manual_message(request_id, fields):
+    """The body the manual-entry RPC puts on the firehose (through the default exchange)."""
+    return {"kind": MANUAL, "id": request_id, "fields": fields}
+
+
 class Firehose(Entrypoint):
-    """Entrypoint: the decorated method receives every envelope on the bus, in order."""
+    """Entrypoint: the decorated method receives lists of ``{"manual", "payload"}`` in delivery order
+    and returns the indexes of the messages that are poison (rejected, never retried)."""
 
     def setup(self):
         self.amqp_uri = self.container.config["AMQP_URI"]
         self._stopping = False
         self.connected = False
-        self._failures = OrderedDict()  # envelope id -> failed attempts (bounded)
+        self._pending = []  # (delivery_tag, message) waiting for the next batch
+        self._failures = OrderedDict()  # message key -> failed attempts (bounded)
 
     def start(self):
         self.container.spawn_managed_thread(self._consume_forever, identifier="records-firehose")
@@ -64,6 +75,7 @@ class Firehose(Entrypoint):
                 self._consume()
             except Exception as exc:
                 self.connected = False
+                self._pending = []  # unacked: the broker redelivers them to whoever consumes next
                 if not self._stopping:
                     log.warning("firehose connection lost (%s); reconnecting", type(exc).__name__)
                     eventlet.sleep(1)
@@ -73,14 +85,22 @@ class Firehose(Entrypoint):
         params.heartbeat = 30
         params.blocked_connection_timeout = 30
         connection = pika.BlockingConnection(params)
+        batch_max = max(1, config.get_int("RECORDS_BATCH_MAX"))
         try:
             channel = connection.channel()
             declare(channel)
-            channel.basic_qos(prefetch_count=256)
+            channel.basic_qos(prefetch_count=2 * batch_max)
             channel.basic_consume(QUEUE, self._on_message, auto_ack=False)
             self.connected = True
             while not self._stopping:
-                connection.process_data_events(time_limit=0.2)
+                before = len(self._pending)
+                connection.process_data_events(time_limit=0 if self._pending else 0.2)
+                arrived = len(self._pending) - before
+                # Write when the batch is full, or when nothing more came in: low latency when idle,
+                # big batches under load.
+                if self._pending and (len(self._pending) >= batch_max or arrived == 0):
+                    batch, self._pending = self._pending[:batch_max], self._pending[batch_max:]
+                    self._write(channel, batch)
                 eventlet.sleep(0)
         finally:
             self.connected = False
@@ -90,40 +110,70 @@ class Firehose(Entrypoint):
                 except Exception:
                     pass
 
-    def _handle(self, envelope):
-        done = eventlet.event.Event()
-
-        def handle_result(worker_ctx, result=None, exc_info=None):
-            done.send(exc_info)
-            return result, exc_info
-
-        self.container.spawn_worker(self, (envelope,), {}, handle_result=handle_result)
-        return done.wait()
-
     def _on_message(self, channel, method, properties, body):
         try:
-            envelope = json.loads(body)
-            key = str(envelope.get("id"))
+            payload = json.loads(body)
         except ValueError:
+            payload = None
+        if not isinstance(payload, dict):
             log.error("firehose: undecodable message dead-lettered")
             channel.basic_reject(method.delivery_tag, requeue=False)
             return
-        exc_info = self._handle(envelope)
+        # Only the default exchange carries manual entries; on an events exchange it is just a bad envelope.
+        manual = method.exchange == "" and payload.get("kind") == MANUAL
+        self._pending.append((method.delivery_tag, {"manual": manual, "payload": payload}))
+
+    def _handle(self, messages):
+        done = eventlet.event.Event()
+
+        def handle_result(worker_ctx, result=None, exc_info=None):
+            done.send((result, exc_info))
+            return result, exc_info
+
+        self.container.spawn_worker(self, (messages,), {}, handle_result=handle_result)
+        return done.wait()
+
+    def _write(self, channel, batch):
+        result, exc_info = self._handle([message for _, message in batch])
         if exc_info is None:
-            self._failures.pop(key, None)
-            channel.basic_ack(method.delivery_tag)
+            poison = set(result or ())
+            for index in sorted(poison):
+                channel.basic_reject(batch[index][0], requeue=False)
+            if poison:
+                for index, (tag, _) in enumerate(batch):
+                    if index not in poison:
+                        channel.basic_ack(tag)
+            else:
+                channel.basic_ack(batch[-1][0], multiple=True)
+            for _, message in batch:
+                self._failures.pop(_key(message), None)
             return
-        attempts = self._failures.pop(key, 0) + 1
-        if attempts >= config.get_int("EVENT_MAX_ATTEMPTS"):
-            log.error("firehose: event dead-lettered after %d attempts: %s", attempts, envelope.get("type"))
-            metrics.EVENTS_DEAD_LETTERED.labels("records", str(envelope.get("type"))).inc()
-            channel.basic_reject(method.delivery_tag, requeue=False)
-            return
-        self._failures[key] = attempts
+        transient = isinstance(exc_info[1], ConnectionFailure)
+        worst = 0
+        for tag, message in batch:
+            key = _key(message)
+            attempts = self._failures.pop(key, 0) + (0 if transient else 1)
+            if attempts >= config.get_int("EVENT_MAX_ATTEMPTS"):
+                kind = str(message["payload"].get("type") or message["payload"].get("kind"))
+                log.error("firehose: message dead-lettered after %d attempts: %s", attempts, kind)
+                metrics.EVENTS_DEAD_LETTERED.labels("records", kind).inc()
+                channel.basic_reject(tag, requeue=False)
+                continue
+            self._failures[key] = attempts
+            worst = max(worst, attempts)
         while len(self._failures) > 10000:
             self._failures.popitem(last=False)
-        eventlet.sleep(min(0.1 * attempts, 1))
-        channel.basic_nack(method.delivery_tag, requeue=True)
+        # Requeue what is left of the batch and everything prefetched behind it, so that RabbitMQ
+        # puts them back in place and the next attempt sees them in the same order.
+        eventlet.sleep(min(0.2 * max(worst, 1), 2))
+        last_tag = max([tag for tag, _ in batch] + [tag for tag, _ in self._pending])
+        self._pending = []
+        channel.basic_nack(last_tag, multiple=True, requeue=True)
+
+
+def _key(message):
+    payload = message["payload"]
+    return str(payload.get("id"))
 
 
 firehose = Firehose.decorator

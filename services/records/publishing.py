@@ -1,0 +1,150 @@
+"""Information disclosure storage and its channel outbox: feed items from events and policies, and the
+deliveries (website feed, SMS, e-mail) retried until sent."""
+import json
+import logging
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from pymongo import ReturnDocument
+from pymongo.errors import BulkWriteError
+
+from services.common import config
+from services.common.envelope import rfc3339
+from services.common.errors import Invalid
+from services.records import channels, metrics
+from services.records.domain.disclosures import CHANNELS, channel_message, policy_items, retry_delay_seconds
+from services.records.models import Delivery, Disclosure
+
+log = logging.getLogger(__name__)
+
+POLICIES_FILE = Path(__file__).with_name("policies.json")
+LEASE_SECONDS = 60  # a claimed delivery is retried by anyone after this, should its sender die mid-send
+
+
+def _parse_time(text):
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00")) if isinstance(text, str) else None
+    if moment is None or moment.tzinfo is None:
+        return datetime.now(timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def _insert_ignoring_duplicates(collection, docs):
+    if not docs:
+        return
+    try:
+        collection.insert_many(docs, ordered=False)
+    except BulkWriteError as error:
+        # A redelivered event or a restart re-inserts what is there already; only duplicates are expected.
+        if any(e.get("code") != 11000 for e in error.details.get("writeErrors", [])):
+            raise
+
+
+def store_items(items, now=None):
+    """Store feed items (unpublished) and one pending delivery per channel; repeats change nothing."""
+    now = now or datetime.now(timezone.utc)
+    disclosures, deliveries = [], []
+    for item in items:
+        disclosures.append({
+            "key": item["key"], "kind": item["kind"], "title": item["title"], "summary": item.get("summary"),
+            "subject": item.get("subject"), "published_at": _parse_time(item.get("published_at")),
+            "details": item.get("details") or {}, "published": False,
+        })
+        for channel in CHANNELS:
+            deliveries.append({
+                "key": f"{item['key']}|{channel}", "disclosure": item["key"], "channel": channel,
+                "status": "pending", "attempts": 0, "next_attempt_at": now,
+            })
+    _insert_ignoring_duplicates(Disclosure._get_collection(), disclosures)
+    _insert_ignoring_duplicates(Delivery._get_collection(), deliveries)
+
+
+def store_policies():
+    """The district's normative documents (policies.json) as feed items, once."""
+    store_items(policy_items(json.loads(POLICIES_FILE.read_text(encoding="utf-8"))))
+
+
+def item_view(doc):
+    return {
+        "id": doc["key"], "kind": doc["kind"], "title": doc["title"], "summary": doc.get("summary"),
+        "subject": doc.get("subject"), "published_at": rfc3339(doc["published_at"]),
+        "details": doc.get("details") or {},
+    }
+
+
+def _encode_cursor(doc):
+    return f"{rfc3339(doc['published_at'])}|{doc['key']}"
+
+
+def _decode_cursor(cursor):
+    when, sep, key = (cursor or "").partition("|")
+    try:
+        moment = datetime.fromisoformat(when.replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if not sep or not key or moment is None or moment.tzinfo is None:
+        raise Invalid({"cursor": ["not a cursor this feed gave out"]})
+    return moment.astimezone(timezone.utc), key
+
+
+def list_items(limit, cursor=None):
+    """Published items, newest first: ``{items, next_cursor}``."""
+    query = {"published": True}
+    if cursor:
+        moment, key = _decode_cursor(cursor)
+        query["$or"] = [{"published_at": {"$lt": moment}}, {"published_at": moment, "key": {"$lt": key}}]
+    docs = list(Disclosure._get_collection().find(query, {"_id": 0})
+                .sort([("published_at", -1), ("key", -1)]).limit(limit + 1))
+    more = len(docs) > limit
+    docs = docs[:limit]
+    return {"items": [item_view(d) for d in docs], "next_cursor": _encode_cursor(docs[-1]) if more else None}
+
+
+def _send(delivery):
+    doc = Disclosure._get_collection().find_one({"key": delivery["disclosure"]}, {"_id": 0})
+    if doc is None:
+        raise LookupError("the disclosure is gone")
+    channel = delivery["channel"]
+    if channel == "website":
+        # The website channel is the public feed itself: delivering it makes the item visible there.
+        Disclosure._get_collection().update_one({"key": doc["key"]}, {"$set": {"published": True}})
+        return
+    item = item_view(doc)
+    item["key"] = item["id"]
+    message = channel_message(item, channel, channels.recipients_for(channel), config.get("RECORDS_PUBLIC_URL"))
+    channels.sender_for(channel)(message)
+
+
+def deliver_due(now=None, limit=100):
+    """Send every delivery that is due; returns how many were sent. Each is claimed first (a lease),
+    so two replicas never send the same message at once."""
+    now = now or datetime.now(timezone.utc)
+    coll = Delivery._get_collection()
+    sent = 0
+    max_attempts = config.get_int("RECORDS_DELIVERY_MAX_ATTEMPTS")
+    for due in list(coll.find({"status": "pending", "next_attempt_at": {"$lte": now}}, {"_id": 0, "key": 1})
+                    .sort("next_attempt_at", 1).limit(limit)):
+        claimed = coll.find_one_and_update(
+            {"key": due["key"], "status": "pending", "next_attempt_at": {"$lte": now}},
+            {"$set": {"next_attempt_at": now + timedelta(seconds=LEASE_SECONDS)}, "$inc": {"attempts": 1}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if claimed is None:
+            continue
+        try:
+            _send(claimed)
+        except Exception as error:
+            attempts = claimed["attempts"]
+            failed = attempts >= max_attempts
+            coll.update_one({"key": claimed["key"]}, {"$set": {
+                "status": "failed" if failed else "pending",
+                "next_attempt_at": now + timedelta(seconds=retry_delay_seconds(attempts)),
+                "last_error": f"{type(error).__name__}: {error}"[:300],
+            }})
+            metrics.DELIVERIES.labels(claimed["channel"], "failed" if failed else "retry").inc()
+            log.warning("disclosure delivery on %s failed (attempt %d)", claimed["channel"], attempts)
+            continue
+        coll.update_one({"key": claimed["key"]}, {"$set": {"status": "sent", "sent_at": now}})
+        metrics.DELIVERIES.labels(claimed["channel"], "sent").inc()
+        sent += 1
+    metrics.DELIVERY_BACKLOG.set(coll.count_documents({"status": "pending"}))
+    return sent

@@ -1,0 +1,116 @@
+"""Marshmallow schemas of every message the records service takes or sends."""
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from gateway.routing import ListQuery
+from services.records.domain.entries import RECORD_STAGES
+
+TEXT = validate.Length(min=1, max=2000)
+HEX = validate.Regexp(r"^[0-9a-f]{64}$")
+
+
+class ManualEntryIn(Schema):
+    """``POST /api/v1/records``: the recorder is the caller and the time is now; neither is taken from the body."""
+
+    subject = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    stage = fields.String(required=True, validate=validate.OneOf(RECORD_STAGES))
+    place = fields.String(load_default=None, allow_none=True, validate=TEXT)
+    responsible = fields.String(load_default=None, allow_none=True, validate=TEXT)
+    matter = fields.String(required=True, validate=TEXT)
+    result = fields.String(load_default=None, allow_none=True, validate=TEXT)
+
+
+class EntryOut(Schema):
+    seq = fields.Integer()
+    subject = fields.String(allow_none=True)
+    stage = fields.String(allow_none=True)
+    occurred_at = fields.String(allow_none=True)
+    place = fields.String(allow_none=True)
+    responsible = fields.String(allow_none=True)
+    matter = fields.String(allow_none=True)
+    result = fields.String(allow_none=True)
+    recorder = fields.String(allow_none=True)
+    correlation_id = fields.String(allow_none=True)
+    prev_hash = fields.String()
+    leaf_hash = fields.String()
+
+
+class RecordsQuery(ListQuery):
+    subject = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
+
+
+class RecordsPage(Schema):
+    items = fields.List(fields.Nested(EntryOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class CheckpointOut(Schema):
+    size = fields.Integer()
+    root = fields.String()
+    timestamp = fields.String()
+    key_id = fields.String()
+    signature = fields.String()
+
+
+class PublicKeyOut(Schema):
+    key_id = fields.String()
+    public_key = fields.String()
+
+
+class ProofQuery(Schema):
+    """``?size=N``: the tree size the proof is for (default: the latest checkpoint's)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    size = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
+
+
+class ProofOut(Schema):
+    index = fields.Integer()
+    size = fields.Integer()
+    leaf_hash = fields.String()
+    path = fields.List(fields.String())
+
+
+class _Lenient(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+# ``from`` is a Python keyword, so this schema is built from a dict to keep the wire names as field names.
+ConsistencyQuery = _Lenient.from_dict({
+    "from": fields.Integer(required=True, validate=validate.Range(min=0)),
+    "to": fields.Integer(required=True, validate=validate.Range(min=0)),
+}, name="ConsistencyQuery")
+ConsistencyOut = Schema.from_dict({
+    "from": fields.Integer(), "to": fields.Integer(), "path": fields.List(fields.String()),
+}, name="ConsistencyOut")
+
+
+class DossierEntryOut(EntryOut):
+    proof = fields.Nested(ProofOut)
+
+
+class DossierOut(Schema):
+    selection = fields.String()
+    checkpoint = fields.Nested(CheckpointOut)
+    entries = fields.List(fields.Nested(DossierEntryOut))
+
+
+class DisclosureOut(Schema):
+    id = fields.String()
+    kind = fields.String(validate=validate.OneOf(("policy", "announcement", "notice", "results")))
+    title = fields.String()
+    summary = fields.String(allow_none=True)
+    subject = fields.String(allow_none=True)
+    published_at = fields.String()
+    details = fields.Dict()
+
+
+class DisclosuresQuery(ListQuery):
+    pass
+
+
+class DisclosuresPage(Schema):
+    items = fields.List(fields.Nested(DisclosureOut))
+    next_cursor = fields.String(allow_none=True)
