@@ -1,0 +1,65 @@
+"""Which events become disclosure items, what they say, and what the channels send."""
+import pytest
+
+from services.records.domain.disclosures import (SMS_MAX_CHARS, channel_message, disclosure_from_event,
+                                                  policy_items, retry_delay_seconds)
+
+
+def env(type, data, subject="selection:S1"):
+    return {"id": "e1", "type": type, "subject": subject, "occurred_at": "2030-01-01T00:00:00Z", "data": data}
+
+
+def test_selection_opened_is_an_announcement():
+    item = disclosure_from_event(env("selection.opened", {"selection": "S1", "post": "P1", "mode": "public_selection",
+                                                         "competitive": True, "vacancies": 2}))
+    assert item["kind"] == "announcement" and item["key"] == "event:e1" and "P1" in item["title"]
+    assert "2 vacancies" in item["summary"] and "公开选拔" in item["summary"]
+    assert item["published_at"] == "2030-01-01T00:00:00Z" and item["subject"] == "selection:S1"
+
+
+def test_notice_opened_keeps_its_title():
+    item = disclosure_from_event(env("notice.opened", {"notice": "N1", "selection": "S1", "title": "公示: Head",
+                                                      "opens_at": "a", "closes_at": "b"}, subject="notice:N1"))
+    assert item["kind"] == "notice" and item["title"] == "公示: Head" and "/api/v1/notices/N1/objections" in item["summary"]
+
+
+def test_results_keep_only_the_names_of_the_selected_in_rank_order():
+    item = disclosure_from_event(env("campaign.results_published", {"campaign": "K1", "posts": [
+        {"post": "P1", "seats": 2, "ranking": [
+            {"exam_number": "X2", "name": "B", "rank": 2, "status": "selected", "id_number": "620503199001011234"},
+            {"exam_number": "X1", "name": "A", "rank": 1, "status": "selected"},
+            {"exam_number": "X3", "name": "C", "rank": 3, "status": "not_selected"}]}]}, subject="campaign:K1"))
+    assert item["kind"] == "results"
+    assert item["details"] == {"campaign": "K1", "posts": [{"post": "P1", "seats": 2, "selected": ["A", "B"]}]}
+    text = repr(item)
+    assert "X1" not in text and "620503199001011234" not in text and "'C'" not in text
+
+
+@pytest.mark.parametrize("type", ["selection.stage_changed", "nomination.made", "review.cleared", "unit.created"])
+def test_other_events_are_not_disclosed(type):
+    assert disclosure_from_event(env(type, {"selection": "S1"})) is None
+
+
+def test_id_numbers_typed_into_a_notice_title_are_redacted():
+    item = disclosure_from_event(env("notice.opened", {"notice": "N1", "title": "re 620503199001011234"}))
+    assert "620503199001011234" not in item["title"]
+
+
+def test_policy_items():
+    [item] = policy_items([{"id": "p", "title": "T", "summary": "S", "published_at": "2013-01-01T00:00:00Z",
+                            "issuer": "I"}])
+    assert item == {"key": "policy:p", "kind": "policy", "title": "T", "summary": "S", "subject": None,
+                    "published_at": "2013-01-01T00:00:00Z", "details": {"issuer": "I"}}
+
+
+def test_channel_messages():
+    item = {"key": "event:e1", "title": "公示 " * 100, "summary": "S"}
+    sms = channel_message(item, "sms", ["13800000000"], "https://example.org/")
+    assert len(sms["body"]) <= SMS_MAX_CHARS and sms["to"] == ["13800000000"] and sms["id"] == "event:e1"
+    email = channel_message(dict(item, title="T"), "email", [], "https://example.org")
+    assert email["subject"] == "T" and "https://example.org/api/v1/disclosures" in email["body"] and "S" in email["body"]
+
+
+def test_retry_delay_grows_and_is_capped():
+    assert [retry_delay_seconds(n) for n in (1, 2, 3)] == [1, 2, 4]
+    assert retry_delay_seconds(50) == 300

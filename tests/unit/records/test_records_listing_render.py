@@ -1,0 +1,119 @@
+"""Listing rules (selection subjects, cursors, proof bounds), the message preparation of the writer,
+and the printable dossier and Atom feed."""
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from services.common.envelope import make_envelope
+from services.common.errors import Invalid, NotFound
+from services.records.domain.listing import (check_consistency_bounds, check_proof_bounds, parse_seq_cursor,
+                                             selection_subject, subject_filter)
+from services.records.domain.render import atom_feed, dossier_html
+from services.records.store import prepare
+
+
+def test_selection_subject():
+    assert selection_subject("selection:S1") == "selection:S1"
+    assert selection_subject("review:R1", {"selection": "S1"}) == "selection:S1"
+    assert selection_subject("unit:U1", {"code": "U1"}) is None
+    assert selection_subject("selection:", None) is None
+
+
+def test_subject_filter():
+    assert subject_filter(None) == {}
+    assert subject_filter("selection:S1") == {"about": "selection:S1"}
+    assert subject_filter("unit:U1") == {"subject": "unit:U1"}
+
+
+@pytest.mark.parametrize("cursor", ["-1", "abc", "1.5", "9" * 20, ""])
+def test_bad_cursors_are_400_naming_cursor(cursor):
+    with pytest.raises(Invalid) as caught:
+        parse_seq_cursor(cursor)
+    assert "cursor" in caught.value.errors
+
+
+def test_good_cursor():
+    assert parse_seq_cursor(None) == 0 and parse_seq_cursor("42") == 42
+
+
+def test_proof_bounds():
+    check_proof_bounds(0, 1, 5)
+    with pytest.raises(Invalid) as caught:
+        check_proof_bounds(0, 6, 5)
+    assert "size" in caught.value.errors
+    with pytest.raises(NotFound):
+        check_proof_bounds(5, 5, 5)
+    with pytest.raises(Invalid) as caught:
+        check_proof_bounds(3, 2, 5)
+    assert "seq" in caught.value.errors
+
+
+def test_consistency_bounds():
+    check_consistency_bounds(0, 5, 5)
+    with pytest.raises(Invalid) as caught:
+        check_consistency_bounds(1, 6, 5)
+    assert "to" in caught.value.errors
+    with pytest.raises(Invalid) as caught:
+        check_consistency_bounds(4, 3, 5)
+    assert "from" in caught.value.errors
+
+
+def test_prepare_an_event_keeps_the_producers_time_text():
+    envelope = make_envelope("selection.decided", "nomination", "selection:S1",
+                             {"selection": "S1", "meeting": {"place": "Room"}}, actor="committee", correlation_id="c")
+    prepared, loaded = prepare({"manual": False, "payload": envelope})
+    assert prepared.key == envelope["id"] and prepared.about == "selection:S1"
+    assert prepared.fields["occurred_at"] == envelope["occurred_at"] and prepared.fields["place"] == "Room"
+    assert loaded["type"] == "selection.decided"
+
+
+def test_prepare_skips_the_records_own_events_and_refuses_non_envelopes():
+    own = make_envelope("record.appended", "records", "record:1", {})
+    assert prepare({"manual": False, "payload": own})[0] is None
+    with pytest.raises(ValueError):
+        prepare({"manual": False, "payload": {"type": "x"}})
+    with pytest.raises(ValueError):
+        prepare({"manual": False, "payload": "text"})
+
+
+def test_prepare_a_manual_entry():
+    fields = {"subject": "selection:S1", "stage": "deliberation", "matter": "m", "recorder": "org"}
+    prepared, envelope = prepare({"manual": True, "payload": {"kind": "manual", "id": "r1", "fields": fields}})
+    assert prepared.key == "manual:r1" and prepared.fields == fields and envelope is None
+    with pytest.raises(ValueError):
+        prepare({"manual": True, "payload": {"kind": "manual", "id": "r1", "fields": {"evil": "x"}}})
+    with pytest.raises(ValueError):
+        prepare({"manual": True, "payload": {"kind": "manual", "fields": fields}})
+
+
+ENTRY = {"seq": 0, "subject": "selection:S1", "stage": "deliberation", "occurred_at": "t", "place": "<i>Room</i>",
+         "responsible": "A & B", "matter": "<script>x</script>", "result": None, "recorder": "org",
+         "correlation_id": "c", "prev_hash": "0" * 64, "leaf_hash": "a" * 64,
+         "proof": {"index": 0, "size": 1, "leaf_hash": "a" * 64, "path": []}}
+
+
+def test_dossier_html_escapes_everything():
+    page = dossier_html({"selection": "S<1>", "checkpoint": {"size": 1, "root": "r", "timestamp": "t",
+                                                             "key_id": "k", "signature": "s"}, "entries": [ENTRY]})
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
+    assert "&lt;i&gt;Room&lt;/i&gt;" in page and "A &amp; B" in page and "S&lt;1&gt;" in page
+
+
+def test_atom_feed_is_valid_xml_with_escaped_text():
+    items = [{"id": "event:e1", "kind": "notice", "title": "<b>T</b> & x", "summary": None,
+              "published_at": "2030-01-01T00:00:00Z"}]
+    body = atom_feed(items, "http://h/api/v1/disclosures.atom?a=1&b=2", "2030-01-02T00:00:00Z",
+                     next_url="http://h/x?cursor=a|b")
+    root = ET.fromstring(body)
+    ns = "{http://www.w3.org/2005/Atom}"
+    assert root.tag == f"{ns}feed" and root.findtext(f"{ns}updated") == "2030-01-01T00:00:00Z"
+    [entry] = root.findall(f"{ns}entry")
+    assert entry.findtext(f"{ns}title") == "<b>T</b> & x"
+    assert {l.get("rel") for l in root.findall(f"{ns}link")} == {"self", "next"}
+    assert b"<b>T" not in body
+
+
+def test_empty_atom_feed_uses_now():
+    root = ET.fromstring(atom_feed([], "http://h/", "2030-01-02T00:00:00Z"))
+    assert root.findtext("{http://www.w3.org/2005/Atom}updated") == "2030-01-02T00:00:00Z"
