@@ -153,9 +153,10 @@ def stage(api, sel):
     return ok(api.get(f"/api/v1/selections/{sel}", as_="org"))["stage"]
 
 
-def publish(suite, source, event_type, subject, data):
-    """Put an event on the suite's bus as service ``source`` would (for flows whose producer is elsewhere)."""
-    envelope = make_envelope(event_type, source, subject, data, actor=source)
+def publish(suite, source, event_type, subject, data, envelope=None):
+    """Put an event on the suite's bus as service ``source`` would (for flows whose producer is elsewhere);
+    pass ``envelope`` to deliver the same event again."""
+    envelope = envelope or make_envelope(event_type, source, subject, data, actor=source)
     exchange = Exchange(f"{source}.events", type="topic", durable=True, auto_delete=False)
     with Connection(suite.env["AMQP_URI"]) as conn:
         producer = Producer(conn.channel(), exchange=exchange)
