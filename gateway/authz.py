@@ -65,6 +65,8 @@ TABLE = {
     ("GET", "/api/v1/filings"): frozenset({"superior", "org"}),
     ("GET", "/api/v1/notices"): PUBLIC,
     ("POST", "/api/v1/notices/<id>/objections"): PUBLIC,
+    # not in API.md: how the resolvers read what the public wrote (the API "may grow")
+    ("GET", "/api/v1/notices/<id>/objections"): frozenset({"org", "discipline"}),
     ("POST", "/api/v1/objections/<id>/resolve"): frozenset({"org", "discipline"}),
     ("POST", "/api/v1/assessments"): ORG,
     ("GET", "/api/v1/assessments/<period>/ranking"): frozenset({"org", "superior"}),

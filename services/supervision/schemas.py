@@ -1,0 +1,313 @@
+"""Marshmallow schemas of every message the supervision service takes or sends."""
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from services.common.errors import Invalid
+from services.supervision.domain import notices as notice_rules
+from services.supervision.domain.assessments import Period
+from services.supervision.domain import reviews as review_rules
+
+CODE = validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$", error="1-64 letters, digits, '-' or '_'")
+ID = validate.Length(min=1, max=64)
+REVIEW_STATUSES = ("pending", "cleared", "vetoed", "overdue")
+FILING_STATUSES = ("due", "overdue", "filed")
+NOTICE_STATUSES = ("open", "closed")
+
+
+def Code(**kwargs):
+    return fields.String(validate=CODE, **kwargs)
+
+
+class ListQuery(Schema):
+    """``?limit=`` (default 50, max 500) and ``?cursor=`` of every list (as gateway.routing's)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    cursor = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+# ---- HTTP bodies and queries (loaded at the gateway and again in the service)
+
+class ReviewQuery(ListQuery):
+    selection = fields.String(load_default=None, validate=ID)
+    status = fields.String(load_default=None, validate=validate.OneOf(REVIEW_STATUSES))
+
+
+class VerdictIn(Schema):
+    verdict = fields.String(required=True, validate=validate.OneOf(review_rules.VERDICTS))
+    # required for a veto (the domain says so, naming the field); optional for a clear
+    reason = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(max=review_rules.REASON_MAX_CHARS))
+
+
+class PreReportIn(Schema):
+    summary = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+
+
+class ObserverIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class FilingQuery(ListQuery):
+    status = fields.String(load_default=None, validate=validate.OneOf(FILING_STATUSES))
+
+
+class NoticeQuery(ListQuery):
+    selection = fields.String(load_default=None, validate=ID)
+    status = fields.String(load_default=None, validate=validate.OneOf(NOTICE_STATUSES))
+
+
+class ObjectionIn(Schema):
+    content = fields.String(required=True, validate=validate.Length(min=1, max=notice_rules.CONTENT_MAX_CHARS))
+
+
+class ResolveIn(Schema):
+    upheld = fields.Boolean(required=True, truthy={True}, falsy={False})
+    finding = fields.String(required=True, validate=validate.Length(min=1, max=notice_rules.FINDING_MAX_CHARS))
+
+
+def _period(text):
+    try:
+        Period.parse(text)
+    except Invalid as exc:
+        raise ValidationError(exc.errors["period"])
+
+
+class AssessmentIn(Schema):
+    """``{period, unit, score}`` for a unit, or ``{period, cadre, score}`` for a cadre."""
+
+    period = fields.String(required=True, validate=_period)
+    unit = Code(load_default=None)
+    cadre = Code(load_default=None)
+    score = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=0, max=100))
+
+    @validates_schema
+    def exactly_one_subject(self, data, **kwargs):
+        if (data.get("unit") is None) == (data.get("cadre") is None):
+            raise ValidationError("Give exactly one of unit or cadre.", "unit")
+
+
+class RankingQuery(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    bottom = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10000))
+
+
+# ---- HTTP responses (for the OpenAPI document)
+
+class VerdictOut(Schema):
+    verdict = fields.String()
+    reason = fields.String(allow_none=True)
+    at = fields.String()
+
+
+class ReviewOut(Schema):
+    id = fields.String()
+    selection = fields.String()
+    cadre = fields.String()
+    status = fields.String()
+    verdicts = fields.Dict(keys=fields.String(), values=fields.Nested(VerdictOut, allow_none=True))
+    opened_at = fields.String()
+    due_at = fields.String()
+
+
+class ReviewPage(Schema):
+    items = fields.List(fields.Nested(ReviewOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class CreatedOut(Schema):
+    id = fields.String()
+
+
+class PreReportOut(Schema):
+    id = fields.String()
+    selection = fields.String()
+    status = fields.String()
+    created_at = fields.String()
+    approved_at = fields.String(allow_none=True)
+    approved_by = fields.String(allow_none=True)
+
+
+class ObserverOut(Schema):
+    selection = fields.String()
+    name = fields.String()
+    named_at = fields.String()
+
+
+class FilingOut(Schema):
+    selection = fields.String()
+    status = fields.String()
+    appointed_at = fields.String()
+    due_at = fields.String()
+    filed_with = fields.String(allow_none=True)
+    reference = fields.String(allow_none=True)
+    filed_at = fields.String(allow_none=True)
+    late = fields.Boolean()
+
+
+class FilingPage(Schema):
+    items = fields.List(fields.Nested(FilingOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class NoticeOut(Schema):
+    id = fields.String()
+    subject = fields.String()
+    title = fields.String()
+    body = fields.String()
+    opens_at = fields.String()
+    closes_at = fields.String()
+    status = fields.String()
+
+
+class NoticePage(Schema):
+    items = fields.List(fields.Nested(NoticeOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class ObjectionOut(Schema):
+    id = fields.String()
+    notice = fields.String()
+    status = fields.String()
+    content = fields.String()
+    lodged_at = fields.String()
+    finding = fields.String(allow_none=True)
+    resolved_at = fields.String(allow_none=True)
+    resolved_by = fields.String(allow_none=True)
+
+
+class ObjectionPage(Schema):
+    items = fields.List(fields.Nested(ObjectionOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class AdjustmentOut(Schema):
+    cadre = fields.String()
+    periods = fields.List(fields.String())
+    scores = fields.List(fields.Float())
+
+
+class AssessmentOut(Schema):
+    period = fields.String()
+    unit = fields.String()
+    cadre = fields.String()
+    score = fields.Float()
+    adjustment = fields.Nested(AdjustmentOut, allow_none=True)
+
+
+class RectificationOut(Schema):
+    unit = fields.String()
+    period = fields.String()
+    title = fields.String()
+
+
+class RankedUnitOut(Schema):
+    rank = fields.Integer()
+    unit = fields.String()
+    score = fields.Float()
+    key_management = fields.Boolean()
+    rectification = fields.Nested(RectificationOut, allow_none=True)
+
+
+class RankingOut(Schema):
+    period = fields.String()
+    bottom = fields.Integer()
+    items = fields.List(fields.Nested(RankedUnitOut))
+    next_cursor = fields.String(allow_none=True)
+    adjustments = fields.List(fields.Nested(AdjustmentOut))
+
+
+# ---- events consumed from nomination.events (tolerant of fields added later)
+
+class _Incoming(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class SelectionOpened(_Incoming):
+    selection = fields.String(required=True, validate=ID)
+    post = fields.String(load_default=None)
+    key_leadership = fields.Boolean(load_default=False)
+
+
+class Person(_Incoming):
+    cadre = fields.String(required=True, validate=ID)
+    name = fields.String(load_default=None)
+
+
+class SelectionInspected(_Incoming):
+    selection = fields.String(required=True, validate=ID)
+    post = fields.String(load_default=None)
+    post_title = fields.String(load_default=None)
+    key_leadership = fields.Boolean(load_default=False)
+    nominees = fields.List(fields.Nested(Person), required=True)
+
+
+class SelectionDecided(_Incoming):
+    selection = fields.String(required=True, validate=ID)
+    post = fields.String(load_default=None)
+    post_title = fields.String(load_default=None)
+    key_leadership = fields.Boolean(load_default=False)
+    appointees = fields.List(fields.Nested(Person), required=True, validate=validate.Length(min=1))
+
+
+class SelectionAppointed(_Incoming):
+    selection = fields.String(required=True, validate=ID)
+    appointed_at = fields.AwareDateTime(load_default=None)
+
+
+class FilingRecorded(_Incoming):
+    selection = fields.String(required=True, validate=ID)
+    filed_with = fields.String(load_default=None)
+    reference = fields.String(load_default=None)
+
+
+class NominationVoided(_Incoming):
+    selection = fields.String(required=True, validate=ID)
+    cadre = fields.String(required=True, validate=ID)
+    reason = fields.String(load_default=None)
+
+
+# ---- events sent on supervision.events (data only; the envelope is common)
+
+class ReviewOpened(Schema):
+    review = fields.String(required=True)
+    selection = fields.String(required=True)
+    cadre = fields.String(required=True)
+    due_at = fields.String(required=True)
+
+
+class ReviewOverdue(Schema):
+    review = fields.String(required=True)
+    selection = fields.String(required=True)
+    cadre = fields.String(required=True)
+    missing = fields.List(fields.String(), required=True)
+
+
+class ObserverNamed(Schema):
+    selection = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class ObserverAbsent(Schema):
+    selection = fields.String(required=True)
+
+
+class PreReportSubmitted(Schema):
+    pre_report = fields.String(required=True)
+    selection = fields.String(required=True)
+
+
+class FilingOverdue(Schema):
+    selection = fields.String(required=True)
+    due_at = fields.String(required=True)
+
+
+class AssessmentRecorded(Schema):
+    period = fields.String(required=True)
+    unit = fields.String()
+    cadre = fields.String()
+    score = fields.Float(required=True)
