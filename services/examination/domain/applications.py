@@ -3,6 +3,8 @@
 No message here ever repeats an ID number or a name: they are personal data.
 """
 import csv
+import hashlib
+import hmac
 import io
 import re
 from dataclasses import dataclass
@@ -32,6 +34,15 @@ class Applicant:
 
 def normalize_id_number(value):
     return value.strip().upper() if isinstance(value, str) else value
+
+
+def id_number_digest(key, id_number):
+    """Keyed hash (HMAC-SHA256, hex) of a normalized ID number: what the service stores instead of it.
+
+    Enough to refuse a second application by the same person; without ``key`` it cannot be reversed
+    by trying the (few) possible ID numbers, as a plain hash could.
+    """
+    return hmac.new(key, normalize_id_number(id_number).encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def id_number_problem(value):

@@ -16,7 +16,9 @@ from services.examination.sealing.sheets import (
     SheetProblem,
     Unsealing,
     open_sheets,
+    body_size,
     seal_sheet,
+    seal_sheets,
     sign_sheet,
     signed_message,
     verify_receipt,
@@ -26,5 +28,5 @@ __all__ = [
     "CampaignKey", "OpenedSheet", "ReceivedSheet", "SheetProblem", "Unsealing", "UnsealQuorum", "VendorKeys",
     "check_commitment", "check_officer_share", "check_reveal", "combine", "commitment_of", "keygen",
     "new_campaign_key", "open_sheets", "parse_verify_key", "seal_sheet", "share_hash", "sign_sheet",
-    "signed_message", "split_key", "verify_receipt",
+    "signed_message", "split_key", "verify_receipt", "seal_sheets", "body_size",
 ]

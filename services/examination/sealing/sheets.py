@@ -76,6 +76,42 @@ def seal_sheet(campaign, stage, examiner, scores, campaign_public_key_b64, vendo
     }
 
 
+def body_size(sheet_body):
+    """Bytes of a sheet body as the vendor tool posts it (compact JSON)."""
+    return len(json.dumps(sheet_body, separators=(",", ":")).encode("utf-8"))
+
+
+def seal_sheets(campaign, stage, examiner, scores, campaign_public_key_b64, vendor_signing_key, max_body_bytes):
+    """Seal ``scores`` (``[{"blind_code", "score"}]``) as one or more sheet bodies, each at most
+    ``max_body_bytes`` long, so that a long list passes the gateway's body limit.
+
+    Every sheet names the same ``examiner``; at unseal the sheets of one examiner are combined again.
+    """
+    scores = list(scores)
+
+    def seal(part):
+        return seal_sheet(campaign, stage, examiner, part, campaign_public_key_b64, vendor_signing_key)
+
+    # First guess from the size of the whole, then halve any part still too large.
+    whole = len(sheet_plaintext(campaign, stage, examiner, scores))
+    room = max(1, (max_body_bytes * 3 // 4) - 600)  # base64 grows 4/3; envelope, signature and JSON keys
+    parts = max(1, -(-whole // room))
+    size = -(-len(scores) // parts) if scores else 0
+    pending = [scores[i:i + size] for i in range(0, len(scores), size)] if scores else [[]]
+    bodies = []
+    while pending:
+        part = pending.pop(0)
+        body = seal(part)
+        if body_size(body) <= max_body_bytes:
+            bodies.append(body)
+        elif len(part) <= 1:
+            raise Invalid({"scores": [f"a single score does not fit in {max_body_bytes} bytes"]})
+        else:
+            half = len(part) // 2
+            pending[:0] = [part[:half], part[half:]]
+    return bodies
+
+
 @dataclass(frozen=True)
 class ReceivedSheet:
     """A sheet that passed the checks at receipt; what the service stores (still sealed)."""
