@@ -3,6 +3,8 @@ and the events of supervision and examination it acts on. The rules are in ``dom
 import logging
 import time
 
+from pymongo.errors import DuplicateKeyError
+
 from services.common import config, outbox
 from services.common.base import HealthMixin, chassis
 from services.common.entrypoints import event_handler, rpc, timer
@@ -255,9 +257,7 @@ class NominationService(HealthMixin):
         # every instant in one of the two collections and a loser always hears token_used.
         try:
             UsedToken._get_collection().insert_one({"_id": digest})
-        except Exception as exc:
-            if type(exc).__name__ != "DuplicateKeyError":
-                raise
+        except DuplicateKeyError:
             raise Conflict("the ballot token has been used", "token_used")
         admitted = BallotSession._get_collection().find_one_and_update(
             {"_id": session["_id"], "closed": False}, {"$inc": {"accepted": 1}}, projection={"_id": 1})
