@@ -11,3 +11,4 @@ BATCH_SIZE = Histogram("cadre_records_batch_size", "Firehose messages written pe
 DELIVERIES = Counter("cadre_records_deliveries_total", "Disclosure channel deliveries by outcome.",
                      ["channel", "outcome"])
 DELIVERY_BACKLOG = Gauge("cadre_records_delivery_backlog", "Disclosure deliveries not yet sent.")
+LOAD_SECONDS = Gauge("cadre_records_load_seconds", "Time the last start took to rebuild the Merkle tree from the database.")

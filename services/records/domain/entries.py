@@ -2,9 +2,8 @@
 import math
 import re
 
-import rfc8785
-
 from services.common.errors import Invalid
+from services.records.log import jcs
 
 RECORDER = "records-service"
 
@@ -138,7 +137,7 @@ def result_of(data):
     """Canonical JSON of the (already cleaned) data, cut at RESULT_MAX_CHARS so a record stays readable."""
     if data in (None, {}, []):
         return None
-    text = rfc8785.dumps(data).decode("utf-8")
+    text = jcs.dumps(data).decode("utf-8")
     if len(text) > RESULT_MAX_CHARS:
         text = text[:RESULT_MAX_CHARS - len(_ELLIPSIS)] + _ELLIPSIS
     return text

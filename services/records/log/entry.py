@@ -2,8 +2,7 @@
 import hashlib
 import re
 
-import rfc8785
-
+from . import jcs
 from .merkle import LEAF_PREFIX
 
 CONTENT_FIELDS = (
@@ -31,7 +30,7 @@ def leaf_input(entry):
     Whatever keys the entry carries are covered, so a verifier hashes exactly
     what the listing showed it rather than what it expected to see.
     """
-    return rfc8785.dumps({key: value for key, value in entry.items() if key != "leaf_hash"})
+    return jcs.dumps({key: value for key, value in entry.items() if key != "leaf_hash"})
 
 
 def leaf_hash_of(entry):
