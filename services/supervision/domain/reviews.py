@@ -184,7 +184,7 @@ def apply_verdict(review, department, verdict, reason, now):
     subject = selection_subject(review.selection)
     base = {"review": review.id, "selection": review.selection, "cadre": review.cadre}
     events = [Event(EVENT_VERDICT_GIVEN, subject, {
-        **base, "department": department, "verdict": verdict,
+        **base, "department": department, "verdict": verdict, "reason": reason,
         "concealment": given.is_concealment, "status": status,
     })]
     if status != review.status:
