@@ -125,3 +125,14 @@ def test_a_damaged_state_file_is_an_error_not_a_fresh_start(server, state, capsy
         json.dump({server.url: {"checkpoint": "garbage"}}, out)
     code = main(["--url", server.url, "--state", state, "--token", LogServer.TOKEN])
     assert code == 2 and "no usable checkpoint" in capsys.readouterr().out
+
+
+def test_a_log_of_many_pages_is_fetched_concurrently_and_still_checked_whole(state, capsys):
+    with LogServer(make_log(1700), KEY) as big:
+        code, line = verify(big, state, capsys)
+        assert code == 0 and "1700 entries" in line
+        tampered = make_log(1700)
+        tampered[1234] = dict(tampered[1234], place="elsewhere")
+        big.publish(tampered, big.checkpoint)
+        code, line = verify(big, state, capsys)
+        assert code == 1 and "first bad seq 1234" in line
