@@ -21,8 +21,7 @@ from gateway.problems import json_response, problem_response
 from gateway.routes import ROUTES
 from services.common import config, metrics as chassis_metrics
 from services.common.context import current_request_id
-from services.common.errors import (CadreError, Forbidden, Invalid, NotFound, RateLimited, TooLarge,
-                                    Unavailable)
+from services.common.errors import CadreError, Forbidden, Invalid, NotFound, RateLimited, TooLarge
 from services.common.metrics import Metrics
 from services.common.mongo import Mongo
 from services.common.ratelimit import RateLimiter, retry_after_header

@@ -17,8 +17,6 @@ REPO = Path(__file__).resolve().parents[1]
 PYTHON = str(REPO / ".venv" / "bin" / "python")
 sys.path.insert(0, str(REPO))
 
-from scripts import suite as suite_module  # noqa: E402
-
 SERVICES = ("nomination", "examination", "supervision", "records", "gateway")
 
 

@@ -9,7 +9,6 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from eventlet.semaphore import Semaphore
-from mongoengine import NotUniqueError
 from prometheus_client import Counter
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError

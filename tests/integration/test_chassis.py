@@ -95,7 +95,7 @@ def test_a_redelivered_event_makes_no_second_entry(suite):
 
 def test_a_poison_event_is_dead_lettered_and_does_not_block_the_queue(suite):
     """An envelope the records service can never store goes to the dead-letter queue; the next one lands."""
-    poison = {"id": "not-a-uuid", "type": "unit.created", "source": "nomination"}
+    poison = {"id": "not-a-uuid", "type": "unit.poisoned", "source": "nomination"}
     publish(suite, "nomination.events", poison)
     code = f"A-{uuid.uuid4().hex[:8]}"
     publish(suite, "nomination.events",
@@ -119,12 +119,12 @@ def test_deadletters_tool_lists_shows_replays_and_drops(suite):
         assert out.returncode == 0, out.stderr
         return out.stdout
 
-    poison = {"id": "also-not-a-uuid", "type": "unit.created", "source": "nomination"}
+    poison = {"id": "also-not-a-uuid", "type": "unit.poisoned", "source": "nomination"}
     publish(suite, "nomination.events", poison)
     eventually(lambda: "also-not-a-uuid" in tool("list"), timeout=30)
     listed = [json.loads(line) for line in tool("list").splitlines()]
     mine = next(item for item in listed if item.get("id") == "also-not-a-uuid")
-    assert mine["exchange"] == "nomination.events" and mine["routing_key"] == "unit.created"
+    assert mine["exchange"] == "nomination.events" and mine["routing_key"] == "unit.poisoned"
     assert "also-not-a-uuid" in tool("show", str(mine["n"]))
     # replayed, it fails again and comes back; dropped, it is gone
     tool("replay", str(mine["n"]))

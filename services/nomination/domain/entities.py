@@ -64,9 +64,9 @@ class Cadre:
 
 
 def _unknown_fields(data: Mapping, allowed, errors: FieldErrors) -> None:
-    for field in data:
-        if field not in allowed:
-            errors.add(str(field), "unknown field")
+    for name in data:
+        if name not in allowed:
+            errors.add(str(name), "unknown field")
 
 
 def _text(data, field, errors, *, code=False):
@@ -168,9 +168,9 @@ def import_csv(text: str, validate: Callable[[Mapping], object], fields: tuple,
             rejected.append({"row": number, "errors": {"row": ["more cells than the header"]}})
             continue
         values = {k: (v.strip() if isinstance(v, str) else v) for k, v in row.items()}
-        for field in numeric_fields:
-            if isinstance(values.get(field), str):
-                values[field] = _number_from_text(values[field])
+        for name in numeric_fields:
+            if isinstance(values.get(name), str):
+                values[name] = _number_from_text(values[name])
         try:
             item = validate(values)
         except Invalid as exc:

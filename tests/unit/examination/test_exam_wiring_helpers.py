@@ -2,7 +2,7 @@
 import base64
 import json
 
-from nacl.public import PrivateKey, SealedBox
+from nacl.public import PrivateKey
 
 from services.examination.domain.applications import id_number_digest
 from services.examination.sealing import body_size, keygen, open_sheets, seal_sheets

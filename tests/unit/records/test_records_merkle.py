@@ -1,7 +1,5 @@
 """RFC 6962 Merkle tree and proof verification against published vectors and a naive reference."""
 import hashlib
-import statistics
-import time
 
 import pytest
 
@@ -273,31 +271,23 @@ def test_consistency_proofs_match_reference_for_all_sizes(big_tree):
                 assert not verify_consistency(first, second, forged, root2, path), (first, second)
 
 
-# --- speed -------------------------------------------------------------------------------------
+# --- a large tree (its speed is measured by bench/records_bench.py, not here) -----------------
 
 @pytest.fixture(scope="module")
 def million_tree():
-    hashes = (hashlib.sha256(i.to_bytes(8, "big")).digest() for i in range(1_000_000))
-    started = time.perf_counter()
-    tree = MerkleTree(hashes)
-    return tree, time.perf_counter() - started
+    return MerkleTree(hashlib.sha256(i.to_bytes(8, "big")).digest() for i in range(1_000_000))
 
 
-def test_a_million_leaves_build_in_seconds_and_prove_in_microseconds(million_tree):
-    tree, build_seconds = million_tree
-    assert build_seconds < 10
+def test_a_million_leaves_prove_and_verify(million_tree):
+    tree = million_tree
     size = tree.size
     root = tree.root()
-    timings = []
     for k in range(50):
         index = (k * 7919 * 127) % size
         old = 1 + (k * 104729) % (size - 1)
-        started = time.perf_counter()
         inclusion = tree.inclusion_proof(index)
         consistency = tree.consistency_proof(old, size)
         past_root = tree.root(old)
-        timings.append(time.perf_counter() - started)
+        assert len(inclusion) <= 20
         assert verify_inclusion(tree.leaf(index), index, size, inclusion, root)
         assert verify_consistency(old, size, past_root, root, consistency)
-    # Two proofs and a past root per sample: each well under 5 ms.
-    assert statistics.median(timings) < 0.005
