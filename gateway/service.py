@@ -14,7 +14,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound as RouteNotFound, Req
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
 
-from gateway import authz, idempotency, openapi
+from gateway import authz, idempotency, openapi, web
 from gateway.auth import Authenticator
 from gateway.backend import SERVICES, Backend
 from gateway.problems import json_response, problem_response
@@ -129,6 +129,15 @@ class GatewayService:
     @http("GET", "/openapi.json")
     def openapi_document(self, request):
         return json_response(200, openapi.document(), _request_id(request))
+
+    @http("GET,POST", "/")
+    def web_home(self, request):
+        """The web pages (gateway/web): they act through ``_serve`` as the signed-in principal."""
+        return web.serve(self, request)
+
+    @http("GET,POST", "/web/<path:path>")
+    def web_pages(self, request, path):
+        return web.serve(self, request)
 
     @http("GET,POST,PUT,PATCH,DELETE", "/api/<path:path>")
     def api(self, request, path):

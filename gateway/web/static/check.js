@@ -1,0 +1,150 @@
+// "Check a record": recompute the leaf hash (RFC 8785 JCS of a flat entry), verify the RFC 6962
+// inclusion proof against the signed checkpoint root, the key id and the Ed25519 signature,
+// all with WebCrypto in the visitor's own browser.
+(function () {
+  "use strict";
+  var MSG = JSON.parse(document.getElementById("check-messages").textContent);
+  var enc = new TextEncoder();
+
+  function hex(bytes) {
+    return Array.prototype.map.call(new Uint8Array(bytes), function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+  function unhex(text) {
+    var out = new Uint8Array(text.length / 2);
+    for (var i = 0; i < out.length; i++) out[i] = parseInt(text.substr(i * 2, 2), 16);
+    return out;
+  }
+  function unbase64(text) {
+    var raw = atob(text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4));
+    var out = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
+    return out;
+  }
+  function concat() {
+    var total = 0, i;
+    for (i = 0; i < arguments.length; i++) total += arguments[i].length;
+    var out = new Uint8Array(total), at = 0;
+    for (i = 0; i < arguments.length; i++) { out.set(arguments[i], at); at += arguments[i].length; }
+    return out;
+  }
+  function sha256(bytes) {
+    return crypto.subtle.digest("SHA-256", bytes).then(function (d) { return new Uint8Array(d); });
+  }
+  // RFC 8785 for the entries' flat objects: keys sorted by UTF-16 code units, values as ECMAScript
+  // serializes them (strings, integers, null, booleans), no whitespace.
+  function jcs(value) {
+    if (value === null || typeof value !== "object") return JSON.stringify(value);
+    if (Array.isArray(value)) return "[" + value.map(jcs).join(",") + "]";
+    return "{" + Object.keys(value).sort().map(function (k) { return JSON.stringify(k) + ":" + jcs(value[k]); }).join(",") + "}";
+  }
+  function leafHash(entry) {
+    var copy = {};
+    Object.keys(entry).forEach(function (k) { if (k !== "leaf_hash" && k !== "proof") copy[k] = entry[k]; });
+    return sha256(concat(new Uint8Array([0]), enc.encode(jcs(copy))));
+  }
+  // RFC 9162 section 2.1.3.2: the root an inclusion proof leads to.
+  function rootFromProof(index, size, leaf, path) {
+    var fn = index, sn = size - 1, r = leaf, i = 0;
+    function step() {
+      if (i >= path.length) return Promise.resolve(sn === 0 ? r : null);
+      if (sn === 0) return Promise.resolve(null);
+      var p = unhex(path[i++]);
+      var next;
+      if (fn % 2 === 1 || fn === sn) {
+        next = sha256(concat(new Uint8Array([1]), p, r));
+        if (fn % 2 === 0) { while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); } }
+      } else {
+        next = sha256(concat(new Uint8Array([1]), r, p));
+      }
+      fn = Math.floor(fn / 2); sn = Math.floor(sn / 2);
+      return next.then(function (h) { r = h; return step(); });
+    }
+    return step();
+  }
+  function getJson(url) {
+    return fetch(url, { credentials: "omit", headers: { Accept: "application/json" } }).then(function (res) {
+      return res.json().then(function (body) {
+        if (!res.ok) throw new Error(url + ": " + res.status + " " + (body.code || "") + " " + (body.detail || ""));
+        return body;
+      });
+    });
+  }
+
+  var steps = document.getElementById("steps");
+  var verdict = document.getElementById("verdict");
+  function step(id, ok, text) {
+    var li = document.createElement("li");
+    li.id = "step-" + id;
+    li.className = ok === true ? "ok" : ok === false ? "bad" : "unknown";
+    li.dataset.ok = String(ok);
+    li.textContent = (ok === true ? "✔ " : ok === false ? "✘ " : "? ") + text;
+    steps.appendChild(li);
+  }
+  function conclude(result, extra) {
+    verdict.hidden = false;
+    verdict.className = "outcome " + (result === "verified" ? "ok" : result === "partial" ? "partial" : "problem");
+    verdict.dataset.result = result;
+    verdict.id = "verdict";
+    verdict.textContent = (MSG[result] || result) + (extra ? " " + extra : "");
+    document.getElementById("check-progress").hidden = true;
+  }
+
+  function verify() {
+    steps.textContent = "";
+    verdict.hidden = true;
+    document.getElementById("check-progress").hidden = false;
+    var seq = parseInt(document.getElementById("seq").value, 10);
+    var entry;
+    try { entry = JSON.parse(document.getElementById("entry").value); } catch (e) { conclude("error", MSG.bad_json); return; }
+    if (!entry || typeof entry !== "object") { conclude("error", MSG.bad_json); return; }
+    if (isNaN(seq)) seq = entry.seq;
+    if (entry.seq !== seq) step("seq", false, MSG.entry_seq);
+    var outcome = { tampered: entry.seq !== seq, unchecked: false };
+    Promise.all([getJson("/api/v1/records/checkpoint"), getJson("/api/v1/records/public-key")]).then(function (got) {
+      var cp = got[0], key = got[1];
+      if (seq >= cp.size) { conclude("partial", MSG.not_yet); return null; }
+      step("checkpoint", null, MSG.checkpoint + ": size " + cp.size + ", root " + cp.root.slice(0, 16) + "…, " + cp.timestamp);
+      return getJson("/api/v1/records/" + seq + "/proof?size=" + cp.size).then(function (proof) {
+        return leafHash(entry).then(function (leaf) {
+          var leafOk = hex(leaf) === proof.leaf_hash;
+          step("leaf", leafOk, leafOk ? MSG.leaf_ok : MSG.leaf_bad);
+          if (!leafOk) outcome.tampered = true;
+          return rootFromProof(proof.index, proof.size, unhex(proof.leaf_hash), proof.path);
+        }).then(function (root) {
+          var inclusionOk = root !== null && hex(root) === cp.root;
+          step("inclusion", inclusionOk, inclusionOk ? MSG.inclusion_ok : MSG.inclusion_bad);
+          if (!inclusionOk) outcome.tampered = true;
+          var pub = unbase64(key.public_key);
+          return sha256(pub).then(function (digest) {
+            var keyOk = hex(digest).slice(0, 16) === cp.key_id && key.key_id === cp.key_id;
+            step("key", keyOk, keyOk ? MSG.key_ok : MSG.key_bad);
+            if (!keyOk) outcome.tampered = true;
+            var message = enc.encode("cadre-log-v1\n" + cp.size + "\n" + cp.root + "\n" + cp.timestamp);
+            return crypto.subtle.importKey("raw", pub, { name: "Ed25519" }, false, ["verify"]).then(function (k) {
+              return crypto.subtle.verify({ name: "Ed25519" }, k, unbase64(cp.signature), message);
+            }).then(function (valid) {
+              step("signature", valid, valid ? MSG.sig_ok : MSG.sig_bad);
+              if (!valid) outcome.tampered = true;
+            }, function () {
+              step("signature", null, MSG.sig_unsupported);
+              outcome.unchecked = true;
+            });
+          });
+        });
+      }).then(function () {
+        conclude(outcome.tampered ? "tampered" : outcome.unchecked ? "partial" : "verified");
+      });
+    }).catch(function (error) { conclude("error", MSG.fetch_failed + " " + error.message); });
+  }
+
+  var match = /(?:^#|&)entry=([A-Za-z0-9_-]+)/.exec(location.hash);
+  if (match) {
+    try {
+      var bytes = unbase64(match[1]);
+      var text = new TextDecoder().decode(bytes);
+      document.getElementById("entry").value = JSON.stringify(JSON.parse(text), null, 1);
+    } catch (e) { /* leave the field for the visitor */ }
+  }
+  document.getElementById("check-form").addEventListener("submit", function (event) { event.preventDefault(); verify(); });
+  if (match && document.getElementById("seq").value) verify();
+})();
