@@ -3,7 +3,7 @@ import time
 
 import eventlet
 from kombu.exceptions import OperationalError
-from nameko.exceptions import RpcTimeout, UnknownService
+from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from nameko.rpc import Client, ClusterRpc
 
 from services.common import config
@@ -11,6 +11,10 @@ from services.common.context import DEADLINE, context_for
 from services.common.errors import CadreError, Unavailable
 
 SERVICES = ("nomination", "examination", "supervision", "records")
+# pymongo's connection failures, by the class name nameko carries across RPC: the service's database
+# is down or restarting, which the caller must hear as 503 unavailable, not as a 500.
+DATABASE_UNREACHABLE = {"AutoReconnect", "ConnectionFailure", "ServerSelectionTimeoutError", "NetworkTimeout",
+                        "NotPrimaryError", "WaitQueueTimeoutError", "ExecutionTimeout"}
 
 
 class Backend(ClusterRpc):
@@ -44,6 +48,10 @@ class Backend(ClusterRpc):
             except eventlet.Timeout:
                 raise Unavailable(f"{service} did not answer within {deadline:g}s")
             except CadreError:
+                raise
+            except RemoteError as exc:
+                if exc.exc_type in DATABASE_UNREACHABLE:
+                    raise Unavailable(f"{service}'s database is unreachable")
                 raise
             except (UnknownService, RpcTimeout):
                 raise Unavailable(f"{service} is not running")

@@ -10,6 +10,7 @@ import eventlet
 from kombu import Connection
 from marshmallow import ValidationError
 from nameko.web.handlers import http
+from pymongo.errors import ConnectionFailure, ExecutionTimeout
 from werkzeug.exceptions import MethodNotAllowed, NotFound as RouteNotFound, RequestEntityTooLarge
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
@@ -21,7 +22,7 @@ from gateway.problems import json_response, problem_response
 from gateway.routes import ROUTES
 from services.common import config, metrics as chassis_metrics
 from services.common.context import current_request_id
-from services.common.errors import CadreError, Forbidden, Invalid, NotFound, RateLimited, TooLarge
+from services.common.errors import CadreError, Forbidden, Invalid, NotFound, RateLimited, TooLarge, Unavailable
 from services.common.metrics import Metrics
 from services.common.mongo import Mongo
 from services.common.ratelimit import RateLimiter, retry_after_header
@@ -157,6 +158,9 @@ class GatewayService:
         except CadreError as error:
             headers = {"Retry-After": error.retry_after} if isinstance(error, RateLimited) else None
             response = problem_response(error, request_id, headers)
+        except (ConnectionFailure, ExecutionTimeout):
+            # the gateway's own database (tokens, idempotency keys) is down or restarting
+            response = problem_response(Unavailable("the gateway's database is unreachable"), request_id)
         except Exception:
             log.exception("unexpected error serving %s %s", request.method, route.rule if route else "?")
             response = problem_response(CadreError("the gateway failed; the request id identifies it in the logs", "internal"),
