@@ -1,10 +1,22 @@
 """Idempotency-Key: the same key and body get the first response back and no second effect."""
 import hashlib
+from datetime import timedelta, timezone
 
 from mongoengine import NotUniqueError
 
 from gateway.models import IdempotentResponse
+from services.common import config
+from services.common.envelope import utcnow
 from services.common.errors import Conflict, Invalid
+
+# A claim unfinished this long after the RPC deadline belongs to a request whose gateway died
+# (kill -9, crash, database lost mid-request): it is released, or the key would answer
+# "still running" forever and the client could never retry.
+ABANDONED_AFTER_EXTRA_SECONDS = 5.0
+
+
+def _lease():
+    return timedelta(seconds=config.get_float("RPC_TIMEOUT_SECONDS") + ABANDONED_AFTER_EXTRA_SECONDS)
 
 
 def request_hash(method, path, body):
@@ -23,8 +35,21 @@ def begin(scope, key, digest):
     first = IdempotentResponse.objects(scope=scope, key=key).first()
     if first is None:  # released between our insert and read: treat as new
         return begin(scope, key, digest)
+    if first.status is None and first.request_hash == digest and _abandoned(first.created_at):
+        # take the abandoned claim over; of racing retries only one matches the old created_at
+        if IdempotentResponse.objects(scope=scope, key=key, status=None, created_at=first.created_at).modify(
+                set__created_at=utcnow()) is not None:
+            return None
     replay(first.request_hash, first.status, digest)
     return first.status, first.body, first.content_type
+
+
+def _abandoned(created_at):
+    if created_at is None:
+        return True
+    if created_at.tzinfo is None:  # a database that drops the offset stores UTC
+        created_at = created_at.replace(tzinfo=timezone.utc)
+    return utcnow() - created_at > _lease()
 
 
 def replay(first_hash, first_status, digest):

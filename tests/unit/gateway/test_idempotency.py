@@ -27,3 +27,15 @@ def test_first_request_still_running_is_a_conflict_not_a_second_effect():
     digest = request_hash("POST", "/x", b"{}")
     with pytest.raises(Conflict):
         replay(digest, None, digest)
+
+
+def test_a_claim_is_abandoned_only_past_the_rpc_deadline_and_a_margin(monkeypatch):
+    from datetime import timedelta
+
+    from gateway.idempotency import _abandoned
+    from services.common.envelope import utcnow
+
+    monkeypatch.setenv("RPC_TIMEOUT_SECONDS", "5")
+    assert not _abandoned(utcnow() - timedelta(seconds=9))
+    assert _abandoned(utcnow() - timedelta(seconds=11))
+    assert _abandoned((utcnow() - timedelta(seconds=11)).replace(tzinfo=None))  # stored without offset
