@@ -216,7 +216,7 @@ def _safe_next(value):
 
 def logout(page):
     sessions.close_session(page.request)
-    response = page.redirect("/web/")
+    response = page.redirect("/")
     response.delete_cookie(sessions.SESSION_COOKIE, path="/")
     return response
 

@@ -75,9 +75,10 @@
   function step(id, ok, text) {
     var li = document.createElement("li");
     li.id = "step-" + id;
-    li.className = ok === true ? "ok" : ok === false ? "bad" : "unknown";
+    var info = ok === "info";
+    li.className = ok === true ? "ok" : ok === false ? "bad" : info ? "info" : "unknown";
     li.dataset.ok = String(ok);
-    li.textContent = (ok === true ? "✔ " : ok === false ? "✘ " : "? ") + text;
+    li.textContent = (ok === true ? "✔ " : ok === false ? "✘ " : info ? "· " : "? ") + text;
     steps.appendChild(li);
   }
   function conclude(result, extra) {
@@ -103,7 +104,7 @@
     Promise.all([getJson("/api/v1/records/checkpoint"), getJson("/api/v1/records/public-key")]).then(function (got) {
       var cp = got[0], key = got[1];
       if (seq >= cp.size) { conclude("partial", MSG.not_yet); return null; }
-      step("checkpoint", null, MSG.checkpoint + ": size " + cp.size + ", root " + cp.root.slice(0, 16) + "…, " + cp.timestamp);
+      step("checkpoint", "info", MSG.checkpoint + ": size " + cp.size + ", root " + cp.root.slice(0, 16) + "…, " + cp.timestamp);
       return getJson("/api/v1/records/" + seq + "/proof?size=" + cp.size).then(function (proof) {
         return leafHash(entry).then(function (leaf) {
           var leafOk = hex(leaf) === proof.leaf_hash;
