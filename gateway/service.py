@@ -9,10 +9,10 @@ import uuid
 import eventlet
 from kombu import Connection
 from marshmallow import ValidationError
-from nameko.web.handlers import http
+from nameko.web.handlers import HttpRequestHandler, http
 from pymongo.errors import ConnectionFailure, ExecutionTimeout
 from werkzeug.exceptions import MethodNotAllowed, NotFound as RouteNotFound, RequestEntityTooLarge
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import Map, PathConverter, Rule
 from werkzeug.wrappers import Response
 
 from gateway import authz, idempotency, openapi, web
@@ -45,6 +45,28 @@ def _check_table():
 
 _check_table()
 URL_MAP = Map([Rule(route.rule, endpoint=route, methods=[route.method]) for route in ROUTES], strict_slashes=False)
+
+
+class _AnyPath(PathConverter):
+    """werkzeug's ``path`` without the newline blind spot: a path segment holding a control character
+    (``%0A``) must reach ``api`` and get a problem+json 404, not nameko's bare HTML one."""
+
+    regex = "[^/](?s:.*?)"
+
+
+class _ApiRule(Rule):
+    def get_converter(self, variable_name, converter_name, args, kwargs):
+        if converter_name == "anypath":
+            return _AnyPath(self.map, *args, **kwargs)
+        return super().get_converter(variable_name, converter_name, args, kwargs)
+
+
+class _ApiHttp(HttpRequestHandler):
+    def get_url_rule(self):
+        return _ApiRule(self.url, methods=self.method.split(","))
+
+
+api_http = _ApiHttp.decorator
 
 
 def _request_id(request):
@@ -140,7 +162,7 @@ class GatewayService:
     def web_pages(self, request, path):
         return web.serve(self, request)
 
-    @http("GET,POST,PUT,PATCH,DELETE", "/api/<path:path>")
+    @api_http("GET,POST,PUT,PATCH,DELETE", "/api/<anypath:path>")
     def api(self, request, path):
         request_id = _request_id(request)
         current_request_id.set(request_id)
