@@ -18,7 +18,9 @@ class Problem(Schema):
     status = fields.Integer()
     detail = fields.String()
     code = fields.String()
-    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    # a field's messages, or for a nested object (``motion``, ``meeting``) its own fields' messages
+    errors = fields.Dict(keys=fields.String(), values=fields.Raw(
+        metadata={"oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "object"}]}))
 
 
 def _path(rule):
@@ -36,6 +38,24 @@ def _parameters(route):
     return params
 
 
+# Answers a route gives besides the common ones (API.md names them).
+EXTRA_RESPONSES = {
+    ("POST", "/api/v1/ballots"): {"403": "Unknown ballot token (`invalid_token`)"},
+}
+# Routes whose ``render`` answers in another format: the media types they may answer with.
+RENDERED = {
+    "render_atom": ("application/atom+xml",),
+    "render_dossier": ("application/json", "text/html"),
+    "render_results": ("application/json", "text/csv"),
+}
+
+
+def _success_content(route):
+    schema = route.response or {"type": "object"}
+    types = RENDERED.get(getattr(route.render, "__name__", ""), ("application/json",))
+    return {t: {"schema": schema if t == "application/json" else {"type": "string"}} for t in types}
+
+
 def _problem(description):
     return {"description": description, "content": {"application/problem+json": {"schema": "Problem"}}}
 
@@ -49,7 +69,7 @@ def _operation(route):
         "responses": {
             str(route.status): {
                 "description": "Success",
-                "content": {"application/json": {"schema": route.response or {"type": "object"}}},
+                "content": _success_content(route),
             },
             "400": _problem("Invalid request (the fields are named in `errors`)"),
             "404": _problem("Unknown resource"),
@@ -59,6 +79,8 @@ def _operation(route):
             "503": _problem("Backend unavailable or too slow"),
         },
     }
+    for status, description in EXTRA_RESPONSES.get(route.key, {}).items():
+        op["responses"][status] = _problem(description)
     roles = authz.allowed_roles(route.method, route.rule)
     if roles == authz.PUBLIC:
         op["security"] = []
