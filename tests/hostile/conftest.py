@@ -1,0 +1,23 @@
+"""One suite for the hostile-input tests, with the production rate limits of public endpoints."""
+import pytest
+
+from tests.harness import Suite
+
+ROLES = ("org", "committee", "discipline", "audit", "family_planning", "petition", "superior", "vendor", "officer",
+         "auditor")
+
+
+@pytest.fixture(scope="package")
+def suite():
+    running = Suite(PUBLIC_RATE_PER_SECOND=5, PUBLIC_RATE_BURST=20, LOG_LEVEL="WARNING").start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="package")
+def api(suite):
+    for role in ROLES:
+        suite.api.principal(f"hostile-{role}", role)
+    return suite.api
