@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 SHEETS_RECEIVED = Counter("cadre_sealed_sheets_received_total", "Sealed score sheets accepted at receipt.", ["stage"])
 SHEETS_REFUSED = Counter("cadre_sealed_sheets_refused_total", "Sealed score sheets refused at receipt.", ["code"])
+SHARES_REFUSED = Counter("cadre_unseal_shares_refused_total",
+                         "Key shares refused: from someone not an officer of the campaign, or not the share issued.",
+                         ["code"])
 SHARES_GIVEN = Counter("cadre_unseal_shares_given_total", "Valid key shares given by unsealing officers.", ["stage"])
 UNSEALS = Counter("cadre_unseals_total", "Stages unsealed.", ["stage"])
 SHEET_PROBLEMS = Counter("cadre_sheet_problems_total", "Problems found in sheets at unseal.", ["code"])
@@ -461,6 +464,7 @@ class ExaminationService(HealthMixin):
         stage, officer = body["stage"], self.caller.actor
         campaign = _campaign(code)
         if officer not in (campaign.share_hashes or {}):
+            SHARES_REFUSED.labels("forbidden").inc()
             raise Forbidden("only the campaign's unsealing officers may give a share")
         key = (code, stage)
         lock = _LOCKS.setdefault(key, Semaphore(1))
@@ -469,7 +473,11 @@ class ExaminationService(HealthMixin):
             campaigns.check_unseal(stage, _now(), _aware(campaign.not_before), campaign.unsealed)
             quorum = _PENDING.get(key) or UnsealQuorum(code, campaign.threshold, dict(campaign.share_hashes),
                                                        campaign.public_key)
-            shares = quorum.add(officer, body["share"])  # 422 invalid_share
+            try:
+                shares = quorum.add(officer, body["share"])  # 422 invalid_share
+            except RuleViolation as refused:
+                SHARES_REFUSED.labels(refused.code).inc()
+                raise
             _PENDING[key] = quorum
             data = {"campaign": code, "stage": stage, "officer": officer, "shares": shares,
                     "threshold": campaign.threshold}

@@ -237,6 +237,7 @@ class NominationService(HealthMixin):
 
     @rpc
     @telemetry.counts_violations
+    @telemetry.counts_refused_ballots
     def cast_ballot(self, body):
         body = load(schemas.BallotIn(), body)
         choices = ballot_rules.parse_choices(body["choices"])
