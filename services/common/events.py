@@ -58,7 +58,8 @@ class ReliableEventHandler(EventHandler):
             self.consumer.ack_message(message)
             return
         attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 1))
-        event_type = message.delivery_info.get("routing_key", self.event_type)
+        # not the delivery's routing key: a retry arrives through the default exchange keyed by the queue name
+        event_type = self.event_type
         service = self.container.service_name
         if attempts < config.get_int("EVENT_MAX_ATTEMPTS"):
             headers = dict(message.headers or {})
