@@ -159,12 +159,14 @@ class OutboxRelay(DependencyProvider):
             self._inflight.discard(key)
 
     def sweep(self):
-        backlog = 0
-        for cls in _aggregate_classes():
-            for doc in cls._get_collection().find({"outbox_n": {"$gt": 0}}, {"_id": 1, "outbox_n": 1}):
-                backlog += doc.get("outbox_n", 0)
-                self.flush(cls, doc["_id"])
+        # The backlog is measured before publishing: a flush that fails (broker down) must not leave
+        # the gauge at its last good value, since an outage is exactly when the backlog grows.
+        pending = [(cls, doc["_id"], doc.get("outbox_n", 0)) for cls in _aggregate_classes()
+                   for doc in cls._get_collection().find({"outbox_n": {"$gt": 0}}, {"_id": 1, "outbox_n": 1})]
+        backlog = sum(n for _, _, n in pending)
         metrics.OUTBOX_BACKLOG.labels(self.service_name).set(backlog)
+        for cls, pk, _ in pending:
+            self.flush(cls, pk)
         return backlog
 
     def _sweep_forever(self):
