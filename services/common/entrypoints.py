@@ -4,6 +4,8 @@ import logging
 import sys
 import time
 
+from amqp.exceptions import ConnectionError as AmqpConnectionError
+from kombu.exceptions import OperationalError
 from nameko.rpc import Rpc
 from nameko.timer import timer
 
@@ -12,6 +14,9 @@ from services.common.errors import CadreError, Unavailable
 from services.common.events import event_handler
 
 log = logging.getLogger(__name__)
+
+# The broker went away: what publishing or acking raises then.
+BROKER_LOST = (OperationalError, AmqpConnectionError, OSError)
 
 
 class DeadlineRpc(Rpc):
@@ -25,9 +30,24 @@ class DeadlineRpc(Rpc):
             try:
                 raise Unavailable("the request's deadline passed before it could run")
             except Unavailable:
-                self.rpc_consumer.handle_result(message, None, sys.exc_info())
+                try:
+                    self.rpc_consumer.handle_result(message, None, sys.exc_info())
+                except BROKER_LOST as exc:
+                    log.warning("reply to %s not sent, the broker is unreachable: %s", self.method_name,
+                                type(exc).__name__)
             return
         super().handle_message(body, message)
+
+    def handle_result(self, message, worker_ctx, result, exc_info):
+        try:
+            return super().handle_result(message, worker_ctx, result, exc_info)
+        except BROKER_LOST as exc:
+            # The broker went away while the reply was sent. Letting this escape kills the whole
+            # container (nameko ends a service whose managed thread fails), so a broker blip would
+            # restart every service that had a request in flight. The caller hears 503 at its deadline;
+            # the unacked request is redelivered after the reconnect and handled again, idempotently.
+            log.warning("reply to %s not sent, the broker is unreachable: %s", self.method_name, type(exc).__name__)
+            return result, exc_info
 
 
 # A CadreError is an answer, not a failure of the service: logged without alarm.

@@ -6,7 +6,9 @@ dead-letter exchange, where ``python -m services.common.deadletters`` can inspec
 """
 import logging
 
+from amqp.exceptions import ConnectionError as AmqpConnectionError
 from kombu import Exchange, Queue
+from kombu.exceptions import OperationalError
 from nameko.amqp.publish import get_producer
 from nameko.constants import PERSISTENT
 from nameko.events import EventHandler
@@ -54,6 +56,14 @@ class ReliableEventHandler(EventHandler):
             dead_letter_queue()(producer.channel).declare()
 
     def handle_message_processed(self, message, result=None, exc_info=None):
+        try:
+            self._settle(message, exc_info)
+        except (OperationalError, AmqpConnectionError, OSError) as exc:
+            # The broker went away: unacked, the event is redelivered after the reconnect (handlers are
+            # idempotent). Letting this escape would kill the whole service container.
+            log.warning("event %s not settled, the broker is unreachable: %s", self.event_type, type(exc).__name__)
+
+    def _settle(self, message, exc_info):
         if exc_info is None:
             self.consumer.ack_message(message)
             return
