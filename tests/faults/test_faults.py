@@ -4,16 +4,20 @@ acknowledged is in its service and in the records log exactly once, the log veri
 the outage got a quick 503 rather than hanging. The counts are printed (run with -s to see them)."""
 import json
 import os
+import re
 import signal
 import subprocess
 import time
+import uuid
 
+import pymongo
 import pytest
 import requests
 
 from scripts.suite import database_command
-from tests.faults.workload import ROLES, Workload, account, outage_latency, verify_log
-from tests.harness import REPO, Suite, rabbitmqctl
+from services.common.envelope import make_envelope
+from tests.faults.workload import ROLES, Workload, account, outage_latency, records_of, verify_log
+from tests.harness import REPO, Suite, eventually, rabbitmqctl
 
 pytestmark = pytest.mark.slow
 
@@ -60,6 +64,7 @@ def check(suite, workload, name, latency_bound=LATENCY_BOUND):
     summary = {
         "fault": name, "acknowledged": counts["acknowledged"], "in_records": counts["recorded_acknowledged"],
         "found": counts["found"], "lost": len(counts["lost"]), "duplicated": len(counts["duplicated"]),
+        "applied_twice_after_an_unanswered_attempt": len(counts["retried_twice"]),
         "missing_in_service": len(counts["missing_in_service"]), "tallies": counts["tallies"],
         "wrong_tallies": len(counts["wrong_tallies"]), "repeated_log_entries": len(counts["repeated_log_entries"]),
         "unanswered_then_applied": counts["already"], "gave_up": counts["unacknowledged"],
@@ -69,6 +74,10 @@ def check(suite, workload, name, latency_bound=LATENCY_BOUND):
     assert counts["acknowledged"] > 50, summary
     assert not counts["lost"], counts["lost"][:10]
     assert not counts["duplicated"], counts["duplicated"][:10]
+    # Known limit (docs/reliability.md): a create whose answer was lost to the outage and which the client
+    # retried may exist twice (ballot sessions, selections: ids made by the server). Counted, not hidden.
+    if counts["retried_twice"]:
+        print(f"KNOWN LIMIT applied twice after a lost answer: {counts['retried_twice']}")
     assert not counts["missing_in_service"], counts["missing_in_service"][:10]
     assert not counts["wrong_tallies"], counts["wrong_tallies"][:10]
     assert not counts["repeated_log_entries"], counts["repeated_log_entries"][:5]
@@ -96,13 +105,28 @@ def test_each_service_killed_in_turn(suite):
     assert summary["slowest_any_s"] > 1.0, "the kills were not felt: the test proves nothing"
 
 
+def backlog(suite, service="nomination"):
+    text = requests.get(f"http://127.0.0.1:{suite.ports[service.upper() + '_METRICS_PORT']}/metrics", timeout=5).text
+    match = re.search(rf'^cadre_outbox_backlog{{service="{service}"}} ([0-9.e+]+)$', text, re.M)
+    return float(match.group(1)) if match else None
+
+
 def test_broker_stopped_and_started(suite):
     before = pids(suite)
+    stranded = f"BROKER-{uuid.uuid4().hex[:8]}"
+    seen_backlog = []
 
     def fault():
         try:
             assert rabbitmqctl("stop_app").returncode == 0
-            time.sleep(5)
+            # a change committed while the broker is away waits in the outbox, and the gauge shows it
+            envelope = make_envelope("unit.created", "nomination", f"unit:{stranded}", {"code": stranded, "name": "b"})
+            pymongo.MongoClient(f"mongodb://127.0.0.1:{suite.ports['MONGODB_PORT']}/").nomination.units.insert_one(
+                {"code": stranded, "name": "b", "outbox": [json.dumps(envelope)], "outbox_n": 1, "handled": []})
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                seen_backlog.append(backlog(suite))
+                time.sleep(0.5)
         finally:
             rabbitmqctl("start_app")
 
@@ -111,6 +135,9 @@ def test_broker_stopped_and_started(suite):
     assert pids(suite) == before, (before, pids(suite))
     summary = check(suite, workload, "RabbitMQ stop_app/start_app")
     assert summary["failed_attempts"] > 0
+    assert max(b or 0 for b in seen_backlog) >= 1, seen_backlog
+    assert len(eventually(lambda: records_of(suite.api, f"unit:{stranded}"), timeout=60)) == 1
+    eventually(lambda: backlog(suite) == 0, timeout=30)
 
 
 def test_database_killed_and_restarted(suite):
