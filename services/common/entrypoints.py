@@ -4,19 +4,14 @@ import logging
 import sys
 import time
 
-from amqp.exceptions import ConnectionError as AmqpConnectionError
-from kombu.exceptions import OperationalError
 from nameko.rpc import Rpc
 from nameko.timer import timer
 
 from services.common.context import DEADLINE
 from services.common.errors import CadreError, Unavailable
-from services.common.events import event_handler
+from services.common.events import BROKER_LOST, event_handler
 
 log = logging.getLogger(__name__)
-
-# The broker went away: what publishing or acking raises then.
-BROKER_LOST = (OperationalError, AmqpConnectionError, OSError)
 
 
 class DeadlineRpc(Rpc):

@@ -18,6 +18,9 @@ from services.common.outbox import event_exchange
 
 log = logging.getLogger(__name__)
 
+# The broker went away: what publishing or acking raises then.
+BROKER_LOST = (OperationalError, AmqpConnectionError, OSError)
+
 DEAD_LETTER_EXCHANGE = "cadre.dead-letters"
 DEAD_LETTER_QUEUE = "cadre.dead-letters"
 ATTEMPTS_HEADER = "x-cadre-attempts"
@@ -58,7 +61,7 @@ class ReliableEventHandler(EventHandler):
     def handle_message_processed(self, message, result=None, exc_info=None):
         try:
             self._settle(message, exc_info)
-        except (OperationalError, AmqpConnectionError, OSError) as exc:
+        except BROKER_LOST as exc:
             # The broker went away: unacked, the event is redelivered after the reconnect (handlers are
             # idempotent). Letting this escape would kill the whole service container.
             log.warning("event %s not settled, the broker is unreachable: %s", self.event_type, type(exc).__name__)
