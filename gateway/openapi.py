@@ -23,6 +23,13 @@ class Problem(Schema):
         metadata={"oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "object"}]}))
 
 
+def schema_name(schema):
+    """Component names qualified by the owning service, so two services' ``WeightsIn`` stay apart."""
+    cls = schema if isinstance(schema, type) else type(schema)
+    parts = cls.__module__.split(".")
+    return f"{parts[1]}.{cls.__name__}" if parts[0] == "services" and len(parts) > 2 else cls.__name__
+
+
 def _path(rule):
     return RULE_PARAM.sub(lambda m: "{" + m.group(2) + "}", rule)
 
@@ -104,7 +111,7 @@ def document():
         title="Cadre selection suite",
         version="1.0.0",
         openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin()],
+        plugins=[MarshmallowPlugin(schema_name_resolver=schema_name)],
         info={"description": "The HTTP contract of the gateway (API.md)."},
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})

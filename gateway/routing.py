@@ -2,7 +2,6 @@
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from marshmallow import EXCLUDE, Schema, fields, validate
 
 
 @dataclass(frozen=True)
@@ -35,18 +34,3 @@ class Route:
     @property
     def key(self):
         return (self.method, self.rule)
-
-
-class ListQuery(Schema):
-    """``?limit=`` (default 50, max 500) and ``?cursor=`` of every list."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    cursor = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
-
-
-class Page(Schema):
-    items = fields.List(fields.Dict())
-    next_cursor = fields.String(allow_none=True)

@@ -3,6 +3,7 @@ from datetime import timezone
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from services.common.paging import ListQuery
 from services.examination.domain.applications import ELIGIBILITY
 from services.examination.domain.vendors import ROLES
 from services.examination.sealing.sheets import STAGES
@@ -153,16 +154,6 @@ class EligibilityIn(Schema):
 
 class AssignedOut(Schema):
     assigned = fields.Integer()
-
-
-class ListQuery(Schema):
-    """``?limit=`` (default 50, max 500) and ``?cursor=``, as every list of API.md takes them."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    cursor = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
 class BlindCodeQuery(ListQuery):

@@ -1,7 +1,7 @@
 """Marshmallow schemas of every message the records service takes or sends."""
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from gateway.routing import ListQuery
+from services.common.paging import ListQuery, page_of
 from services.records.domain.entries import RECORD_STAGES
 
 TEXT = validate.Length(min=1, max=2000)
@@ -38,10 +38,7 @@ class RecordsQuery(ListQuery):
     subject = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
 
 
-class RecordsPage(Schema):
-    items = fields.List(fields.Nested(EntryOut))
-    next_cursor = fields.String(allow_none=True)
-
+RecordsPage = page_of(EntryOut, "RecordsPage")
 
 class CheckpointOut(Schema):
     size = fields.Integer()
@@ -111,6 +108,4 @@ class DisclosuresQuery(ListQuery):
     pass
 
 
-class DisclosuresPage(Schema):
-    items = fields.List(fields.Nested(DisclosureOut))
-    next_cursor = fields.String(allow_none=True)
+DisclosuresPage = page_of(DisclosureOut, "DisclosuresPage")

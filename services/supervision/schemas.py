@@ -1,6 +1,7 @@
 """Marshmallow schemas of every message the supervision service takes or sends."""
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from services.common.paging import ListQuery, page_of
 from services.common.errors import Invalid
 from services.supervision.domain import notices as notice_rules
 from services.supervision.domain.assessments import Period
@@ -15,16 +16,6 @@ NOTICE_STATUSES = ("open", "closed")
 
 def Code(**kwargs):
     return fields.String(validate=CODE, **kwargs)
-
-
-class ListQuery(Schema):
-    """``?limit=`` (default 50, max 500) and ``?cursor=`` of every list (as gateway.routing's)."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    cursor = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
 # ---- HTTP bodies and queries (loaded at the gateway and again in the service)
@@ -113,10 +104,7 @@ class ReviewOut(Schema):
     due_at = fields.String()
 
 
-class ReviewPage(Schema):
-    items = fields.List(fields.Nested(ReviewOut))
-    next_cursor = fields.String(allow_none=True)
-
+ReviewPage = page_of(ReviewOut, "ReviewPage")
 
 class CreatedOut(Schema):
     id = fields.String()
@@ -148,10 +136,7 @@ class FilingOut(Schema):
     late = fields.Boolean()
 
 
-class FilingPage(Schema):
-    items = fields.List(fields.Nested(FilingOut))
-    next_cursor = fields.String(allow_none=True)
-
+FilingPage = page_of(FilingOut, "FilingPage")
 
 class NoticeOut(Schema):
     id = fields.String()
@@ -163,10 +148,7 @@ class NoticeOut(Schema):
     status = fields.String()
 
 
-class NoticePage(Schema):
-    items = fields.List(fields.Nested(NoticeOut))
-    next_cursor = fields.String(allow_none=True)
-
+NoticePage = page_of(NoticeOut, "NoticePage")
 
 class ObjectionOut(Schema):
     id = fields.String()
@@ -179,10 +161,7 @@ class ObjectionOut(Schema):
     resolved_by = fields.String(allow_none=True)
 
 
-class ObjectionPage(Schema):
-    items = fields.List(fields.Nested(ObjectionOut))
-    next_cursor = fields.String(allow_none=True)
-
+ObjectionPage = page_of(ObjectionOut, "ObjectionPage")
 
 class AdjustmentOut(Schema):
     cadre = fields.String()
