@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+import math
 import secrets
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,6 +25,8 @@ MAX_ELECTORATE = 50_000
 MAX_CANDIDATES = 500
 TOKEN_BYTES = 32
 MIN_KEY_BYTES = 16
+# Unused-token hashes per ballot bucket (the last bucket of a session may hold fewer).
+BUCKET_SIZE = 100
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,55 @@ def token_hashes(tokens: Iterable[str], key: bytes) -> list[str]:
 
 def token_matches(token: str, key: bytes, stored_hash: str) -> bool:
     return hmac.compare_digest(token_hash(token, key), stored_hash)
+
+
+def deal_buckets(hashes: Sequence[str], size: int = BUCKET_SIZE, rng=None) -> list[list[str]]:
+    """Deal a session's token hashes into ``ceil(n / size)`` buckets at random.
+
+    A cast is one atomic update of the bucket that holds the token's hash (pull the hash, push the
+    ballot), so the bucket a ballot lands in is the bucket its token was dealt to. The deal is
+    therefore random and recorded nowhere but in the buckets' ``unused`` lists, from which a cast
+    pulls the hash: once cast, nothing — not the key, the token and a copy of the database together —
+    tells which bucket, let alone which ballot, a token went to. (A bucket derived from the hash, or
+    from the token's place in the issued list, would let whoever knows a voter's token narrow their
+    ballot down to one bucket.) Buckets of ``size`` keep every bucket's list short and a session's
+    buckets few.
+    """
+    if size < 1:
+        raise ValueError("a bucket holds at least one token")
+    shuffled = list(hashes)
+    (rng or secrets.SystemRandom()).shuffle(shuffled)
+    count = max(1, math.ceil(len(shuffled) / size))
+    return [shuffled[i::count] for i in range(count)]
+
+
+def encode_choices(choices: Sequence[str]) -> str:
+    """A ballot as stored: the JSON of its choices, sorted. Sorting loses nothing the tally needs
+    (validity and counts do not depend on order) and removes a mark a voter could be told to leave
+    ("list C3 before C1") to prove how they voted. A string, because ballots are ``$push``-ed."""
+    return json.dumps(sorted(choices), ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_choices(stored: str) -> tuple:
+    return tuple(json.loads(stored))
+
+
+def refuse_cast(*, in_unused: bool, bucket_closed: bool, marked_used: bool) -> None:
+    """Why a cast whose atomic update matched nothing was refused: 409 ``session_closed``, 409
+    ``token_used`` or 403 ``invalid_token``; returns (the caller tries again) only when the hash is
+    still unused in an open bucket, i.e. the update lost a race with nothing that refuses it.
+
+    ``in_unused``: the hash is still in a bucket's ``unused`` list (so the bucket closed first).
+    Otherwise the hash was cast — every casting attempt marks the hash used *before* its atomic
+    update, so a hash gone from ``unused`` is always marked — or it was never issued.
+    """
+    if in_unused:
+        if bucket_closed:
+            raise Conflict("the ballot session is closed", "session_closed")
+        return
+    if marked_used:
+        raise Conflict("the ballot token has been used", "token_used")
+    raise Forbidden("the ballot token is not valid", "invalid_token")
 
 
 def parse_choices(choices) -> tuple:

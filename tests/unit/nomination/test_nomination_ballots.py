@@ -168,3 +168,53 @@ def test_session_outcome_from_tally():
 def test_tally_ties_are_listed_by_cadre_code():
     result = tally([["B1", "A9"], ["C5"]], candidates=["C5", "B1", "A9"], seats=2, electorate=2)
     assert [c for c, _ in result.results] == ["A9", "B1", "C5"]
+
+
+# --- buckets and stored ballots -------------------------------------------------------------------
+
+from services.nomination.domain.ballots import (  # noqa: E402
+    BUCKET_SIZE, decode_choices, deal_buckets, encode_choices, refuse_cast)
+
+
+@pytest.mark.parametrize("n,buckets", [(1, 1), (3, 1), (BUCKET_SIZE, 1), (BUCKET_SIZE + 1, 2), (10_000, 100)])
+def test_deal_buckets_sizes(n, buckets):
+    hashes = [f"{i:064x}" for i in range(n)]
+    dealt = deal_buckets(hashes)
+    assert len(dealt) == buckets
+    assert sorted(h for bucket in dealt for h in bucket) == sorted(hashes)  # each hash in exactly one
+    assert max(map(len, dealt)) - min(map(len, dealt)) <= 1 and max(map(len, dealt)) <= BUCKET_SIZE
+
+
+def test_deal_buckets_is_random_not_derived_from_the_hash_or_the_order():
+    hashes = [f"{i:064x}" for i in range(1000)]
+    first, second = deal_buckets(hashes, rng=random.Random(1)), deal_buckets(hashes, rng=random.Random(2))
+    assert first != second
+    # not the issued order dealt round-robin, nor grouped by hash prefix
+    assert first[0] != hashes[0::10] and first[0] != sorted(hashes)[:100]
+
+
+def test_deal_buckets_rejects_empty_buckets():
+    with pytest.raises(ValueError):
+        deal_buckets(["a"], size=0)
+
+
+def test_choices_encoding_is_a_sorted_string_round_trip():
+    stored = encode_choices(["C3", "C1", "张三"])
+    assert isinstance(stored, str) and stored == encode_choices(["C1", "张三", "C3"])
+    assert decode_choices(stored) == ("C1", "C3", "张三")
+    assert decode_choices(encode_choices([])) == ()
+    # a repeated choice survives the encoding, so the tally still counts the ballot invalid
+    assert not ballot_is_valid(decode_choices(encode_choices(["C1", "C1"])), frozenset(CANDIDATES), 2)
+
+
+def test_refuse_cast_order():
+    with pytest.raises(Conflict) as exc:
+        refuse_cast(in_unused=True, bucket_closed=True, marked_used=True)  # marked by an earlier attempt
+    assert exc.value.code == "session_closed"
+    assert refuse_cast(in_unused=True, bucket_closed=False, marked_used=True) is None
+    with pytest.raises(Conflict) as exc:
+        refuse_cast(in_unused=False, bucket_closed=False, marked_used=True)
+    assert exc.value.code == "token_used"
+    with pytest.raises(Forbidden) as exc:
+        refuse_cast(in_unused=False, bucket_closed=False, marked_used=False)
+    assert exc.value.code == "invalid_token"
