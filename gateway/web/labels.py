@@ -38,6 +38,8 @@ LABELS = {
     "plenary": N_("Plenary"), "democratic": N_("Democratic"),
     "policy": N_("Policy"), "announcement": N_("Announcement"), "notice": N_("Public notice"),
     "results": N_("Results"), "written": N_("Written examination"), "interview": N_("Interview"),
+    # vendor roles
+    "question_setting": N_("Question setting"), "grading": N_("Grading"),
     # the four emphases
     "integrity_ability": N_("Integrity and ability"), "performance": N_("Performance"),
     "public_opinion": N_("Public opinion"),

@@ -4,6 +4,8 @@ Every handler reads and acts through ``Page.api`` — the gateway's own API disp
 sees and may do is exactly what its token may do through the API (gateway/authz.py).
 """
 import json
+import time
+from urllib.parse import quote
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound as PageNotFound
 from werkzeug.routing import Map, Rule
@@ -11,6 +13,7 @@ from werkzeug.routing import Map, Rule
 from gateway.web import forms
 from gateway.web import session as sessions
 from gateway.web.app import Page, static_file
+from services.common import metrics as chassis_metrics
 from services.common.errors import CadreError, Unauthorized
 
 SEL = "/api/v1/selections/<id>"
@@ -49,6 +52,7 @@ MENU = [
     (N_("Selections"), "/web/console/selections", ("GET", SEL)),
     (N_("Units, posts and cadres"), "/web/console/registry", ("POST", "/api/v1/units")),
     (N_("Public selection campaigns"), "/web/console/campaigns", ("POST", "/api/v1/campaigns")),
+    (N_("Routine assessment"), "/web/console/assessments", ("GET", "/api/v1/assessments/<period>/ranking")),
     (N_("Joint reviews"), "/web/console/reviews", ("GET", "/api/v1/reviews")),
     (N_("Decisions"), "/web/console/decisions", ("POST", "/api/v1/selections/<id>/decision")),
     (N_("Oversight"), "/web/console/oversight", ("GET", "/api/v1/filings")),
@@ -78,6 +82,7 @@ PAGES = Map([
     Rule("/web/console/registry", endpoint="registry", methods=["GET", "POST"]),
     Rule("/web/console/campaigns", endpoint="campaigns", methods=["GET", "POST"]),
     Rule("/web/console/campaigns/<code>", endpoint="campaign", methods=["GET", "POST"]),
+    Rule("/web/console/assessments", endpoint="assessments", methods=["GET", "POST"]),
     Rule("/web/console/reviews", endpoint="reviews", methods=["GET", "POST"]),
     Rule("/web/console/decisions", endpoint="decisions", methods=["GET", "POST"]),
     Rule("/web/console/oversight", endpoint="oversight", methods=["GET", "POST"]),
@@ -93,21 +98,42 @@ class Refused(Exception):
 
 
 def serve(service, request):
-    """Entry point from the gateway's @http hook."""
+    """Entry point from the gateway's @http hook; every page request is counted in the gateway's HTTP
+    metrics under ``web:<page>`` (the page's name, never an id from its path)."""
+    started = time.perf_counter()
+    endpoint = "web:unmatched"
+    try:
+        endpoint, response = _serve_page(service, request)
+    except Exception:
+        chassis_metrics.HTTP_REQUESTS.labels(request.method, endpoint, "500").inc()
+        raise
+    chassis_metrics.HTTP_REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
+    chassis_metrics.HTTP_DURATION.labels(request.method, endpoint).observe(time.perf_counter() - started)
+    return response
+
+
+def _serve_page(service, request):
+    """(``web:<page>``, the response) of one page request."""
     static = request.path.startswith("/web/static/")
     if static:
         response = static_file(request.path[len("/web/static/"):])
-        return response if response is not None else _plain(404, "not found")
+        return "web:static", response if response is not None else _plain(404, "not found")
     page = Page(service, request)
     page.menu = menu(page) if page.session is not None else []
     try:
         endpoint, params = PAGES.bind("localhost").match(request.path, method=request.method)
     except MethodNotAllowed:
-        return page.render("error.html", status=405, code="method_not_allowed", detail=request.method)
+        return "web:unmatched", page.render("error.html", status=405, code="method_not_allowed",
+                                            detail=request.method)
     except PageNotFound:
-        return page.render("error.html", status=404, code="not_found", detail=request.path)
+        return "web:unmatched", page.render("error.html", status=404, code="not_found", detail=request.path)
+    return "web:" + endpoint, _handle(page, request, endpoint, params)
+
+
+def _handle(page, request, endpoint, params):
     if endpoint.startswith(("console", "selection", "ranking", "registry", "campaign", "reviews", "decisions",
-                            "oversight", "objections", "unseal", "records", "dossier")) and page.session is None:
+                            "oversight", "objections", "unseal", "records", "dossier",
+                            "assessments")) and page.session is None:
         return page.redirect("/web/login?next=" + request.path)
     try:
         if request.method == "POST":
@@ -139,11 +165,54 @@ def home(page):
     return page.render("home.html")
 
 
+# The record entries a public notice links to: only those of events that are public already (the notice
+# itself, opened and closed). Review verdicts, objections' contents and everything else stay behind the
+# record's own authorization.
+PUBLIC_NOTICE_MATTERS = ("notice opened", "notice closed")
+
+
+def notice_records(page, items):
+    """For each notice, its ``notice opened`` entry and latest ``notice closed`` entry of the record.
+
+    ``GET /api/v1/records`` is not public, so the gateway reads the selection's entries with a trusted
+    internal call (not as the anonymous visitor) and hands out only the public events' entries.
+    """
+    found = {}
+    wanted = {notice["id"] for notice in items}
+    for subject in sorted({notice.get("subject") or "" for notice in items}):
+        if not subject.startswith("selection:"):
+            continue
+        query = {"subject": subject, "limit": 500}
+        for _ in range(20):
+            try:
+                answer = page.service.backend("records", "list_records", ("gateway-web", None, page.request_id),
+                                              query=query)
+            except CadreError:
+                break  # the board still shows the notices; only the check links are missing
+            for entry in answer["items"]:
+                if entry.get("matter") not in PUBLIC_NOTICE_MATTERS:
+                    continue
+                notice = _result(entry).get("notice")
+                if notice not in wanted:
+                    continue
+                links = found.setdefault(notice, {})
+                key = "opened" if entry["matter"] == "notice opened" else "closed"
+                if key == "opened" and "opened" in links:
+                    continue
+                links[key] = entry  # the latest ``notice closed`` (a new revision) wins
+            if not answer.get("next_cursor"):
+                break
+            query["cursor"] = answer["next_cursor"]
+    return found
+
+
 def notices(page, outcome=None, status=200):
     status_filter = page.request.args.get("status") or None
     answer = page.api("GET", "/api/v1/notices", query={"status": status_filter,
                                                        "cursor": page.request.args.get("cursor"), "limit": 20})
-    return page.render("notices.html", status=status, answer=answer, outcome=outcome, status_filter=status_filter)
+    records_ = notice_records(page, answer.body["items"]) if answer.ok else {}
+    return page.render("notices.html", status=status, answer=answer, outcome=outcome, status_filter=status_filter,
+                       records=records_)
 
 
 def objection(page, id):
@@ -446,6 +515,12 @@ def campaign(page, code):
             answer = page.api("POST", f"/api/v1/campaigns/{code}/blind-codes", idempotency_key=key)
         elif action == "publish":
             answer = page.api("POST", f"/api/v1/campaigns/{code}/publish", idempotency_key=key)
+        elif action == "vendor":
+            answer = page.api("POST", f"/api/v1/campaigns/{code}/vendors", idempotency_key=key,
+                              body={"vendor": page.form("vendor"), "role": page.form("role")})
+        elif action == "interview-draw":
+            answer = page.api("POST", f"/api/v1/campaigns/{code}/interview-draw", idempotency_key=key,
+                              body={"examiners": forms.number(page.form("examiners"))})
         else:
             answer = None
         outcome = {"action": action, "answer": answer} if answer else None
@@ -454,6 +529,35 @@ def campaign(page, code):
     status = outcome["answer"].status if outcome and not outcome["answer"].ok else 200
     return page.render("campaign.html", code=code, applications=applications, results=results_, outcome=outcome,
                        status=status)
+
+
+# ---- org, superior: routine assessment ------------------------------------------------------------
+
+RANKING = "/api/v1/assessments/<period>/ranking"
+
+
+def assessments(page):
+    """org records units' period scores; org and superior see the ranking, the bottom N flagged."""
+    require(page, "GET", RANKING)
+    outcome = None
+    if page.request.method == "POST":
+        require(page, "POST", "/api/v1/assessments")
+        outcome = page.api("POST", "/api/v1/assessments", idempotency_key=page.idempotency_key(),
+                           body={"period": page.form("period"), "unit": page.form("unit"),
+                                 "score": forms.number(page.form("score"))})
+    period = (page.request.args.get("period") or page.form("period")).strip()
+    bottom = (page.request.args.get("bottom") or page.form("bottom")).strip()
+    ranking_ = None
+    if period:
+        ranking_ = page.api("GET", RANKING.replace("<period>", quote(period, safe="")),
+                            query={"bottom": bottom or None})
+    status = 200
+    if outcome is not None and not outcome.ok:
+        status = outcome.status
+    elif ranking_ is not None and not ranking_.ok and page.request.method == "GET":
+        status = ranking_.status
+    return page.render("assessments.html", outcome=outcome, ranking=ranking_, period=period, bottom=bottom,
+                       can_record=page.can("POST", "/api/v1/assessments"), status=status)
 
 
 # ---- the review departments, org, superior: joint reviews ------------------------------------------
@@ -586,5 +690,6 @@ def dossier(page):
 
 HANDLERS = {name: globals()[name] for name in (
     "home", "notices", "objection", "disclosures", "results", "check", "ballot", "login", "logout", "console",
-    "selections", "selection", "selection_action", "ranking", "registry", "campaigns", "campaign", "reviews",
+    "selections", "selection", "selection_action", "ranking", "registry", "campaigns", "campaign", "assessments",
+    "reviews",
     "decisions", "oversight", "objections", "unseal", "records", "dossier")}

@@ -6,11 +6,13 @@ import re
 import requests
 
 BASE_PAGES = {
-    "org": ["/web/console/selections", "/web/console/registry", "/web/console/campaigns", "/web/console/reviews",
-            "/web/console/oversight", "/web/console/objections", "/web/console/records", "/web/console/dossier"],
+    "org": ["/web/console/selections", "/web/console/registry", "/web/console/campaigns",
+            "/web/console/assessments", "/web/console/reviews", "/web/console/oversight", "/web/console/objections",
+            "/web/console/records", "/web/console/dossier"],
     "committee": ["/web/console/decisions", "/web/console/records"],
     "discipline": ["/web/console/reviews", "/web/console/objections"],
-    "superior": ["/web/console/oversight", "/web/console/reviews", "/web/console/records", "/web/console/dossier"],
+    "superior": ["/web/console/assessments", "/web/console/oversight", "/web/console/reviews", "/web/console/records",
+                 "/web/console/dossier"],
     "officer": ["/web/console/unseal"],
     "auditor": ["/web/console/records", "/web/console/dossier"],
 }
@@ -83,6 +85,7 @@ def test_console_pages_in_both_languages(api, web):
     headings = {"/web/console/selections": ("选任事项", "Selections"),
                 "/web/console/registry": ("单位、岗位和干部", "Units, posts and cadres"),
                 "/web/console/campaigns": ("公开选拔", "Public selection campaigns"),
+                "/web/console/assessments": ("日常考核", "Routine assessment"),
                 "/web/console/reviews": ("联审", "Joint reviews"),
                 "/web/console/oversight": ("监督", "Oversight"),
                 "/web/console/objections": ("公示异议处理", "Objections to public notices"),
