@@ -118,11 +118,8 @@ class Nomination(Aggregate):
 
 
 class BallotSession(Aggregate):
-    """A secret-ballot recommendation session (无记名推荐).
-
-    ``accepted`` counts ballots admitted before the session closed (incremented under the guard
-    ``closed = False``), so that the tally can wait for every admitted ballot to be stored.
-    """
+    """A secret-ballot recommendation session (无记名推荐). Its tokens and ballots are in its
+    ``BallotBucket`` documents; ``closed`` is copied onto every bucket when the session closes."""
 
     id = StringField(primary_key=True, default=new_id)
     selection = StringField(required=True)
@@ -131,36 +128,39 @@ class BallotSession(Aggregate):
     seats = IntField(required=True)
     candidates = ListField(StringField())
     closed = BooleanField(default=False)
-    accepted = IntField(default=0)
     tallied = BooleanField(default=False)
     result = DictField()
     created_at = DateTimeField(default=utcnow)
     meta = {"collection": "ballot_sessions", "indexes": ["selection"]}
 
 
-class BallotToken(Document):
-    """An UNUSED ballot token, kept only as its keyed hash (the id); deleted when it is used."""
+class BallotBucket(Document):
+    """A share of a session's tokens and of its ballots: the keyed hashes of the UNUSED tokens dealt to
+    it at random, and the ballots cast with them (each a string, see ``domain.ballots.encode_choices``).
 
-    id = StringField(primary_key=True)
-    session = StringField(required=True)
-    meta = {"collection": "ballot_tokens"}
-
-
-class UsedToken(Document):
-    """The keyed hash of a token that has been used: nothing else, and no link to the ballot."""
-
-    id = StringField(primary_key=True)
-    meta = {"collection": "used_tokens"}
-
-
-class Ballot(Document):
-    """A cast ballot: its session and its choices only. The id is random (not an ObjectId, whose
-    embedded time would let a ballot be matched to the moment a token was used)."""
+    A cast is one atomic update of one bucket (pull the hash, push the ballot), so a token is spent
+    if and only if its ballot is stored. Nothing in a bucket says which token cast which ballot: the
+    hash is pulled, leaving no trace of its position, and the ballots' order is only the order of
+    casting within the bucket. The id is random (not an ObjectId, whose embedded time would date it).
+    """
 
     id = StringField(primary_key=True, default=new_id)
     session = StringField(required=True)
-    choices = ListField(StringField())
-    meta = {"collection": "ballots", "indexes": ["session"]}
+    bucket = IntField(required=True)
+    closed = BooleanField(default=False)
+    unused = ListField(StringField())
+    ballots = ListField(StringField())
+    meta = {"collection": "ballot_buckets",
+            "indexes": [{"fields": ["session", "bucket"], "unique": True}]}
+
+
+class UsedToken(Document):
+    """The keyed hash of a token some casting attempt presented: nothing else, and no link to a bucket
+    or a ballot. Written before the cast's atomic update, so every spent hash is marked; a marked hash
+    still unused (an attempt killed before its update) can still be cast."""
+
+    id = StringField(primary_key=True)
+    meta = {"collection": "used_tokens"}
 
 
 class CampaignResult(Aggregate):

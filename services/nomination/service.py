@@ -24,14 +24,11 @@ from services.nomination.domain.nomination import CampaignOutcome, check_nominat
 from services.nomination.domain.qualification import set_qualification
 from services.nomination.domain.selection import open_selection
 from services.nomination.domain.stages import Action, Stage
-from services.nomination.models import (AssessmentRanking, Ballot, BallotSession, BallotToken, CampaignResult,
-                                        Cadre, Nomination, Post, Selection, UsedToken, Unit, new_id)
+from services.nomination.models import (AssessmentRanking, BallotBucket, BallotSession, CampaignResult, Cadre,
+                                        Nomination, Post, Selection, UsedToken, Unit, new_id)
 from services.nomination.store import Change, transition
 
 log = logging.getLogger(__name__)
-
-# How long closing a session waits for ballots admitted just before the close to be stored.
-CLOSE_DRAIN_SECONDS = 3.0
 
 
 def _require_unit(code, field="unit"):
@@ -225,11 +222,13 @@ class NominationService(HealthMixin):
         store.require_cadres(terms.candidates, "candidates")
         session = BallotSession(selection=doc.id, kind=terms.kind, electorate=terms.electorate, seats=terms.seats,
                                 candidates=list(terms.candidates))
-        tokens = ballot_rules.issue_tokens(terms.electorate)
+        tokens = ballot_rules.issue_tokens(terms.electorate, session=session.id)
         key = store.ballot_key()
-        # only keyed hashes of the unused tokens are kept; the tokens themselves exist only in this answer
-        BallotToken._get_collection().insert_many(
-            [{"_id": h, "session": session.id} for h in ballot_rules.token_hashes(tokens, key)], ordered=False)
+        # only keyed hashes of the unused tokens are kept, dealt at random into the session's buckets;
+        # the tokens themselves exist only in this answer
+        BallotBucket._get_collection().insert_many(
+            [{"_id": new_id(), "session": session.id, "bucket": n, "closed": False, "unused": dealt, "ballots": []}
+             for n, dealt in enumerate(ballot_rules.deal_buckets(ballot_rules.token_hashes(tokens, key)))])
         outbox.insert(session, self.caller.envelope("ballot_session.opened", _subject(doc.id), {
             "selection": doc.id, "session": session.id, "kind": terms.kind, "electorate": terms.electorate,
             "seats": terms.seats}))
@@ -242,34 +241,40 @@ class NominationService(HealthMixin):
         body = load(schemas.BallotIn(), body)
         choices = ballot_rules.parse_choices(body["choices"])
         digest = ballot_rules.token_hash(body["token"], store.ballot_key())
-        unused = BallotToken._get_collection().find_one({"_id": digest})
-        if unused is None:
-            used = UsedToken._get_collection().find_one({"_id": digest}, {"_id": 1}) is not None
-            ballot_rules.check_ballot(token_known=used, token_used=used, session_closed=False)
-        session = BallotSession._get_collection().find_one({"_id": unused["session"]},
-                                                           {"closed": 1, "selection": 1})
+        buckets, used = BallotBucket._get_collection(), UsedToken._get_collection()
+        # the token names its session; which of the session's buckets holds it is found by looking
+        # (an index on ``unused`` would do, but the embedded test database answers nothing through one)
+        bucket = buckets.find_one({"session": ballot_rules.session_of_token(body["token"]), "unused": digest},
+                                  {"session": 1, "closed": 1})
+        if bucket is None:
+            marked = used.find_one({"_id": digest}, {"_id": 1}) is not None
+            ballot_rules.check_ballot(token_known=marked, token_used=marked, session_closed=False)
+        session = BallotSession._get_collection().find_one({"_id": bucket["session"]}, {"closed": 1, "selection": 1})
         if session is None:  # tokens whose session was never stored
             ballot_rules.check_ballot(token_known=False, token_used=False, session_closed=False)
         selection = Selection._get_collection().find_one({"_id": session["selection"]}, {"stage": 1})
-        ballot_rules.check_ballot(token_known=True, token_used=False, session_closed=bool(session.get("closed")),
+        ballot_rules.check_ballot(token_known=True, token_used=False,
+                                  session_closed=bool(session.get("closed") or bucket.get("closed")),
                                   stage=selection["stage"] if selection else Stage.CLOSED)
-        # The unique insert of the used-token hash is the one atomic step that decides which of
-        # racing requests casts: it happens before the unused hash is deleted, so a token is at
-        # every instant in one of the two collections and a loser always hears token_used.
+        # Mark the hash used BEFORE the cast: then a hash gone from ``unused`` is always marked, and a
+        # racing or redelivered attempt that finds it gone hears token_used. Killed after the mark and
+        # before the cast, the token is still unused and a retry casts it (the mark alone spends nothing).
         try:
-            UsedToken._get_collection().insert_one({"_id": digest})
+            used.insert_one({"_id": digest})
         except DuplicateKeyError:
-            raise Conflict("the ballot token has been used", "token_used")
-        admitted = BallotSession._get_collection().find_one_and_update(
-            {"_id": session["_id"], "closed": False}, {"$inc": {"accepted": 1}}, projection={"_id": 1})
-        if admitted is None:
-            BallotToken._get_collection().delete_one({"_id": digest})
-            raise Conflict("the ballot session is closed", "session_closed")
-        Ballot._get_collection().insert_one({"_id": new_id(), "session": session["_id"],
-                                             "choices": list(choices)})
-        BallotToken._get_collection().delete_one({"_id": digest})
-        telemetry.BALLOTS_CAST.inc()
-        return {"accepted": True}
+            pass
+        stored = ballot_rules.encode_choices(choices)
+        for _ in range(3):  # (a retry is only for an update that lost a race with nothing that refuses it)
+            # THE cast: one atomic update of one document, so the token is spent iff the ballot is stored;
+            # a closed bucket refuses, and a racing attempt on the same token finds the hash gone
+            if buckets.update_one({"_id": bucket["_id"], "unused": digest, "closed": False},
+                                  {"$pull": {"unused": digest}, "$push": {"ballots": stored}}).matched_count:
+                telemetry.BALLOTS_CAST.inc()
+                return {"accepted": True}
+            still = buckets.find_one({"_id": bucket["_id"], "unused": digest}, {"closed": 1})
+            ballot_rules.refuse_cast(in_unused=still is not None, bucket_closed=bool(still and still.get("closed")),
+                                     marked_used=True)
+        raise RuntimeError("a ballot bucket refused an open, unused token three times")
 
     @rpc
     @telemetry.counts_violations
@@ -281,15 +286,17 @@ class NominationService(HealthMixin):
         stages.check_stage(Action.CLOSE_SESSION, doc.stage)
         if session.tallied:
             raise Conflict("the ballot session is closed", "session_closed")
-        closed = BallotSession.objects(id=id).modify(new=True, set__closed=True)
-        ballots = Ballot._get_collection()
-        deadline = time.monotonic() + CLOSE_DRAIN_SECONDS
-        # ballots admitted before the close may still be on their way to the collection
-        while ballots.count_documents({"session": id}) < closed.accepted and time.monotonic() < deadline:
-            time.sleep(0.05)
+        BallotSession.objects(id=id).update_one(set__closed=True)
+        buckets = BallotBucket._get_collection()
+        # Once every bucket is closed no cast can succeed, and every cast that did is already in its
+        # bucket (admission and storage are one update): nothing to wait for. A close killed half-way
+        # is simply called again; casts meanwhile land in the still-open buckets and are counted.
+        buckets.update_many({"session": id}, {"$set": {"closed": True}})
         started = time.perf_counter()
         result = ballot_rules.close_session(
-            doc.stage, (b["choices"] for b in ballots.find({"session": id}, {"choices": 1, "_id": 0})),
+            doc.stage, (ballot_rules.decode_choices(stored)
+                        for bucket in buckets.find({"session": id}, {"ballots": 1, "_id": 0})
+                        for stored in bucket.get("ballots", [])),
             terms=ballot_rules.SessionTerms(session.kind, session.electorate, session.seats,
                                             tuple(session.candidates)),
             already_closed=False)

@@ -59,12 +59,20 @@ def open_session(stage, *, kind, electorate, seats, candidates) -> SessionTerms:
     return SessionTerms(kind, electorate, seats, tuple(candidates))
 
 
-def issue_tokens(n: int, nbytes: int = TOKEN_BYTES) -> list[str]:
-    """``n`` distinct random single-use tokens (URL-safe text)."""
+def issue_tokens(n: int, nbytes: int = TOKEN_BYTES, session: str = "") -> list[str]:
+    """``n`` distinct random single-use tokens (URL-safe text), each ``<session>.<random>`` when a
+    ``session`` is given: the session id tells the server where to look (the voter knows which
+    session they vote in anyway); the random part is what makes the token."""
     tokens: set[str] = set()
     while len(tokens) < n:
-        tokens.add(secrets.token_urlsafe(nbytes))
+        tokens.add(f"{session}.{secrets.token_urlsafe(nbytes)}" if session else secrets.token_urlsafe(nbytes))
     return list(tokens)
+
+
+def session_of_token(token: str) -> str:
+    """The session a token names ("" when it names none: such a token is unknown)."""
+    session, dot, rest = token.partition(".")
+    return session if dot and session and rest else ""
 
 
 def token_hash(token: str, key: bytes) -> str:

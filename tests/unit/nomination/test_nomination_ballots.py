@@ -218,3 +218,11 @@ def test_refuse_cast_order():
     with pytest.raises(Forbidden) as exc:
         refuse_cast(in_unused=False, bucket_closed=False, marked_used=False)
     assert exc.value.code == "invalid_token"
+
+
+def test_tokens_name_their_session():
+    from services.nomination.domain.ballots import session_of_token
+    tokens = issue_tokens(5, session="abc123")
+    assert len(set(tokens)) == 5 and all(session_of_token(t) == "abc123" for t in tokens)
+    assert all(len(t.split(".", 1)[1]) >= 40 for t in tokens)
+    assert session_of_token("no-dot") == "" and session_of_token(".x") == "" and session_of_token("s.") == ""
