@@ -107,7 +107,7 @@ def main():
         f"- tally: cast {tally['cast']}, valid {tally['valid']}, invalid {tally['invalid']}, "
         f"turnout {tally['turnout']:.3f}, quorum_met {tally['quorum_met']}\n"
         f"- bare nameko HTTP→RPC echo, same run, {args.clients} clients: {echo['rps']} req/s "
-        f"(ballots/echo: {ratio:.2f}; a ballot is 3 reads and 4 writes on the database)\n"
+        f"(ballots/echo: {ratio:.2f}; a ballot is 3 reads and 2 writes on the database: the used-token mark and the one atomic bucket update)\n"
     )
     print(text)
     print(json.dumps({"cast": cast, "echo": echo, "close_seconds": close_seconds, "tally_seconds": tally_seconds,
