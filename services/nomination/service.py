@@ -45,6 +45,11 @@ def _names(codes):
     return [{"cadre": code, "name": found.get(code, "")} for code in codes]
 
 
+def _added(doc, field, value):
+    """The update that adds ``value`` to the list ``field`` of a selection, unless it is there."""
+    return {} if value in getattr(doc, field) else {f"push__{field}": value}
+
+
 def _notice_status(doc):
     """The public notice as the appointment rules see it; once closed, supervision's outcome decides."""
     if doc.notice_closed:
@@ -491,21 +496,15 @@ class NominationService(HealthMixin):
 
     @event_handler("supervision", "review.cleared")
     def on_review_cleared(self, payload):
-        def decide(doc, data, envelope):
-            if data["cadre"] in doc.reviews_cleared:
-                return None
-            return Change(updates={"push__reviews_cleared": data["cadre"]})
-
-        self._on_selection_event(payload, schemas.ReviewOutcome, decide)
+        self._on_selection_event(payload, schemas.ReviewOutcome, lambda doc, data, envelope: Change(
+            updates=_added(doc, "reviews_cleared", data["cadre"])))
 
     @event_handler("supervision", "review.vetoed")
     def on_review_vetoed(self, payload):
         def decide(doc, data, envelope):
-            change = Change()
-            if data["cadre"] not in doc.reviews_vetoed:
-                change.updates["push__reviews_vetoed"] = data["cadre"]
+            change = Change(updates=_added(doc, "reviews_vetoed", data["cadre"]))
             if data.get("reason") == "concealment" and data["cadre"] not in doc.voided:
-                change.updates["push__voided"] = data["cadre"]
+                change.updates.update(_added(doc, "voided", data["cadre"]))
                 change.envelopes.append(self.caller.envelope("nomination.voided", _subject(doc.id), {
                     "selection": doc.id, "cadre": data["cadre"], "reason": "concealment"}))
             return change
@@ -524,21 +523,15 @@ class NominationService(HealthMixin):
 
     @event_handler("supervision", "objection.lodged")
     def on_objection_lodged(self, payload):
-        def decide(doc, data, envelope):
-            if data["objection"] in doc.objections_lodged:
-                return None
-            return Change(updates={"push__objections_lodged": data["objection"]})
-
-        self._on_selection_event(payload, schemas.ObjectionEvent, decide)
+        self._on_selection_event(payload, schemas.ObjectionEvent, lambda doc, data, envelope: Change(
+            updates=_added(doc, "objections_lodged", data["objection"])))
 
     @event_handler("supervision", "objection.resolved")
     def on_objection_resolved(self, payload):
         def decide(doc, data, envelope):
-            change = Change()
-            if data["objection"] not in doc.objections_resolved:
-                change.updates["push__objections_resolved"] = data["objection"]
-            if data.get("upheld") and data["objection"] not in doc.objections_upheld:
-                change.updates["push__objections_upheld"] = data["objection"]
+            change = Change(updates=_added(doc, "objections_resolved", data["objection"]))
+            if data.get("upheld"):
+                change.updates.update(_added(doc, "objections_upheld", data["objection"]))
             return change
 
         self._on_selection_event(payload, schemas.ObjectionEvent, decide)
