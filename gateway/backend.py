@@ -7,7 +7,7 @@ from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from nameko.rpc import Client, ClusterRpc
 
 from services.common import config
-from services.common.context import DEADLINE, context_for
+from services.common.context import DEADLINE, REQUEST_KEY, context_for
 from services.common.errors import CadreError, Unavailable
 
 SERVICES = ("nomination", "examination", "supervision", "records")
@@ -35,12 +35,14 @@ class Backend(ClusterRpc):
         publish = self.publisher.publish
         register = self.reply_listener.register_for_reply
 
-        def call(service, method, caller=None, timeout=None, **kwargs):
+        def call(service, method, caller=None, timeout=None, request_key=None, **kwargs):
             deadline = timeout or config.get_float("RPC_TIMEOUT_SECONDS")
             data = dict(worker_ctx.data)
             if caller is not None:
                 data.update(context_for(*caller))
             data[DEADLINE] = f"{time.time() + deadline:.3f}"
+            if request_key:
+                data[REQUEST_KEY] = request_key
             client = Client(publish, register, data, service, method)
             try:
                 with eventlet.Timeout(deadline):

@@ -20,7 +20,7 @@ from gateway.auth import Authenticator
 from gateway.backend import SERVICES, Backend
 from gateway.problems import json_response, problem_response
 from gateway.routes import ROUTES
-from services.common import config, metrics as chassis_metrics
+from services.common import applied, config, metrics as chassis_metrics
 from services.common.context import current_request_id
 from services.common.errors import CadreError, Forbidden, Invalid, NotFound, RateLimited, TooLarge, Unavailable
 from services.common.metrics import Metrics
@@ -233,7 +233,9 @@ class GatewayService:
                 response.headers["Idempotent-Replayed"] = "true"
                 return response
         try:
-            result = self.backend(route.service, route.rpc, caller, **kwargs)
+            # the service keeps the key too: if this answer is lost, a retry gets it back from there
+            request_key = applied.request_key(scope, key) if key else None
+            result = self.backend(route.service, route.rpc, caller, request_key=request_key, **kwargs)
             response = route.render(result, request) if route.render else json_response(route.status, result, request_id)
         except CadreError as error:
             if key:

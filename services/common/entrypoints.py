@@ -1,5 +1,6 @@
 """The entrypoint decorators services use: nameko's, told which errors are the caller's fault,
 and an RPC that will not act on a request whose caller has already given up."""
+import functools
 import logging
 import sys
 import time
@@ -7,6 +8,7 @@ import time
 from nameko.rpc import Rpc
 from nameko.timer import timer
 
+from services.common import applied
 from services.common.context import DEADLINE
 from services.common.errors import CadreError, Unavailable
 from services.common.events import BROKER_LOST, event_handler
@@ -46,6 +48,20 @@ class DeadlineRpc(Rpc):
 
 
 # A CadreError is an answer, not a failure of the service: logged without alarm.
-rpc = DeadlineRpc.decorator(expected_exceptions=(CadreError,))
+_rpc = DeadlineRpc.decorator(expected_exceptions=(CadreError,))
+
+
+def rpc(method):
+    """``@rpc``: a DeadlineRpc whose keyed requests (Idempotency-Key) apply at most once."""
+
+    @functools.wraps(method)
+    def keyed(self, *args, **kwargs):
+        caller = getattr(self, "caller", None)
+        key = getattr(caller, "request_key", None)
+        if not key:
+            return method(self, *args, **kwargs)
+        return applied.once(key, lambda: method(self, *args, **kwargs))
+
+    return _rpc(keyed)
 
 __all__ = ["rpc", "event_handler", "timer"]
