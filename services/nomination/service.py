@@ -193,8 +193,7 @@ class NominationService(HealthMixin):
             transition(doc, Stage.QUALIFICATION, Action.QUALIFICATION, now, self.caller, change)
             return change
 
-        store.change_selection(id, decide)
-        return store.selection_view(store.load_selection(id))
+        return store.act(id, decide)
 
     @rpc
     @telemetry.counts_violations
@@ -212,8 +211,7 @@ class NominationService(HealthMixin):
             transition(doc, heard.stage, Action.CONSULTATION, now, self.caller, change)
             return change
 
-        store.change_selection(id, decide)
-        return store.selection_view(store.load_selection(id))
+        return store.act(id, decide)
 
     # --- secret ballots -------------------------------------------------------------------------
 
@@ -379,8 +377,7 @@ class NominationService(HealthMixin):
                 "selection": doc.id, "nominees": list(result.nominees), "meeting": meeting}))
             return transition(doc, result.stage, Action.DELIBERATION, now, self.caller, change)
 
-        store.change_selection(id, decide)
-        return store.selection_view(store.load_selection(id))
+        return store.act(id, decide)
 
     @rpc
     @telemetry.counts_violations
@@ -397,8 +394,7 @@ class NominationService(HealthMixin):
                 "key_leadership": doc.category == "key_leadership", "nominees": _names(nominees)}))
             return transition(doc, result.stage, Action.INSPECTION, now, self.caller, change)
 
-        store.change_selection(id, decide)
-        return store.selection_view(store.load_selection(id))
+        return store.act(id, decide)
 
     @rpc
     @telemetry.counts_violations
@@ -421,8 +417,7 @@ class NominationService(HealthMixin):
                 "meeting": {k: meeting[k] for k in ("held_at", "place", "members", "present")}}))
             return transition(doc, result.stage, Action.DECISION, now, self.caller, change)
 
-        store.change_selection(id, decide)
-        return store.selection_view(store.load_selection(id))
+        return store.act(id, decide)
 
     # --- appointment and filing -----------------------------------------------------------------
 
@@ -442,8 +437,7 @@ class NominationService(HealthMixin):
                                                         f"appoint:{doc.id}")
             return transition(doc, made.stage, Action.APPOINTMENT, now, self.caller, change)
 
-        store.change_selection(id, decide)
-        return store.selection_view(store.load_selection(id))
+        return store.act(id, decide)
 
     @rpc
     @telemetry.counts_violations
@@ -461,8 +455,7 @@ class NominationService(HealthMixin):
                                                          {"selection": doc.id, "reason": "filed"}))
             return transition(doc, filing.stage, Action.FILING, now, self.caller, change)
 
-        store.change_selection(id, decide)
-        return store.selection_view(store.load_selection(id))
+        return store.act(id, decide)
 
     # --- ranking --------------------------------------------------------------------------------
 

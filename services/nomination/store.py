@@ -143,10 +143,20 @@ def change_selection(selection_id, decide, *, once=None, attempts=10):
     """Apply ``decide(doc) -> Change|None`` to the selection under the guard of its ``version``;
     redone on a fresh read when another change got there first. With ``once`` (an envelope id)
     the change is applied at most once. Returns the change's result (None if already handled)."""
+    return _apply(selection_id, decide, once, attempts)[0]
+
+
+def act(selection_id, decide):
+    """A call on a selection: apply its decision and answer with the selection's new state."""
+    return selection_view(_apply(selection_id, decide, None, 10)[1])
+
+
+def _apply(selection_id, decide, once, attempts):
+    """(the change's result, the selection as written)."""
     for _ in range(attempts):
         doc = load_selection(selection_id)
         if once is not None and once in doc.handled:
-            return None
+            return None, doc
         change = decide(doc) or Change()
         if change.before_write is not None:
             change.before_write()
@@ -156,7 +166,7 @@ def change_selection(selection_id, decide, *, once=None, attempts=10):
                                 change.envelopes, once=once)
         if written is not None:
             telemetry.refresh_stage_gauge_soon()
-            return change.result
+            return change.result, written
     raise Conflict("the selection kept changing under this request; retry", "conflict")
 
 

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 QUEUE = "records.firehose"
 QUEUE_ARGUMENTS = {"x-single-active-consumer": True, "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE}
-SOURCES = ("nomination", "examination", "supervision", "gateway")
+SOURCES = ("nomination", "examination", "supervision")
 MANUAL = "manual"
 
 

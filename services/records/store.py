@@ -8,7 +8,6 @@ up from the database (``sync``) before it answers. A semaphore serialises the wr
 """
 import logging
 import os
-import uuid
 from collections import OrderedDict
 from datetime import datetime, timezone
 
@@ -21,7 +20,7 @@ from nameko.extensions import DependencyProvider
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.common import config
-from services.common.envelope import EVENT_TYPE, load_envelope
+from services.common.envelope import load_envelope
 from services.records import metrics
 from services.records.domain.entries import entry_fields_from_event, is_recordable
 from services.records.domain.listing import selection_subject
@@ -70,26 +69,6 @@ def checkpoint_view(doc):
     return {name: doc.get(name) for name in CHECKPOINT_FIELDS}
 
 
-def quick_envelope(payload):
-    """``{"id", "type"}`` of a payload that plainly satisfies the chassis EnvelopeSchema, else None.
-
-    The marshmallow schema costs more than everything else the writer does per message, so the
-    common, well-formed case is checked by hand against the same rules; anything else goes to it.
-    """
-    try:
-        if not all(isinstance(payload[k], str) for k in ("id", "type", "source", "subject", "occurred_at")):
-            return None
-        if (payload["version"] != 1 or isinstance(payload["version"], bool) or not isinstance(payload["data"], dict)
-                or not EVENT_TYPE.match(payload["type"])
-                or not 1 <= len(payload["source"]) <= 64 or not 1 <= len(payload["subject"]) <= 200
-                or not all(payload[k] is None or isinstance(payload[k], str) for k in ("correlation_id", "actor"))
-                or datetime.fromisoformat(payload["occurred_at"].replace("Z", "+00:00")).tzinfo is None):
-            return None
-        return {"id": str(uuid.UUID(payload["id"])), "type": payload["type"]}
-    except (KeyError, TypeError, ValueError, AttributeError):
-        return None
-
-
 class Prepared:
     """One message ready to append: its unique key, entry fields and the selection it is about."""
 
@@ -118,13 +97,10 @@ def prepare(message):
         except EntryError as error:
             raise ValueError(str(error))
         return Prepared(f"manual:{key}", fields, selection_subject(fields.get("subject"))), None
-    envelope = quick_envelope(payload)
-    if envelope is None:
-        # Not plainly well formed: the chassis schema decides (and says why).
-        try:
-            envelope = load_envelope(dict(payload))
-        except (ValidationError, TypeError, ValueError) as error:
-            raise ValueError(f"not an envelope: {sorted(getattr(error, 'messages', {}) or [])}")
+    try:
+        envelope = load_envelope(dict(payload))
+    except (ValidationError, TypeError, ValueError) as error:
+        raise ValueError(f"not an envelope: {sorted(getattr(error, 'messages', {}) or [])}")
     if not is_recordable(payload):
         return None, envelope
     # The raw payload, not the loaded envelope: its occurred_at is the producer's own RFC 3339 text.

@@ -90,7 +90,7 @@ def test_org_walks_a_selection_from_motion_to_appointment_through_the_console(ap
         web.sign_in(api.tokens[department])
         menu = web.text("nav.console-menu")
         assert "联审" in menu and "选任事项" not in menu  # a department sees only what its token allows
-        row = until(lambda: web.open("/web/console/reviews").find(f"#reviews tr.pending form.verdict"), timeout=60)
+        until(lambda: web.open("/web/console/reviews").find("#reviews tr.pending form.verdict"), timeout=60)
         rows = [r for r in web.all("#reviews tbody tr") if sel in r.text]
         assert rows, web.text("#reviews")
         web.submit(web.find("form.verdict", rows[0]), {"verdict": "clear", "reason": "未发现问题"},

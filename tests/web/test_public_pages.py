@@ -5,7 +5,6 @@ from selenium.webdriver.common.by import By
 
 from tests.e2e.test_supervision_flow import decided, notice_of
 from tests.harness import eventually
-from tests.web.browser import until
 
 
 def test_a_member_of_the_public_reads_a_notice_and_lodges_an_objection_then_is_refused_after_the_period(api, web):
