@@ -19,7 +19,7 @@ from nameko.amqp.publish import Publisher
 from nameko.constants import PERSISTENT
 from nameko.extensions import DependencyProvider
 
-from services.common import config, metrics
+from services.common import applied, config, metrics
 from services.common.errors import Conflict
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,8 @@ class Aggregate(Document):
 
     outbox = ListField(StringField())
     outbox_n = IntField(default=0)
-    # Envelope ids of the events already applied to this document (idempotent handlers).
+    # Envelope ids of the events already applied to this document (idempotent handlers), and the
+    # stamps of the keyed requests that changed it (services/common/applied.py).
     handled = ListField(StringField())
 
 
@@ -53,6 +54,9 @@ def insert(doc, *envelopes, exists_detail=None):
     """Insert a new aggregate with its events; a duplicate unique key is 409 ``exists``."""
     doc.outbox = _serialise(envelopes)
     doc.outbox_n = len(envelopes)
+    mark = applied.stamp()
+    if mark and envelopes:
+        doc.handled = [*(doc.handled or ()), mark]
     try:
         doc.save(force_insert=True)
     except NotUniqueError:
@@ -70,9 +74,14 @@ def modify(queryset, updates, envelopes=(), once=None):
     if envelopes:
         updates["push_all__outbox"] = _serialise(envelopes)
         updates["inc__outbox_n"] = len(envelopes)
+    marks = []
     if once is not None:
         queryset = queryset.filter(handled__nin=[once])
-        updates["push__handled"] = once
+        marks.append(once)
+    if envelopes and applied.stamp():
+        marks.append(applied.stamp())
+    if marks:
+        updates["push_all__handled"] = marks
     doc = queryset.modify(new=True, **updates)
     if doc is not None and envelopes:
         _track(doc)
@@ -87,6 +96,15 @@ def _track(doc):
     pending = getattr(_written, "docs", None)
     if pending is not None:
         pending.add((type(doc), doc.pk))
+
+
+def stamped(mark):
+    """The first aggregate whose ``handled`` holds ``mark``, or None. Scans: for rare recoveries only."""
+    for cls in _aggregate_classes():
+        doc = cls.objects(handled=mark).only("id").first()
+        if doc is not None:
+            return doc
+    return None
 
 
 def _aggregate_classes():

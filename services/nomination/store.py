@@ -6,7 +6,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 
-from services.common import config, outbox
+from services.common import applied, config, outbox
 from services.common.envelope import rfc3339
 from services.common.errors import Conflict, Invalid, NotFound
 from services.nomination import telemetry
@@ -173,10 +173,24 @@ def _apply(selection_id, decide, once, attempts):
 # --- headcount books -----------------------------------------------------------------------------
 
 def reserve(post_code, vacancies):
-    """Hold ``vacancies`` of the post in ONE guarded atomic update; False when not that many are free."""
-    held = Post.objects(code=post_code, free__gte=vacancies).modify(
-        new=True, inc__free=-vacancies, inc__reserved=vacancies)
-    return held is not None
+    """Hold ``vacancies`` of the post in ONE guarded atomic update; False when not that many are free.
+
+    In a keyed request the hold is marked with the request, so the retry of a request that died
+    after holding (and before its selection was stored) reuses that hold instead of taking another.
+    """
+    mark = _hold_mark()
+    if mark is None:
+        return Post.objects(code=post_code, free__gte=vacancies).modify(
+            new=True, inc__free=-vacancies, inc__reserved=vacancies) is not None
+    held = Post.objects(code=post_code, free__gte=vacancies, handled__nin=[mark]).modify(
+        new=True, inc__free=-vacancies, inc__reserved=vacancies, push__handled=mark)
+    return held is not None or Post.objects(code=post_code, handled=mark).first() is not None
+
+
+def _hold_mark():
+    # not the request's own stamp: a hold alone does not mean the request took effect
+    stamp = applied.stamp()
+    return f"{stamp}:hold" if stamp else None
 
 
 def release(post_code, vacancies, key):
@@ -186,7 +200,12 @@ def release(post_code, vacancies, key):
 
 def unreserve(post_code, vacancies):
     """Undo a reservation whose selection could not be stored."""
-    Post.objects(code=post_code).modify(inc__free=vacancies, inc__reserved=-vacancies)
+    mark = _hold_mark()
+    if mark is None:
+        Post.objects(code=post_code).modify(inc__free=vacancies, inc__reserved=-vacancies)
+    else:
+        Post.objects(code=post_code, handled=mark).modify(inc__free=vacancies, inc__reserved=-vacancies,
+                                                          pull__handled=mark)
 
 
 def appoint(post_code, appointees, vacancies, key):

@@ -1,6 +1,8 @@
 """A keyed request whose answer was lost is answered again by the service, not applied twice."""
 import uuid
+from datetime import datetime, timedelta, timezone
 
+import pymongo
 import pytest
 
 from services.common import applied
@@ -66,3 +68,63 @@ def test_without_a_key_every_call_applies(suite):
     two = rpc(suite, "nomination", "create_selection", None, body=body)
     assert one["id"] != two["id"]
     assert suite.api.get(f"/api/v1/posts/{post}", as_="org").json()["reserved"] == 2
+
+
+# --- a process killed -9 in the middle of a keyed request --------------------------------------------
+# What the kill leaves behind is put in the database directly: the key still "running" from long ago
+# (the retry may take it over), and whatever effects the dead process had written by then.
+
+def nomination_db(suite):
+    return pymongo.MongoClient(f"mongodb://127.0.0.1:{suite.ports['MONGODB_PORT']}/").nomination
+
+
+def abandoned(suite, key):
+    """The key's record as a process killed before answering leaves it."""
+    long_ago = datetime.now(timezone.utc) - timedelta(minutes=10)
+    nomination_db(suite).applied_requests.replace_one(
+        {"_id": key}, {"_id": key, "state": "running", "at": long_ago}, upsert=True)
+
+
+def selection_body(post):
+    return {"post": post, "vacancies": 1, "competitive": False, "motion": {"proposed_by": "Wang", "reason": "r"}}
+
+
+def test_killed_after_its_effect_the_retry_is_told_it_took_effect(suite):
+    from services.common.errors import Conflict
+
+    post = make_post(suite)
+    key = applied.request_key("org", uuid.uuid4().hex)
+    first = rpc(suite, "nomination", "create_selection", key, body=selection_body(post))
+    abandoned(suite, key)  # the answer never got written
+    for _ in range(2):  # the second retry hears the same
+        with pytest.raises(Conflict) as info:
+            rpc(suite, "nomination", "create_selection", key, body=selection_body(post))
+        assert info.value.code == "exists"
+        assert first["id"] in str(info.value)
+    view = suite.api.get(f"/api/v1/posts/{post}", as_="org").json()
+    assert (view["reserved"], view["vacancies"]) == (1, 2)
+    assert nomination_db(suite).selections.count_documents({"post": post}) == 1
+
+
+def test_killed_before_any_effect_the_retry_runs(suite):
+    post = make_post(suite)
+    key = applied.request_key("org", uuid.uuid4().hex)
+    abandoned(suite, key)
+    created = rpc(suite, "nomination", "create_selection", key, body=selection_body(post))
+    assert suite.api.get(f"/api/v1/selections/{created['id']}", as_="org").status_code == 200
+    view = suite.api.get(f"/api/v1/posts/{post}", as_="org").json()
+    assert (view["reserved"], view["vacancies"]) == (1, 2)
+    assert nomination_db(suite).selections.count_documents({"post": post}) == 1
+
+
+def test_killed_between_holding_seats_and_storing_the_selection_the_retry_reuses_the_hold(suite):
+    post = make_post(suite)
+    key = applied.request_key("org", uuid.uuid4().hex)
+    abandoned(suite, key)
+    nomination_db(suite).posts.update_one(  # the dead attempt's hold, as store.reserve writes it
+        {"code": post}, {"$inc": {"free": -1, "reserved": 1}, "$push": {"handled": f"request:{key}:hold"}})
+    created = rpc(suite, "nomination", "create_selection", key, body=selection_body(post))
+    assert suite.api.get(f"/api/v1/selections/{created['id']}", as_="org").status_code == 200
+    view = suite.api.get(f"/api/v1/posts/{post}", as_="org").json()
+    assert (view["reserved"], view["vacancies"]) == (1, 2)
+    assert nomination_db(suite).selections.count_documents({"post": post}) == 1
