@@ -1,6 +1,9 @@
 """Load and soak: the mixed workload of tests/faults (selections walked from unit to the four verdicts,
 ballots included) through the gateway for a while, with throughput, p50/p99 per endpoint, errors and the
 RSS of every process at the start and the end, next to the bare echo baseline measured in the same run.
+RSS is also sampled through the window, so that a cache filling up to its bound (growth that stops) can be
+told from a leak (growth that goes on): the table gives the growth over the whole window and over its
+second half.
 
     .venv/bin/python bench/load.py                      # 600 s, 4 clients -> bench/results/load.md
     .venv/bin/python bench/load.py --seconds 60 --clients 8 --out /tmp/load.md
@@ -9,6 +12,7 @@ import argparse
 import collections
 import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -31,6 +35,30 @@ def rss_kib(pid):
 
 def rss(suite):
     return {name: rss_kib(suite.pid(name)) for name in PROCESSES}
+
+
+class RssSampler(threading.Thread):
+    """RSS of every process every ``interval`` seconds until ``stop()``."""
+
+    def __init__(self, suite, interval):
+        super().__init__(daemon=True)
+        self.suite, self.interval, self.samples = suite, interval, []
+        self._done = threading.Event()
+
+    def run(self):
+        while True:
+            self.samples.append((time.monotonic(), rss(self.suite)))
+            if self._done.wait(self.interval):
+                return
+
+    def stop(self):
+        self._done.set()
+        self.join()
+        self.samples.append((time.monotonic(), rss(self.suite)))
+
+    def at(self, moment):
+        """The sample nearest to ``moment``."""
+        return min(self.samples, key=lambda s: abs(s[0] - moment))[1]
 
 
 def percentile(sorted_values, q):
@@ -64,6 +92,7 @@ def main(argv=None):
     parser.add_argument("--seconds", type=float, default=600)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--warmup", type=float, default=30, help="seconds of load before the first RSS reading")
+    parser.add_argument("--sample", type=float, default=15, help="seconds between RSS readings")
     parser.add_argument("--out", default=str(REPO / "bench" / "results" / "load.md"))
     args = parser.parse_args(argv)
 
@@ -75,9 +104,12 @@ def main(argv=None):
             suite.api.principal(role, role)
         workload = Workload(suite.base, suite.api.tokens, threads=args.clients).start()
         time.sleep(args.warmup)
-        rss_start, started = rss(suite), time.monotonic()
+        sampler = RssSampler(suite, args.sample)
+        started = time.monotonic()
+        sampler.start()
         time.sleep(args.seconds)
-        rss_end, ended = rss(suite), time.monotonic()
+        sampler.stop()
+        ended = time.monotonic()
         workload.stop()
         log_size = suite.api.get("/api/v1/records/checkpoint").json().get("size")
     finally:
@@ -111,12 +143,22 @@ def main(argv=None):
         f"Throughput against the echo baseline: {total[2] / baseline['rps']:.2f}× "
         "(every workload request is a write or a read of the database; echo touches none).",
         "",
-        "| process | RSS at start (MiB) | RSS at end (MiB) | growth |",
-        "|---|---:|---:|---:|",
+        f"RSS sampled every {args.sample:g} s ({len(sampler.samples)} readings); growth over the whole window "
+        "and over its second half (a bounded cache stops growing; a leak does not):",
+        "",
+        "| process | RSS at start (MiB) | at half-time | at end | growth | growth in the second half |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
+    rss_start, rss_end = sampler.samples[0][1], sampler.samples[-1][1]
+    rss_half = sampler.at(started + (ended - started) / 2)
     for name in PROCESSES:
-        a, b = rss_start[name], rss_end[name]
-        lines.append(f"| {name} | {a / 1024:.1f} | {b / 1024:.1f} | {(b - a) / a * 100:+.1f}% |")
+        a, h, b = rss_start[name], rss_half[name], rss_end[name]
+        lines.append(f"| {name} | {a / 1024:.1f} | {h / 1024:.1f} | {b / 1024:.1f} | {(b - a) / a * 100:+.1f}% "
+                     f"| {(b - h) / h * 100:+.1f}% |")
+    lines += ["", "RSS readings (MiB), one column per process:", "",
+              "| s | " + " | ".join(PROCESSES) + " |", "|---:|" + "---:|" * len(PROCESSES)]
+    for moment, values in sampler.samples:
+        lines.append(f"| {moment - started:.0f} | " + " | ".join(f"{values[n] / 1024:.1f}" for n in PROCESSES) + " |")
     text = "\n".join(lines) + "\n"
     Path(args.out).write_text(text)
     print(text)
