@@ -15,7 +15,7 @@ from services.nomination.domain import entities, vocabulary
 from services.nomination.domain.ballots import SessionOutcome
 from services.nomination.domain.qualification import Qualification
 from services.nomination.domain.selection import Selection as SelectionValue
-from services.nomination.models import BallotSession, Cadre, Nomination, Post, Selection
+from services.nomination.models import BallotSession, Cadre, Nomination, Post, Selection, Unit
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,19 @@ def post_value(doc) -> entities.Post:
 
 def cadre_value(doc) -> entities.Cadre:
     return entities.Cadre(doc.code, doc.name, doc.unit, doc.rank, doc.grassroots_years)
+
+
+def require_unit(code, field="unit"):
+    if not Unit.objects(code=code).only("code").first():
+        raise Invalid({field: [f"unknown unit {code!r}"]})
+
+
+def require_units(codes, field):
+    """400 naming the positions of the unknown units among ``codes``."""
+    known = {u.code for u in Unit.objects(code__in=list(codes)).only("code")}
+    unknown = [i for i, code in enumerate(codes) if code not in known]
+    if unknown:
+        raise Invalid({field: [f"item {i} is not a known unit" for i in unknown]})
 
 
 def require_cadre(code, field="cadre"):

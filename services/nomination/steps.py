@@ -1,0 +1,179 @@
+"""Each step of a selection's procedure as the change it writes: the rule's verdict (from ``domain/``)
+turned into the selection's updates, its events and its stage change. ``store.act`` and
+``store.change_selection`` apply these under the selection's version guard; ``service.py`` only picks
+the step."""
+from services.common import config
+from services.common.envelope import rfc3339, utcnow
+from services.nomination import store
+from services.nomination.domain import appointment as appointment_rules
+from services.nomination.domain.consultation import record_consultation
+from services.nomination.domain.decision import check_decision
+from services.nomination.domain.deliberation import check_deliberation
+from services.nomination.domain.inspection import check_inspection
+from services.nomination.domain.qualification import set_qualification
+from services.nomination.domain.stages import Action, Stage
+from services.nomination.models import Cadre, Nomination
+from services.nomination.store import Change, transition
+
+
+def subject(selection_id):
+    """The subject of a selection's events and records entries."""
+    return f"selection:{selection_id}"
+
+
+def _names(codes):
+    found = {c.code: c.name for c in Cadre.objects(code__in=list(codes)).only("code", "name")}
+    return [{"cadre": code, "name": found.get(code, "")} for code in codes]
+
+
+def _added(doc, field, value):
+    """The update that adds ``value`` to the list ``field`` of a selection, unless it is there."""
+    return {} if value in getattr(doc, field) else {f"push__{field}": value}
+
+
+def _notice_status(doc):
+    """The public notice as the appointment rules see it; once closed, supervision's outcome decides."""
+    if doc.notice_closed:
+        return appointment_rules.NoticeStatus(
+            closes_at=doc.created_at or utcnow(),
+            pending_objections=1 if doc.notice_outcome == "pending" else 0,
+            upheld_objections=1 if doc.notice_outcome == "upheld" else 0)
+    pending = set(doc.objections_lodged) - set(doc.objections_resolved)
+    return appointment_rules.NoticeStatus(closes_at=None, pending_objections=len(pending),
+                                          upheld_objections=len(set(doc.objections_upheld)))
+
+
+# --- the organization department's steps (RPC) ---------------------------------------------------
+
+def qualification(doc, body, caller):
+    qualified = set_qualification(doc.stage, body["conditions"], body["scope"])
+    change = Change(updates={"set__qualification": qualified.as_dict()})
+    change.envelopes.append(caller.envelope("selection.qualified", subject(doc.id),
+                                            {"selection": doc.id, **qualified.as_dict()}))
+    return transition(doc, Stage.QUALIFICATION, Action.QUALIFICATION, utcnow(), caller, change)
+
+
+def consultation(doc, body, caller):
+    heard = record_consultation(doc.stage, doc.sources_heard, source=body["source"], opinion=body["opinion"])
+    now = utcnow()
+    item = {"source": heard.source, "opinion": heard.opinion, "at": rfc3339(now)}
+    change = Change(updates={"set__sources_heard": sorted(heard.sources_heard),
+                             "set__consultations": list(doc.consultations) + [item]})
+    change.envelopes.append(caller.envelope("selection.consulted", subject(doc.id),
+                                            {"selection": doc.id, "source": heard.source}))
+    return transition(doc, heard.stage, Action.CONSULTATION, now, caller, change)
+
+
+def deliberation(doc, body, caller):
+    nominated = [n.cadre for n in Nomination.objects(selection=doc.id).only("cadre") if n.cadre not in doc.voided]
+    result = check_deliberation(store.selection_value(doc), meeting=body["meeting"], nominees=body["nominees"],
+                                nominated=nominated)
+    meeting = dict(body["meeting"])
+    change = Change(updates={"set__shortlist": list(result.nominees), "set__deliberation": meeting})
+    change.envelopes.append(caller.envelope("selection.deliberated", subject(doc.id), {
+        "selection": doc.id, "nominees": list(result.nominees), "meeting": meeting}))
+    return transition(doc, result.stage, Action.DELIBERATION, utcnow(), caller, change)
+
+
+def inspection(doc, body, caller):
+    nominees = [c for c in doc.shortlist if c not in doc.voided]
+    result = check_inspection(doc.stage, reports=body["reports"], nominees=nominees)
+    change = Change(updates={"set__ratings": result.ratings()})
+    change.envelopes.append(caller.envelope("selection.inspected", subject(doc.id), {
+        "selection": doc.id, "post": doc.post, "post_title": doc.post_title,
+        "key_leadership": doc.category == "key_leadership", "nominees": _names(nominees)}))
+    return transition(doc, result.stage, Action.INSPECTION, utcnow(), caller, change)
+
+
+def decision(doc, body, caller):
+    vetoed = set(doc.reviews_vetoed)
+    reviews = {c: "cleared" for c in doc.reviews_cleared if c not in vetoed}
+    result = check_decision(store.selection_value(doc), meeting=body["meeting"], appointees=body["appointees"],
+                            nominees=list(doc.shortlist), reviews=reviews,
+                            pre_report_approved=bool(doc.pre_report_approved), voided=doc.voided,
+                            agenda_lead_seconds=config.get_float("AGENDA_LEAD_SECONDS"))
+    meeting = dict(body["meeting"])
+    change = Change(updates={"set__appointees": list(result.appointees), "set__decision": meeting})
+    change.envelopes.append(caller.envelope("selection.decided", subject(doc.id), {
+        "selection": doc.id, "post": doc.post, "post_title": doc.post_title,
+        "key_leadership": doc.category == "key_leadership", "appointees": _names(result.appointees),
+        "meeting": {k: meeting[k] for k in ("held_at", "place", "members", "present")}}))
+    return transition(doc, result.stage, Action.DECISION, utcnow(), caller, change)
+
+
+def appointment(doc, caller):
+    now = utcnow()
+    made = appointment_rules.make_appointment(doc.stage, _notice_status(doc), now,
+                                              appointees=doc.appointees, vacancies=doc.vacancies)
+    change = Change(updates={"set__appointed_at": now})
+    change.envelopes.append(caller.envelope("selection.appointed", subject(doc.id), {
+        "selection": doc.id, "post": doc.post, "appointees": list(made.appointees), "appointed_at": rfc3339(now)}))
+    # keyed by the selection: a retried write never fills the seats twice
+    change.before_write = lambda: store.appoint(doc.post, len(made.appointees), doc.vacancies, f"appoint:{doc.id}")
+    return transition(doc, made.stage, Action.APPOINTMENT, now, caller, change)
+
+
+def filing(doc, body, caller):
+    filed = appointment_rules.check_filing(doc.stage, filed_with=body["filed_with"], reference=body["reference"])
+    now = utcnow()
+    data = {"selection": doc.id, "filed_with": filed.filed_with, "reference": filed.reference}
+    change = Change(updates={"set__filing": {**data, "at": rfc3339(now)}, "set__closed_reason": "filed"})
+    change.envelopes.append(caller.envelope("filing.recorded", subject(doc.id), data))
+    change.envelopes.append(caller.envelope("selection.closed", subject(doc.id),
+                                            {"selection": doc.id, "reason": "filed"}))
+    return transition(doc, filed.stage, Action.FILING, now, caller, change)
+
+
+# --- what supervision tells us (events) ----------------------------------------------------------
+
+def review_cleared(doc, data, caller):
+    return Change(updates=_added(doc, "reviews_cleared", data["cadre"]))
+
+
+def review_vetoed(doc, data, caller):
+    change = Change(updates=_added(doc, "reviews_vetoed", data["cadre"]))
+    if data.get("reason") == "concealment" and data["cadre"] not in doc.voided:
+        change.updates.update(_added(doc, "voided", data["cadre"]))
+        change.envelopes.append(caller.envelope("nomination.voided", subject(doc.id), {
+            "selection": doc.id, "cadre": data["cadre"], "reason": "concealment"}))
+    return change
+
+
+def pre_report_approved(doc, data, caller):
+    return Change(updates={"set__pre_report_approved": True})
+
+
+def notice_opened(doc, data, caller):
+    return Change(updates={"set__notice": data["notice"]})
+
+
+def objection_lodged(doc, data, caller):
+    return Change(updates=_added(doc, "objections_lodged", data["objection"]))
+
+
+def objection_resolved(doc, data, caller):
+    change = Change(updates=_added(doc, "objections_resolved", data["objection"]))
+    if data.get("upheld"):
+        change.updates.update(_added(doc, "objections_upheld", data["objection"]))
+    return change
+
+
+def notice_closed(doc, data, caller):
+    if data["revision"] <= doc.notice_revision:
+        return None  # an older outcome than the one we hold
+    change = Change(updates={"set__notice_closed": True, "set__notice_outcome": data["outcome"],
+                             "set__notice_revision": data["revision"]})
+    if data.get("notice"):
+        change.updates["set__notice"] = data["notice"]
+    now = utcnow()
+    stage = Stage(doc.stage)
+    if data["outcome"] == "clear" and stage is Stage.PUBLIC_NOTICE:
+        transition(doc, Stage.APPOINTMENT, "notice_closed", now, caller, change)
+    elif data["outcome"] == "upheld" and stage in (Stage.PUBLIC_NOTICE, Stage.APPOINTMENT):
+        # closed without appointment: the reserved vacancies go back to the post, once
+        change.updates.update({"set__closed_reason": "objection_upheld", "set__released": True})
+        change.before_write = lambda: store.release(doc.post, doc.vacancies, f"release:{doc.id}")
+        change.envelopes.append(caller.envelope("selection.closed", subject(doc.id), {
+            "selection": doc.id, "reason": "objection_upheld"}))
+        transition(doc, Stage.CLOSED, "notice_closed", now, caller, change)
+    return change
