@@ -106,23 +106,14 @@ def test_killed_after_its_effect_the_retry_is_told_it_took_effect(suite):
     assert nomination_db(suite).selections.count_documents({"post": post}) == 1
 
 
-def test_killed_before_any_effect_the_retry_runs(suite):
+@pytest.mark.parametrize("held", [False, True], ids=["before any effect", "between the seat hold and the selection"])
+def test_killed_before_the_selection_was_stored_the_retry_runs_once(suite, held):
     post = make_post(suite)
     key = applied.request_key("org", uuid.uuid4().hex)
     abandoned(suite, key)
-    created = rpc(suite, "nomination", "create_selection", key, body=selection_body(post))
-    assert suite.api.get(f"/api/v1/selections/{created['id']}", as_="org").status_code == 200
-    view = suite.api.get(f"/api/v1/posts/{post}", as_="org").json()
-    assert (view["reserved"], view["vacancies"]) == (1, 2)
-    assert nomination_db(suite).selections.count_documents({"post": post}) == 1
-
-
-def test_killed_between_holding_seats_and_storing_the_selection_the_retry_reuses_the_hold(suite):
-    post = make_post(suite)
-    key = applied.request_key("org", uuid.uuid4().hex)
-    abandoned(suite, key)
-    nomination_db(suite).posts.update_one(  # the dead attempt's hold, as store.reserve writes it
-        {"code": post}, {"$inc": {"free": -1, "reserved": 1}, "$push": {"handled": f"request:{key}:hold"}})
+    if held:  # the dead attempt's hold, as store.reserve writes it: the retry reuses it, holds no more
+        nomination_db(suite).posts.update_one(
+            {"code": post}, {"$inc": {"free": -1, "reserved": 1}, "$push": {"handled": f"request:{key}:hold"}})
     created = rpc(suite, "nomination", "create_selection", key, body=selection_body(post))
     assert suite.api.get(f"/api/v1/selections/{created['id']}", as_="org").status_code == 200
     view = suite.api.get(f"/api/v1/posts/{post}", as_="org").json()

@@ -11,12 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from services.common.errors import Invalid, RuleViolation
+from services.common.errors import RuleViolation
 
-from ._checks import FieldErrors, is_number
-from .deliberation import parse_cadre_list, unknown_members
-from .meetings import (DEFAULT_AGENDA_LEAD_SECONDS, Meeting, check_agenda_lead, check_quorum,
-                       parse_meeting)
+from ._checks import is_number
+from .deliberation import parse_meeting_and_choice, unknown_members
+from .meetings import DEFAULT_AGENDA_LEAD_SECONDS, Meeting, check_agenda_lead, check_quorum
 from .selection import Selection
 from .stages import Action, Stage, check_stage
 from .vocabulary import REVIEW_CLEARED
@@ -56,17 +55,8 @@ def check_decision(selection: Selection, *, meeting, appointees, nominees: Itera
     ``nominees``: the initial nominees fixed by deliberation; ``reviews``: cadre code → review
     status from supervision; ``voided``: cadres whose nomination was voided.
     """
-    errors = FieldErrors()
-    parsed_meeting = parsed_appointees = None
-    try:
-        parsed_meeting = parse_meeting(meeting, total_field="members", with_agenda=True)
-    except Invalid as exc:
-        errors.absorb(exc)
-    try:
-        parsed_appointees = parse_cadre_list(appointees, "appointees")
-    except Invalid as exc:
-        errors.absorb(exc)
-    errors.raise_if_any()
+    parsed_meeting, parsed_appointees = parse_meeting_and_choice(meeting, appointees, "appointees",
+                                                                 total_field="members", with_agenda=True)
     if not (is_number(agenda_lead_seconds) and agenda_lead_seconds >= 0):
         raise ValueError("agenda_lead_seconds must be a non-negative number")
     check_stage(Action.DECISION, selection.stage)

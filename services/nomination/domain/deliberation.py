@@ -32,6 +32,22 @@ def parse_cadre_list(value, field: str) -> tuple:
     return tuple(value)
 
 
+def parse_meeting_and_choice(meeting, chosen, field: str, *, total_field: str, with_agenda: bool):
+    """A meeting and the cadres it chose (``field``), with the errors of both in one 400."""
+    errors = FieldErrors()
+    parsed_meeting = parsed_chosen = None
+    try:
+        parsed_meeting = parse_meeting(meeting, total_field=total_field, with_agenda=with_agenda)
+    except Invalid as exc:
+        errors.absorb(exc)
+    try:
+        parsed_chosen = parse_cadre_list(chosen, field)
+    except Invalid as exc:
+        errors.absorb(exc)
+    errors.raise_if_any()
+    return parsed_meeting, parsed_chosen
+
+
 def unknown_members(field: str, chosen: Iterable[str], allowed: Iterable[str], what: str) -> None:
     """400 naming the positions (not the codes) of chosen cadres outside ``allowed``."""
     allowed = set(allowed)
@@ -46,17 +62,8 @@ def check_deliberation(selection: Selection, *, meeting, nominees, nominated: It
 
     ``nominated``: cadre codes of this selection's nominations that are not voided.
     """
-    errors = FieldErrors()
-    parsed_meeting = parsed_nominees = None
-    try:
-        parsed_meeting = parse_meeting(meeting, total_field="attendees", with_agenda=False)
-    except Invalid as exc:
-        errors.absorb(exc)
-    try:
-        parsed_nominees = parse_cadre_list(nominees, "nominees")
-    except Invalid as exc:
-        errors.absorb(exc)
-    errors.raise_if_any()
+    parsed_meeting, parsed_nominees = parse_meeting_and_choice(meeting, nominees, "nominees",
+                                                               total_field="attendees", with_agenda=False)
     check_stage(Action.DELIBERATION, selection.stage)
     unknown_members("nominees", parsed_nominees, nominated,
                     "a nominated cadre of this selection")
