@@ -12,6 +12,15 @@ class ListQuery(Schema):
     cursor = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
+def page(rows, limit, cursor_of, view=None):
+    """``{items, next_cursor}`` from the first ``limit + 1`` rows of a list in its order: the extra
+    row is fetched only to tell that there is a next page, whose cursor ``cursor_of`` the last item."""
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"items": [view(r) for r in rows] if view else list(rows),
+            "next_cursor": cursor_of(rows[-1]) if more and rows else None}
+
+
 def page_of(item_schema, name=None, **extra_fields):
     """The schema of one page of ``item_schema`` (named ``<Item>Page`` unless told otherwise)."""
     return Schema.from_dict(

@@ -13,7 +13,7 @@ from prometheus_client import Counter
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError
 
-from services.common import config, idempotency, outbox
+from services.common import config, idempotency, outbox, paging
 from services.common.base import HealthMixin, chassis
 from services.common.entrypoints import event_handler, rpc
 from services.common.envelope import load_envelope, rfc3339
@@ -124,16 +124,6 @@ def _shortlisted(campaign, candidates=None):
         raise Conflict("the interview shortlist exists only after the written unseal", "wrong_stage")
     candidates = _candidates(campaign.code) if candidates is None else candidates
     return results.shortlist(candidates, _scores(campaign, "written"), _seats(campaign), campaign.interview_ratio)
-
-
-def _page(items, key, limit, cursor):
-    """``{items, next_cursor}`` of ``items`` sorted by ``key`` (text), after ``cursor``."""
-    items = sorted(items, key=key)
-    if cursor:
-        items = [i for i in items if key(i) > cursor]
-    page = items[:limit]
-    more = len(items) > limit
-    return page, (key(page[-1]) if more and page else None)
 
 
 def _application_view(doc):
@@ -341,9 +331,7 @@ class ExaminationService(HealthMixin):
                     .find({"campaign": code, "seq": {"$gt": after}},
                           {"post": 1, "exam_number": 1, "name": 1, "eligibility": 1, "seq": 1})
                     .sort("seq", 1).limit(query["limit"] + 1))
-        page = rows[:query["limit"]]
-        more = len(rows) > query["limit"]
-        return {"items": [_application_view(r) for r in page], "next_cursor": str(page[-1]["seq"]) if more else None}
+        return paging.page(rows, query["limit"], lambda r: str(r["seq"]), _application_view)
 
     @rpc
     def decide_eligibility(self, id, body):
@@ -393,8 +381,9 @@ class ExaminationService(HealthMixin):
             candidates = [c for c in candidates if c.blind_code in chosen]
         # Sorted by blind code, never by exam number: the order must not hint at who is who.
         items = [{"post": c.post, "blind_code": c.blind_code} for c in candidates]
-        page, cursor = _page(items, lambda i: i["blind_code"], query["limit"], query["cursor"])
-        return {"items": page, "next_cursor": cursor}
+        after = query["cursor"] or ""
+        return paging.page([i for i in sorted(items, key=lambda i: i["blind_code"]) if i["blind_code"] > after],
+                           query["limit"], lambda i: i["blind_code"])
 
     # --- interview draw ---------------------------------------------------------------------------
 

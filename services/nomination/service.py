@@ -13,7 +13,7 @@ from services.common.validation import load
 from services.nomination import ballot_box, schemas, steps, store, telemetry
 from services.nomination.domain import ballots as ballot_rules
 from services.nomination.domain import entities, ranking, stages
-from services.nomination.domain.nomination import CampaignOutcome, check_nomination
+from services.nomination.domain.nomination import check_nomination
 from services.nomination.domain.selection import open_selection
 from services.nomination.domain.stages import Action
 from services.nomination.models import (AssessmentRanking, BallotSession, CampaignResult, Cadre, Nomination, Post,
@@ -203,21 +203,6 @@ class NominationService(HealthMixin):
 
     # --- nominations ----------------------------------------------------------------------------
 
-    def _campaign_outcome(self, selection, cadre, reference):
-        found = CampaignResult.objects(campaign=reference).order_by("-published_at").first()
-        if found is None:
-            return None
-        for post in found.posts:
-            if post.get("post") != selection.post:
-                continue
-            ranking = post.get("ranking", [])
-            by_number = [c for c in ranking if c.get("exam_number") == cadre.code]
-            named = [c for c in ranking if c.get("name") == cadre.name]
-            match = by_number[0] if by_number else (named[0] if len(named) == 1 else None)
-            ranks = {cadre.code: int(match["rank"])} if match else {}
-            return CampaignOutcome(reference, True, int(post.get("seats", 0)), ranks)
-        return CampaignOutcome(reference, True, 0, {})
-
     @rpc
     @telemetry.counts_violations
     def nominate(self, id, body):
@@ -226,14 +211,7 @@ class NominationService(HealthMixin):
         stages.check_stage(Action.NOMINATION, doc.stage)  # out_of_order comes before a 400 on the cadre
         cadre = store.require_cadre(body["cadre"])
         basis = body.get("basis")
-        session = campaign = None
-        if isinstance(basis, dict) and len(basis) == 1:
-            (kind, reference), = basis.items()
-            if kind == "ballot_session" and isinstance(reference, str):
-                found = BallotSession.objects(id=reference, selection=doc.id).first()
-                session = store.session_outcome(found) if found else None
-            elif kind == "campaign" and isinstance(reference, str):
-                campaign = self._campaign_outcome(doc, cadre, reference)
+        session, campaign = store.nomination_evidence(doc, cadre, basis)
         made = check_nomination(store.selection_value(doc), store.cadre_value(cadre), store.qualification_value(doc),
                                 basis=basis, disclosure=body.get("disclosure"), relations=body.get("relations"),
                                 session=session, campaign=campaign)
@@ -284,19 +262,7 @@ class NominationService(HealthMixin):
     @rpc
     def get_ranking(self, id):
         doc = store.load_selection(id)
-        if doc.shortlist:
-            nominees = [c for c in doc.shortlist if c not in doc.voided]
-        else:
-            nominees = [n.cadre for n in Nomination.objects(selection=doc.id).order_by("created_at")
-                        if n.cadre not in doc.voided]
-        cadres = {c.code: c for c in Cadre.objects(code__in=nominees)}
-        latest = AssessmentRanking.objects.order_by("-ranked_at").first()
-        scores = {u["unit"]: u["score"] for u in (latest.units if latest else [])}
-        result = ranking.rank_nominees(
-            nominees, ratings=dict(doc.ratings),
-            performance={c: scores.get(cadres[c].unit) if c in cadres else None for c in nominees},
-            grassroots_years={c: cadres[c].grassroots_years for c in nominees if c in cadres},
-            sessions=store.selection_sessions(doc.id), weights=dict(doc.weights) or None)
+        result = ranking.rank_nominees(**store.ranking_inputs(doc))
         return {"selection": doc.id, **result}
 
     # --- what supervision and examination tell us -------------------------------------------------

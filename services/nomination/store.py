@@ -12,10 +12,12 @@ from services.common.errors import Conflict, Invalid, NotFound
 from services.nomination import telemetry
 from services.nomination.domain import ballots as ballots_rules
 from services.nomination.domain import entities, vocabulary
+from services.nomination.domain import nomination as nomination_rules
 from services.nomination.domain.ballots import SessionOutcome
 from services.nomination.domain.qualification import Qualification
 from services.nomination.domain.selection import Selection as SelectionValue
-from services.nomination.models import BallotSession, Cadre, Nomination, Post, Selection, Unit
+from services.nomination.models import (AssessmentRanking, BallotSession, Cadre, CampaignResult, Nomination, Post,
+                                        Selection, Unit)
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +122,42 @@ def session_outcome(doc) -> SessionOutcome:
     votes = {item["cadre"]: item["votes"] for item in result.get("results", [])}
     return SessionOutcome(doc.id, doc.selection, doc.kind, bool(doc.tallied), bool(result.get("quorum_met")),
                           int(result.get("valid", 0)), votes)
+
+
+def nomination_evidence(doc, cadre, basis):
+    """(ballot session outcome, campaign outcome) that a nomination's ``basis`` names; None where it
+    names none, or one this service does not hold (the rules then refuse the basis)."""
+    if not (isinstance(basis, dict) and len(basis) == 1):
+        return None, None
+    (kind, reference), = basis.items()
+    if not isinstance(reference, str):
+        return None, None
+    if kind == "ballot_session":
+        found = BallotSession.objects(id=reference, selection=doc.id).first()
+        return (session_outcome(found) if found else None), None
+    if kind == "campaign":
+        found = CampaignResult.objects(campaign=reference).order_by("-published_at").first()
+        return None, nomination_rules.campaign_outcome(reference, found.posts if found else None, doc.post,
+                                                       cadre.code, cadre.name)
+    return None, None
+
+
+def ranking_inputs(doc):
+    """What ``domain.ranking.rank_nominees`` weighs for a selection: its nominees (the shortlist once
+    deliberated, else every nomination in order; voided ones left out), the inspection ratings, the
+    latest assessment score of each nominee's unit, grassroots years and the tallied ballot sessions."""
+    if doc.shortlist:
+        nominees = [c for c in doc.shortlist if c not in doc.voided]
+    else:
+        nominees = [n.cadre for n in Nomination.objects(selection=doc.id).order_by("created_at")
+                    if n.cadre not in doc.voided]
+    cadres = {c.code: c for c in Cadre.objects(code__in=nominees)}
+    latest = AssessmentRanking.objects.order_by("-ranked_at").first()
+    scores = {u["unit"]: u["score"] for u in (latest.units if latest else [])}
+    return {"nominees": nominees, "ratings": dict(doc.ratings),
+            "performance": {c: scores.get(cadres[c].unit) if c in cadres else None for c in nominees},
+            "grassroots_years": {c: cadres[c].grassroots_years for c in nominees if c in cadres},
+            "sessions": selection_sessions(doc.id), "weights": dict(doc.weights) or None}
 
 
 def selection_sessions(selection_id):

@@ -8,7 +8,7 @@ from pathlib import Path
 from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError
 
-from services.common import config
+from services.common import config, paging
 from services.common.envelope import rfc3339
 from services.common.errors import Invalid
 from services.records import channels, metrics
@@ -94,9 +94,7 @@ def list_items(limit, cursor=None):
         query["$or"] = [{"published_at": {"$lt": moment}}, {"published_at": moment, "key": {"$lt": key}}]
     docs = list(Disclosure._get_collection().find(query, {"_id": 0})
                 .sort([("published_at", -1), ("key", -1)]).limit(limit + 1))
-    more = len(docs) > limit
-    docs = docs[:limit]
-    return {"items": [item_view(d) for d in docs], "next_cursor": _encode_cursor(docs[-1]) if more else None}
+    return paging.page(docs, limit, _encode_cursor, item_view)
 
 
 def _send(delivery):

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import eventlet
 
-from services.common import config
+from services.common import config, paging
 from services.common.base import HealthMixin, chassis
 from services.common.entrypoints import rpc, timer
 from services.common.envelope import rfc3339
@@ -91,9 +91,7 @@ class RecordsService(HealthMixin):
         start = parse_seq_cursor(query.get("cursor"))
         filters = dict(subject_filter(query.get("subject")), seq={"$gte": start})
         docs = list(Entry._get_collection().find(filters, {"_id": 0}).sort("seq", 1).limit(query["limit"] + 1))
-        more = len(docs) > query["limit"]
-        docs = docs[:query["limit"]]
-        return {"items": [entry_view(d) for d in docs], "next_cursor": str(docs[-1]["seq"] + 1) if more else None}
+        return paging.page(docs, query["limit"], lambda d: str(d["seq"] + 1), entry_view)
 
     @rpc
     def checkpoint(self):

@@ -4,6 +4,7 @@ RPC, nomination's events, a timer and the database."""
 import hashlib
 import json
 import logging
+import re
 from datetime import datetime, timezone
 
 import eventlet
@@ -11,7 +12,7 @@ from bson import ObjectId
 from mongoengine import NotUniqueError
 from prometheus_client import Counter, Gauge
 
-from services.common import config, idempotency, outbox
+from services.common import config, idempotency, outbox, paging
 from services.common.base import HealthMixin, chassis
 from services.common.entrypoints import event_handler, rpc, timer
 from services.common.envelope import load_envelope, make_envelope, rfc3339, utcnow
@@ -38,9 +39,9 @@ OBJECTIONS = Counter("cadre_objections_lodged_total", "Objections lodged by the 
 NOTICES_CLOSED = Counter("cadre_notices_closed_total", "Public notices closed, by outcome.", ["outcome"])
 OBSERVERS_ABSENT = Counter("cadre_observers_absent_total", "Key-leadership decisions taken with no observer named.")
 
-# How long an HTTP call naming a selection waits for nomination's ``selection.opened`` to land:
-# the event may trail the 201 the caller got from nomination by a few milliseconds.
-SELECTION_WAIT_SECONDS = 3.0
+# What can be a selection id at all (API.md's codes: letters, digits, - and _); anything else is
+# refused at once instead of holding a worker for SELECTION_WAIT_SECONDS.
+SELECTION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # Attempts at an optimistic (version-guarded) update before answering 503.
 CAS_ATTEMPTS = 50
 
@@ -89,9 +90,7 @@ def _page(queryset, query, view, newest_first=False):
         queryset = queryset.filter(id__lt=cursor) if newest_first else queryset.filter(id__gt=cursor)
     limit = query.get("limit", 50)
     docs = list(queryset.order_by("-id" if newest_first else "id").limit(limit + 1))
-    more = len(docs) > limit
-    docs = docs[:limit]
-    return {"items": [view(d) for d in docs], "next_cursor": str(docs[-1].id) if more and docs else None}
+    return paging.page(docs, limit, lambda d: str(d.id), view)
 
 
 def _review(doc):
@@ -172,12 +171,15 @@ class SupervisionService(HealthMixin):
 
     def _known_selection(self, sid):
         """The selection as learnt from nomination's events; 404 if none arrives in a short wait."""
+        if not (isinstance(sid, str) and SELECTION_ID.fullmatch(sid)):
+            raise NotFound(f"no selection {sid!r}"[:120])
         waited = 0.0
         while True:
             doc = Selection.objects(sid=sid).first()
             if doc is not None and doc.post is not None:
                 return doc
-            if waited >= SELECTION_WAIT_SECONDS:
+            # nomination's selection.opened may trail the 201 its caller got by a few milliseconds
+            if waited >= config.get_float("SELECTION_WAIT_SECONDS"):
                 raise NotFound(f"no selection {sid!r}"[:120])
             eventlet.sleep(0.1)
             waited += 0.1

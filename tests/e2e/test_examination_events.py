@@ -72,7 +72,7 @@ def world_events(tap, world, type_):
 
 def test_a_refused_reveal_is_recorded(api, suite):
     tap = Tap(suite)
-    world = World(api, not_before=20)
+    world = World(api, not_before=12)
     setter = world.vendor(["question_setting"])
     r = api.post(world.path("/papers"), {"commitment": "a" * 64}, as_=setter)
     assert r.status_code == 201

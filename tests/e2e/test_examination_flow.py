@@ -412,7 +412,7 @@ def test_unseal_needs_an_officer_and_results_need_org(api):
 
 
 def test_papers_commit_before_and_reveal_after_the_exam(api):
-    world = World(api, not_before=20)
+    world = World(api, not_before=12)
     setter = world.vendor(["question_setting"])
     grader = world.vendor(["grading"])
     paper = b"Question 1: explain the four-step nomination procedure."

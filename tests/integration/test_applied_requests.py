@@ -6,17 +6,11 @@ import pymongo
 import pytest
 
 from services.common import applied
-from tests.harness import Suite
 
 
-@pytest.fixture(scope="module")
-def suite():
-    running = Suite().start()
-    running.api.principal("org", "org")
-    try:
-        yield running
-    finally:
-        running.stop()
+@pytest.fixture(autouse=True)
+def principals(api):
+    """The session's suite (tests/conftest.py) with its principals: ``suite`` is that one."""
 
 
 def rpc(suite, service, method, key, **kwargs):

@@ -58,6 +58,26 @@ class CampaignOutcome:
     ranking: Mapping[str, int]
 
 
+def campaign_outcome(code, published_posts, post, cadre_code, cadre_name):
+    """The published results of campaign ``code`` for ``post`` as they bear on one cadre.
+
+    A cadre is a published candidate when its code is the candidate's exam number, or else when its
+    name is the name of exactly one candidate in that post's ranking. ``published_posts`` is None
+    when the campaign has published nothing.
+    """
+    if published_posts is None:
+        return None
+    for item in published_posts:
+        if item.get("post") != post:
+            continue
+        ranking = item.get("ranking", [])
+        by_number = [c for c in ranking if c.get("exam_number") == cadre_code]
+        named = [c for c in ranking if c.get("name") == cadre_name]
+        match = by_number[0] if by_number else (named[0] if len(named) == 1 else None)
+        return CampaignOutcome(code, True, int(item.get("seats", 0)), {cadre_code: int(match["rank"])} if match else {})
+    return CampaignOutcome(code, True, 0, {})
+
+
 @dataclass(frozen=True)
 class Nomination:
     cadre: str

@@ -3,7 +3,7 @@ import pytest
 
 from services.common.errors import CadreError, Conflict, Invalid, RuleViolation
 from services.nomination.domain.nomination import (
-    CampaignOutcome, check_basis, check_nomination, parse_basis, rank_fits)
+    CampaignOutcome, campaign_outcome, check_basis, check_nomination, parse_basis, rank_fits)
 
 from nomination_builders import make_cadre, make_qualification, make_selection, make_session
 
@@ -210,3 +210,31 @@ def test_rule_errors_carry_no_personal_data():
         with pytest.raises(RuleViolation) as exc:
             nominate(**kwargs)
         assert "Secretary Li" not in exc.value.detail and "Zhang" not in exc.value.detail
+
+
+# --- which published candidate a cadre is (public selection basis) ---------------------------------
+
+PUBLISHED = [
+    {"post": "P-OTHER", "seats": 1, "ranking": [{"exam_number": "C-1", "name": "Li", "rank": 1}]},
+    {"post": "P-1", "seats": 2, "ranking": [{"exam_number": "E-9", "name": "Li", "rank": 1},
+                                            {"exam_number": "C-2", "name": "Wang", "rank": 2},
+                                            {"exam_number": "E-7", "name": "Zhao", "rank": 3},
+                                            {"exam_number": "E-8", "name": "Zhao", "rank": 4}]},
+]
+
+
+@pytest.mark.parametrize("code, name, ranking", [
+    ("C-2", "Someone", {"C-2": 2}),      # the exam number is the cadre code
+    ("C-5", "Li", {"C-5": 1}),           # a name unique in the post's ranking
+    ("C-6", "Zhao", {}),                 # two candidates of that name: no match
+    ("C-1", "Nobody", {}),               # ranked, but for another post
+])
+def test_a_cadre_is_a_published_candidate_by_exam_number_or_unique_name(code, name, ranking):
+    outcome = campaign_outcome("CAMP", PUBLISHED, "P-1", code, name)
+    assert (outcome.code, outcome.published, outcome.seats, dict(outcome.ranking)) == ("CAMP", True, 2, ranking)
+
+
+def test_a_campaign_that_published_nothing_gives_no_outcome_and_one_without_the_post_no_seats():
+    assert campaign_outcome("CAMP", None, "P-1", "C-2", "Wang") is None
+    none_here = campaign_outcome("CAMP", PUBLISHED, "P-NONE", "C-2", "Wang")
+    assert (none_here.published, none_here.seats, dict(none_here.ranking)) == (True, 0, {})
