@@ -42,7 +42,11 @@ _running = threading.local()
 def stamp():
     """The mark the current keyed request leaves on the aggregates it changes; None outside one."""
     key = getattr(_running, "key", None)
-    return f"request:{key}" if key else None
+    return _mark(key) if key else None
+
+
+def _mark(key):
+    return f"request:{key}"
 
 
 def request_key(scope, key):
@@ -85,7 +89,7 @@ def _took_effect(key):
     """The answer for a request that left its stamp but no answer, or None if it left no stamp."""
     from services.common import outbox  # outbox stamps with this module's stamp()
 
-    changed = outbox.stamped(f"request:{key}")
+    changed = outbox.stamped(_mark(key))
     if changed is None:
         return None
     error = Conflict(f"this request already took effect ({type(changed).__name__.lower()} {changed.pk}); "

@@ -74,12 +74,12 @@ def modify(queryset, updates, envelopes=(), once=None):
     if envelopes:
         updates["push_all__outbox"] = _serialise(envelopes)
         updates["inc__outbox_n"] = len(envelopes)
-    marks = []
+    marks, mark = [], applied.stamp()
     if once is not None:
         queryset = queryset.filter(handled__nin=[once])
         marks.append(once)
-    if envelopes and applied.stamp():
-        marks.append(applied.stamp())
+    if envelopes and mark:
+        marks.append(mark)
     if marks:
         updates["push_all__handled"] = marks
     doc = queryset.modify(new=True, **updates)
