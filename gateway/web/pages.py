@@ -179,10 +179,9 @@ def notice_records(page, items):
     """
     found = {}
     wanted = {notice["id"] for notice in items}
-    for subject in sorted({notice.get("subject") or "" for notice in items}):
-        if not subject.startswith("selection:"):
-            continue
-        query = {"subject": subject, "limit": 500}
+    subjects = sorted({notice.get("subject") or "" for notice in items})
+    for subject, matter in ((s, m) for s in subjects if s.startswith("selection:") for m in PUBLIC_NOTICE_MATTERS):
+        query = {"subject": subject, "matter": matter, "limit": 500}
         for _ in range(20):
             try:
                 answer = page.service.backend("records", "list_records", ("gateway-web", None, page.request_id),
@@ -190,8 +189,6 @@ def notice_records(page, items):
             except CadreError:
                 break  # the board still shows the notices; only the check links are missing
             for entry in answer["items"]:
-                if entry.get("matter") not in PUBLIC_NOTICE_MATTERS:
-                    continue
                 notice = _result(entry).get("notice")
                 if notice not in wanted:
                     continue

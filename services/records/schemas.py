@@ -36,6 +36,7 @@ class EntryOut(Schema):
 
 class RecordsQuery(ListQuery):
     subject = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
+    matter = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
 
 
 RecordsPage = page_of(EntryOut, "RecordsPage")

@@ -90,6 +90,8 @@ class RecordsService(HealthMixin):
         query = load(schemas.RecordsQuery(), query)
         start = parse_seq_cursor(query.get("cursor"))
         filters = dict(subject_filter(query.get("subject")), seq={"$gte": start})
+        if query.get("matter"):
+            filters["matter"] = query["matter"]
         docs = list(Entry._get_collection().find(filters, {"_id": 0}).sort("seq", 1).limit(query["limit"] + 1))
         return paging.page(docs, query["limit"], lambda d: str(d["seq"] + 1), entry_view)
 

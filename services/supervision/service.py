@@ -173,13 +173,13 @@ class SupervisionService(HealthMixin):
         """The selection as learnt from nomination's events; 404 if none arrives in a short wait."""
         if not (isinstance(sid, str) and SELECTION_ID.fullmatch(sid)):
             raise NotFound(f"no selection {sid!r}"[:120])
-        waited = 0.0
+        waited, wait = 0.0, config.get_float("SELECTION_WAIT_SECONDS")
         while True:
             doc = Selection.objects(sid=sid).first()
             if doc is not None and doc.post is not None:
                 return doc
             # nomination's selection.opened may trail the 201 its caller got by a few milliseconds
-            if waited >= config.get_float("SELECTION_WAIT_SECONDS"):
+            if waited >= wait:
                 raise NotFound(f"no selection {sid!r}"[:120])
             eventlet.sleep(0.1)
             waited += 0.1

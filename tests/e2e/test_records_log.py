@@ -94,6 +94,17 @@ def test_listing_pages_with_limit_and_cursor_in_seq_order(api):
     assert r.status_code == 400 and "cursor" in r.json()["errors"]
 
 
+def test_listing_by_matter_keeps_only_that_matter_with_or_without_a_subject(api):
+    subject = f"selection:{code('S')}"
+    made = [manual(api, subject, matter=matter).json() for matter in ("step a", "step b", "step a")]
+    r = api.get("/api/v1/records", as_="org", params={"subject": subject, "matter": "step a"})
+    assert r.status_code == 200 and r.json()["items"] == [made[0], made[2]]
+    everywhere = api.get("/api/v1/records", as_="org", params={"matter": "step b", "limit": 500}).json()["items"]
+    assert made[1] in everywhere and all(e["matter"] == "step b" for e in everywhere)
+    r = api.get("/api/v1/records", as_="org", params={"matter": "x" * 201})
+    assert r.status_code == 400 and "matter" in r.json()["errors"]
+
+
 def test_entries_about_a_selection_include_events_whose_data_names_it(api, suite):
     selection = code("S")
     publish(suite, [envelope("review.opened", f"review:{code('R')}", {"selection": selection, "cadre": "C1"},
