@@ -3,7 +3,7 @@
     python -m services.examination.vendor keygen [--out vendor.key]
     python -m services.examination.vendor seal --campaign C --stage written --examiner E \\
         --public-key B64 --signing-key vendor.key --csv scores.csv [--out body.json]
-    python -m services.examination.vendor submit --url URL --token T --campaign C body.json [body-2.json ...]
+    python -m services.examination.vendor submit --url URL [--token T] --campaign C body.json [body-2.json ...]
 
 It needs only this package and PyNaCl; it never talks to anything but the gateway URL it is given.
 """
@@ -17,6 +17,7 @@ import urllib.request
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from services.common.cli import glue_token_value
 from services.common.errors import CadreError
 from services.examination.sealing.keys import keygen, load_signing_key
 from services.examination.sealing.sheets import MAX_SCORE, MIN_SCORE, STAGES, seal_sheets
@@ -115,6 +116,8 @@ def post_sheet(url, token, campaign, body, timeout=60):
 
 
 def cmd_submit(args):
+    if not args.token:
+        raise Refused("no token: give --token or set CADRE_TOKEN")
     failed = 0
     for path in args.files:
         try:
@@ -153,14 +156,15 @@ def parser():
     s.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, help=argparse.SUPPRESS)
     u = sub.add_parser("submit", help="post sealed sheet bodies to the gateway")
     u.add_argument("--url", required=True, help="gateway base URL, e.g. https://cadre.example")
-    u.add_argument("--token", required=True, help="the vendor's API token")
+    u.add_argument("--token", default=os.environ.get("CADRE_TOKEN"),
+                   help="the vendor's API token; default $CADRE_TOKEN (keeps it out of the process list)")
     u.add_argument("--campaign", required=True)
     u.add_argument("files", nargs="+")
     return p
 
 
 def main(argv=None):
-    args = parser().parse_args(argv)
+    args = parser().parse_args(glue_token_value(argv))
     try:
         return {"keygen": cmd_keygen, "seal": cmd_seal, "submit": cmd_submit}[args.command](args) or 0
     except Refused as exc:

@@ -15,6 +15,7 @@ import threading
 
 import requests
 
+from services.common.cli import glue_token_value
 from services.records.log.verify_core import VerifyResult, check_hex_path, verify_log
 
 DEFAULT_STATE = os.path.join("~", ".cadre-verify.json")
@@ -171,7 +172,7 @@ def parse_args(argv):
                              "(the listing is not public); default $CADRE_TOKEN")
     parser.add_argument("--public-key", help="base64 Ed25519 public key to trust instead of the one first seen")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per HTTP request")
-    return parser.parse_args(argv)
+    return parser.parse_args(glue_token_value(argv))
 
 
 def main(argv=None):
