@@ -55,7 +55,11 @@ class Disclosure(Document):
     published_at = DateTimeField(required=True)
     details = DictField()
     published = BooleanField(default=False)
-    meta = {"collection": "disclosures", "indexes": [("published", "-published_at", "-key")]}
+    # ``<epoch milliseconds, 15 digits>|<key>``: the feed's order as one string, so a page boundary is
+    # one comparison of text rather than of dates, which the embedded database compares to the whole
+    # second only.
+    feed_order = StringField(required=True)
+    meta = {"collection": "disclosures", "indexes": [("published", "-feed_order")]}
 
 
 class Delivery(Document):

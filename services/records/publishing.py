@@ -24,8 +24,9 @@ LEASE_SECONDS = 60  # a claimed delivery is retried by anyone after this, should
 def _parse_time(text):
     moment = datetime.fromisoformat(text.replace("Z", "+00:00")) if isinstance(text, str) else None
     if moment is None or moment.tzinfo is None:
-        return datetime.now(timezone.utc)
-    return moment.astimezone(timezone.utc)
+        moment = datetime.now(timezone.utc)
+    # BSON keeps milliseconds: cut to them here so the stored time and the feed order agree.
+    return moment.astimezone(timezone.utc).replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def _insert_ignoring_duplicates(collection, docs):
@@ -44,11 +45,12 @@ def store_items(items, now=None):
     now = now or datetime.now(timezone.utc)
     disclosures, deliveries = [], []
     for item in items:
-        disclosures.append({
+        doc = {
             "key": item["key"], "kind": item["kind"], "title": item["title"], "summary": item.get("summary"),
             "subject": item.get("subject"), "published_at": _parse_time(item.get("published_at")),
             "details": item.get("details") or {}, "published": False,
-        })
+        }
+        disclosures.append(dict(doc, feed_order=feed_order(doc)))
         for channel in CHANNELS:
             deliveries.append({
                 "key": f"{item['key']}|{channel}", "disclosure": item["key"], "channel": channel,
@@ -71,30 +73,40 @@ def item_view(doc):
     }
 
 
-def _encode_cursor(doc):
-    return f"{rfc3339(doc['published_at'])}|{doc['key']}"
+def feed_order(doc):
+    """Where an item sits in the feed, as text that sorts like (published_at, key): milliseconds since
+    the epoch, zero-padded to fixed width, then the key. (Not rfc3339: the embedded database reads a
+    query string that looks like a date as a date.)"""
+    moment = doc["published_at"]
+    millis = round(moment.replace(tzinfo=moment.tzinfo or timezone.utc).timestamp() * 1000)
+    return f"{millis:015d}|{doc['key']}"
 
 
-def _decode_cursor(cursor):
-    when, sep, key = (cursor or "").partition("|")
-    try:
-        moment = datetime.fromisoformat(when.replace("Z", "+00:00"))
-    except ValueError:
-        moment = None
-    if not sep or not key or moment is None or moment.tzinfo is None:
+def _cursor_of(doc):
+    return doc["feed_order"]
+
+
+def _check_cursor(cursor):
+    millis, sep, key = cursor.partition("|")
+    if not sep or not key or len(millis) != 15 or not millis.isdigit():
         raise Invalid({"cursor": ["not a cursor this feed gave out"]})
-    return moment.astimezone(timezone.utc), key
+    return cursor
 
 
 def list_items(limit, cursor=None):
     """Published items, newest first: ``{items, next_cursor}``."""
     query = {"published": True}
     if cursor:
-        moment, key = _decode_cursor(cursor)
-        query["$or"] = [{"published_at": {"$lt": moment}}, {"published_at": moment, "key": {"$lt": key}}]
-    docs = list(Disclosure._get_collection().find(query, {"_id": 0})
-                .sort([("published_at", -1), ("key", -1)]).limit(limit + 1))
-    return paging.page(docs, limit, _encode_cursor, item_view)
+        query["feed_order"] = {"$lt": _check_cursor(cursor)}
+    docs = list(Disclosure._get_collection().find(query, {"_id": 0}).sort("feed_order", -1).limit(limit + 1))
+    return paging.page(docs, limit, _cursor_of, item_view)
+
+
+def order_older_items():
+    """Give ``feed_order`` to items stored before it existed (they would be missing from the feed)."""
+    coll = Disclosure._get_collection()
+    for doc in list(coll.find({"feed_order": {"$exists": False}}, {"_id": 0, "key": 1, "published_at": 1})):
+        coll.update_one({"key": doc["key"]}, {"$set": {"feed_order": feed_order(doc)}})
 
 
 def _send(delivery):

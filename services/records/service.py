@@ -143,6 +143,7 @@ class RecordsService(HealthMixin):
     @timer(interval=1)
     def deliver_disclosures(self):
         if not RecordsService._policies_stored:
+            publishing.order_older_items()
             publishing.store_policies()
             RecordsService._policies_stored = True
         publishing.deliver_due()

@@ -10,6 +10,7 @@ import pytest
 
 from services.common.envelope import make_envelope
 from services.records.log.entry import GENESIS_PREV_HASH, leaf_hash_of
+from tests.e2e.records_helpers import publish
 from tests.harness import Suite, eventually
 
 
@@ -82,3 +83,33 @@ def test_a_failing_sms_sender_is_retried_until_it_delivers(suite):
     assert sum(1 for a in attempts if a["id"] == f"event:{envelope['id']}") == 3
     assert (suite.data_dir / "spool" / "email" / name).exists()  # the other channel was never held up
     time.sleep(1)
+
+
+def test_the_feed_pages_exactly_through_items_published_within_one_second(suite):
+    """The embedded database compares dates to the whole second; the feed's cursor must not rely on it."""
+    announced = []
+    for n in range(6):
+        selection = uuid.uuid4().hex[:8]
+        envelope = make_envelope("selection.opened", "nomination", f"selection:{selection}", {
+            "selection": selection, "post": f"P-{n}", "mode": "org_recommendation", "competitive": False,
+            "vacancies": 1})
+        envelope["occurred_at"] = f"2031-05-05T10:00:00.{n * 150:03d}Z"
+        announced.append(envelope)
+    publish(suite, announced)
+    keys = {f"event:{e['id']}" for e in announced}
+
+    def feed(**params):
+        r = suite.api.get("/api/v1/disclosures", params=params)
+        assert r.status_code == 200, r.text
+        return r.json()
+    eventually(lambda: keys <= {i["id"] for i in feed(limit=500)["items"]}, timeout=30)
+    everything = [i["id"] for i in feed(limit=500)["items"]]
+    paged, cursor = [], None
+    while True:
+        page = feed(limit=1, **({"cursor": cursor} if cursor else {}))
+        paged.extend(i["id"] for i in page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert paged == everything
+    assert everything[:6] == [f"event:{e['id']}" for e in reversed(announced)]
