@@ -7,14 +7,13 @@ from services.common import outbox
 from services.common.base import HealthMixin, chassis
 from services.common.entrypoints import event_handler, rpc, timer
 from services.common.envelope import load_envelope
-from services.common.errors import Conflict, Invalid, NotFound, RuleViolation
+from services.common.errors import Conflict, Invalid, NotFound
 from services.common.idempotency import insert_once
 from services.common.validation import load
 from services.nomination import ballot_box, schemas, steps, store, telemetry
 from services.nomination.domain import ballots as ballot_rules
 from services.nomination.domain import entities, ranking, stages
 from services.nomination.domain.nomination import check_nomination
-from services.nomination.domain.selection import open_selection
 from services.nomination.domain.stages import Action
 from services.nomination.models import (AssessmentRanking, BallotSession, CampaignResult, Cadre, Nomination, Post,
                                         Selection, Unit)
@@ -108,26 +107,7 @@ class NominationService(HealthMixin):
     @telemetry.counts_violations
     def create_selection(self, body):
         body = load(schemas.SelectionIn(), body)
-        post = Post.objects(code=body["post"]).first()
-        if post is None:
-            raise Invalid({"post": ["unknown post"]})
-        opened = open_selection(store.post_value(post), vacancies=body["vacancies"], competitive=body["competitive"],
-                                motion=body["motion"], weights=body.get("weights"))
-        # the rule above read the books; the guarded update below is what actually decides
-        if not store.reserve(post.code, opened.vacancies):
-            raise RuleViolation("more vacancies than the post has free", "over_headcount")
-        doc = Selection(post=post.code, post_title=post.title, post_rank=post.rank, category=post.category,
-                        mode=opened.mode, competitive=opened.competitive, slate_ratio=opened.slate_ratio,
-                        vacancies=opened.vacancies, stage=str(opened.stage), proposed_by=opened.motion.proposed_by,
-                        reason=opened.motion.reason, weights=opened.weights)
-        data = {"selection": doc.id, "post": post.code, "mode": opened.mode, "competitive": opened.competitive,
-                "vacancies": opened.vacancies, "key_leadership": post.category == "key_leadership"}
-        try:
-            outbox.insert(doc, self.caller.envelope("selection.opened", steps.subject(doc.id),
-                                                    schemas.SelectionOpened().dump(data)))
-        except Exception:
-            store.unreserve(post.code, opened.vacancies)
-            raise
+        doc = steps.opening(body, self.caller)
         telemetry.refresh_stage_gauge_soon()
         return store.selection_summary(doc)
 

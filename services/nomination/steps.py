@@ -2,17 +2,19 @@
 turned into the selection's updates, its events and its stage change. ``store.act`` and
 ``store.change_selection`` apply these under the selection's version guard; ``service.py`` only picks
 the step."""
-from services.common import config
+from services.common import config, outbox
 from services.common.envelope import rfc3339, utcnow
-from services.nomination import store
+from services.common.errors import Invalid, RuleViolation
+from services.nomination import schemas, store
 from services.nomination.domain import appointment as appointment_rules
 from services.nomination.domain.consultation import record_consultation
 from services.nomination.domain.decision import check_decision
 from services.nomination.domain.deliberation import check_deliberation
 from services.nomination.domain.inspection import check_inspection
 from services.nomination.domain.qualification import set_qualification
+from services.nomination.domain.selection import open_selection
 from services.nomination.domain.stages import Action, Stage
-from services.nomination.models import Cadre, Nomination
+from services.nomination.models import Cadre, Nomination, Post, Selection
 from services.nomination.store import Change, transition
 
 
@@ -44,6 +46,31 @@ def _notice_status(doc):
 
 
 # --- the organization department's steps (RPC) ---------------------------------------------------
+
+def opening(body, caller):
+    """Open a selection on a post: the opening rule, then the seats held on the post (the guarded
+    update decides; the rule only read the books), then the selection and its event. The seats go
+    back if the selection cannot be written."""
+    post = Post.objects(code=body["post"]).first()
+    if post is None:
+        raise Invalid({"post": ["unknown post"]})
+    opened = open_selection(store.post_value(post), vacancies=body["vacancies"], competitive=body["competitive"],
+                            motion=body["motion"], weights=body.get("weights"))
+    if not store.reserve(post.code, opened.vacancies):
+        raise RuleViolation("more vacancies than the post has free", "over_headcount")
+    doc = Selection(post=post.code, post_title=post.title, post_rank=post.rank, category=post.category,
+                    mode=opened.mode, competitive=opened.competitive, slate_ratio=opened.slate_ratio,
+                    vacancies=opened.vacancies, stage=str(opened.stage), proposed_by=opened.motion.proposed_by,
+                    reason=opened.motion.reason, weights=opened.weights)
+    data = {"selection": doc.id, "post": post.code, "mode": opened.mode, "competitive": opened.competitive,
+            "vacancies": opened.vacancies, "key_leadership": post.category == "key_leadership"}
+    try:
+        outbox.insert(doc, caller.envelope("selection.opened", subject(doc.id), schemas.SelectionOpened().dump(data)))
+    except Exception:
+        store.unreserve(post.code, opened.vacancies)
+        raise
+    return doc
+
 
 def qualification(doc, body, caller):
     qualified = set_qualification(doc.stage, body["conditions"], body["scope"])
