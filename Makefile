@@ -21,9 +21,15 @@ deps: $(VENV)/.installed $(DBVENV)/.installed
 run: deps
 	$(VENV)/bin/python scripts/suite.py
 
+# Every suite but the faults runs on TEST_WORKERS processes, one test file per worker (each file's
+# suite of services stays in one process). The fault tests stop the shared broker and kill processes:
+# they run alone, after.
+TEST_WORKERS ?= 2
+
 test: deps
 	$(VENV)/bin/python scripts/ensure_broker.py
-	$(VENV)/bin/python -m pytest -q tests
+	$(VENV)/bin/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile tests --ignore=tests/faults
+	$(VENV)/bin/python -m pytest -q tests/faults
 
 unit: deps
 	$(VENV)/bin/python -m pytest -q tests/unit
