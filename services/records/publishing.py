@@ -10,9 +10,9 @@ from pymongo.errors import BulkWriteError
 
 from services.common import config, paging
 from services.common.envelope import rfc3339
-from services.common.errors import Invalid
 from services.records import channels, metrics
-from services.records.domain.disclosures import CHANNELS, channel_message, policy_items, retry_delay_seconds
+from services.records.domain.disclosures import (CHANNELS, channel_message, check_feed_cursor, feed_order, policy_items,
+                                                  retry_delay_seconds)
 from services.records.models import Delivery, Disclosure
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def store_items(items, now=None):
             "subject": item.get("subject"), "published_at": _parse_time(item.get("published_at")),
             "details": item.get("details") or {}, "published": False,
         }
-        disclosures.append(dict(doc, feed_order=feed_order(doc)))
+        disclosures.append(dict(doc, feed_order=feed_order(doc["published_at"], doc["key"])))
         for channel in CHANNELS:
             deliveries.append({
                 "key": f"{item['key']}|{channel}", "disclosure": item["key"], "channel": channel,
@@ -73,40 +73,20 @@ def item_view(doc):
     }
 
 
-def feed_order(doc):
-    """Where an item sits in the feed, as text that sorts like (published_at, key): milliseconds since
-    the epoch, zero-padded to fixed width, then the key. (Not rfc3339: the embedded database reads a
-    query string that looks like a date as a date.)"""
-    moment = doc["published_at"]
-    millis = round(moment.replace(tzinfo=moment.tzinfo or timezone.utc).timestamp() * 1000)
-    return f"{millis:015d}|{doc['key']}"
-
-
-def _cursor_of(doc):
-    return doc["feed_order"]
-
-
-def _check_cursor(cursor):
-    millis, sep, key = cursor.partition("|")
-    if not sep or not key or len(millis) != 15 or not millis.isdigit():
-        raise Invalid({"cursor": ["not a cursor this feed gave out"]})
-    return cursor
-
-
 def list_items(limit, cursor=None):
     """Published items, newest first: ``{items, next_cursor}``."""
     query = {"published": True}
     if cursor:
-        query["feed_order"] = {"$lt": _check_cursor(cursor)}
+        query["feed_order"] = {"$lt": check_feed_cursor(cursor)}
     docs = list(Disclosure._get_collection().find(query, {"_id": 0}).sort("feed_order", -1).limit(limit + 1))
-    return paging.page(docs, limit, _cursor_of, item_view)
+    return paging.page(docs, limit, lambda doc: doc["feed_order"], item_view)
 
 
 def order_older_items():
     """Give ``feed_order`` to items stored before it existed (they would be missing from the feed)."""
     coll = Disclosure._get_collection()
     for doc in list(coll.find({"feed_order": {"$exists": False}}, {"_id": 0, "key": 1, "published_at": 1})):
-        coll.update_one({"key": doc["key"]}, {"$set": {"feed_order": feed_order(doc)}})
+        coll.update_one({"key": doc["key"]}, {"$set": {"feed_order": feed_order(doc["published_at"], doc["key"])}})
 
 
 def _send(delivery):

@@ -1,5 +1,8 @@
 """Information disclosure (信息公开): which events become public feed items, what they say, and the messages
 the channels send. No I/O: callers pass envelopes and policy data in."""
+from datetime import timezone
+
+from services.common.errors import Invalid
 from services.records.domain.entries import without_personal_data
 
 KINDS = ("policy", "announcement", "notice", "results")
@@ -122,3 +125,19 @@ def channel_message(item, channel, recipients, base_url=""):
 def retry_delay_seconds(attempts, base=1.0, cap=300.0):
     """Exponential backoff before a failed delivery's next attempt."""
     return min(cap, base * (2 ** max(0, attempts - 1)))
+
+
+def feed_order(published_at, key):
+    """Where an item sits in the feed, as text that sorts like (published_at, key): milliseconds since
+    the epoch, zero-padded to fixed width, then the key. Pages are cut on this one string: the embedded
+    database compares dates only to the whole second, and reads a date-looking string as a date."""
+    millis = round(published_at.replace(tzinfo=published_at.tzinfo or timezone.utc).timestamp() * 1000)
+    return f"{millis:015d}|{key}"
+
+
+def check_feed_cursor(cursor):
+    """A feed cursor is a ``feed_order`` this feed gave out; anything else is 400 naming ``cursor``."""
+    millis, sep, key = cursor.partition("|")
+    if not sep or not key or len(millis) != 15 or not millis.isdigit():
+        raise Invalid({"cursor": ["not a cursor this feed gave out"]})
+    return cursor

@@ -4,9 +4,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from services.common.errors import Invalid
-from services.records.domain.disclosures import (SMS_MAX_CHARS, channel_message, disclosure_from_event,
-                                                  policy_items, retry_delay_seconds)
-from services.records.publishing import _check_cursor, feed_order
+from services.records.domain.disclosures import (SMS_MAX_CHARS, channel_message, check_feed_cursor,
+                                                  disclosure_from_event, feed_order, policy_items,
+                                                  retry_delay_seconds)
 
 
 def env(type, data, subject="selection:S1"):
@@ -74,17 +74,16 @@ def test_the_feed_order_sorts_as_text_like_time_then_key():
     items = [(base + timedelta(milliseconds=ms), key) for ms, key in
              [(0, "event:b"), (0, "event:a"), (1, "event:a"), (999, "event:z"), (1000, "event:a"),
               (-10**12, "policy:old")]]
-    orders = [feed_order({"published_at": at, "key": key}) for at, key in items]
-    assert sorted(orders) == [feed_order({"published_at": at, "key": key}) for at, key in sorted(items)]
+    orders = [feed_order(at, key) for at, key in items]
+    assert sorted(orders) == [feed_order(at, key) for at, key in sorted(items)]
     assert len({len(o.partition("|")[0]) for o in orders}) == 1
-    naive = feed_order({"published_at": base.replace(tzinfo=None), "key": "k"})  # as pymongo reads it back
-    assert naive == feed_order({"published_at": base, "key": "k"})
-    assert _check_cursor(orders[0]) == orders[0]
+    assert feed_order(base.replace(tzinfo=None), "k") == feed_order(base, "k")  # as pymongo reads it back
+    assert check_feed_cursor(orders[0]) == orders[0]
 
 
 @pytest.mark.parametrize("cursor", ["nonsense", "2031-05-05T10:00:00Z|event:a", "123|k", "000001957946400000|",
                                     "00000195794640x|k"])
 def test_a_cursor_the_feed_did_not_give_out_is_refused_naming_cursor(cursor):
     with pytest.raises(Invalid) as refused:
-        _check_cursor(cursor)
+        check_feed_cursor(cursor)
     assert "cursor" in refused.value.errors
