@@ -21,9 +21,16 @@ SERVICES = ("nomination", "examination", "supervision", "records", "gateway")
 
 
 def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port free now. Under pytest-xdist each worker takes only ports of its own residue modulo the
+    worker count, so two workers starting suites at once never pick the same one."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    mine = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port % workers == mine % workers:
+            return port
 
 
 def rabbitmqctl(*args):
