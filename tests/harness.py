@@ -2,6 +2,7 @@
 started as `make run` starts it, and an HTTP client for it."""
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -20,17 +21,26 @@ sys.path.insert(0, str(REPO))
 SERVICES = ("nomination", "examination", "supervision", "records", "gateway")
 
 
+_HANDED_OUT = set()
+
+
 def free_port():
-    """A port free now. Under pytest-xdist each worker takes only ports of its own residue modulo the
-    worker count, so two workers starting suites at once never pick the same one."""
+    """A port free now, below Linux's ephemeral range (so no client's source port takes it before the
+    suite binds it) and never handed out twice by this process. Under pytest-xdist each worker takes
+    only ports of its own residue modulo the worker count, so two workers never pick the same one."""
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    mine = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    mine = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0) % workers
     while True:
+        port = random.randrange(20000, 32000)
+        if port % workers != mine or port in _HANDED_OUT:
+            continue
         with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        if port % workers == mine % workers:
-            return port
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
 
 
 def rabbitmqctl(*args):
