@@ -5,6 +5,7 @@ sees and may do is exactly what its token may do through the API (gateway/authz.
 """
 import json
 import time
+from itertools import product
 from urllib.parse import quote
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound as PageNotFound
@@ -179,8 +180,8 @@ def notice_records(page, items):
     """
     found = {}
     wanted = {notice["id"] for notice in items}
-    subjects = sorted({notice.get("subject") or "" for notice in items})
-    for subject, matter in ((s, m) for s in subjects if s.startswith("selection:") for m in PUBLIC_NOTICE_MATTERS):
+    selections = sorted({s for s in (notice.get("subject") or "" for notice in items) if s.startswith("selection:")})
+    for subject, matter in product(selections, PUBLIC_NOTICE_MATTERS):
         query = {"subject": subject, "matter": matter, "limit": 500}
         for _ in range(20):
             try:
@@ -193,7 +194,7 @@ def notice_records(page, items):
                 if notice not in wanted:
                     continue
                 links = found.setdefault(notice, {})
-                key = "opened" if entry["matter"] == "notice opened" else "closed"
+                key = "opened" if matter == "notice opened" else "closed"
                 if key == "opened" and "opened" in links:
                     continue
                 links[key] = entry  # the latest ``notice closed`` (a new revision) wins

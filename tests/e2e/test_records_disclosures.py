@@ -3,6 +3,7 @@ and the SMS and e-mail channels through the outbox into the spool."""
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 from tests.e2e.records_helpers import code, envelope, publish
 from tests.harness import eventually
@@ -85,6 +86,14 @@ def test_the_feed_is_newest_first_and_pages_with_a_cursor(api):
     assert r.status_code == 400 and "cursor" in r.json()["errors"]
     atom = api.get("/api/v1/disclosures.atom", params={"limit": 1})
     assert 'rel="next"' in atom.text
+    # a reader follows the next link as given: it must carry the cursor intact
+    next_url = next(link.get("href") for link in ET.fromstring(atom.content).findall(f"{ATOM}link")
+                    if link.get("rel") == "next")
+    cursor = parse_qs(urlsplit(next_url).query)["cursor"][0]
+    second = api.session.get(next_url, timeout=30)
+    assert second.status_code == 200 and second.headers["Content-Type"].startswith("application/atom+xml")
+    titles = [e.findtext(f"{ATOM}title") for e in ET.fromstring(second.content).findall(f"{ATOM}entry")]
+    assert titles == [i["title"] for i in feed(api, limit=1, cursor=cursor)["items"]]
 
 
 def test_sms_and_email_go_through_the_outbox_into_the_spool(api, suite):

@@ -24,11 +24,14 @@ def suite():
         running.stop()
 
 
-def listing(suite):
+def listing(suite, path="/api/v1/records", limit=500, as_="auditor"):
+    """Every item of a list, page by page as a client follows ``next_cursor``."""
     entries, cursor = [], None
     while True:
-        params = {"limit": 500, **({"cursor": cursor} if cursor else {})}
-        page = suite.api.get("/api/v1/records", as_="auditor", params=params).json()
+        params = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+        r = suite.api.get(path, as_=as_, params=params)
+        assert r.status_code == 200, r.text
+        page = r.json()
         entries.extend(page["items"])
         cursor = page["next_cursor"]
         if cursor is None:
@@ -98,18 +101,9 @@ def test_the_feed_pages_exactly_through_items_published_within_one_second(suite)
     publish(suite, announced)
     keys = {f"event:{e['id']}" for e in announced}
 
-    def feed(**params):
-        r = suite.api.get("/api/v1/disclosures", params=params)
-        assert r.status_code == 200, r.text
-        return r.json()
-    eventually(lambda: keys <= {i["id"] for i in feed(limit=500)["items"]}, timeout=30)
-    everything = [i["id"] for i in feed(limit=500)["items"]]
-    paged, cursor = [], None
-    while True:
-        page = feed(limit=1, **({"cursor": cursor} if cursor else {}))
-        paged.extend(i["id"] for i in page["items"])
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
-    assert paged == everything
+    def feed(limit):
+        return [i["id"] for i in listing(suite, "/api/v1/disclosures", limit=limit, as_=None)]
+    eventually(lambda: keys <= set(feed(500)), timeout=30)
+    everything = feed(500)
+    assert feed(1) == everything
     assert everything[:6] == [f"event:{e['id']}" for e in reversed(announced)]
