@@ -2,18 +2,21 @@
 PYTHON ?= python3
 VENV := .venv
 DBVENV := .venv-db
+UV ?= uvx --from uv==0.13.9 uv
 
-.PHONY: run test unit integration e2e bench deps clean
+.PHONY: run test lint unit integration e2e bench deps lock clean
 
-$(VENV)/.installed: requirements.txt
+# Every package comes from a hash-locked file (requirements/*.txt, made by `make lock` from pyproject.toml);
+# the project itself is installed editable so that the console scripts (cadre-admin, …) exist.
+$(VENV)/.installed: requirements/dev.txt requirements/build.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -r requirements.txt
+	$(VENV)/bin/pip install --quiet --require-hashes -r requirements/dev.txt -r requirements/build.txt
+	$(VENV)/bin/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-$(DBVENV)/.installed: requirements-db.txt
+$(DBVENV)/.installed: requirements/db.txt
 	$(PYTHON) -m venv $(DBVENV)
-	$(DBVENV)/bin/pip install --quiet -r requirements-db.txt
+	$(DBVENV)/bin/pip install --quiet --require-hashes -r requirements/db.txt
 	touch $@
 
 deps: $(VENV)/.installed $(DBVENV)/.installed
@@ -21,12 +24,28 @@ deps: $(VENV)/.installed $(DBVENV)/.installed
 run: deps
 	$(VENV)/bin/python scripts/suite.py
 
+# Rewrite the locks from pyproject.toml (runtime; runtime + every group) and requirements/db.in, with the hash of
+# every file of every package. Needs uv (`pip install uv==0.13.9`, or uvx).
+LOCK_FLAGS := --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 --quiet
+lock:
+	$(UV) pip compile pyproject.toml $(LOCK_FLAGS) -o requirements/runtime.txt
+	$(UV) pip compile pyproject.toml --group test --group deploy-test --group lint --group bench $(LOCK_FLAGS) -o requirements/dev.txt
+	$(UV) pip compile requirements/db.in $(LOCK_FLAGS) -o requirements/db.txt
+	$(UV) pip compile requirements/build.in $(LOCK_FLAGS) -o requirements/build.txt
+
+# The code's own checks: lint (pyflakes and syntax), every import declared and every declared package used,
+# and the runtime lock against the registry's advisories.
+lint: deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/deptry .
+	$(VENV)/bin/python scripts/audit.py requirements/runtime.txt
+
 # Every suite but the faults runs on TEST_WORKERS processes, one test file per worker (each file's
 # suite of services stays in one process). The fault tests stop the shared broker and kill processes:
 # they run alone, after.
 TEST_WORKERS ?= 2
 
-test: deps
+test: deps lint
 	$(VENV)/bin/python scripts/ensure_broker.py
 	$(VENV)/bin/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile tests --ignore=tests/faults
 	$(VENV)/bin/python -m pytest -q tests/faults

@@ -1,7 +1,8 @@
 """Locales of the web pages: Simplified Chinese by default, English on request, from the gettext catalogue.
 
-The catalogue is the .po files under translations/ (extracted with Babel, see docs/web.md); they are
-compiled in memory when the gateway starts, so a fresh clone needs no build step and no binary files.
+The catalogue is the .po files under translations/ (extracted with Babel, see docs/web.md). The production
+install compiles them to .mo files (deploy/install.sh); a fresh clone has none, and its .po files are compiled
+in memory when the gateway starts, so development needs no build step and no binary files.
 """
 from io import BytesIO
 from pathlib import Path
@@ -17,15 +18,25 @@ TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 COOKIE = "cadre_lang"
 
 
-def load(locale):
-    """The compiled catalogue of one locale (read from its .po file)."""
+def compile_catalogue(locale):
+    """The .mo bytes of one locale's .po, compiled as the gateway compiles it in memory."""
     path = TRANSLATIONS_DIR / locale / "LC_MESSAGES" / "messages.po"
     with open(path, "rb") as handle:
         catalog = read_po(handle, locale=locale)
     buffer = BytesIO()
     write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(fp=buffer, domain="messages")
+    return buffer.getvalue()
+
+
+def load(locale):
+    """The compiled catalogue of one locale: its .mo file when one was built from the current .po, else the .po."""
+    path = TRANSLATIONS_DIR / locale / "LC_MESSAGES" / "messages.po"
+    compiled = path.with_suffix(".mo")
+    # a .mo older than its .po was built before the last edit of the catalogue: never serve stale text
+    if compiled.exists() and compiled.stat().st_mtime >= path.stat().st_mtime:
+        with open(compiled, "rb") as handle:
+            return Translations(fp=handle, domain="messages")
+    return Translations(fp=BytesIO(compile_catalogue(locale)), domain="messages")
 
 
 def _normal(tag):
@@ -48,3 +59,11 @@ def negotiate(request):
         if chosen:
             return chosen
     return DEFAULT
+
+
+if __name__ == "__main__":
+    # the production install's build step (deploy/install.sh): python -m gateway.web.i18n
+    for name in LOCALES:
+        target = TRANSLATIONS_DIR / name / "LC_MESSAGES" / "messages.mo"
+        target.write_bytes(compile_catalogue(name))
+        print(f"compiled {target.relative_to(TRANSLATIONS_DIR.parent)}")
