@@ -126,7 +126,7 @@ class Authenticator:
         found = Principal.objects(token_hash=digest).only("name", "role", "revoked_at", "expires_at").first()
         if found is None or not is_live(found):
             self._cache.pop(digest, None)
-            raise Unauthorized("unknown, revoked or expired token")
+            raise Unauthorized("unknown token")  # revoked and expired alike: nothing to tell a holder
         if len(self._cache) > 10000:
             self._cache.clear()
         until = now + CACHE_SECONDS

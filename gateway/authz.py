@@ -8,22 +8,26 @@ PUBLIC = "public"
 
 
 class ByQuery(frozenset):
-    """Roles that depend on the query string: ``{(parameter, value or None for any value): roles}``.
+    """Roles that depend on the query string: ``{(parameter, value or None for any value): roles}``,
+    and ``otherwise`` for a request that matches no row (default: what every row allows).
 
     As a set it is every role that may call the endpoint with some query (the OpenAPI ``x-roles``).
-    For a request, each row whose parameter it carries (with that value) must allow the role; a
-    request that matches no row must be allowed by every row, so no query widens what a role sees.
+    For a request, each row whose parameter it carries (with that value) must allow the role, so
+    adding a parameter never widens what a role sees.
     """
 
-    def __new__(cls, rows):
-        self = super().__new__(cls, frozenset().union(*rows.values()))
-        self.rows = {key: frozenset(roles) for key, roles in rows.items()}
+    def __new__(cls, rows, otherwise=None):
+        rows = {key: frozenset(roles) for key, roles in rows.items()}
+        otherwise = frozenset.intersection(*rows.values()) if otherwise is None else frozenset(otherwise)
+        self = super().__new__(cls, otherwise.union(*rows.values()))
+        self.rows, self.otherwise = rows, otherwise
         return self
 
     def for_query(self, args):
         matched = [roles for (name, value), roles in self.rows.items()
                    if name in args and (value is None or args.get(name) == value)]
-        return frozenset.intersection(*(matched or self.rows.values()))
+        return frozenset.intersection(*matched) if matched else self.otherwise
+
 
 ROLES = (
     "org", "committee", "discipline", "audit", "family_planning", "petition",
@@ -77,9 +81,11 @@ TABLE = {
     ("GET", "/api/v1/campaigns/<code>/results"): ORG,
     ("POST", "/api/v1/campaigns/<code>/publish"): ORG,
     # supervision
-    # the superior sees overdue reviews only, never every department's verdicts of a selection
+    # the superior sees overdue reviews only, never every department's verdicts of a selection; a
+    # department lists its own reviews (the service shows it its own verdicts only)
     ("GET", "/api/v1/reviews"): ByQuery({("selection", None): {"org", *DEPARTMENTS},
-                                         ("status", "overdue"): {"superior", "org"}}),
+                                         ("status", "overdue"): {"superior", "org"}},
+                                        otherwise={"org", *DEPARTMENTS}),
     ("POST", "/api/v1/reviews/<id>/verdicts"): frozenset(DEPARTMENTS),
     ("POST", "/api/v1/selections/<id>/pre-report"): ORG,
     ("POST", "/api/v1/pre-reports/<id>/approve"): frozenset({"superior"}),

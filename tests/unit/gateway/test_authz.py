@@ -89,9 +89,16 @@ def test_the_superior_sees_overdue_reviews_only():
     assert not authz.is_allowed("audit", *REVIEWS, {"status": "overdue"})
 
 
-def test_a_request_matching_no_row_gets_only_what_every_row_allows():
-    assert authz.allowed_roles(*REVIEWS, {}) == {"org"}
-    assert authz.allowed_roles(*FILINGS, {}) == {"superior", "org"}
+def test_a_request_matching_no_row_gets_the_rows_otherwise():
+    # a department's own work list (pending, cleared…) stays the departments' and org's
+    assert authz.allowed_roles(*REVIEWS, {}) == {"org", *DEPARTMENTS}
+    assert authz.allowed_roles(*REVIEWS, {"status": "pending"}) == {"org", *DEPARTMENTS}
+    assert authz.allowed_roles(*FILINGS, {}) == {"superior", "org"}  # by default, what every row allows
+
+
+def test_each_parameter_a_request_adds_can_only_narrow_it():
+    both = {"selection": "s1", "status": "overdue"}
+    assert authz.allowed_roles(*REVIEWS, both) == {"org"}
 
 
 def test_without_a_query_the_row_names_every_role_that_may_call_it_somehow():
