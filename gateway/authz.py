@@ -1,9 +1,33 @@
 """Who may call what: the one authorization table of the gateway, row for row from API.md.
 
-Keys are (method, werkzeug rule); values are the roles allowed, or PUBLIC. A route that is not
-in this table cannot be served (the gateway refuses to start), so the table stays complete.
+Keys are (method, werkzeug rule); values are the roles allowed, or PUBLIC, or ``ByQuery`` rows where
+API.md gives the same path different roles by its query string. A route that is not in this table
+cannot be served (the gateway refuses to start), so the table stays complete.
 """
 PUBLIC = "public"
+
+
+class ByQuery(frozenset):
+    """Roles that depend on the query string: ``{(parameter, value or None for any value): roles}``,
+    and ``otherwise`` for a request that matches no row (default: what every row allows).
+
+    As a set it is every role that may call the endpoint with some query (the OpenAPI ``x-roles``).
+    For a request, each row whose parameter it carries (with that value) must allow the role, so
+    adding a parameter never widens what a role sees.
+    """
+
+    def __new__(cls, rows, otherwise=None):
+        rows = {key: frozenset(roles) for key, roles in rows.items()}
+        otherwise = frozenset.intersection(*rows.values()) if otherwise is None else frozenset(otherwise)
+        self = super().__new__(cls, otherwise.union(*rows.values()))
+        self.rows, self.otherwise = rows, otherwise
+        return self
+
+    def for_query(self, args):
+        matched = [roles for (name, value), roles in self.rows.items()
+                   if name in args and (value is None or args.get(name) == value)]
+        return frozenset.intersection(*matched) if matched else self.otherwise
+
 
 ROLES = (
     "org", "committee", "discipline", "audit", "family_planning", "petition",
@@ -57,12 +81,16 @@ TABLE = {
     ("GET", "/api/v1/campaigns/<code>/results"): ORG,
     ("POST", "/api/v1/campaigns/<code>/publish"): ORG,
     # supervision
-    ("GET", "/api/v1/reviews"): frozenset({"org", "superior", *DEPARTMENTS}),
+    # the superior sees overdue reviews only, never every department's verdicts of a selection; a
+    # department lists its own reviews (the service shows it its own verdicts only)
+    ("GET", "/api/v1/reviews"): ByQuery({("selection", None): {"org", *DEPARTMENTS},
+                                         ("status", "overdue"): {"superior", "org"}},
+                                        otherwise={"org", *DEPARTMENTS}),
     ("POST", "/api/v1/reviews/<id>/verdicts"): frozenset(DEPARTMENTS),
     ("POST", "/api/v1/selections/<id>/pre-report"): ORG,
     ("POST", "/api/v1/pre-reports/<id>/approve"): frozenset({"superior"}),
     ("POST", "/api/v1/selections/<id>/observer"): frozenset({"superior"}),
-    ("GET", "/api/v1/filings"): frozenset({"superior", "org"}),
+    ("GET", "/api/v1/filings"): ByQuery({("status", "overdue"): {"superior", "org"}}),
     ("GET", "/api/v1/notices"): PUBLIC,
     ("POST", "/api/v1/notices/<id>/objections"): PUBLIC,
     # not in API.md: how the resolvers read what the public wrote (the API "may grow")
@@ -83,11 +111,15 @@ TABLE = {
 }
 
 
-def allowed_roles(method, rule):
-    """PUBLIC, or the frozenset of roles that may call it; KeyError for an unknown endpoint."""
-    return TABLE[(method, rule)]
+def allowed_roles(method, rule, args=None):
+    """PUBLIC, or the frozenset of roles that may call it with the query ``args`` (a mapping; None:
+    with some query); KeyError for an unknown endpoint."""
+    roles = TABLE[(method, rule)]
+    if isinstance(roles, ByQuery) and args is not None:
+        return roles.for_query(args)
+    return roles
 
 
-def is_allowed(role, method, rule):
-    roles = allowed_roles(method, rule)
+def is_allowed(role, method, rule, args=None):
+    roles = allowed_roles(method, rule, args)
     return roles == PUBLIC or role in roles

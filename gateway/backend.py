@@ -7,7 +7,7 @@ from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from nameko.rpc import Client, ClusterRpc
 
 from services.common import config
-from services.common.context import DEADLINE, REQUEST_KEY, context_for
+from services.common.context import ANSWER_KEY, DEADLINE, REQUEST_KEY, context_for
 from services.common.errors import CadreError, Unavailable
 
 SERVICES = ("nomination", "examination", "supervision", "records")
@@ -41,8 +41,8 @@ class Backend(ClusterRpc):
             if caller is not None:
                 data.update(context_for(*caller))
             data[DEADLINE] = f"{time.time() + deadline:.3f}"
-            if request_key:
-                data[REQUEST_KEY] = request_key
+            if request_key:  # applied.request_keys: the record's id, the secret its answer is sealed under
+                data[REQUEST_KEY], data[ANSWER_KEY] = request_key
             client = Client(publish, register, data, service, method)
             try:
                 with eventlet.Timeout(deadline):

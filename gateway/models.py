@@ -2,6 +2,7 @@
 from mongoengine import DateTimeField, Document, IntField, StringField
 
 from services.common.envelope import utcnow
+from services.common.keyed import RECORD_SECONDS
 
 
 class Principal(Document):
@@ -11,17 +12,27 @@ class Principal(Document):
     role = StringField(required=True)
     token_hash = StringField(required=True, unique=True)
     created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()  # None: until revoked
+    revoked_at = DateTimeField()
+    # bumped by each new token: a console session signed in with an older one has ended
+    generation = IntField(default=1)
     meta = {"collection": "principals"}
 
 
 class IdempotentResponse(Document):
-    """The first response to (principal, Idempotency-Key), with a hash of the request it answered."""
+    """The first response to a keyed POST, filed under a keyed hash of (principal, Idempotency-Key).
 
-    scope = StringField(required=True)  # principal name, or the client address for public calls
-    key = StringField(required=True)
-    request_hash = StringField(required=True)
+    Nothing here is readable without the client's key (services/common/keyed.py): ``lookup`` is an HKDF
+    of it, ``request_digest`` an HMAC of the request under another, ``body`` sealed under a third.
+    """
+
+    lookup = StringField(required=True, unique=True)
+    request_digest = StringField(required=True)
     status = IntField()  # None while the first request is still running
     body = StringField()
     content_type = StringField()
     created_at = DateTimeField(default=utcnow)
-    meta = {"collection": "idempotency", "indexes": [{"fields": ["scope", "key"], "unique": True}]}
+    # the database deletes a key's record after a day; idempotency.begin ignores older ones as well,
+    # for a database that does not run TTL deletes
+    meta = {"collection": "idempotency_records",
+            "indexes": [{"fields": ["created_at"], "expireAfterSeconds": RECORD_SECONDS}]}

@@ -568,7 +568,8 @@ def reviews(page):
         outcome = page.api("POST", f"/api/v1/reviews/{page.form('review')}/verdicts",
                            body={"verdict": page.form("verdict"), "reason": page.form("reason") or None},
                            idempotency_key=page.idempotency_key())
-    status_filter = page.request.args.get("status", "pending")
+    # the superior may list overdue reviews only (gateway/authz.py)
+    status_filter = page.request.args.get("status", "overdue" if page.session.role == "superior" else "pending")
     answer = page.api("GET", "/api/v1/reviews", query={"status": status_filter if status_filter != "all" else None,
                                                        "selection": page.request.args.get("selection"),
                                                        "limit": 200})

@@ -1,8 +1,10 @@
 """Console sessions and protection against cross-site requests.
 
 Signing in checks a principal's token once, through the gateway's own Authenticator, and keeps only
-``(sha256(session id) → principal name and role, CSRF secret, expiry)`` in the gateway's database:
-the token itself is never stored and never put in a cookie. The cookie carries the random session
+``(sha256(session id) → principal name, role and token generation, CSRF secret, expiry)`` in the
+gateway's database. Every later request re-checks the principal: revoked, expired or given a new token
+(a new generation) since, the session has ended (API.md "Operating it").
+The token itself is never stored and never put in a cookie. The cookie carries the random session
 id, HttpOnly and SameSite=Strict. Every form carries a CSRF token (the session's, or for visitors
 without a session a double-submit value from their own HttpOnly SameSite=Strict cookie), and a
 POST whose Origin is another site is refused before anything else.
@@ -13,7 +15,9 @@ import secrets
 from datetime import timedelta
 from urllib.parse import urlparse
 
-from mongoengine import DateTimeField, Document, StringField
+from mongoengine import DateTimeField, Document, IntField, StringField
+
+from gateway.auth import live_generation
 
 from services.common.envelope import utcnow
 from services.common.errors import CadreError, Unauthorized
@@ -29,6 +33,7 @@ class WebSession(Document):
     sid_hash = StringField(required=True, unique=True)
     name = StringField(required=True)
     role = StringField(required=True)
+    generation = IntField()  # the principal's token generation at sign-in
     csrf = StringField(required=True)
     created_at = DateTimeField(default=utcnow)
     expires_at = DateTimeField(required=True)
@@ -46,7 +51,8 @@ def _hash(sid):
 def open_session(name, role):
     """A new session for the principal; returns the session id for the cookie."""
     sid = secrets.token_urlsafe(32)
-    WebSession(sid_hash=_hash(sid), name=name, role=role, csrf=secrets.token_urlsafe(24),
+    WebSession(sid_hash=_hash(sid), name=name, role=role, generation=live_generation(name),
+               csrf=secrets.token_urlsafe(24),
                expires_at=utcnow() + timedelta(seconds=SESSION_SECONDS)).save(force_insert=True)
     return sid
 
@@ -62,7 +68,8 @@ def current(request):
     expires = found.expires_at
     if expires.tzinfo is None:
         expires = expires.replace(tzinfo=utcnow().tzinfo)
-    if expires <= utcnow():
+    if expires <= utcnow() or found.generation is None or live_generation(found.name) != found.generation:
+        # past its day, or its principal was revoked, expired or given a new token since sign-in
         found.delete()
         return None
     return found

@@ -11,8 +11,12 @@ aggregate it changes with the key (``stamp()``, in that same atomic write, by ``
 A retry that takes such an abandoned key over first looks for the stamp: found, the request took
 effect and the retry is told so (409 ``exists``, naming what it changed) instead of applying it again;
 not found, it never took effect and runs.
+
+Nothing here is readable to whoever reads the database: the record's id is a keyed hash of the
+caller's Idempotency-Key and the answer is sealed under a secret derived from that key, both made by
+the gateway (``request_keys``, ``services.common.keyed``) and passed in the RPC context. Answers that
+carry secrets (ballot tokens, key shares) are thus kept only where the client's key opens them.
 """
-import hashlib
 import logging
 import threading
 from datetime import timedelta
@@ -20,7 +24,7 @@ from datetime import timedelta
 from kombu.utils.json import dumps, loads  # the RPC's own JSON: datetimes, decimals and uuids too
 from mongoengine import DateTimeField, Document, NotUniqueError, StringField
 
-from services.common import config
+from services.common import config, keyed
 from services.common.envelope import utcnow
 from services.common.errors import CadreError, Conflict
 
@@ -28,11 +32,16 @@ log = logging.getLogger(__name__)
 
 
 class AppliedRequest(Document):
-    key = StringField(primary_key=True)
+    key = StringField(primary_key=True)  # keyed.lookup of the caller's Idempotency-Key, never the key
     state = StringField(required=True)  # "running" until the answer is kept, then "done"
-    answer = StringField()  # JSON: {"result": ...} or {"error": [class name, detail, code, errors]}
-    at = DateTimeField(required=True)
-    meta = {"collection": "applied_requests"}
+    # sealed (keyed.seal) under the secret only the caller's key yields; inside, JSON:
+    # {"result": ...} or {"error": [class name, detail, code, errors]}
+    answer = StringField()
+    at = DateTimeField(required=True)  # when the request was claimed; the record ends a day later
+    meta = {"collection": "applied_requests",
+            # the database deletes records of keys after a day; _claim ignores older ones as well, for a
+            # database that does not run TTL deletes
+            "indexes": [{"fields": ["at"], "expireAfterSeconds": keyed.RECORD_SECONDS}]}
 
 
 # The key of the keyed request the current worker is running (greenlet-local under eventlet).
@@ -49,13 +58,22 @@ def _mark(key):
     return f"request:{key}"
 
 
-def request_key(scope, key):
-    """The key a service stores: the caller's scope and Idempotency-Key, hashed (no names kept)."""
-    return hashlib.sha256(f"{scope}\n{key}".encode()).hexdigest()
+def request_keys(scope, key):
+    """What the gateway passes a service for the caller's Idempotency-Key: the record's id and, as text,
+    the secret its answer is sealed under. Neither is the key, and the service keeps only the first."""
+    return keyed.lookup(key, scope, "applied"), keyed.encode_secret(keyed.derive(key, scope, "applied/answer"))
 
 
-def _replay(answer):
-    answer = loads(answer)
+def _expired_before():
+    return utcnow() - timedelta(seconds=keyed.RECORD_SECONDS)
+
+
+def _replay(key, secret, sealed):
+    try:
+        answer = loads(keyed.unseal(secret, sealed or "", key))
+    except keyed.Unreadable:
+        # only the caller's key opens it: a record that does not is not this caller's answer
+        raise Conflict("the answer kept for this Idempotency-Key cannot be read with it", "conflict")
     if "result" in answer:
         return answer["result"]
     from services.common import errors
@@ -64,7 +82,7 @@ def _replay(answer):
     raise getattr(errors, name, CadreError)(detail, code, fields)
 
 
-def _claim(key):
+def _claim(key, secret):
     """True if this call may run; otherwise replays or refuses what the first call left."""
     now = utcnow()
     try:
@@ -74,18 +92,21 @@ def _claim(key):
         pass
     first = AppliedRequest.objects(key=key).first()
     if first is None:
-        return _claim(key)
+        return _claim(key, secret)
+    if AppliedRequest.objects(key=key, at__lte=_expired_before()).delete():
+        # a record past its day is gone for the caller, whether or not the database deleted it yet
+        return _claim(key, secret)
     if first.state == "done":
-        return _replay(first.answer)
+        return _replay(key, secret, first.answer)
     # A first call that never finished (its process died) may be taken over after its deadline.
     stale = now - timedelta(seconds=config.get_float("RPC_TIMEOUT_SECONDS") + 5)
     if AppliedRequest.objects(key=key, state="running", at__lte=stale).modify(set__at=now) is not None:
-        _refuse_if_applied(key)
+        _refuse_if_applied(key, secret)
         return True
     raise Conflict("the first request with this Idempotency-Key is still running", "conflict")
 
 
-def _took_effect(key):
+def _took_effect(key, secret):
     """The answer for a request that left its stamp but no answer, or None if it left no stamp."""
     from services.common import outbox  # outbox stamps with this module's stamp()
 
@@ -94,41 +115,49 @@ def _took_effect(key):
         return None
     error = Conflict(f"this request already took effect ({type(changed).__name__.lower()} {changed.pk}); "
                      "its answer was lost when the service stopped, so read the resource", "exists")
-    _keep(key, {"error": [type(error).__name__, *error.args]})
+    _keep(key, secret, {"error": [type(error).__name__, *error.args]})
     return error
 
 
-def _refuse_if_applied(key):
+def _refuse_if_applied(key, secret):
     """A taken-over key whose request took effect before its process died: say so, do not run it."""
-    error = _took_effect(key)
+    error = _took_effect(key, secret)
     if error is not None:
         raise error
 
 
-def once(key, run):
-    """Run ``run()`` once per key; later calls with the key get the first answer."""
-    claimed = _claim(key)
+def once(key, run, answer_key=None):
+    """Run ``run()`` once per key; later calls with the key get the first answer.
+
+    ``answer_key`` is the text ``request_keys`` made: the answer is kept sealed under it. Without a
+    readable one there is nothing to keep the answer under, so the request runs as an unkeyed one.
+    """
+    secret = keyed.decode_secret(answer_key) if answer_key else None
+    if secret is None:
+        return run()
+    claimed = _claim(key, secret)
     if claimed is not True:
         return claimed
     _running.key = key
     try:
         result = run()
     except CadreError as error:
-        _keep(key, {"error": [type(error).__name__, *error.args]})
+        _keep(key, secret, {"error": [type(error).__name__, *error.args]})
         raise
     except Exception:
         # a fault, not an answer: a retry may run again, unless the effect was already written
-        if _took_effect(key) is None:
+        if _took_effect(key, secret) is None:
             AppliedRequest.objects(key=key).delete()
         raise
     finally:
         _running.key = None
-    _keep(key, {"result": result})
+    _keep(key, secret, {"result": result})
     return result
 
 
-def _keep(key, answer):
+def _keep(key, secret, answer):
     try:
-        AppliedRequest.objects(key=key).update_one(set__state="done", set__answer=dumps(answer))
+        sealed = keyed.seal(secret, dumps(answer).encode("utf-8"), key)
+        AppliedRequest.objects(key=key).update_one(set__state="done", set__answer=sealed)
     except Exception as exc:  # the effect stands; a retry after the stale time runs again
         log.warning("answer to a keyed request not kept: %s", type(exc).__name__)

@@ -9,8 +9,10 @@ from services.common.envelope import make_envelope
 ACTOR, ROLE, CORRELATION_ID = "cadre_actor", "cadre_role", "cadre_correlation_id"
 # Unix time after which the caller no longer waits for the answer.
 DEADLINE = "cadre_deadline"
-# The hashed scope + Idempotency-Key of a keyed POST (services/common/applied.py).
+# The keyed hash of scope + Idempotency-Key of a keyed POST (services/common/applied.py).
 REQUEST_KEY = "cadre_request_key"
+# The secret, derived from that Idempotency-Key, that the service seals its kept answer under.
+ANSWER_KEY = "cadre_answer_key"
 
 # Read by the JSON log formatter, so every line of a worker carries its request id.
 current_request_id = contextvars.ContextVar("current_request_id", default=None)
@@ -25,6 +27,7 @@ class Caller:
     role: str | None
     correlation_id: str | None
     request_key: str | None = None
+    answer_key: str | None = None
 
     def envelope(self, type, subject, data):
         """A new event envelope stamped with this caller."""
@@ -50,4 +53,5 @@ class RequestContext(DependencyProvider):
             role=data.get(ROLE) or None,
             correlation_id=data.get(CORRELATION_ID) or None,
             request_key=data.get(REQUEST_KEY) or None,
+            answer_key=data.get(ANSWER_KEY) or None,
         )

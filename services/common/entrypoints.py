@@ -60,7 +60,7 @@ def rpc(method):
         key = getattr(caller, "request_key", None)
         if not key:
             return method(self, *args, **kwargs)
-        return applied.once(key, lambda: method(self, *args, **kwargs))
+        return applied.once(key, lambda: method(self, *args, **kwargs), getattr(caller, "answer_key", None))
 
     return _rpc(keyed)
 

@@ -17,9 +17,10 @@ def rpc(suite, service, method, key, **kwargs):
     """Call the service as the gateway does, with a request key but no gateway-side record."""
     from nameko.standalone.rpc import ClusterRpcClient
 
-    from services.common.context import REQUEST_KEY, context_for
+    from services.common.context import ANSWER_KEY, REQUEST_KEY, context_for
 
-    data = dict(context_for("org", "org", "req-applied"), **({REQUEST_KEY: key} if key else {}))
+    # ``key``: applied.request_keys — the record's id and the secret the kept answer is sealed under
+    data = dict(context_for("org", "org", "req-applied"), **({REQUEST_KEY: key[0], ANSWER_KEY: key[1]} if key else {}))
     with ClusterRpcClient(context_data=data, uri=suite.env["AMQP_URI"]) as client:
         return getattr(getattr(client, service), method)(**kwargs)
 
@@ -35,7 +36,7 @@ def make_post(suite):
 def test_a_retried_selection_reserves_its_seats_once(suite):
     post = make_post(suite)
     body = {"post": post, "vacancies": 1, "competitive": False, "motion": {"proposed_by": "Wang", "reason": "r"}}
-    key = applied.request_key("org", uuid.uuid4().hex)
+    key = applied.request_keys("org", uuid.uuid4().hex)
     first = rpc(suite, "nomination", "create_selection", key, body=body)
     again = rpc(suite, "nomination", "create_selection", key, body=body)  # the retry after a lost answer
     assert again == first
@@ -46,7 +47,7 @@ def test_a_retried_selection_reserves_its_seats_once(suite):
 def test_a_refusal_is_kept_as_the_answer_too(suite):
     post = make_post(suite)
     body = {"post": post, "vacancies": 9, "competitive": False, "motion": {"proposed_by": "Wang", "reason": "r"}}
-    key = applied.request_key("org", uuid.uuid4().hex)
+    key = applied.request_keys("org", uuid.uuid4().hex)
     from services.common.errors import RuleViolation
 
     for _ in range(2):
@@ -72,8 +73,9 @@ def nomination_db(suite):
     return pymongo.MongoClient(f"mongodb://127.0.0.1:{suite.ports['MONGODB_PORT']}/").nomination
 
 
-def abandoned(suite, key):
+def abandoned(suite, keys):
     """The key's record as a process killed before answering leaves it."""
+    key = keys[0]
     long_ago = datetime.now(timezone.utc) - timedelta(minutes=10)
     nomination_db(suite).applied_requests.replace_one(
         {"_id": key}, {"_id": key, "state": "running", "at": long_ago}, upsert=True)
@@ -87,7 +89,7 @@ def test_killed_after_its_effect_the_retry_is_told_it_took_effect(suite):
     from services.common.errors import Conflict
 
     post = make_post(suite)
-    key = applied.request_key("org", uuid.uuid4().hex)
+    key = applied.request_keys("org", uuid.uuid4().hex)
     first = rpc(suite, "nomination", "create_selection", key, body=selection_body(post))
     abandoned(suite, key)  # the answer never got written
     for _ in range(2):  # the second retry hears the same
@@ -103,13 +105,27 @@ def test_killed_after_its_effect_the_retry_is_told_it_took_effect(suite):
 @pytest.mark.parametrize("held", [False, True], ids=["before any effect", "between the seat hold and the selection"])
 def test_killed_before_the_selection_was_stored_the_retry_runs_once(suite, held):
     post = make_post(suite)
-    key = applied.request_key("org", uuid.uuid4().hex)
+    key = applied.request_keys("org", uuid.uuid4().hex)
     abandoned(suite, key)
     if held:  # the dead attempt's hold, as store.reserve writes it: the retry reuses it, holds no more
         nomination_db(suite).posts.update_one(
-            {"code": post}, {"$inc": {"free": -1, "reserved": 1}, "$push": {"handled": f"request:{key}:hold"}})
+            {"code": post}, {"$inc": {"free": -1, "reserved": 1}, "$push": {"handled": f"request:{key[0]}:hold"}})
     created = rpc(suite, "nomination", "create_selection", key, body=selection_body(post))
     assert suite.api.get(f"/api/v1/selections/{created['id']}", as_="org").status_code == 200
     view = suite.api.get(f"/api/v1/posts/{post}", as_="org").json()
     assert (view["reserved"], view["vacancies"]) == (1, 2)
     assert nomination_db(suite).selections.count_documents({"post": post}) == 1
+
+
+def test_a_record_past_its_day_is_ignored_and_its_answer_is_sealed(suite):
+    """Records of keys expire after 24 hours (API.md), even where the database runs no TTL deletes;
+    the kept answer is readable only with the key it was sealed under."""
+    post = make_post(suite)
+    key = applied.request_keys("org", uuid.uuid4().hex)
+    first = rpc(suite, "nomination", "create_selection", key, body=selection_body(post))
+    kept = nomination_db(suite).applied_requests.find_one({"_id": key[0]})
+    assert kept["state"] == "done" and first["id"] not in kept["answer"]
+    nomination_db(suite).applied_requests.update_one(
+        {"_id": key[0]}, {"$set": {"at": datetime.now(timezone.utc) - timedelta(hours=25)}})
+    again = rpc(suite, "nomination", "create_selection", key, body=selection_body(post))
+    assert again["id"] != first["id"]  # a new request, not the day-old answer

@@ -62,3 +62,44 @@ def test_rows_that_api_md_spells_out(key, roles):
 ])
 def test_public_endpoints(key):
     assert authz.TABLE[key] == authz.PUBLIC
+
+
+# --- rows that depend on the query string (API.md "Supervision")
+
+REVIEWS, FILINGS = ("GET", "/api/v1/reviews"), ("GET", "/api/v1/filings")
+DEPARTMENTS = {"discipline", "audit", "family_planning", "petition"}
+
+
+@pytest.mark.parametrize("role", authz.ROLES)
+def test_reviews_of_a_selection_are_for_org_and_the_four_departments(role):
+    assert authz.is_allowed(role, *REVIEWS, {"selection": "s1"}) is (role in {"org", *DEPARTMENTS})
+
+
+@pytest.mark.parametrize("role", authz.ROLES)
+@pytest.mark.parametrize("key", [REVIEWS, FILINGS])
+def test_overdue_reviews_and_filings_are_for_superior_and_org(role, key):
+    assert authz.is_allowed(role, *key, {"status": "overdue"}) is (role in {"superior", "org"})
+
+
+def test_the_superior_sees_overdue_reviews_only():
+    assert not authz.is_allowed("superior", *REVIEWS, {"selection": "s1"})
+    assert not authz.is_allowed("superior", *REVIEWS, {"selection": "s1", "status": "overdue"})
+    assert not authz.is_allowed("superior", *REVIEWS, {"status": "pending"})
+    assert not authz.is_allowed("superior", *REVIEWS, {})
+    assert not authz.is_allowed("audit", *REVIEWS, {"status": "overdue"})
+
+
+def test_a_request_matching_no_row_gets_the_rows_otherwise():
+    # a department's own work list (pending, cleared…) stays the departments' and org's
+    assert authz.allowed_roles(*REVIEWS, {}) == {"org", *DEPARTMENTS}
+    assert authz.allowed_roles(*REVIEWS, {"status": "pending"}) == {"org", *DEPARTMENTS}
+    assert authz.allowed_roles(*FILINGS, {}) == {"superior", "org"}  # by default, what every row allows
+
+
+def test_each_parameter_a_request_adds_can_only_narrow_it():
+    both = {"selection": "s1", "status": "overdue"}
+    assert authz.allowed_roles(*REVIEWS, both) == {"org"}
+
+
+def test_without_a_query_the_row_names_every_role_that_may_call_it_somehow():
+    assert authz.allowed_roles(*REVIEWS) == {"org", "superior", *DEPARTMENTS}
