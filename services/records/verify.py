@@ -24,9 +24,16 @@ import requests
 
 from services.common.cli import glue_token_value
 from services.records.log import note, tiles
-from services.records.log.verify_core import (PublicCheckError, VerifyResult, check_dossier, check_hex_path,
-                                              check_listing_against_tiles, check_signed_note,
-                                              check_tiles, verify_log)
+from services.records.log.verify_core import (
+    PublicCheckError,
+    VerifyResult,
+    check_dossier,
+    check_hex_path,
+    check_listing_against_tiles,
+    check_signed_note,
+    check_tiles,
+    verify_log,
+)
 
 DEFAULT_STATE = os.path.join("~", ".cadre-verify.json")
 PAGE_LIMIT = 500
@@ -359,6 +366,11 @@ def verify_once(args, client, state, base_url, tile_cache):
         witness_vkeys = args.witness if args.witness is not None else client.witnesses()
         result, record = run_public(client, remembered_log, vkey_text, witness_vkeys, args.witnesses, tile_cache,
                                     listed_hashes)
+        if not result.ok and tile_cache:
+            # Tiles kept from an earlier round may be what no longer fits: say what the log serves now.
+            tile_cache.clear()
+            result, record = run_public(client, remembered_log, vkey_text, witness_vkeys, args.witnesses, tile_cache,
+                                        listed_hashes)
     except FetchError as error:
         print(f"ERROR: {error}", flush=True)
         return EXIT_UNREACHABLE

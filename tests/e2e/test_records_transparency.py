@@ -5,6 +5,7 @@ import base64
 import hashlib
 import json
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -306,3 +307,40 @@ def test_dossier_verifies_offline_and_one_changed_byte_fails(suite, api, tmp_pat
     path.write_bytes(raw[:at] + b"D" + raw[at + 1:])
     bad = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
     assert bad.returncode != 0 and f"seq {dossier['entries'][1]['seq']}" in bad.stdout, bad.stdout
+
+
+# -- interoperability with the Go reference packages ---------------------------------------------
+
+GO_PATH = "/usr/share/gocode"
+
+
+@pytest.fixture(scope="module")
+def tlogcheck(tmp_path_factory):
+    """tests/interop/tlogcheck.go built with golang.org/x/mod/sumdb/{note,tlog} (Debian's golang-golang-x-mod-dev)."""
+    go = shutil.which("go")
+    if go is None:
+        pytest.skip("go is not installed (apt-get install golang-go golang-golang-x-mod-dev)")
+    out = tmp_path_factory.mktemp("go")
+    binary = out / "tlogcheck"
+    env = dict(os.environ, GO111MODULE="off", GOPATH=GO_PATH, GOCACHE=str(out / "cache"))
+    built = subprocess.run([go, "build", "-o", str(binary), str(REPO / "tests" / "interop" / "tlogcheck.go")],
+                           env=env, capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
+    return str(binary)
+
+
+def test_go_reference_packages_verify_the_note_the_cosignature_and_the_tiles(suite, api, tlogcheck):
+    entries = fill(suite, api, 260)
+    cosigned_note(api, 260)
+    [witness] = witnesses(api)
+    out = subprocess.run([tlogcheck, suite.base, log_vkey(api), witness["vkey"]], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    head, *leaves = out.stdout.splitlines()
+    size = int(head.split()[1])
+    assert head.startswith("OK") and size >= 260
+    assert leaves == [e["leaf_hash"] for e in entries[:size]]
+    # a key the log does not hold: the note package refuses the note
+    stranger = note.log_vkey(ORIGIN, SigningKey.generate())
+    refused = subprocess.run([tlogcheck, suite.base, stranger], capture_output=True, text=True, timeout=60)
+    assert refused.returncode != 0 and "note.Open" in refused.stdout

@@ -2,9 +2,15 @@
 public ones over the C2SP signed note, its cosignatures and the hash tiles; dossiers offline."""
 from collections import namedtuple
 
-from .checkpoint import CheckpointError, check_checkpoint
-from .entry import ENTRY_FIELDS, GENESIS_PREV_HASH, EntryError, is_hex_hash, leaf_hash_of
 from . import note
+from .checkpoint import CheckpointError, check_checkpoint
+from .entry import (
+    ENTRY_FIELDS,
+    GENESIS_PREV_HASH,
+    EntryError,
+    is_hex_hash,
+    leaf_hash_of,
+)
 from .merkle import MerkleTree, ProofError, check_consistency, verify_inclusion
 
 VerifyResult = namedtuple("VerifyResult", "ok first_bad_seq message")
