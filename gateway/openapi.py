@@ -54,6 +54,8 @@ RENDERED = {
     "render_atom": ("application/atom+xml",),
     "render_dossier": ("application/json", "text/html"),
     "render_results": ("application/json", "text/csv"),
+    "render_note": ("text/plain",),
+    "render_tile": ("application/octet-stream",),
 }
 
 

@@ -11,6 +11,7 @@ from .merkle import HASH_SIZE
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT
 MAX_LEVEL = 63
+MAX_INDEX = 1 << 56  # a tree of 2^64 leaves has fewer level-0 tiles than this
 
 _LEVEL = re.compile(r"0|[1-9][0-9]?")
 _WIDTH = re.compile(r"[1-9][0-9]{0,2}")
@@ -62,6 +63,8 @@ def parse_tile_path(level_text, rest):
     if not all(re.fullmatch(r"x[0-9]{3}", g) for g in groups[:-1]) or not re.fullmatch(r"[0-9]{3}", groups[-1]):
         raise TileError("N is 3-digit path elements, all but the last starting with x")
     n = int("".join(g.lstrip("x") for g in groups))
+    if n >= MAX_INDEX:
+        raise TileError("N is beyond any tree of 2^64 leaves")
     if encode_index(n) != rest:
         raise TileError("N has leading zero elements")
     return int(level_text), n, width

@@ -131,6 +131,7 @@ def test_tile_paths_parse(level, rest, expected):
 @pytest.mark.parametrize("level, rest", [
     ("00", "000"), ("64", "000"), ("0", "0"), ("0", "x000/001"), ("0", "001.p/256"), ("0", "001.p/0"),
     ("0", "001.p/05"), ("0", "x1/001"), ("0", "001/002"), ("-1", "000"), ("0", "001.p/"),
+    ("0", "/".join(["x999"] * 7 + ["999"])),
 ])
 def test_non_canonical_tile_paths_are_refused(level, rest):
     with pytest.raises(tiles.TileError):
