@@ -13,6 +13,7 @@ caught across restarts too.
 """
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -23,7 +24,13 @@ from prometheus_client import Counter, Gauge, start_http_server
 REPO = Path(__file__).resolve().parents[2]
 OUTCOMES = {0: "ok", 1: "failed", 2: "unreachable"}
 
-LAST_EXIT = Gauge("cadre_verifier_last_exit_code", "Exit status of the last verifier run (0 ok, 1 chdef record(code, line, duration):
+LAST_EXIT = Gauge("cadre_verifier_last_exit_code", "Exit status of the last verifier run (0 ok, 1 check failed, 2 unreachable).")
+LAST_SUCCESS = Gauge("cadre_verifier_last_success_timestamp_seconds", "Unix time of the last run whose checks all held.")
+LAST_DURATION = Gauge("cadre_verifier_last_duration_seconds", "How long the last verifier run took.")
+RUNS = Counter("cadre_verifier_runs_total", "Verifier runs by outcome.", ["outcome"])
+
+
+def record(code, line, duration):
     LAST_DURATION.set(duration)
     LAST_EXIT.set(code)
     RUNS.labels(OUTCOMES.get(code, "failed")).inc()
@@ -48,24 +55,24 @@ def follow(url, state, interval):
     command = [sys.executable, "-m", "services.records.verify", "--url", url, "--state", state,
                "--follow", str(interval)]
     started = time.monotonic()
-    with subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True) as process:
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
         for raw in process.stdout:
             line = raw.strip()
             if line:
                 record(outcome(line), line, time.monotonic() - started)
                 started = time.monotonic()
         return process.wait()
-
-
-TION.set(time.monotonic() - started)
-    LAST_EXIT.set(code)
-    RUNS.labels(OUTCOMES.get(code, "failed")).inc()
-    if code == 0:
-        LAST_SUCCESS.set(time.time())
-    # the verifier prints one line with no personal data: the log keeps it for whoever investigates
-    print(f"verifier exit {code}: {line}", flush=True)
-    return code
+    finally:
+        # the exporter stopping (SIGTERM from the orchestrator) stops its monitor too
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        process.stdout.close()
 
 
 def main(argv=None):
@@ -78,6 +85,7 @@ def main(argv=None):
         "VERIFIER_STATE", str(Path(os.environ.get("CADRE_DATA_DIR", "/var/lib/cadre")) / "verify-state.json")))
     args = parser.parse_args(argv)
     Path(args.state).parent.mkdir(parents=True, exist_ok=True)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     start_http_server(args.port, addr=args.host)
     while True:
         code = follow(args.url, args.state, args.interval)
