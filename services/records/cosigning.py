@@ -134,8 +134,7 @@ def cosign_latest(store, session=None):
         return
     store.sync()
     for witness in configured:
-        if _last_cosigned_size(witness.name) < latest["size"] or not Cosignature._get_collection().find_one(
-                {"size": latest["size"], "witness": witness.name}):
+        if not Cosignature._get_collection().find_one({"size": latest["size"], "witness": witness.name}, {"_id": 1}):
             submit(store, witness, latest, session)
 
 
