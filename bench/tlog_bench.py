@@ -1,11 +1,14 @@
 """Figures of the records log in the C2SP formats: anonymous verification of a large log, the witness's round
 trip per checkpoint, and (with ``--url``, against a running suite) the gateway's tile serving rate.
 
-    .venv/bin/python bench/tlog_bench.py [--entries 100000] [--checkpoints 200] [--url http://127.0.0.1:8000]
+    .venv/bin/python bench/tlog_bench.py [--entries 100000] [--checkpoints 200] [--suite]
 
 The verification and witness figures need no suite: the verifier runs against the synthetic log server of
 the unit tests (real tiles, real note, a real cosignature), the witness is the real one on a local port
-with its state file in a temporary directory (fsync on every checkpoint, as in production).
+with its state file in a temporary directory (fsync on every checkpoint, as in production). ``--suite``
+starts the suite as `make run` does (with its witness), appends ``--entries`` through the firehose, and
+measures the gateway's tile serving rate and both verifiers against the live log: anonymous (tiles) and
+with a token (the whole listing, then the tiles), the latter being the verifier before this work.
 """
 import argparse
 import concurrent.futures
@@ -103,16 +106,51 @@ def bench_tiles(url, seconds=10, workers=4):
     return {"size": size, "tiles": len(wanted), "requests": sum(counts), "per_second": sum(counts) / elapsed}
 
 
+def bench_suite(entries):
+    import subprocess
+
+    from bench.records_bench import checkpoint_size, make_bodies, publish_bodies
+    from tests.harness import PYTHON, Suite, eventually
+
+    suite = Suite(LOG_LEVEL="WARNING").start()
+    try:
+        api = suite.api
+        api.principal("auditor", "auditor")
+        target = checkpoint_size(suite.base) + entries
+        publish_bodies(suite.env["AMQP_URI"], make_bodies(entries))
+
+        def cosigned():
+            text = requests.get(f"{suite.base}/log/checkpoint", timeout=30).text
+            return int(text.split("\n")[1]) >= target and text.count("\u2014") >= 2
+        eventually(cosigned, timeout=3600, interval=1)
+        results = {"tiles": bench_tiles(suite.base)}
+        for label, token in (("anonymous", None), ("with_token", api.tokens["auditor"])):
+            env = dict(suite.env)
+            env.pop("CADRE_TOKEN", None)
+            if token:
+                env["CADRE_TOKEN"] = token
+            started = time.perf_counter()
+            run = subprocess.run([PYTHON, "-m", "services.records.verify", "--url", suite.base, "--state",
+                                  str(suite.data_dir / f"state-{label}.json")], cwd=REPO, env=env,
+                                 capture_output=True, text=True, timeout=1200)
+            results[label] = {"seconds": round(time.perf_counter() - started, 2), "exit": run.returncode,
+                              "output": run.stdout.strip()[:200]}
+        return results
+    finally:
+        suite.stop()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--checkpoints", type=int, default=200)
-    parser.add_argument("--url")
+    parser.add_argument("--suite", action="store_true")
     args = parser.parse_args()
+    if args.suite:
+        print("suite:", bench_suite(args.entries), flush=True)
+        return
     print("verify:", bench_verify(args.entries), flush=True)
     print("witness:", bench_witness(args.checkpoints), flush=True)
-    if args.url:
-        print("tiles:", bench_tiles(args.url.rstrip("/")), flush=True)
 
 
 if __name__ == "__main__":
