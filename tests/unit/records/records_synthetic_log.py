@@ -119,6 +119,12 @@ class LogServer:
             return 200, self.checkpoint
         if path == "/api/v1/records/public-key":
             return 200, self.public_key
+        if path.startswith("/api/v1/records/") and path.endswith("/proof"):
+            seq, size = int(path.split("/")[4]), int(query.get("size", self.checkpoint["size"]))
+            if not seq < size <= self.tree.size:
+                return 404, {"code": "not_found"}
+            return 200, {"index": seq, "size": size, "leaf_hash": self.tree.leaf(seq).hex(),
+                         "path": [node.hex() for node in self.tree.inclusion_proof(seq, size)]}
         if path == "/api/v1/records/consistency":
             first, second = int(query["from"]), int(query["to"])
             if second > self.tree.size:
