@@ -149,7 +149,8 @@ def tile(store, level_text, rest):
     if level == 0:
         start = n * tiles.TILE_WIDTH
         docs = list(Entry._get_collection().find({"seq": {"$gte": start, "$lt": start + width}},
-                                                 {"_id": 0, "seq": 1, "leaf_hash": 1}).sort("seq", 1))
+                                                 {"_id": 0, "seq": 1, "leaf_hash": 1}).sort("seq", 1)
+                    .batch_size(tiles.TILE_WIDTH + 1))  # one round trip, not the default 101 + getMore
         if len(docs) < width or any(d["seq"] != start + i for i, d in enumerate(docs)):
             raise NotFound(f"the log has no {tiles.tile_path(level, n, width)}")
         corrupt = [d["seq"] for d in docs if not is_hex_hash(d.get("leaf_hash"))]
