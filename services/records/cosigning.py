@@ -46,22 +46,27 @@ def served_note(store):
 
     A reader trusts a checkpoint only once the witnesses vouch for it, so the note stays at the
     last cosigned size while a witness is down (the JSON checkpoint goes on). With no cosigned
-    checkpoint at all (a new log, no witnesses configured) it is the newest checkpoint.
+    checkpoint at all (a new log, no witnesses configured) it is the newest checkpoint, uncosigned.
     """
     latest = store.latest_checkpoint() or store.make_checkpoint()
     names = [w.name for w in witnesses()]
-    if names:
-        recent = list(Checkpoint._get_collection().find({}, {"_id": 0, "size": 1, "root": 1})
-                      .sort("size", -1).limit(RECENT_CHECKPOINTS))
-        if recent:
-            lines = {}
-            sizes = [doc["size"] for doc in recent]
-            for cosig in Cosignature._get_collection().find({"size": {"$in": sizes}}, {"_id": 0}):
-                lines.setdefault(cosig["size"], {})[cosig["witness"]] = cosig["line"]
-            for doc in recent:
-                by_witness = lines.get(doc["size"], {})
-                if all(name in by_witness for name in names):
-                    return note_of(store, doc, [by_witness[name] for name in names])
+    if not names:
+        return note_of(store, latest, [])
+    # The newest checkpoints first (the usual case: the witnesses keep up), then, after an outage, the
+    # sizes the first witness cosigned, newest first.
+    recent = [doc["size"] for doc in Checkpoint._get_collection().find({}, {"_id": 0, "size": 1})
+              .sort("size", -1).limit(RECENT_CHECKPOINTS)]
+    older = [doc["size"] for doc in Cosignature._get_collection().find({"witness": names[0]}, {"_id": 0, "size": 1})
+             .sort("size", -1).limit(RECENT_CHECKPOINTS * 16)]
+    for sizes in (recent, older):
+        lines = {}
+        for cosig in Cosignature._get_collection().find({"size": {"$in": sizes}}, {"_id": 0}):
+            lines.setdefault(cosig["size"], {})[cosig["witness"]] = cosig["line"]
+        for size in sorted(lines, reverse=True):
+            if all(name in lines[size] for name in names):
+                doc = Checkpoint._get_collection().find_one({"size": size}, {"_id": 0})
+                if doc is not None:
+                    return note_of(store, doc, [lines[size][name] for name in names])
     return note_of(store, latest, [])
 
 
