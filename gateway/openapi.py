@@ -34,10 +34,16 @@ def _path(rule):
     return RULE_PARAM.sub(lambda m: "{" + m.group(2) + "}", rule)
 
 
+# Path parameters whose text has a grammar of its own (C2SP tlog-tiles: L is 0–63 with no leading zeroes;
+# N and .p/W are checked by the service, which answers 400 naming the path).
+PATH_SCHEMAS = {("/log/tile/<level>/<path:path>", "level"): {"type": "string", "pattern": "^(0|[1-9][0-9]?)$"}}
+
+
 def _parameters(route):
     params = [
         {"name": name, "in": "path", "required": True,
-         "schema": {"type": "integer", "minimum": 0} if converter == "int" else {"type": "string"}}
+         "schema": PATH_SCHEMAS.get((route.rule, name))
+         or ({"type": "integer", "minimum": 0} if converter == "int" else {"type": "string"})}
         for converter, name in RULE_PARAM.findall(route.rule)
     ]
     if route.query is not None:
@@ -54,6 +60,8 @@ RENDERED = {
     "render_atom": ("application/atom+xml",),
     "render_dossier": ("application/json", "text/html"),
     "render_results": ("application/json", "text/csv"),
+    "render_note": ("text/plain",),
+    "render_tile": ("application/octet-stream",),
 }
 
 

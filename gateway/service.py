@@ -197,6 +197,11 @@ class GatewayService:
         response.headers["X-Request-ID"] = request_id
         return response
 
+    @api_http("GET", "/log/<anypath:path>")
+    def transparency_log(self, request, path):
+        """The records log's C2SP checkpoint and hash tiles: routed through the same table as ``/api``."""
+        return self.api(request, path)
+
     def _serve(self, route, params, request, request_id):
         roles = authz.allowed_roles(route.method, route.rule, request.args)  # the query string counts too
         caller_name, caller_role = None, None

@@ -1,5 +1,5 @@
 """Run the whole suite on one machine as production runs it: broker, database, four services
-and the gateway as separate processes, logs prefixed by name, stopped cleanly on Ctrl-C.
+the gateway and one witness of the records log as separate processes, logs prefixed by name, stopped cleanly on Ctrl-C.
 
     python scripts/suite.py            # what `make run` does
 """
@@ -93,7 +93,36 @@ def database_command(env):
 
 
 def service_command(name):
+    if name == "witness":
+        return [str(VENV / "bin" / "python"), "-m", "services.records.witness"]
     return [str(VENV / "bin" / "nameko"), "run", "--config", str(REPO / "config.yaml"), SERVICES[name]]
+
+
+def witness_environment(env):
+    """The one witness `make run` starts (the discipline inspection commission's), with its own key and
+    data directory; records is told to submit to it unless RECORDS_WITNESSES says otherwise."""
+    from services.records.log.note import log_vkey, witness_vkey
+    from services.records.store import load_signing_key
+    from services.records.witness import load_key
+
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        log_key = load_signing_key()
+        data_dir = env.get("WITNESS_DATA_DIR") or str(Path(env.get("CADRE_DATA_DIR") or config.DEFAULTS["CADRE_DATA_DIR"])
+                                                       / "witness-discipline")
+        witness_key = load_key(data_dir, env.get("WITNESS_SIGNING_KEY"))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    origin = env.get("RECORDS_LOG_ORIGIN") or config.DEFAULTS["RECORDS_LOG_ORIGIN"]
+    name = env.get("WITNESS_NAME") or config.DEFAULTS["WITNESS_NAME"]
+    host = env.get("WITNESS_HOST") or config.DEFAULTS["WITNESS_HOST"]
+    port = env.get("WITNESS_PORT") or config.DEFAULTS["WITNESS_PORT"]
+    env.setdefault("WITNESS_LOGS", log_vkey(origin, log_key))
+    env["WITNESS_DATA_DIR"] = data_dir
+    env.setdefault("RECORDS_WITNESSES", f"{witness_vkey(name, witness_key)}@http://{host}:{port}")
+    return env
 
 
 class Suite:
@@ -131,6 +160,8 @@ class Suite:
                 self.spawn("database", database_command(self.env), quiet=True)
                 if not wait_for_port("127.0.0.1", port, 30):
                     raise SystemExit("[suite] the embedded database did not start")
+        witness_environment(self.env)
+        self.spawn("witness", service_command("witness"))
         for name in SERVICES:
             self.spawn(name, service_command(name))
 

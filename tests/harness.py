@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 PYTHON = str(REPO / ".venv" / "bin" / "python")
 sys.path.insert(0, str(REPO))
 
-SERVICES = ("nomination", "examination", "supervision", "records", "gateway")
+SERVICES = ("nomination", "examination", "supervision", "records", "gateway", "witness")
 
 
 _HANDED_OUT = set()
@@ -105,6 +105,7 @@ class Suite:
             "EXAMINATION_METRICS_PORT": free_port(),
             "SUPERVISION_METRICS_PORT": free_port(),
             "RECORDS_METRICS_PORT": free_port(),
+            "WITNESS_PORT": free_port(),
         }
         env = dict(os.environ)
         env.pop("MONGODB_URI", None)

@@ -2,13 +2,18 @@
 
     python deploy/verifier/verifier_exporter.py --url http://gateway:8000 [--interval 300] [--port 9105]
 
-Each run is ``python -m services.records.verify --url URL --state FILE`` (the same CLI an outside
-auditor runs); its exit status becomes ``cadre_verifier_last_exit_code`` (0 all checks hold, 1 a check
-failed, 2 the log could not be fetched), and the alerts CadreVerifierFailure/CadreVerifierNotRunning
-watch it. The state file keeps the last verified checkpoint so a shrinking or forked log is caught.
+It runs the verifier an outside reader runs, in monitor mode: ``python -m services.records.verify --url URL
+--state FILE --follow INTERVAL`` (no token: the public checks — note signature, witness cosignatures,
+root from the hash tiles — and consistency of each new checkpoint with the last). Each line it prints
+is one check: ``OK`` → 0, ``FAIL`` → 1 (a split view or a tampered log: the monitor exits on the first
+one), ``ERROR`` → 2 (unreachable); that becomes ``cadre_verifier_last_exit_code``, which the alerts
+CadreVerifierFailure/CadreVerifierNotRunning watch. When the monitor exits it is started again after
+INTERVAL seconds. The state file keeps the last verified checkpoint so a shrinking or forked log is
+caught across restarts too.
 """
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -25,23 +30,49 @@ LAST_DURATION = Gauge("cadre_verifier_last_duration_seconds", "How long the last
 RUNS = Counter("cadre_verifier_runs_total", "Verifier runs by outcome.", ["outcome"])
 
 
-def run_once(url, state, timeout):
-    started = time.monotonic()
-    env = dict(os.environ, PYTHONPATH=os.environ.get("PYTHONPATH") or str(REPO))
-    try:
-        done = subprocess.run([sys.executable, "-m", "services.records.verify", "--url", url, "--state", state],
-                              cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
-        code, line = done.returncode, (done.stdout or done.stderr).strip()
-    except subprocess.TimeoutExpired:
-        code, line = 2, f"verifier did not finish within {timeout}s"
-    LAST_DURATION.set(time.monotonic() - started)
+def record(code, line, duration):
+    LAST_DURATION.set(duration)
     LAST_EXIT.set(code)
     RUNS.labels(OUTCOMES.get(code, "failed")).inc()
     if code == 0:
         LAST_SUCCESS.set(time.time())
-    # the verifier prints one line with no personal data: the log keeps it for whoever investigates
+    # the verifier prints one line a check with no personal data: the log keeps it for whoever investigates
     print(f"verifier exit {code}: {line}", flush=True)
-    return code
+
+
+def outcome(line):
+    if line.startswith("OK"):
+        return 0
+    if line.startswith("FAIL"):
+        return 1
+    return 2
+
+
+def follow(url, state, interval):
+    """Run the monitor until it exits; every line it prints is one check's outcome. Returns its exit status."""
+    env = dict(os.environ, PYTHONPATH=os.environ.get("PYTHONPATH") or str(REPO))
+    env.pop("CADRE_TOKEN", None)  # the monitor checks what anyone can: no account
+    command = [sys.executable, "-m", "services.records.verify", "--url", url, "--state", state,
+               "--follow", str(interval)]
+    started = time.monotonic()
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for raw in process.stdout:
+            line = raw.strip()
+            if line:
+                record(outcome(line), line, time.monotonic() - started)
+                started = time.monotonic()
+        return process.wait()
+    finally:
+        # the exporter stopping (SIGTERM from the orchestrator) stops its monitor too
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        process.stdout.close()
 
 
 def main(argv=None):
@@ -52,12 +83,14 @@ def main(argv=None):
     parser.add_argument("--host", default=os.environ.get("VERIFIER_METRICS_HOST", "0.0.0.0"))
     parser.add_argument("--state", default=os.environ.get(
         "VERIFIER_STATE", str(Path(os.environ.get("CADRE_DATA_DIR", "/var/lib/cadre")) / "verify-state.json")))
-    parser.add_argument("--timeout", type=float, default=600.0)
     args = parser.parse_args(argv)
     Path(args.state).parent.mkdir(parents=True, exist_ok=True)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     start_http_server(args.port, addr=args.host)
     while True:
-        run_once(args.url, args.state, args.timeout)
+        code = follow(args.url, args.state, args.interval)
+        if code != 0:
+            LAST_EXIT.set(code)
         time.sleep(args.interval)
 
 

@@ -1,4 +1,5 @@
-"""Endpoints of API.md "Records": the log, its proofs and checkpoints, dossiers and the disclosure feed."""
+"""Endpoints of API.md "Records": the log, its proofs and checkpoints (JSON and C2SP), dossiers and the disclosure feed."""
+import base64
 from urllib.parse import urlencode
 
 from werkzeug.wrappers import Response
@@ -33,6 +34,25 @@ def render_atom(result, request):
     return Response(body, status=200, content_type="application/atom+xml; charset=utf-8")
 
 
+# A checkpoint changes with every append: caches keep it for seconds only (tlog-tiles "Checkpoints").
+CHECKPOINT_CACHE = "public, max-age=2"
+# A full tile never changes; a partial one is superseded by its wider successors.
+FULL_TILE_CACHE = "public, max-age=31536000, immutable"
+PARTIAL_TILE_CACHE = "public, max-age=5"
+
+
+def render_note(result, request):
+    response = Response(result["note"], status=200, content_type="text/plain; charset=utf-8")
+    response.headers["Cache-Control"] = CHECKPOINT_CACHE
+    return response
+
+
+def render_tile(result, request):
+    response = Response(base64.b64decode(result["data"]), status=200, content_type="application/octet-stream")
+    response.headers["Cache-Control"] = FULL_TILE_CACHE if result["full"] else PARTIAL_TILE_CACHE
+    return response
+
+
 ROUTES = [
     Route("POST", "/api/v1/records", SERVICE, "append_manual", "Add a manual entry (the caller is the recorder)",
           body=s.ManualEntryIn, response=s.EntryOut, status=201, tags=TAGS),
@@ -42,6 +62,15 @@ ROUTES = [
           response=s.CheckpointOut, tags=TAGS),
     Route("GET", "/api/v1/records/public-key", SERVICE, "public_key", "The checkpoint signing key",
           response=s.PublicKeyOut, tags=TAGS),
+    Route("GET", "/api/v1/records/witnesses", SERVICE, "witnesses",
+          "The witnesses that cosign the log's checkpoints: name, C2SP verifier key, submission prefix",
+          response=s.WitnessesOut, tags=TAGS),
+    Route("GET", "/log/checkpoint", SERVICE, "log_checkpoint",
+          "C2SP tlog-checkpoint signed note with the witnesses' cosignatures (text/plain)",
+          render=render_note, tags=TAGS),
+    Route("GET", "/log/tile/<level>/<path:path>", SERVICE, "log_tile",
+          "C2SP tlog-tiles hash tile: /log/tile/{L}/{N} or /log/tile/{L}/{N}.p/{W} (application/octet-stream)",
+          render=render_tile, tags=TAGS),
     Route("GET", "/api/v1/records/<int:seq>/proof", SERVICE, "inclusion_proof", "RFC 6962 inclusion proof of one entry",
           query=s.ProofQuery, response=s.ProofOut, tags=TAGS),
     Route("GET", "/api/v1/records/consistency", SERVICE, "consistency_proof", "RFC 6962 consistency proof between sizes",

@@ -43,6 +43,14 @@ SETTINGS = [
     ("RECORDS_SMS_RECIPIENTS", "", "Comma-separated phone numbers that receive disclosure SMS."),
     ("RECORDS_EMAIL_RECIPIENTS", "", "Comma-separated addresses that receive disclosure e-mail."),
     ("RECORDS_PUBLIC_URL", "", "Public base URL of the gateway, used in links of disclosure messages."),
+    ("RECORDS_LOG_ORIGIN", "cadre-selection.example/records", "Origin line and note key name of the records log's C2SP checkpoint (GET /log/checkpoint)."),
+    ("RECORDS_WITNESSES", "", "Witnesses the records service submits every new checkpoint to: comma-separated `<vkey>@<submission prefix URL>` (vkey: the witness's C2SP verifier key, type 0x04)."),
+    ("WITNESS_NAME", "cadre-selection.example/witness/discipline-inspection", "Key name of the witness that `python -m services.records.witness` runs."),
+    ("WITNESS_LOGS", "", "Comma-separated verifier keys (C2SP vkeys, type 0x01) of the logs the witness cosigns for."),
+    ("WITNESS_DATA_DIR", "", "The witness's own key and state file. Empty: CADRE_DATA_DIR/witness."),
+    ("WITNESS_SIGNING_KEY", "", "Base64 32-byte Ed25519 seed of the witness's key. Empty: generated once into WITNESS_DATA_DIR/witness.key."),
+    ("WITNESS_HOST", "127.0.0.1", "Address the witness binds."),
+    ("WITNESS_PORT", "8010", "Port of the witness (POST /add-checkpoint)."),
 ]
 DEFAULTS = {name: default for name, default, _ in SETTINGS}
 

@@ -1,4 +1,4 @@
-"""The records service's documents: log entries, signed checkpoints, disclosures and their channel deliveries."""
+"""The records service's documents: log entries, signed checkpoints, witness cosignatures, disclosures and their channel deliveries."""
 from mongoengine import BooleanField, DateTimeField, DictField, Document, IntField, StringField
 
 
@@ -38,6 +38,15 @@ class Checkpoint(Document):
     key_id = StringField(required=True)
     signature = StringField(required=True)
     meta = {"collection": "checkpoints"}
+
+
+class Cosignature(Document):
+    """One witness's cosignature/v1 line over the checkpoint of one size, as the witness returned it."""
+
+    size = IntField(required=True, min_value=0)
+    witness = StringField(required=True)
+    line = StringField(required=True)
+    meta = {"collection": "cosignatures", "indexes": [{"fields": ["size", "witness"], "unique": True}, "witness"]}
 
 
 class Disclosure(Document):

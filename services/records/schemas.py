@@ -52,6 +52,17 @@ class CheckpointOut(Schema):
 class PublicKeyOut(Schema):
     key_id = fields.String()
     public_key = fields.String()
+    vkey = fields.String()
+
+
+class WitnessOut(Schema):
+    name = fields.String()
+    vkey = fields.String()
+    url = fields.String()
+
+
+class WitnessesOut(Schema):
+    witnesses = fields.List(fields.Nested(WitnessOut))
 
 
 class ProofQuery(Schema):

@@ -13,7 +13,7 @@ from services.common.entrypoints import rpc, timer
 from services.common.envelope import rfc3339
 from services.common.errors import NotFound, Unavailable
 from services.common.validation import load
-from services.records import publishing, schemas
+from services.records import cosigning, publishing, schemas
 from services.records.domain.disclosures import disclosure_from_event
 from services.records.domain.entries import manual_entry_fields
 from services.records.domain.listing import (check_consistency_bounds, check_proof_bounds, parse_seq_cursor,
@@ -104,6 +104,20 @@ class RecordsService(HealthMixin):
         return self.store.public_key()
 
     @rpc
+    def log_checkpoint(self):
+        """The C2SP signed-note checkpoint with the witnesses' cosignatures (``GET /log/checkpoint``)."""
+        return {"note": cosigning.served_note(self.store)}
+
+    @rpc
+    def log_tile(self, level, path):
+        """A C2SP hash tile (``GET /log/tile/<L>/<N>[.p/<W>]``), base64 for the RPC."""
+        return cosigning.tile(self.store, level, path)
+
+    @rpc
+    def witnesses(self):
+        return cosigning.witnesses_document()
+
+    @rpc
     def inclusion_proof(self, seq, query):
         query = load(schemas.ProofQuery(), query)
         log_size = self.store.sync()
@@ -137,6 +151,11 @@ class RecordsService(HealthMixin):
     @timer(interval=config.get_float("RECORDS_CHECKPOINT_SECONDS"))
     def sign_checkpoint(self):
         self.store.make_checkpoint()
+
+    @timer(interval=config.get_float("RECORDS_CHECKPOINT_SECONDS"))
+    def cosign_checkpoint(self):
+        """Submit the newest checkpoint to the witnesses that have not cosigned it."""
+        cosigning.cosign_latest(self.store)
 
     _policies_stored = False
 

@@ -29,7 +29,8 @@ from services.records.log.checkpoint import (format_timestamp, public_key_docume
                                              signing_key_from_b64, generate_signing_key_b64)
 from services.records.log.entry import ENTRY_FIELDS, EntryError, GENESIS_PREV_HASH, make_entry
 from services.records.log.merkle import MerkleTree
-from services.records.models import Checkpoint, Entry
+from services.records.log.note import log_vkey
+from services.records.models import Checkpoint, Cosignature, Entry
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +123,7 @@ class LogStore(DependencyProvider):
         self.loaded_seconds = None
 
     def start(self):
-        for document in (Entry, Checkpoint):
+        for document in (Entry, Checkpoint, Cosignature):
             document.ensure_indexes()
         started = datetime.now(timezone.utc)
         self.sync()
@@ -255,4 +256,6 @@ class LogStore(DependencyProvider):
         return self.make_checkpoint()
 
     def public_key(self):
-        return public_key_document(self.signing_key)
+        """``{key_id, public_key, vkey}``: ``vkey`` is the C2SP note verifier key of ``GET /log/checkpoint``."""
+        return dict(public_key_document(self.signing_key),
+                    vkey=log_vkey(config.get("RECORDS_LOG_ORIGIN"), self.signing_key))

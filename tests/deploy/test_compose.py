@@ -67,6 +67,16 @@ def test_every_process_runs_stateless_ones_twice_from_one_image():
         assert services[name]["user"] == "10001:10001" and services[name]["read_only"] is True
 
 
+def test_the_witness_runs_apart_with_its_own_volume():
+    services = compose()["services"]
+    witness = services["witness"]
+    assert witness["entrypoint"] == ["python", "-m", "services.records.witness"]
+    assert witness["volumes"] == ["witness-data:/var/lib/witness"]
+    assert witness["environment"]["WITNESS_DATA_DIR"] == "/var/lib/witness"
+    assert "MONGODB_URI" not in witness["environment"] and "RECORDS_SIGNING_KEY" not in witness["environment"]
+    assert "RECORDS_WITNESSES" in services["records"]["environment"]
+
+
 def test_broker_database_and_monitoring_are_there():
     services = compose()["services"]
     assert "management" in services["rabbitmq"]["image"]

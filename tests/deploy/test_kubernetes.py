@@ -172,6 +172,12 @@ def test_network_policies_let_in_only_the_gateway_and_let_services_reach_only_br
     for name, policy in policies.items():
         if name in ("cadre-apps-to-broker-and-database", "cadre-allow-dns", "cadre-default-deny"):
             continue
+        if name == "cadre-records-to-witness":
+            # records submits each checkpoint to the witness (API.md "Records"): that port, nothing else
+            assert policy["spec"]["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": "cadre-records"}}
+            assert [(rule["to"][0]["podSelector"]["matchLabels"], rule["ports"][0]["port"])
+                    for rule in policy["spec"]["egress"]] == [({"app.kubernetes.io/name": "cadre-witness"}, 8010)]
+            continue
         selector = policy["spec"]["podSelector"]
         components = [e for e in selector.get("matchExpressions", []) if e["key"] == "app.kubernetes.io/component"]
         if "Egress" in policy["spec"]["policyTypes"]:
@@ -188,6 +194,26 @@ def test_monitoring_scrapes_every_process_with_the_job_names_the_alerts_use(prod
         assert service["metadata"]["labels"][monitor["spec"]["jobLabel"]] == f"cadre-{name}"
         assert monitor["spec"]["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items()
         assert {p["name"] for p in service["spec"]["ports"]} & ports
+
+
+def test_the_witness_has_its_own_key_volume_and_only_records_reaches_it(production):
+    deployments = by_kind(production, "Deployment")
+    spec = deployments["cadre-witness"]["spec"]
+    assert spec["replicas"] == 1 and spec["strategy"]["type"] == "Recreate"
+    (container,) = spec["template"]["spec"]["containers"]
+    assert container["command"] == ["python", "-m", "services.records.witness"]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["WITNESS_SIGNING_KEY"]["valueFrom"]["secretKeyRef"]["name"] == "cadre-witness-key"
+    assert set(by_kind(production, "Secret")["cadre-witness-key"]["data"]) == {"WITNESS_SIGNING_KEY"}
+    claims = [v["persistentVolumeClaim"]["claimName"] for v in spec["template"]["spec"]["volumes"]
+              if "persistentVolumeClaim" in v]
+    assert claims == ["cadre-witness-state"]
+    assert "MONGODB_URI" not in env and "AMQP_URI" not in env
+    ingress = by_kind(production, "NetworkPolicy")["cadre-witness-from-records"]["spec"]["ingress"]
+    assert [rule["from"][0]["podSelector"]["matchLabels"] for rule in ingress] == [
+        {"app.kubernetes.io/name": "cadre-records"}]
+    records = {e["name"]: e for e in deployments["cadre-records"]["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert records["RECORDS_WITNESSES"]["valueFrom"]["configMapKeyRef"]["name"] == "cadre-witness-config"
 
 
 def test_kubernetes_copies_are_the_compose_files():

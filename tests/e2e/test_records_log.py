@@ -116,7 +116,7 @@ def test_entries_about_a_selection_include_events_whose_data_names_it(api, suite
 def test_checkpoint_is_signed_by_the_published_key_and_follows_the_log(api):
     manual(api, f"selection:{code('S')}")
     key = api.get("/api/v1/records/public-key").json()
-    assert set(key) == {"key_id", "public_key"}
+    assert set(key) == {"key_id", "public_key", "vkey"}  # API.md: "also gives `vkey`"
 
     def fresh():
         checkpoint = api.get("/api/v1/records/checkpoint").json()

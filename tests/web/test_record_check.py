@@ -88,3 +88,26 @@ def test_an_entry_altered_in_the_database_is_reported_by_the_check_page(api, sui
     finally:
         entries.update_one({"seq": entry["seq"]}, {"$set": {"responsible": entry["responsible"]}})
         client.close()
+
+
+def test_the_page_checks_the_witness_cosignature_and_names_the_witness(api, web):
+    unit = make_unit(api)
+    entry = entry_of(api, f"unit:{unit}")
+    [witness] = api.get("/api/v1/records/witnesses").json()["witnesses"]
+
+    def cosigned():  # the note served once the witness has cosigned a checkpoint holding the entry
+        body = api.get("/log/checkpoint").text
+        return int(body.split("\n")[1]) > entry["seq"] and f"\u2014 {witness['name']} " in body
+    eventually(cosigned, timeout=30)
+    web.open(f"/web/check?lang=en&seq={entry['seq']}")
+    web.find("#entry").send_keys(json.dumps({k: v for k, v in entry.items() if k != "leaf_hash"}, ensure_ascii=False))
+    web.find("#verify").click()
+    assert verdict(web) == "verified"
+    assert web.find("#step-note").get_attribute("data-ok") == "true"
+    assert web.find("#step-witnesses").get_attribute("data-ok") == "true"
+    assert witness["name"] in web.text("#step-witnesses")
+    web.shot("check_witnessed_en")
+    web.open(f"/web/check?seq={entry['seq']}")
+    web.find("#entry").send_keys(json.dumps({k: v for k, v in entry.items() if k != "leaf_hash"}, ensure_ascii=False))
+    web.find("#verify").click()
+    assert verdict(web) == "verified" and "为此检查点作担保的见证方" in web.text("#step-witnesses")

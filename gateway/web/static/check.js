@@ -1,6 +1,7 @@
 // "Check a record": recompute the leaf hash (RFC 8785 JCS of a flat entry), verify the RFC 6962
-// inclusion proof against the signed checkpoint root, the key id and the Ed25519 signature,
-// all with WebCrypto in the visitor's own browser.
+// inclusion proof against the signed checkpoint root, the key id and the Ed25519 signature, then the
+// C2SP signed-note checkpoint (/log/checkpoint) and its witnesses' cosignature/v1 lines, and say which
+// witnesses vouched for a checkpoint that holds the entry — all with WebCrypto in the visitor's own browser.
 (function () {
   "use strict";
   var MSG = JSON.parse(document.getElementById("check-messages").textContent);
@@ -70,6 +71,96 @@
     });
   }
 
+  function getText(url) {
+    return fetch(url, { credentials: "omit" }).then(function (res) {
+      if (!res.ok) throw new Error(url + ": " + res.status);
+      return res.text();
+    });
+  }
+  function be64(bytes) {  // a u64 big-endian timestamp (below 2^53 in practice)
+    var n = 0;
+    for (var i = 0; i < 8; i++) n = n * 256 + bytes[i];
+    return n;
+  }
+  function ed25519(pub, signature, message) {
+    return crypto.subtle.importKey("raw", pub, { name: "Ed25519" }, false, ["verify"]).then(function (k) {
+      return crypto.subtle.verify({ name: "Ed25519" }, k, signature, message);
+    });
+  }
+  // A C2SP verifier key "<name>+<hex key id>+<base64(type ‖ key)>"; the key id is recomputed, not trusted.
+  function parseVkey(vkey) {
+    var parts = vkey.split("+");
+    var name = parts[0], id = parts[1], raw = unbase64(parts.slice(2).join("+"));
+    return sha256(concat(enc.encode(name + "\n"), raw)).then(function (digest) {
+      if (hex(digest.slice(0, 4)) !== id || raw.length !== 33) throw new Error("bad vkey " + name);
+      return { name: name, id: id, type: raw[0], key: raw.slice(1) };
+    });
+  }
+  // The note's text (what the signatures cover) and its signature lines, per c2sp.org/signed-note.
+  function parseNote(body) {
+    var split = body.lastIndexOf("\n\n");
+    var text = body.slice(0, split + 1);
+    var sigs = body.slice(split + 2).split("\n").filter(Boolean).map(function (line) {
+      var parts = line.split(" ");
+      var raw = unbase64(parts[2] || "");
+      return { name: parts[1], id: hex(raw.slice(0, 4)), raw: raw.slice(4) };
+    });
+    var lines = text.split("\n");
+    return { text: text, sigs: sigs, origin: lines[0], size: parseInt(lines[1], 10), root: hex(unbase64(lines[2])) };
+  }
+  function findSig(note, verifier) {
+    return note.sigs.filter(function (s) { return s.name === verifier.name && s.id === verifier.id; })[0];
+  }
+  // The cosigned note: the log's signature, that the entry is under its root, and each witness's cosignature.
+  function checkWitnesses(entrySeq, leafHex, key, outcome) {
+    return Promise.all([getText("/log/checkpoint"), getJson("/api/v1/records/witnesses")]).then(function (got) {
+      var note = parseNote(got[0]), listed = got[1].witnesses;
+      if (!listed.length) { step("witnesses", "info", MSG.no_witnesses); return null; }
+      if (entrySeq >= note.size) { step("witnesses", "info", MSG.not_cosigned_yet); return null; }
+      return parseVkey(key.vkey).then(function (logKey) {
+        var sig = findSig(note, logKey);
+        if (!sig || note.origin !== logKey.name) return false;
+        return ed25519(logKey.key, sig.raw, enc.encode(note.text));
+      }).then(function (logOk) {
+        if (!logOk) { step("note", false, MSG.note_bad); outcome.tampered = true; return null; }
+        return getJson("/api/v1/records/" + entrySeq + "/proof?size=" + note.size).then(function (proof) {
+          return rootFromProof(proof.index, proof.size, unhex(leafHex), proof.path);
+        }).then(function (root) {
+          var under = root !== null && hex(root) === note.root;
+          step("note", under, under ? MSG.note_ok + " (" + note.size + ")" : MSG.note_bad);
+          if (!under) { outcome.tampered = true; return null; }
+          return Promise.all(listed.map(function (w) {
+            return parseVkey(w.vkey).then(function (v) {
+              var cosig = findSig(note, v);
+              if (!cosig || v.type !== 4 || cosig.raw.length !== 72) return { name: w.name, ok: null };
+              var time = be64(cosig.raw.slice(0, 8));
+              var message = concat(enc.encode("cosignature/v1\ntime " + time + "\n"), enc.encode(note.text));
+              return ed25519(v.key, cosig.raw.slice(8), message).then(function (ok) {
+                return { name: w.name, ok: ok, time: time };
+              });
+            });
+          })).then(function (results) {
+            var vouched = results.filter(function (r) { return r.ok === true; });
+            var forged = results.filter(function (r) { return r.ok === false; });
+            if (forged.length) { outcome.tampered = true; }
+            var names = vouched.map(function (r) {
+              return r.name + " (" + new Date(r.time * 1000).toISOString().replace(".000", "") + ")";
+            });
+            var ok = forged.length ? false : vouched.length === listed.length ? true : null;
+            if (ok === null) outcome.unchecked = true;
+            step("witnesses", ok, (forged.length ? MSG.cosig_bad + " " + forged.map(function (r) { return r.name; }).join(", ")
+              : vouched.length ? MSG.vouched + " " + names.join("; ") : MSG.no_cosig) +
+              (ok === null && vouched.length ? " " + MSG.some_missing : ""));
+            return null;
+          });
+        });
+      });
+    }, function () {
+      step("witnesses", null, MSG.witnesses_unavailable);
+      outcome.unchecked = true;
+    });
+  }
+
   var steps = document.getElementById("steps");
   var verdict = document.getElementById("verdict");
   function step(id, ok, text) {
@@ -126,6 +217,7 @@
             }).then(function (valid) {
               step("signature", valid, valid ? MSG.sig_ok : MSG.sig_bad);
               if (!valid) outcome.tampered = true;
+              return outcome.tampered ? null : checkWitnesses(seq, proof.leaf_hash, key, outcome);
             }, function () {
               step("signature", null, MSG.sig_unsupported);
               outcome.unchecked = true;

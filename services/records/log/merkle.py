@@ -129,6 +129,12 @@ class MerkleTree:
         nodes.reverse()
         return nodes
 
+    def stored_range(self, level, start, count):
+        """``count`` stored hashes of height ``level`` from position ``start``, back to back (a hash tile's bytes)."""
+        if level >= len(self._levels) or (start + count) * HASH_SIZE > len(self._levels[level]):
+            raise ProofError(f"the tree holds no {count} hashes of height {level} from {start}")
+        return bytes(self._levels[level][start * HASH_SIZE:(start + count) * HASH_SIZE])
+
     def _checked_size(self, size):
         if size is None:
             return self._size

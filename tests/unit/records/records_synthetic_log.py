@@ -1,12 +1,17 @@
-"""A synthetic records log built with the real log functions, and a tiny HTTP server that serves it."""
+"""A synthetic records log built with the real log functions, and a tiny HTTP server that serves it
+(API.md's JSON read endpoints and the C2SP signed-note checkpoint, witness cosignatures and hash tiles)."""
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 from services.records.log.checkpoint import public_key_document, sign_checkpoint
 from services.records.log.entry import build_log, leaf_hash_of
+from services.records.log import note, tiles
 from services.records.log.merkle import MerkleTree
+
+ORIGIN = "cadre-selection.example/records"
 
 STAGES = ["motion", "qualification", "consultation", "recommendation", "deliberation", "inspection"]
 
@@ -50,10 +55,12 @@ class LogServer:
     PAGE_CAP = 7  # smaller than the client's limit, so every listing spans pages
     TOKEN = "auditor-token"
 
-    def __init__(self, entries, signing_key, checkpoint=None):
+    def __init__(self, entries, signing_key, checkpoint=None, witness_keys=()):
         self.signing_key = signing_key
+        # name → key of witnesses that cosign whatever this log serves (a fooled or colluding witness)
+        self.witness_keys = {f"witness.example/w{i}": key for i, key in enumerate(witness_keys)}
         self.publish(entries, checkpoint)
-        self.public_key = public_key_document(signing_key)
+        self.public_key = dict(public_key_document(signing_key), vkey=note.log_vkey(ORIGIN, signing_key))
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -64,9 +71,10 @@ class LogServer:
                 url = urlparse(self.path)
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
                 status, body = server.answer(url.path, query, self.headers.get("Authorization"))
-                payload = json.dumps(body).encode()
+                payload, content_type = (body, "application/octet-stream") if isinstance(body, bytes) else \
+                    (json.dumps(body).encode(), "application/json")
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
@@ -80,7 +88,26 @@ class LogServer:
         self.tree = tree_of(entries)
         self.checkpoint = checkpoint or checkpoint_of(entries, self.signing_key)
 
+    def note(self):
+        """The C2SP note of the served checkpoint, signed by the log and cosigned by every witness key."""
+        size, root = self.checkpoint["size"], bytes.fromhex(self.checkpoint["root"])
+        text = note.checkpoint_text(ORIGIN, size, root)
+        lines = [note.cosign(text, name, key, int(time.time())) for name, key in self.witness_keys.items()]
+        return note.signed_checkpoint(ORIGIN, size, root, self.signing_key, lines).encode()
+
     def answer(self, path, query, authorization):
+        if path == "/log/checkpoint":
+            return 200, self.note()
+        if path.startswith("/log/tile/"):
+            level, rest = path[len("/log/tile/"):].split("/", 1)
+            level, n, width = tiles.parse_tile_path(level, rest)
+            try:
+                return 200, tiles.tile_bytes(self.tree, level, n, width)
+            except tiles.TileError:
+                return 404, {"code": "not_found"}
+        if path == "/api/v1/records/witnesses":
+            return 200, {"witnesses": [{"name": name, "vkey": note.witness_vkey(name, key), "url": "http://w.example"}
+                                       for name, key in self.witness_keys.items()]}
         if path == "/api/v1/records":
             if authorization != f"Bearer {self.TOKEN}":
                 return 401, {"code": "unauthorized"}
@@ -92,6 +119,12 @@ class LogServer:
             return 200, self.checkpoint
         if path == "/api/v1/records/public-key":
             return 200, self.public_key
+        if path.startswith("/api/v1/records/") and path.endswith("/proof"):
+            seq, size = int(path.split("/")[4]), int(query.get("size", self.checkpoint["size"]))
+            if not seq < size <= self.tree.size:
+                return 404, {"code": "not_found"}
+            return 200, {"index": seq, "size": size, "leaf_hash": self.tree.leaf(seq).hex(),
+                         "path": [node.hex() for node in self.tree.inclusion_proof(seq, size)]}
         if path == "/api/v1/records/consistency":
             first, second = int(query["from"]), int(query["to"])
             if second > self.tree.size:

@@ -98,8 +98,11 @@ def test_a_pinned_public_key_is_enforced(server, state, capsys):
     assert code == 1 and "public key" in line
 
 
-def test_listing_without_a_token_or_server_is_an_error_not_a_verdict(server, state, capsys):
-    code = main(["--url", server.url, "--state", state, "--token", ""])
+def test_listing_with_a_bad_token_or_no_server_is_an_error_not_a_verdict(server, state, capsys):
+    # With no token at all only the public checks run (API.md: "with no token checks the log from public data").
+    assert main(["--url", server.url, "--state", state, "--token", ""]) == 0
+    assert capsys.readouterr().out.startswith("OK")
+    code = main(["--url", server.url, "--state", state, "--token", "wrong"])
     assert code == 2 and "401" in capsys.readouterr().out
     code = main(["--url", "http://127.0.0.1:9", "--state", state, "--token", "t", "--timeout", "2"])
     assert code == 2 and capsys.readouterr().out.startswith("ERROR")

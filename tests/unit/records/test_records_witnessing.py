@@ -1,0 +1,107 @@
+"""The tlog-witness add-checkpoint rules (every status the spec names) and the witness's state file."""
+import base64
+import threading
+
+import pytest
+from nacl.signing import SigningKey
+
+from services.records.log import note, witnessing
+from services.records.log.merkle import MerkleTree, leaf_hash
+from services.records.witness import StateFile, Witness
+
+ORIGIN = "cadre-selection.example/records"
+LOG_KEY = SigningKey(b"\x11" * 32)
+WITNESS_KEY = SigningKey(b"\x22" * 32)
+NAME = "cadre-selection.example/witness/test"
+TREE = MerkleTree(leaf_hash(b"%d" % i) for i in range(40))
+
+
+def body(old, size, key=LOG_KEY, origin=ORIGIN, proof=None, root=None):
+    signed = note.signed_checkpoint(origin, size, root or TREE.root(size), key)
+    return witnessing.encode_request(old, TREE.consistency_proof(old, size) if proof is None and old else proof or [],
+                                     signed)
+
+
+def decide(request, state):
+    return witnessing.decide(request, {ORIGIN: [note.parse_vkey(note.log_vkey(ORIGIN, LOG_KEY))]}, state, NAME,
+                             WITNESS_KEY, 1700000000)
+
+
+def test_first_checkpoint_is_cosigned_from_old_zero():
+    decision = decide(body(0, 10), {})
+    assert decision.status == 200 and decision.new_state == (ORIGIN, 10, TREE.root(10))
+    text = note.checkpoint_text(ORIGIN, 10, TREE.root(10))
+    _, signatures = note.parse_note(text + "\n" + decision.body.decode())
+    assert note.verify_cosignature(text, signatures, note.parse_vkey(note.witness_vkey(NAME, WITNESS_KEY))) == 1700000000
+
+
+def test_growth_with_a_valid_proof_is_cosigned():
+    assert decide(body(10, 25), {ORIGIN: (10, TREE.root(10))}).status == 200
+
+
+def test_same_size_same_root_is_cosigned_again_and_other_root_is_409():
+    state = {ORIGIN: (10, TREE.root(10))}
+    assert decide(body(10, 10), state).status == 200
+    assert decide(body(10, 10, root=b"\x01" * 32), state).status == 409
+
+
+def test_unknown_origin_is_404():
+    assert decide(body(0, 3, origin="elsewhere.example/log"), {}).status == 404
+
+
+def test_a_checkpoint_not_signed_by_the_log_is_403():
+    assert decide(body(0, 3, key=SigningKey(b"\x33" * 32)), {}).status == 403
+
+
+def test_old_size_beyond_the_checkpoint_is_400():
+    assert decide(body(5, 3, proof=[]), {}).status == 400
+
+
+def test_old_size_other_than_the_cosigned_one_is_409_with_that_size():
+    decision = decide(body(5, 20), {ORIGIN: (10, TREE.root(10))})
+    assert decision.status == 409 and decision.content_type == "text/x.tlog.size" and decision.body == b"10\n"
+    assert decision.new_state is None
+
+
+def test_a_proof_that_does_not_verify_is_422():
+    forked = MerkleTree(leaf_hash(b"fork %d" % i) for i in range(25))
+    signed = note.signed_checkpoint(ORIGIN, 25, forked.root(), LOG_KEY)
+    request = witnessing.encode_request(10, forked.consistency_proof(10), signed)
+    decision = decide(request, {ORIGIN: (10, TREE.root(10))})
+    assert decision.status == 422 and decision.new_state is None
+    assert decide(body(0, 5, proof=[b"\x00" * 32]), {}).status == 422  # old 0 takes no proof
+
+
+@pytest.mark.parametrize("raw", [b"", b"old 1", b"old 01\n\n", b"older 1\n\n", b"old 1\n!!\n\nx\n",
+                                 b"old 0\n" + base64.b64encode(b"short") + b"\n\n", b"old 0\n\nnot a note\n",
+                                 b"old 0\n" + b"".join([base64.b64encode(b"\x00" * 32) + b"\n"] * 64) + b"\n"])
+def test_malformed_bodies_are_400(raw):
+    assert decide(raw, {}).status == 400
+
+
+def test_state_file_survives_a_new_process_and_serialises_concurrent_requests(tmp_path):
+    witness = Witness(NAME, WITNESS_KEY, [note.log_vkey(ORIGIN, LOG_KEY)], tmp_path)
+    assert witness.add_checkpoint(body(0, 10)).status == 200
+    again = Witness(NAME, WITNESS_KEY, [note.log_vkey(ORIGIN, LOG_KEY)], tmp_path)  # as after a restart
+    assert again.add_checkpoint(body(0, 12)).body == b"10\n"
+    # Many racing submissions from 10: exactly one wins, the rest see its size (never a rollback).
+    results = []
+    threads = [threading.Thread(target=lambda s=s: results.append((s, again.add_checkpoint(body(10, s)).status)))
+               for s in range(11, 31)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    winners = [size for size, status in results if status == 200]
+    assert len(winners) == 1 and StateFile(tmp_path).read()[ORIGIN][0] == winners[0]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".state-")]  # no temporary left behind
+
+
+def test_witnesses_setting_parses_and_refuses_typos():
+    vkey = note.witness_vkey(NAME, WITNESS_KEY)
+    [parsed] = witnessing.parse_witnesses(f" {vkey}@http://127.0.0.1:8010/ ")
+    assert (parsed.name, parsed.vkey, parsed.url) == (NAME, vkey, "http://127.0.0.1:8010")
+    assert witnessing.parse_witnesses("") == []
+    for bad in (vkey, f"{vkey}@ftp://x", f"{note.log_vkey(NAME, WITNESS_KEY)}@http://x", f"{vkey}@http://a,{vkey}@http://b"):
+        with pytest.raises(ValueError):
+            witnessing.parse_witnesses(bad)
