@@ -57,6 +57,10 @@ TABLE = {
     ("POST", "/api/v1/selections/<id>/ballot-sessions"): ORG,
     ("POST", "/api/v1/ballots"): PUBLIC,
     ("POST", "/api/v1/ballot-sessions/<id>/close"): ORG,
+    ("GET", "/api/v1/ballots/<tracker>"): PUBLIC,
+    ("GET", "/api/v1/ballot-sessions/<id>/board"): frozenset({"org", "committee", "superior", "auditor"}),
+    # not in API.md: what the ballot page asks with a token before showing the candidates
+    ("POST", "/api/v1/ballot-forms"): PUBLIC,
     ("POST", "/api/v1/selections/<id>/nominations"): ORG,
     ("POST", "/api/v1/selections/<id>/deliberation"): ORG,
     ("POST", "/api/v1/selections/<id>/inspection"): ORG,

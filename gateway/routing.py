@@ -26,7 +26,7 @@ class Route:
     response: Optional[type] = None
     status: int = 200
     csv: bool = False
-    rate_limited: bool = False
+    rate_limited: object = False  # True: every request counts; "refusals": only refused ballots count
     render: Optional[Callable] = None
     before: Optional[Callable] = None
     tags: tuple = field(default_factory=tuple)

@@ -25,13 +25,18 @@ from services.common.context import current_request_id
 from services.common.errors import CadreError, Forbidden, Invalid, NotFound, RateLimited, TooLarge, Unavailable
 from services.common.metrics import Metrics
 from services.common.mongo import Mongo
-from services.common.ratelimit import RateLimiter, retry_after_header
+from services.common.ratelimit import (RateLimiter, apply_trusted_proxies, parse_trusted_proxies,
+                                       retry_after_header)
 
 log = logging.getLogger(__name__)
 logfilter.install()
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 PRIVATE_CACHE = {"Cache-Control": "no-store"}
+# Ballots count against a client's rate only when refused (API.md "Conventions"): a whole meeting
+# votes from one address, and a valid unused token is never refused for rate.
+REFUSED_BALLOT_CODES = frozenset({"invalid_token", "token_used", "session_closed"})
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 class MethodNotAllowedError(CadreError):
@@ -71,6 +76,13 @@ class _ApiHttp(HttpRequestHandler):
 
 
 api_http = _ApiHttp.decorator
+
+
+def _strict_transport(request, response):
+    """HSTS on answers to requests that came over HTTPS (through a trusted proxy: see TRUSTED_PROXIES)."""
+    if request.is_secure:
+        response.headers["Strict-Transport-Security"] = HSTS
+    return response
 
 
 def _request_id(request):
@@ -115,6 +127,9 @@ class GatewayService:
 
     auth = Authenticator()
     public_limiter = RateLimiter(config.get_float("PUBLIC_RATE_PER_SECOND"), config.get_float("PUBLIC_RATE_BURST"))
+    refusal_limiter = RateLimiter(config.get_float("BALLOT_REFUSALS_PER_MINUTE") / 60,
+                                  config.get_float("BALLOT_REFUSALS_PER_MINUTE"))
+    trusted_proxies = parse_trusted_proxies(config.get("TRUSTED_PROXIES"))
 
     @http("GET", "/health")
     def health(self, request):
@@ -160,17 +175,18 @@ class GatewayService:
     @http("GET,POST", "/")
     def web_home(self, request):
         """The web pages (gateway/web): they act through ``_serve`` as the signed-in principal."""
-        return web.serve(self, request)
+        return _strict_transport(request, web.serve(self, apply_trusted_proxies(request, self.trusted_proxies)))
 
     @http("GET,POST", "/web/<path:path>")
     def web_pages(self, request, path):
-        return web.serve(self, request)
+        return _strict_transport(request, web.serve(self, apply_trusted_proxies(request, self.trusted_proxies)))
 
     @api_http("GET,POST,PUT,PATCH,DELETE", "/api/<anypath:path>")
     def api(self, request, path):
         request_id = _request_id(request)
         current_request_id.set(request_id)
         started = time.perf_counter()
+        apply_trusted_proxies(request, self.trusted_proxies)
         route = None
         try:
             adapter = URL_MAP.bind("localhost")
@@ -195,7 +211,15 @@ class GatewayService:
         chassis_metrics.HTTP_REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
         chassis_metrics.HTTP_DURATION.labels(request.method, endpoint).observe(time.perf_counter() - started)
         response.headers["X-Request-ID"] = request_id
-        return response
+        return _strict_transport(request, response)
+
+    def _count_refusal(self, client):
+        """One more refused ballot from ``client``: past the limit, 429 instead of the refusal."""
+        allowed, retry_after = self.refusal_limiter.check(client, time.monotonic())
+        if not allowed:
+            error = RateLimited("too many refused ballots from this client; retry later", "rate_limited")
+            error.retry_after = retry_after_header(retry_after)
+            raise error
 
     @api_http("GET", "/log/<anypath:path>")
     def transparency_log(self, request, path):
@@ -210,7 +234,7 @@ class GatewayService:
             if caller_role not in roles:
                 raise Forbidden(f"role {caller_role!r} may not {route.method} {route.rule}")
         client = request.remote_addr or "unknown"
-        if route.rate_limited:
+        if route.rate_limited is True:
             allowed, retry_after = self.public_limiter.check(client, time.monotonic())
             if not allowed:
                 error = RateLimited("too many requests from this client; retry later", "rate_limited")
@@ -250,6 +274,8 @@ class GatewayService:
         except CadreError as error:
             if keyed:
                 idempotency.finish(keyed, error.status, json.dumps(error.problem()), "application/problem+json")
+            if route.rate_limited == "refusals" and error.code in REFUSED_BALLOT_CODES:
+                self._count_refusal(client)
             raise
         except Exception:
             if keyed:

@@ -41,6 +41,11 @@ class _AsPrincipal:
         self.auth = SessionAuth(session)
         self.backend = service.backend
         self.public_limiter = service.public_limiter
+        self.refusal_limiter = service.refusal_limiter
+
+    def _count_refusal(self, client):
+        from gateway.service import GatewayService  # the service imports this package
+        return GatewayService._count_refusal(self, client)
 
 
 def allowed(session, method, rule):

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from werkzeug.exceptions import MethodNotAllowed, NotFound as PageNotFound
 from werkzeug.routing import Map, Rule
 
-from gateway.web import forms
+from gateway.web import ballot_pages, forms
 from gateway.web import session as sessions
 from gateway.web.app import Page, static_file
 from services.common import metrics as chassis_metrics
@@ -73,6 +73,7 @@ PAGES = Map([
     Rule("/web/results", endpoint="results"),
     Rule("/web/check", endpoint="check"),
     Rule("/web/ballot", endpoint="ballot", methods=["GET", "POST"]),
+    Rule("/web/ballot/check", endpoint="ballot_check"),
     Rule("/web/login", endpoint="login", methods=["GET", "POST"]),
     Rule("/web/logout", endpoint="logout", methods=["POST"]),
     Rule("/web/console", endpoint="console"),
@@ -91,6 +92,7 @@ PAGES = Map([
     Rule("/web/console/unseal", endpoint="unseal", methods=["GET", "POST"]),
     Rule("/web/console/records", endpoint="records"),
     Rule("/web/console/dossier", endpoint="dossier"),
+    Rule("/web/console/ballot-board", endpoint="console_ballot_board"),
 ], strict_slashes=False)
 
 
@@ -244,15 +246,6 @@ def results(page):
 def check(page):
     seq = page.request.args.get("seq", "")
     return page.render("check.html", seq=seq if seq.isdigit() else "")
-
-
-def ballot(page):
-    answer = None
-    if page.request.method == "POST":
-        answer = page.api("POST", "/api/v1/ballots", body={"token": page.form("token"),
-                                                          "choices": forms.codes(page.form("choices"))},
-                          idempotency_key=page.idempotency_key())
-    return page.render("ballot.html", answer=answer, status=answer.status if answer and not answer.ok else 200)
 
 
 # ---- signing in ---------------------------------------------------------------------------------
@@ -687,8 +680,9 @@ def dossier(page):
                        status=answer.status if answer is not None and not answer.ok else 200)
 
 
+ballot, ballot_check, console_ballot_board = ballot_pages.ballot, ballot_pages.ballot_check, ballot_pages.board
 HANDLERS = {name: globals()[name] for name in (
-    "home", "notices", "objection", "disclosures", "results", "check", "ballot", "login", "logout", "console",
+    "home", "notices", "objection", "disclosures", "results", "check", "ballot", "ballot_check", "login", "logout", "console",
     "selections", "selection", "selection_action", "ranking", "registry", "campaigns", "campaign", "assessments",
-    "reviews",
+    "reviews", "console_ballot_board",
     "decisions", "oversight", "objections", "unseal", "records", "dossier")}

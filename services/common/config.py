@@ -29,6 +29,8 @@ SETTINGS = [
     ("REVIEW_DEPARTMENTS", "discipline,audit,family_planning,petition", "Departments that take part in a joint review."),
     ("PUBLIC_RATE_PER_SECOND", "5", "Sustained requests per second one client may make to a public POST endpoint."),
     ("PUBLIC_RATE_BURST", "20", "Burst allowance of the public rate limit."),
+    ("BALLOT_REFUSALS_PER_MINUTE", "20", "Refused ballots (invalid_token, token_used, session_closed) one client may send a minute before 429; accepted ballots never count."),
+    ("TRUSTED_PROXIES", "", "Proxies in front of the gateway whose X-Forwarded-For/-Proto count: a hop count (1 = one ingress) or comma-separated CIDRs. Empty: none, the headers are ignored."),
     ("MAX_BODY_BYTES", str(1024 * 1024), "Largest request body the gateway accepts (413 above)."),
     ("BALLOT_TOKEN_KEY", "", "Secret (16+ bytes) keying the stored hashes of ballot tokens. Empty: generated once into $CADRE_DATA_DIR/keys/ballot.key."),
     ("LOG_LEVEL", "INFO", "Level of the JSON logs every process writes to stderr."),

@@ -1,7 +1,11 @@
-"""Token-bucket rate limiting per client key, for the gateway's public endpoints (429 with Retry-After)."""
+"""Token-bucket rate limiting per client key, for the gateway's public endpoints (429 with Retry-After),
+and the client address behind trusted proxies that the limits are keyed by."""
+import ipaddress
 import math
 import threading
 from collections import OrderedDict
+
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 
 class RateLimiter:
@@ -76,3 +80,83 @@ class RateLimiter:
 def retry_after_header(seconds):
     """The ``Retry-After`` header value for a wait of ``seconds``: whole seconds, at least 1."""
     return str(max(1, math.ceil(seconds)))
+
+
+# --- the client behind the ingress -------------------------------------------------------------
+
+def parse_trusted_proxies(value):
+    """``TRUSTED_PROXIES``: empty (no proxy trusted), a hop count (``"1"``: the ingress in front), or
+    comma-separated addresses/CIDRs of the proxies (``"10.0.0.0/8, 192.168.1.7"``).
+
+    Returns ``0``, a positive int, or a tuple of ``ipaddress`` networks; ValueError for anything else,
+    so that a typo stops the gateway at start rather than silently trusting no one (or everyone).
+    """
+    text = (value or "").strip()
+    if not text:
+        return 0
+    if text.isdigit():
+        return int(text)
+    networks = []
+    for item in text.split(","):
+        item = item.strip()
+        if item:
+            networks.append(ipaddress.ip_network(item, strict=False))
+    if not networks:
+        raise ValueError("TRUSTED_PROXIES lists no proxy")
+    return tuple(networks)
+
+
+def _in(address, networks):
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def _hops(header):
+    return [part.strip() for part in (header or "").split(",") if part.strip()]
+
+
+def forwarded_client(environ, trusted):
+    """``(client address, scheme)`` of a request as the trusted proxies report it.
+
+    With no proxy trusted, ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are ignored: the client is the
+    peer of the TCP connection (anyone can send those headers). With a hop count ``n``, werkzeug's
+    ``ProxyFix(x_for=n, x_proto=n)`` decides: the ``n``-th address from the right, which the nearest
+    proxy appended. With CIDRs, the same walk from the right while the hop is a trusted proxy: the
+    first address not in them is the client; a request whose peer is not a trusted proxy keeps its peer.
+    """
+    peer = environ.get("REMOTE_ADDR") or "unknown"
+    scheme = environ.get("wsgi.url_scheme") or "http"
+    if not trusted:
+        return peer, scheme
+    if isinstance(trusted, int):
+        seen = {}
+
+        def app(fixed, start_response):
+            seen.update(fixed)
+            return []
+
+        ProxyFix(app, x_for=trusted, x_proto=trusted, x_host=0, x_port=0, x_prefix=0)(dict(environ), None)
+        return seen.get("REMOTE_ADDR") or peer, seen.get("wsgi.url_scheme") or scheme
+    if not _in(peer, trusted):
+        return peer, scheme
+    forwarded = _hops(environ.get("HTTP_X_FORWARDED_FOR"))
+    client = peer
+    while forwarded and _in(client, trusted):
+        client = forwarded.pop()
+    protos = _hops(environ.get("HTTP_X_FORWARDED_PROTO"))
+    if protos and protos[-1] in ("http", "https"):
+        scheme = protos[-1]  # what the nearest (trusted) proxy saw
+    return client, scheme
+
+
+def apply_trusted_proxies(request, trusted):
+    """Put the forwarded client address and scheme into ``request`` (a werkzeug Request keeps its own
+    copies of both beside the environ), so that the rate limits, ``Secure`` cookies and HSTS all see
+    the same client."""
+    client, scheme = forwarded_client(request.environ, trusted)
+    request.environ["REMOTE_ADDR"], request.environ["wsgi.url_scheme"] = client, scheme
+    request.remote_addr, request.scheme = client, scheme
+    return request

@@ -1,13 +1,20 @@
 """The ballot box of a secret-ballot session: keyed hashes of its unused tokens dealt into bucket
 documents, a cast as ONE atomic update of one bucket (a token is spent if and only if its ballot is
-stored), and the close that seals every bucket and reads the ballots for the tally. No record links a
-token to a voter; the tokens themselves exist only in the answer that opens the session."""
+stored), the voter's receipt (tracker) kept in sorted sets apart from the ballots, and the close that
+seals every bucket and tracker set and reads the ballots for the tally. No record links a token to a
+voter, nor a tracker to a token, a ballot or a time; the tokens exist only in the answer that opens
+the session."""
+import random
+import time
+
 from pymongo.errors import DuplicateKeyError
 
 from services.nomination import store
 from services.nomination.domain import ballots as ballot_rules
 from services.nomination.domain.stages import Stage
-from services.nomination.models import BallotBucket, BallotSession, Selection, UsedToken, new_id
+from services.nomination.models import BallotBucket, BallotSession, BallotTrackerSet, Selection, UsedToken, new_id
+
+PAD = "pad"
 
 
 def fill(session_id, tokens):
@@ -16,26 +23,53 @@ def fill(session_id, tokens):
     BallotBucket._get_collection().insert_many(
         [{"_id": new_id(), "session": session_id, "bucket": n, "closed": False, "unused": dealt, "ballots": []}
          for n, dealt in enumerate(ballot_rules.deal_buckets(hashes))])
+    BallotTrackerSet._get_collection().insert_many(
+        [_tracker_set(session_id, shard) for shard in ballot_rules.TRACKER_SHARDS])
 
 
-def cast(token, choices):
-    """Store one ballot under its token, or raise the rule that refuses it (unknown, used, closed)."""
+def _tracker_set(session_id, shard, trackers=(), closed=False):
+    return {"_id": f"{session_id}:{shard}", "session": session_id, "shard": shard, "trackers": sorted(trackers),
+            "spare": [], "closed": closed, "version": 0}
+
+
+def admit(token):
+    """The session a token may vote in, or raise the rule that refuses it (unknown, used, closed).
+    Changes nothing: what the ballot page asks before it shows the candidates."""
+    bucket = _bucket_of(token)
+    return _check_open(bucket)
+
+
+def _bucket_of(token):
     digest = ballot_rules.token_hash(token, store.ballot_key())
-    buckets, used = BallotBucket._get_collection(), UsedToken._get_collection()
     # the token names its session; which of the session's buckets holds it is found by looking
     # (an index on ``unused`` would do, but the embedded test database answers nothing through one)
-    bucket = buckets.find_one({"session": ballot_rules.session_of_token(token), "unused": digest},
-                              {"session": 1, "closed": 1})
+    bucket = BallotBucket._get_collection().find_one(
+        {"session": ballot_rules.session_of_token(token), "unused": digest}, {"session": 1, "closed": 1})
     if bucket is None:
-        marked = used.find_one({"_id": digest}, {"_id": 1}) is not None
+        marked = UsedToken._get_collection().find_one({"_id": digest}, {"_id": 1}) is not None
         ballot_rules.check_ballot(token_known=marked, token_used=marked, session_closed=False)
-    session = BallotSession._get_collection().find_one({"_id": bucket["session"]}, {"closed": 1, "selection": 1})
+    return bucket
+
+
+def _check_open(bucket):
+    session = BallotSession._get_collection().find_one({"_id": bucket["session"]},
+                                                       {"closed": 1, "selection": 1, "seats": 1, "candidates": 1})
     if session is None:  # tokens whose session was never stored
         ballot_rules.check_ballot(token_known=False, token_used=False, session_closed=False)
     selection = Selection._get_collection().find_one({"_id": session["selection"]}, {"stage": 1})
     ballot_rules.check_ballot(token_known=True, token_used=False,
                               session_closed=bool(session.get("closed") or bucket.get("closed")),
                               stage=selection["stage"] if selection else Stage.CLOSED)
+    return session
+
+
+def cast(token, choices):
+    """Store one ballot under its token and return the voter's tracker, or raise the rule that refuses
+    it (unknown, used, closed)."""
+    digest = ballot_rules.token_hash(token, store.ballot_key())
+    buckets, used = BallotBucket._get_collection(), UsedToken._get_collection()
+    bucket = _bucket_of(token)
+    _check_open(bucket)
     # Mark the hash used BEFORE the cast: then a hash gone from ``unused`` is always marked, and a
     # racing or redelivered attempt that finds it gone hears token_used. Killed after the mark and
     # before the cast, the token is still unused and a retry casts it (the mark alone spends nothing).
@@ -49,7 +83,9 @@ def cast(token, choices):
         # a closed bucket refuses, and a racing attempt on the same token finds the hash gone
         if buckets.update_one({"_id": bucket["_id"], "unused": digest, "closed": False},
                               {"$pull": {"unused": digest}, "$push": {"ballots": stored}}).matched_count:
-            return
+            # the ballot is in; only now its receipt (a tracker stored without a ballot could not be
+            # told apart from the others, a ballot without a tracker is made good by the close)
+            return _receipt(bucket["session"])
         still = buckets.find_one({"_id": bucket["_id"], "unused": digest}, {"closed": 1})
         ballot_rules.refuse_cast(in_unused=still is not None, bucket_closed=bool(still and still.get("closed")),
                                  marked_used=True)
@@ -57,7 +93,7 @@ def cast(token, choices):
 
 
 def seal(session_id):
-    """Close the session and every bucket; returns its ballots (decoded), all of them final.
+    """Close the session, every bucket and every tracker set; returns its ballots (decoded), all final.
 
     Once every bucket is closed no cast can succeed, and every cast that did is already in its bucket
     (admission and storage are one update): nothing to wait for. A close killed half-way is simply
@@ -66,6 +102,87 @@ def seal(session_id):
     BallotSession.objects(id=session_id).update_one(set__closed=True)
     buckets = BallotBucket._get_collection()
     buckets.update_many({"session": session_id}, {"$set": {"closed": True}})
+    ballots = read_ballots(session_id)
+    _close_trackers(session_id, len(ballots))
+    return ballots
+
+
+def read_ballots(session_id):
     return [ballot_rules.decode_choices(stored)
-            for bucket in buckets.find({"session": session_id}, {"ballots": 1, "_id": 0})
+            for bucket in BallotBucket._get_collection().find({"session": session_id}, {"ballots": 1, "_id": 0})
             for stored in bucket.get("ballots", [])]
+
+
+def read_trackers(session_id):
+    return [tracker for tracker_set in BallotTrackerSet._get_collection().find({"session": session_id},
+                                                                                 {"trackers": 1, "_id": 0})
+            for tracker in tracker_set.get("trackers", [])]
+
+
+def find_tracker(tracker):
+    """The session whose tracker sets hold ``tracker``, or None."""
+    found = BallotTrackerSet._get_collection().find_one({"trackers": tracker}, {"session": 1})
+    return found["session"] if found else None
+
+
+def _receipt(session_id, attempts=200):
+    """Store a fresh tracker in one of the session's sorted sets and return it. A set changes only by a
+    whole-list ``$set`` guarded by its ``version`` (nx-27017 keeps no ``$push`` ``$sort``); a lost race
+    tries again with a new tracker. A set found closed means the close has begun: it made a spare
+    tracker for every ballot without one, and this cast takes one of them."""
+    sets = BallotTrackerSet._get_collection()
+    for attempt in range(attempts):
+        tracker = ballot_rules.new_tracker()
+        set_id = f"{session_id}:{ballot_rules.tracker_shard(tracker)}"
+        found = sets.find_one({"_id": set_id}, {"trackers": 1, "closed": 1, "version": 1})
+        if found is None:  # a session opened before receipts existed
+            try:
+                sets.insert_one(_tracker_set(session_id, ballot_rules.tracker_shard(tracker)))
+            except DuplicateKeyError:
+                pass
+            continue
+        if found.get("closed"):
+            return _spare(session_id)
+        if sets.update_one({"_id": set_id, "version": found["version"], "closed": False},
+                           {"$set": {"trackers": ballot_rules.with_tracker(found["trackers"], tracker)},
+                            "$inc": {"version": 1}}).matched_count:
+            return tracker
+        time.sleep(random.uniform(0, 0.002 * min(attempt + 1, 20)))
+    raise RuntimeError("could not store a ballot's tracker")
+
+
+def _spare(session_id, wait_seconds=5.0):
+    """Take one of the close's spare trackers (the close may still be making them)."""
+    sets = BallotTrackerSet._get_collection()
+    deadline = time.monotonic() + wait_seconds
+    while time.monotonic() < deadline:
+        pad = sets.find_one({"_id": f"{session_id}:{PAD}"}, {"spare": 1, "version": 1})
+        if pad is not None:
+            if not pad.get("spare"):
+                break
+            if sets.update_one({"_id": pad["_id"], "version": pad["version"]},
+                               {"$set": {"spare": pad["spare"][1:]}, "$inc": {"version": 1}}).matched_count:
+                return pad["spare"][0]
+        time.sleep(0.01)
+    raise RuntimeError("a ballot was stored as its session closed, and no spare tracker was left for it")
+
+
+def _close_trackers(session_id, ballots):
+    """Close every tracker set, then make as many spare trackers as there are ballots without one.
+
+    After the buckets closed no ballot can be added; after the sets closed no tracker but a spare. The
+    pads go into ONE new document, inserted once (a second or repeated close finds it there), so two
+    closes never pad twice."""
+    sets = BallotTrackerSet._get_collection()
+    sets.update_many({"session": session_id, "shard": {"$in": list(ballot_rules.TRACKER_SHARDS)}},
+                     {"$set": {"closed": True}, "$inc": {"version": 1}})
+    if sets.find_one({"_id": f"{session_id}:{PAD}"}, {"_id": 1}) is not None:
+        return
+    missing = ballot_rules.missing_trackers(ballots, len(read_trackers(session_id)))
+    pads = {ballot_rules.new_tracker() for _ in range(missing)}
+    document = _tracker_set(session_id, PAD, pads, closed=True)
+    document["spare"] = list(pads)
+    try:
+        sets.insert_one(document)
+    except DuplicateKeyError:
+        pass

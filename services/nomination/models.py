@@ -154,6 +154,26 @@ class BallotBucket(Document):
             "indexes": [{"fields": ["session", "bucket"], "unique": True}]}
 
 
+class BallotTrackerSet(Document):
+    """A share of a session's voter receipts (trackers): a SORTED list of random hex strings, and nothing
+    else about them — no token hash, no choices, no time, no bucket. Sixteen per session (by a tracker's
+    first hex digit, so concurrent casts rarely contend), plus at most one ``pad`` set the close makes
+    for ballots whose tracker was never stored (``spare``: the pads no cast has taken yet).
+
+    Kept apart from the ballots on purpose: a bucket holds its ballots in casting order, and a tracker
+    beside them, or trackers kept in the order they came, would tie a receipt to a ballot.
+    """
+
+    id = StringField(primary_key=True)  # "<session>:<shard>"
+    session = StringField(required=True)
+    shard = StringField(required=True)
+    trackers = ListField(StringField())
+    spare = ListField(StringField())
+    closed = BooleanField(default=False)
+    version = IntField(default=0)  # guards the whole-list $set of ``trackers``
+    meta = {"collection": "ballot_trackers", "indexes": ["session"]}
+
+
 class UsedToken(Document):
     """The keyed hash of a token some casting attempt presented: nothing else, and no link to a bucket
     or a ballot. Written before the cast's atomic update, so every spent hash is marked; a marked hash

@@ -180,6 +180,39 @@ class BallotIn(Schema):
 
 class BallotOut(Schema):
     accepted = fields.Boolean()
+    tracker = fields.String(metadata={"description": "32 lowercase hex: the voter's receipt, linked to nothing stored"})
+
+
+class BallotFormIn(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class CandidateOut(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class BallotFormOut(Schema):
+    session = fields.String()
+    seats = fields.Integer()
+    candidates = fields.List(fields.Nested(CandidateOut))
+
+
+class ReceiptOut(Schema):
+    session = fields.String()
+    counted = fields.Boolean()
+
+
+class BoardBallotOut(Schema):
+    choices = fields.List(fields.String())
+    valid = fields.Boolean()
+
+
+class BoardOut(Schema):
+    session = fields.String()
+    trackers = fields.List(fields.String())
+    ballots = fields.List(fields.Nested("BoardBallotOut"))
+    results = fields.List(fields.Nested("VotesOut"))
 
 
 class VotesOut(Schema):

@@ -152,9 +152,40 @@ class NominationService(HealthMixin):
     @telemetry.counts_refused_ballots
     def cast_ballot(self, body):
         body = load(schemas.BallotIn(), body)
-        ballot_box.cast(body["token"], ballot_rules.parse_choices(body["choices"]))
+        tracker = ballot_box.cast(body["token"], ballot_rules.parse_choices(body["choices"]))
         telemetry.BALLOTS_CAST.inc()
-        return {"accepted": True}
+        return {"accepted": True, "tracker": tracker}
+
+    @rpc
+    @telemetry.counts_violations
+    @telemetry.counts_refused_ballots
+    def ballot_form(self, body):
+        """What a token holder may see before casting: the session's seats and its candidates' names."""
+        body = load(schemas.BallotFormIn(), body)
+        session = ballot_box.admit(body["token"])
+        names = {cadre.code: cadre.name for cadre in Cadre.objects(code__in=session["candidates"]).only("code", "name")}
+        return {"session": session["_id"], "seats": session["seats"],
+                "candidates": [{"code": code, "name": names.get(code, code)} for code in session["candidates"]]}
+
+    @rpc
+    def get_ballot_receipt(self, tracker):
+        if not ballot_rules.is_tracker(tracker):
+            raise Invalid({"tracker": ["must be 32 lowercase hexadecimal characters"]})
+        session_id = ballot_box.find_tracker(tracker)
+        session = BallotSession.objects(id=session_id).only("id", "tallied").first() if session_id else None
+        if session is None:
+            raise NotFound("no ballot has this tracker")
+        return {"session": session.id, "counted": bool(session.tallied)}
+
+    @rpc
+    def get_ballot_board(self, id):
+        session = BallotSession.objects(id=id).first()
+        if session is None:
+            raise NotFound(f"no ballot session {id!r}")
+        ballot_rules.check_board(tallied=session.tallied)
+        terms = ballot_rules.SessionTerms(session.kind, session.electorate, session.seats, tuple(session.candidates))
+        published = ballot_rules.board(ballot_box.read_ballots(id), ballot_box.read_trackers(id), terms=terms)
+        return {"session": id, **published, "results": (session.result or {}).get("results", [])}
 
     @rpc
     @telemetry.counts_violations

@@ -222,3 +222,14 @@ def test_kubernetes_copies_are_the_compose_files():
              (K8S / "base" / "dashboards" / "cadre.json", DASHBOARD)]
     for copy_, original in pairs:
         assert copy_.read_bytes() == original.read_bytes(), f"{copy_} differs from {original}"
+
+
+def test_production_gateway_trusts_exactly_the_ingress(production, base):
+    def gateway_env(objects):
+        deployment = by_kind(objects, "Deployment")["cadre-gateway"]
+        container = next(c for c in deployment["spec"]["template"]["spec"]["containers"] if c["name"] == "gateway")
+        return {e["name"]: e.get("value") for e in container.get("env", [])}
+
+    assert gateway_env(production)["TRUSTED_PROXIES"] == "1"
+    assert "TRUSTED_PROXIES" not in gateway_env(base)  # without an ingress nothing in front is trusted
+    assert any(o["kind"] == "Ingress" for o in production)

@@ -2,8 +2,10 @@
 the nomination disciplines, deliberation, inspection and ranking (API.md "Nomination").
 
 Its own suite: ballots are a public rate-limited endpoint, and the 50-client race on one token
-must not be throttled, so PUBLIC_RATE_PER_SECOND / PUBLIC_RATE_BURST are raised here.
+must not be throttled (49 refused ballots from one address), so PUBLIC_RATE_PER_SECOND / PUBLIC_RATE_BURST
+and BALLOT_REFUSALS_PER_MINUTE are raised here.
 """
+import re
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +22,7 @@ from tests.harness import Suite, eventually
 
 @pytest.fixture(scope="module")
 def suite():
-    running = Suite(PUBLIC_RATE_PER_SECOND=1000, PUBLIC_RATE_BURST=1000).start()
+    running = Suite(PUBLIC_RATE_PER_SECOND=1000, PUBLIC_RATE_BURST=1000, BALLOT_REFUSALS_PER_MINUTE=1000).start()
     try:
         yield running
     finally:
@@ -169,7 +171,8 @@ def test_ballot_tokens_once_unknown_closed_and_the_tally(api):
     session = ballot_session(api, sel, cadres, electorate=6, seats=1)
     tokens = session["tokens"]
     assert len(tokens) == len(set(tokens)) == 6
-    assert ok(cast(api, tokens[0], [cadres[0]]), 201) == {"accepted": True}
+    answer = ok(cast(api, tokens[0], [cadres[0]]), 201)
+    assert answer["accepted"] is True and re.fullmatch(r"[0-9a-f]{32}", answer["tracker"]), answer
     problem(cast(api, tokens[0], [cadres[0]]), 409, "token_used")
     problem(cast(api, "not-a-token", [cadres[0]]), 403, "invalid_token")
     ok(cast(api, tokens[1], [cadres[0]]), 201)

@@ -1,7 +1,6 @@
 """The public pages in a real browser: a member of the public reads a notice and lodges an objection (and is
 clearly refused after the period); the disclosure feed with its Atom link; results; both languages."""
 import requests
-from selenium.webdriver.common.by import By
 
 from tests.e2e.test_supervision_flow import decided, notice_of
 from tests.harness import eventually
@@ -97,21 +96,3 @@ def test_the_language_follows_accept_language_and_defaults_to_chinese(suite):
     assert english.headers["Content-Language"] == "en" and "Notice board" in english.text
     asked = requests.get(suite.base + "/web/notices?lang=en", headers={"Accept-Language": "zh-CN"}, timeout=30)
     assert "Notice board" in asked.text
-
-
-def test_a_voter_casts_a_ballot_on_the_ballot_page(api, web):
-    from tests.e2e.test_nomination_support import (ballot_session, make_cadre, make_post, make_unit, ok,
-                                                   open_selection, to_recommendation)
-    unit = make_unit(api)
-    post = make_post(api, unit)
-    cadre = make_cadre(api, unit)
-    sel = ok(open_selection(api, post), 201)["id"]
-    to_recommendation(api, sel, [unit])
-    session = ballot_session(api, sel, [cadre], electorate=2)
-    web.open("/web/ballot")
-    web.submit(web.find("#ballot-form"), {"token": session["tokens"][0], "choices": cadre}, shot="ballot_cast_zh")
-    assert web.outcome()[0] == "ok"
-    web.open("/web/ballot?lang=en")
-    web.submit(web.find("#ballot-form"), {"token": session["tokens"][0], "choices": cadre}, shot="ballot_used_en")
-    assert web.outcome()[0] == "token_used"
-    assert web.driver.find_element(By.CSS_SELECTOR, "#outcome").text.startswith("Refused")

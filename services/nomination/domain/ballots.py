@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import math
+import re
 import secrets
 from collections import Counter
 from dataclasses import dataclass, field
@@ -122,6 +123,61 @@ def encode_choices(choices: Sequence[str]) -> str:
 
 def decode_choices(stored: str) -> tuple:
     return tuple(json.loads(stored))
+
+
+# --- voter receipts (trackers) and the ballot board ----------------------------------------------
+
+TRACKER_BYTES = 16
+TRACKER = re.compile(r"^[0-9a-f]{32}$")
+
+
+def new_tracker() -> str:
+    """A voter's receipt: 32 lowercase hex characters of fresh randomness, derived from nothing (not the
+    token, not the choices, not the time), so that nothing stored can be linked to it."""
+    return secrets.token_hex(TRACKER_BYTES)
+
+
+def is_tracker(text) -> bool:
+    return isinstance(text, str) and TRACKER.match(text) is not None
+
+
+def tracker_shard(tracker: str) -> str:
+    """Which of a session's tracker sets holds ``tracker``: its first hex digit (it is random, so the
+    sets fill evenly and a cast contends with a sixteenth of the meeting)."""
+    return tracker[0]
+
+
+TRACKER_SHARDS = tuple("0123456789abcdef")
+
+
+def with_tracker(trackers: Sequence[str], tracker: str) -> list:
+    """The stored set with ``tracker`` added, SORTED: the set never keeps the order trackers came in,
+    which would be the order of casting (and a bucket's ballots are in casting order)."""
+    return sorted({*trackers, tracker})
+
+
+def missing_trackers(ballots: int, trackers: int) -> int:
+    """Trackers the close must add so that there are as many as ballots: a cast stores its ballot
+    before its tracker, so a cast killed in between leaves a ballot without one (and never the other
+    way round). The added ones are spares: a cast still finishing when the session closed takes one."""
+    return max(0, ballots - trackers)
+
+
+def check_board(*, tallied: bool) -> None:
+    """The board exists once the session is closed and counted; before that 409 ``wrong_stage``
+    (the call belongs to a later stage of the session than the one it is in)."""
+    if not tallied:
+        raise Conflict("the ballot session is not closed yet; its board is published at the close", "wrong_stage")
+
+
+def board(ballots: Iterable[Sequence[str]], trackers: Iterable[str], *, terms: "SessionTerms") -> dict:
+    """``{trackers, ballots}`` of the board: trackers sorted, ballots ``{choices, valid}`` sorted by their
+    choices — both orders say nothing about when or by whom, and counting the ballots gives the tally."""
+    candidate_set = frozenset(terms.candidates)
+    listed = sorted((list(choices) for choices in ballots))
+    return {"trackers": sorted(trackers),
+            "ballots": [{"choices": choices, "valid": ballot_is_valid(choices, candidate_set, terms.seats)}
+                        for choices in listed]}
 
 
 def refuse_cast(*, in_unused: bool, bucket_closed: bool, marked_used: bool) -> None:

@@ -226,3 +226,47 @@ def test_tokens_name_their_session():
     assert len(set(tokens)) == 5 and all(session_of_token(t) == "abc123" for t in tokens)
     assert all(len(t.split(".", 1)[1]) >= 40 for t in tokens)
     assert session_of_token("no-dot") == "" and session_of_token(".x") == "" and session_of_token("s.") == ""
+
+
+# --- receipts (trackers) and the board ------------------------------------------------------------
+
+from services.nomination.domain import ballots as rules  # noqa: E402
+
+
+def test_trackers_are_32_lowercase_hex_and_fresh():
+    made = {rules.new_tracker() for _ in range(200)}
+    assert len(made) == 200
+    assert all(rules.is_tracker(t) for t in made)
+    assert not rules.is_tracker("A" * 32) and not rules.is_tracker("a" * 31) and not rules.is_tracker(None)
+    assert {rules.tracker_shard(t) for t in made} <= set(rules.TRACKER_SHARDS)
+
+
+def test_tracker_set_stays_sorted_whatever_the_order_of_casting():
+    stored = []
+    for tracker in ["f" * 32, "0" * 32, "7" * 32]:
+        stored = rules.with_tracker(stored, tracker)
+    assert stored == ["0" * 32, "7" * 32, "f" * 32]
+
+
+def test_missing_trackers_are_made_good_never_removed():
+    assert rules.missing_trackers(5, 3) == 2
+    assert rules.missing_trackers(5, 5) == 0
+    assert rules.missing_trackers(3, 5) == 0
+
+
+def test_board_before_the_close_is_wrong_stage():
+    with pytest.raises(Conflict) as refused:
+        rules.check_board(tallied=False)
+    assert refused.value.code == "wrong_stage"
+    rules.check_board(tallied=True)
+
+
+def test_board_sorts_and_recounts_to_the_tally():
+    terms = SessionTerms("democratic", 6, 2, ("C1", "C2", "C3"))
+    ballots = [("C2",), ("C1", "C3"), ("C1", "C2", "C3"), (), ("C9",), ("C1",)]
+    published = rules.board(ballots, ["b" * 32, "a" * 32], terms=terms)
+    assert published["trackers"] == ["a" * 32, "b" * 32]
+    assert [b["choices"] for b in published["ballots"]] == sorted(list(b) for b in ballots)
+    recount = tally([b["choices"] for b in published["ballots"]], candidates=terms.candidates, seats=2, electorate=6)
+    assert recount == tally(ballots, candidates=terms.candidates, seats=2, electorate=6)
+    assert sum(b["valid"] for b in published["ballots"]) == recount.valid
