@@ -1,4 +1,9 @@
 """Operator commands for principals: create, list, revoke, rotate (API.md "Operating it")."""
+import warnings
+
+# The pinned eventlet warns on import that it is deprecated (DESIGN.md pins it): not the operator's business.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
 import argparse
 import json
 import sys
@@ -7,10 +12,11 @@ from pymongo.errors import PyMongoError
 
 from gateway.auth import create_principal, list_principals, revoke_principal, rotate_token
 from gateway.authz import ROLES
+from services.common.cli import Parser
 from services.common.errors import CadreError
 from services.common.mongo import connect
 
-EXAMPLES = """examples:
+EXAMPLES = """\
   python -m gateway.admin create-principal --name discipline-office --role discipline --expires-in 90
   python -m gateway.admin list-principals
   python -m gateway.admin rotate-token --name discipline-office
@@ -18,13 +24,6 @@ EXAMPLES = """examples:
 
 A token is printed only by create-principal and rotate-token, once. A revoked, rotated-out or expired
 token is refused (401) by every gateway within 5 seconds, and its console sessions end."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a bad argument is one line on stderr (the usage is in --help)."""
-
-    def error(self, message):
-        self.exit(2, f"error: {message} (see: python -m gateway.admin --help)\n")
 
 
 def _days(text):
@@ -38,11 +37,11 @@ def _days(text):
 
 
 def parser():
-    root = _Parser(prog="python -m gateway.admin", description="Manage the principals that call the gateway.",
-                   epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = root.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
+    root = Parser(prog="python -m gateway.admin", description="Manage the principals that call the gateway.",
+                  examples=EXAMPLES)
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
     create = commands.add_parser("create-principal", help="create a principal and print its token once",
-                                 epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+                                 examples=EXAMPLES)
     create.add_argument("--name", required=True)
     create.add_argument("--role", required=True, choices=ROLES)
     create.add_argument("--expires-in", type=_days, metavar="DAYS", help="end the token after DAYS days")

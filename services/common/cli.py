@@ -1,5 +1,26 @@
-"""What the command-line tools share: reading a bearer token argument that may start with a dash."""
+"""What the command-line tools share: one argument parser, and reading a bearer token that may start with a dash."""
+import argparse
 import sys
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with examples under ``--help`` and a bad argument answered in one line on stderr, exit 2.
+
+    ``examples`` is the text shown after the options; sub-commands made with ``add_subparsers`` are Parsers too.
+    """
+
+    def __init__(self, *args, examples=None, **kwargs):
+        if examples:
+            kwargs.setdefault("epilog", "examples:\n" + examples.strip("\n"))
+            kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def add_subparsers(self, **kwargs):
+        kwargs.setdefault("parser_class", Parser)
+        return super().add_subparsers(**kwargs)
+
+    def error(self, message):
+        self.exit(2, f"error: {message} (see: {self.prog} --help)\n")
 
 
 def glue_token_value(argv=None, option="--token"):

@@ -10,13 +10,18 @@ to the exchange and routing key it was first published with (from its ``x-death`
 it from the dead-letter queue; ``drop`` removes it. Both act only after the broker confirmed the
 republish, so nothing is lost between the two queues.
 """
-import argparse
+import warnings
+
+# The pinned eventlet warns on import that it is deprecated (DESIGN.md pins it): not the operator's business.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
 import json
 import sys
 
 import pika
 
 from services.common import config
+from services.common.cli import Parser
 from services.common.events import ATTEMPTS_HEADER, DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE
 
 
@@ -69,7 +74,12 @@ def _select(messages, which):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m services.common.deadletters")
+    parser = Parser(prog="python -m services.common.deadletters", description="Inspect, replay or drop dead letters.",
+                    examples="""
+  python -m services.common.deadletters list --limit 20
+  python -m services.common.deadletters show 0
+  python -m services.common.deadletters replay 0      # back onto the exchange it came from
+  python -m services.common.deadletters drop 0""")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list").add_argument("--limit", type=int, default=50)
     sub.add_parser("show").add_argument("n")

@@ -11,7 +11,6 @@ network; ``--follow SECONDS`` keeps checking each new checkpoint and exits on th
 split view). Prints one line a check. Exit status: 0 all checks hold; 1 a check failed (with the
 first bad ``seq`` when one can be named); 2 the log could not be fetched.
 """
-import argparse
 import concurrent.futures
 import json
 import os
@@ -22,7 +21,7 @@ import time
 
 import requests
 
-from services.common.cli import glue_token_value
+from services.common.cli import Parser, glue_token_value
 from services.records.log import note, tiles
 from services.records.log.verify_core import (
     PublicCheckError,
@@ -277,7 +276,11 @@ def run_public(client, remembered, vkey_text, witness_vkeys, required, tile_cach
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(prog="python -m services.records.verify", description=__doc__.splitlines()[0])
+    parser = Parser(prog="python -m services.records.verify", description=__doc__.splitlines()[0], examples="""
+  python -m services.records.verify --url http://127.0.0.1:8000              # public checks, no account
+  CADRE_TOKEN=… python -m services.records.verify --url http://127.0.0.1:8000 # and every entry and the chain
+  python -m services.records.verify --url http://127.0.0.1:8000 --follow 60  # monitor: exit on a split view
+  python -m services.records.verify --dossier dossier-42.json                # a saved dossier, offline""")
     parser.add_argument("--url", help="gateway base URL, e.g. http://127.0.0.1:8000")
     parser.add_argument("--state", default=DEFAULT_STATE, help="where the last verified checkpoint is kept")
     parser.add_argument("--token", default=os.environ.get("CADRE_TOKEN"),

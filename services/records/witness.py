@@ -11,7 +11,6 @@ the cosignature is sent. A kill -9 leaves either the old state or the new one, n
 
 ``--print-vkey`` prints the witness's verifier key (type 0x04) for the log operator and exits.
 """
-import argparse
 import base64
 import fcntl
 import json
@@ -27,6 +26,7 @@ from pathlib import Path
 from nacl.signing import SigningKey
 
 from services.common import config
+from services.common.cli import Parser
 from services.records.log import note, witnessing
 
 log = logging.getLogger("witness")
@@ -178,7 +178,9 @@ def make_handler(witness):
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(prog="python -m services.records.witness", description=__doc__.splitlines()[0])
+    parser = Parser(prog="python -m services.records.witness", description=__doc__.splitlines()[0], examples="""
+  python -m services.records.witness --name witness.discipline.example --log "$LOG_VKEY" --port 8710
+  python -m services.records.witness --print-vkey      # the key to list in RECORDS_WITNESSES""")
     parser.add_argument("--name", default=config.get("WITNESS_NAME"), help="the witness's key name (default $WITNESS_NAME)")
     parser.add_argument("--log", action="append", default=None,
                         help="verifier key of a log to witness (repeatable; default $WITNESS_LOGS, comma-separated)")
