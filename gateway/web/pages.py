@@ -255,7 +255,8 @@ def login(page):
     if page.request.method == "POST":
         token = page.form("token")
         try:
-            name, role = page.service.auth.principal(f"Bearer {token}")
+            # read afresh: a session must not start from a cached token that was just revoked or rotated
+            name, role = page.service.auth.principal(f"Bearer {token}", fresh=True)
         except Unauthorized as error:
             problem = error.problem()
         else:

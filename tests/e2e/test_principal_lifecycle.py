@@ -94,6 +94,17 @@ def test_a_rotated_out_token_is_401_within_5_seconds_and_the_new_one_works(suite
     eventually(lambda: not console_open(suite, client), timeout=WITHIN, interval=0.1)
 
 
+def test_a_token_just_rotated_out_cannot_sign_in_even_while_cached(suite):
+    body = created(suite)
+    assert status(suite, body["token"]) == 200  # now in the gateway's cache
+    assert admin(suite, "rotate-token", "--name", body["name"]).returncode == 0
+    client = requests.Session()
+    page = client.get(suite.base + "/web/login", timeout=30)
+    answer = client.post(suite.base + "/web/login", data={"csrf": csrf_of(page.text), "token": body["token"]},
+                         headers={"Origin": suite.base}, allow_redirects=False, timeout=30)
+    assert answer.status_code == 401, answer.status_code
+
+
 def test_an_expired_token_is_401_within_5_seconds(suite):
     body = created(suite, "superior", "--expires-in", "0.00003")  # about 2.6 seconds
     assert status(suite, body["token"]) == 200

@@ -20,7 +20,7 @@ CLIENT_ADDRESS = "127.0.0.1"
 
 @pytest.fixture(scope="module")
 def suite():
-    running = Suite(PUBLIC_RATE_PER_SECOND=1000, PUBLIC_RATE_BURST=1000).start()
+    running = Suite(PUBLIC_RATE_PER_SECOND=1000, PUBLIC_RATE_BURST=1000, AGENDA_LEAD_SECONDS=1).start()
     try:
         yield running
     finally:
@@ -177,6 +177,20 @@ def test_ballots_and_objections_keep_no_idempotency_record(api, mongo):
     assert r.status_code in (201, 404), r.text
     assert gateway_state(mongo) == before
     assert applied_counts(mongo) == applied_before
+
+
+def test_a_keyed_objection_to_an_open_notice_leaves_no_trace_and_is_never_replayed(api, mongo):
+    from tests.e2e.test_supervision_flow import decided
+
+    notice = decided(api)["notice"]["id"]
+    before, applied_before = gateway_state(mongo), applied_counts(mongo)
+    key = idem_key()
+    ids = {ok(api.post(f"/api/v1/notices/{notice}/objections", {"content": "a question about the record"},
+                       headers={"Idempotency-Key": key}), 201)["id"] for _ in range(2)}
+    assert len(ids) == 2  # the header is ignored: the same key lodges a second objection, not a replay
+    assert gateway_state(mongo) == before
+    assert applied_counts(mongo) == applied_before
+    assert holding(mongo, {key, CLIENT_ADDRESS}) == set()
 
 
 def test_no_document_holds_the_client_address(api, mongo):
