@@ -168,6 +168,8 @@ class BlindCodeOut(Schema):
 
 class SheetIn(Schema):
     stage = fields.String(required=True, validate=validate.OneOf(STAGES))
+    # Who scored; sealing.check_examiner answers 422 examiner_mismatch for one the vendor may not name.
+    examiner = fields.String(required=True)
     # Lengths and encodings are checked by sealing.verify_receipt, which names each field.
     ciphertext = fields.String(required=True)
     commitment = fields.String(required=True)

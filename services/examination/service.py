@@ -417,14 +417,15 @@ class ExaminationService(HealthMixin):
             raise Forbidden("the vendor was not drawn as an interview examiner")
         vendor = Vendor.objects(code=actor).first()
         try:
-            received = verify_receipt(body, code, vendor.signing_key)
+            received = verify_receipt(body, code, vendor.signing_key, actor)
         except RuleViolation as exc:
             SHEETS_REFUSED.labels(exc.code).inc()
             raise
         if stage in campaign.unsealed or stage in campaign.closing:
             SHEETS_REFUSED.labels("already_unsealed").inc()
             raise Conflict("this stage is already unsealed", "already_unsealed")
-        sheet = Sheet(id=uuid.uuid4().hex, campaign=code, stage=stage, vendor=actor, ciphertext=received.ciphertext,
+        sheet = Sheet(id=uuid.uuid4().hex, campaign=code, stage=stage, vendor=actor, examiner=received.examiner,
+                      ciphertext=received.ciphertext,
                       commitment=received.commitment, signature=received.signature,
                       ciphertext_sha256=received.ciphertext_sha256, received_at=_now())
         try:
@@ -487,9 +488,10 @@ class ExaminationService(HealthMixin):
         private_key = quorum.private_key()
         Campaign.objects(code=code).modify(push__closing=stage)
         try:
-            sheets = [{"id": r["_id"], "ciphertext": r["ciphertext"], "commitment": r["commitment"]}
+            sheets = [{"id": r["_id"], "examiner": r.get("examiner"), "ciphertext": r["ciphertext"],
+                       "commitment": r["commitment"]}
                       for r in Sheet._get_collection().find({"campaign": code, "stage": stage},
-                                                            {"ciphertext": 1, "commitment": 1})]
+                                                            {"examiner": 1, "ciphertext": 1, "commitment": 1})]
             candidates = _candidates(code)
             if stage == "interview":
                 known = _shortlisted(campaign, candidates)
