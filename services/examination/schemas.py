@@ -147,6 +147,11 @@ class ImportOut(Schema):
     rejected = fields.List(fields.Dict())
 
 
+class EligibilityImportOut(Schema):
+    updated = fields.Integer()
+    rejected = fields.List(fields.Dict())
+
+
 class EligibilityIn(Schema):
     eligible = fields.Boolean(required=True, truthy={True}, falsy={False})
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))

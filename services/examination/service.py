@@ -37,6 +37,7 @@ SHARES_GIVEN = Counter("cadre_unseal_shares_given_total", "Valid key shares give
 UNSEALS = Counter("cadre_unseals_total", "Stages unsealed.", ["stage"])
 SHEET_PROBLEMS = Counter("cadre_sheet_problems_total", "Problems found in sheets at unseal.", ["code"])
 APPLICATIONS = Counter("cadre_applications_total", "Applications registered.", ["via"])
+ELIGIBILITY_DECIDED = Counter("cadre_eligibility_decisions_total", "Eligibility decisions applied.", ["via"])
 
 # Shares given so far per (campaign, stage). In this process's memory only — never in the database,
 # which would hand whoever reads it the key. A restart during a ceremony means officers give theirs again.
@@ -343,8 +344,27 @@ class ExaminationService(HealthMixin):
         eligibility = apps.decide_eligibility(body["eligible"], body.get("reason"))
         updated = Application.objects(id=id).modify(new=True, set__eligibility=eligibility,
                                                     set__reason=(body.get("reason") or "").strip())
+        ELIGIBILITY_DECIDED.labels("one").inc()
         return _application_view({"id": updated.id, "post": updated.post, "exam_number": updated.exam_number,
                                   "name": updated.name, "eligibility": updated.eligibility})
+
+    @rpc
+    def import_eligibility(self, code, body):
+        if not isinstance(body, str):
+            raise Invalid({"csv": ["must be a text/csv body"]})
+        _not_unsealed(_campaign(code), "eligibility")
+        coll = Application._get_collection()
+        ids = {r["exam_number"]: r["_id"] for r in coll.find({"campaign": code}, {"exam_number": 1})}
+        parsed = apps.parse_eligibility_csv(body, ids)
+        updated = 0
+        if parsed.decisions:
+            # One round trip for the whole file, whatever its length.
+            operations = [UpdateOne({"_id": ids[d.exam_number], "campaign": code},
+                                    {"$set": {"eligibility": d.eligibility, "reason": d.reason}})
+                          for d in parsed.decisions]
+            updated = coll.bulk_write(operations, ordered=False).matched_count
+        ELIGIBILITY_DECIDED.labels("csv").inc(updated)
+        return {"updated": updated, "rejected": parsed.rejected}
 
     # --- blind codes ------------------------------------------------------------------------------
 
