@@ -179,3 +179,10 @@ def rank_results(posts, candidates, written, interview, weights, interview_ratio
 
 def _number(value):
     return None if value is None else float(value)
+
+
+def notice(posts):
+    """What the results notice publishes of a ranking: per post, each candidate's rank, status and total."""
+    return [{"post": p["post"], "seats": p["seats"],
+             "ranking": [{k: row[k] for k in ("exam_number", "name", "rank", "status", "total")} for row in p["ranking"]]}
+            for p in posts]
