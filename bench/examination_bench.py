@@ -135,7 +135,7 @@ def run(api, args):
         take = codes[:min(left, len(codes))]
         vendor, keys = vendors[grader % len(vendors)]
         scores = [{"blind_code": c, "score": 40 + (hash((c, grader)) % 6000) / 100} for c in take]
-        for body in seal_sheets(campaign, "written", f"grader-{grader}", scores, public_key, keys.signing_key,
+        for body in seal_sheets(campaign, "written", f"{vendor}/grader-{grader}", scores, public_key, keys.signing_key,
                                 1024 * 1024 - 4096):
             bodies.append((vendor, keys, body))
         left -= len(take)
@@ -146,7 +146,7 @@ def run(api, args):
     # receipt checks alone, in this process (the signature check the service runs on each sheet)
     started = time.perf_counter()
     for vendor, keys, body in bodies:
-        verify_receipt(body, campaign, keys.verify_key)
+        verify_receipt(body, campaign, keys.verify_key, vendor)
     figures["verify_local_per_s"] = len(bodies) / (time.perf_counter() - started)
 
     def submit(item):

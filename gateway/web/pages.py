@@ -494,6 +494,9 @@ def campaign(page, code):
         if action == "import":
             answer = page.api("POST", f"/api/v1/campaigns/{code}/applications/import", csv=_csv_of(page),
                               idempotency_key=key)
+        elif action == "eligibility-import":
+            answer = page.api("POST", f"/api/v1/campaigns/{code}/eligibility/import", csv=_csv_of(page),
+                              idempotency_key=key)
         elif action == "application":
             answer = page.api("POST", f"/api/v1/campaigns/{code}/applications", idempotency_key=key, body={
                 "post": page.form("post"), "applicant": {"id_number": page.form("id_number"), "name": page.form("name"),

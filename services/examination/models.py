@@ -117,6 +117,7 @@ class Sheet(Aggregate):
     campaign = StringField(required=True)
     stage = StringField(required=True)
     vendor = StringField(required=True)
+    examiner = StringField(required=True)  # as signed: the vendor's code, or <vendor>/<grader> for written
     ciphertext = StringField(required=True)
     commitment = StringField(required=True)
     signature = StringField(required=True)

@@ -147,6 +147,11 @@ class ImportOut(Schema):
     rejected = fields.List(fields.Dict())
 
 
+class EligibilityImportOut(Schema):
+    updated = fields.Integer()
+    rejected = fields.List(fields.Dict())
+
+
 class EligibilityIn(Schema):
     eligible = fields.Boolean(required=True, truthy={True}, falsy={False})
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
@@ -168,6 +173,8 @@ class BlindCodeOut(Schema):
 
 class SheetIn(Schema):
     stage = fields.String(required=True, validate=validate.OneOf(STAGES))
+    # Who scored; sealing.check_examiner answers 422 examiner_mismatch for one the vendor may not name.
+    examiner = fields.String(required=True)
     # Lengths and encodings are checked by sealing.verify_receipt, which names each field.
     ciphertext = fields.String(required=True)
     commitment = fields.String(required=True)

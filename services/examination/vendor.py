@@ -1,7 +1,7 @@
 """The vendor's tool: make a signing key, seal a score sheet, submit sealed sheets (docs/examination.md).
 
     python -m services.examination.vendor keygen [--out vendor.key]
-    python -m services.examination.vendor seal --campaign C --stage written --examiner E \\
+    python -m services.examination.vendor seal --campaign C --stage written --examiner VENDOR[/GRADER] \\
         --public-key B64 --signing-key vendor.key --csv scores.csv [--out body.json]
     python -m services.examination.vendor submit --url URL [--token T] --campaign C body.json [body-2.json ...]
 
@@ -20,7 +20,7 @@ from pathlib import Path
 from services.common.cli import glue_token_value
 from services.common.errors import CadreError
 from services.examination.sealing.keys import keygen, load_signing_key
-from services.examination.sealing.sheets import MAX_SCORE, MIN_SCORE, STAGES, seal_sheets
+from services.examination.sealing.sheets import MAX_SCORE, MIN_SCORE, STAGES, check_examiner, seal_sheets, vendor_of
 
 DEFAULT_MAX_BYTES = 1024 * 1024 - 4096  # the gateway's 1 MiB limit, with room for HTTP framing
 
@@ -81,6 +81,12 @@ def read_scores(path):
 def cmd_seal(args):
     if args.stage not in STAGES:
         raise Refused(f"--stage must be one of {', '.join(STAGES)}")
+    try:
+        # The tool does not know the vendor's code; the shape of the name it can check before anything is sealed.
+        check_examiner(args.stage, args.examiner, vendor_of(args.examiner))
+    except CadreError:
+        raise Refused("--examiner must be your vendor code, or for the written stage <vendor code>/<grader> "
+                      "(letters, digits, - and _, at most 64 each)") from None
     signing_key = load_signing_key(Path(args.signing_key).read_text().strip())
     scores = read_scores(args.csv)
     bodies = seal_sheets(args.campaign, args.stage, args.examiner, scores, args.public_key, signing_key,
@@ -148,7 +154,8 @@ def parser():
     s = sub.add_parser("seal", help="seal and sign a CSV of scores (blind_code,score) as sheet bodies")
     s.add_argument("--campaign", required=True)
     s.add_argument("--stage", required=True, choices=STAGES)
-    s.add_argument("--examiner", required=True, help="the grader's or examiner's name or code")
+    s.add_argument("--examiner", required=True,
+                   help="who scored, as signed: your vendor code; for written also <vendor code>/<grader>")
     s.add_argument("--public-key", required=True, help="the campaign's public_key (base64)")
     s.add_argument("--signing-key", required=True, help="file made by keygen")
     s.add_argument("--csv", required=True, help="scores, header blind_code,score")

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from nacl.public import PublicKey, SealedBox
 
-from services.examination.sealing import commitment_of, keygen, seal_sheet, sign_sheet
+from services.examination.sealing import commitment_of, keygen, new_nonce, seal_sheet, sign_sheet
 from services.examination.sealing.sheets import sheet_plaintext
 from tests.harness import eventually
 
@@ -266,7 +266,7 @@ def test_sealed_sheets_receipt_rules(api):
     again = world.submit(grader, body)
     assert again.status_code == 409 and again.json()["code"] == "already_submitted"
     # signed by another vendor's key than the submitter's
-    forged = world.sheet(grader, "written", {c: 90 for c in codes})
+    forged = world.sheet(grader, "written", {c: 90 for c in codes}, examiner=other_grader)
     r = world.submit(other_grader, forged)
     assert r.status_code == 422 and r.json()["code"] == "invalid_signature"
     # a sheet signed for another campaign does not verify for this one
@@ -274,7 +274,7 @@ def test_sealed_sheets_receipt_rules(api):
     r = world.submit(grader, elsewhere)
     assert r.status_code == 422 and r.json()["code"] == "invalid_signature"
     # the stage is part of what is signed too
-    flipped = dict(world.sheet(grader, "written", {codes[0]: 71}), stage="interview")
+    flipped = dict(world.sheet(interviewer, "written", {codes[0]: 71}), stage="interview")
     assert world.submit(interviewer, flipped).json()["code"] == "invalid_signature"
     assert world.submit(stranger, world.sheet(stranger, "written", {codes[0]: 60})).status_code == 403
     assert world.submit(interviewer, world.sheet(interviewer, "written", {codes[0]: 60})).status_code == 403
@@ -285,15 +285,24 @@ def test_sealed_sheets_receipt_rules(api):
     assert r.status_code == 400 and {"ciphertext", "signature", "commitment"} <= set(r.json()["errors"])
     r = world.submit(grader, {**body, "extra": 1})
     assert r.status_code == 400 and "extra" in r.json()["errors"]
+    r = world.submit(grader, {k: v for k, v in body.items() if k != "examiner"})
+    assert r.status_code == 400 and "examiner" in r.json()["errors"]
+    # who scored: the vendor itself or one of its graders, never another vendor or a malformed name
+    for examiner in (other_grader, f"{other_grader}/g1", f"{grader}/", f"{grader}/a b", f"{grader}/g/h"):
+        r = world.submit(grader, world.sheet(grader, "written", {codes[0]: 50}, examiner=examiner))
+        assert r.status_code == 422 and r.json()["code"] == "examiner_mismatch", (examiner, r.text)
+    assert world.submit(grader, world.sheet(grader, "written", {codes[0]: 50}, f"{grader}/g-1")).status_code == 202
 
 
 def _mismatched_sheet(world, vendor, scores):
     """A sheet whose signed commitment is not the hash of what is sealed (caught only at unseal)."""
-    plaintext = sheet_plaintext(world.campaign, "written", vendor, scores)
+    plaintext = sheet_plaintext(world.campaign, "written", vendor, scores, new_nonce())
     ciphertext = SealedBox(PublicKey(base64.b64decode(world.public_key))).encrypt(plaintext)
     commitment = commitment_of(plaintext + b" ")
-    return {"stage": "written", "ciphertext": base64.b64encode(ciphertext).decode(), "commitment": commitment,
-            "signature": sign_sheet(world.campaign, "written", commitment, ciphertext, world.keys[vendor].signing_key)}
+    return {"stage": "written", "examiner": vendor, "ciphertext": base64.b64encode(ciphertext).decode(),
+            "commitment": commitment,
+            "signature": sign_sheet(world.campaign, "written", vendor, commitment, ciphertext,
+                                    world.keys[vendor].signing_key)}
 
 
 def test_unseal_ceremony_results_interview_and_publication(api):
@@ -303,9 +312,9 @@ def test_unseal_ceremony_results_interview_and_publication(api):
     codes = world.blind_codes("written", as_=grader)
     written = {c: 60 + 5 * i for i, c in enumerate(codes)}  # the last two codes are the best
     # one examiner's list split over two sheets, a second grader with the same scores
-    assert world.submit(grader, world.sheet(grader, "written", dict(list(written.items())[:3]), "g1")).status_code == 202
-    assert world.submit(grader, world.sheet(grader, "written", dict(list(written.items())[3:]), "g1")).status_code == 202
-    assert world.submit(grader, world.sheet(grader, "written", written, "g2")).status_code == 202
+    for part in (dict(list(written.items())[:3]), dict(list(written.items())[3:])):
+        assert world.submit(grader, world.sheet(grader, "written", part, f"{grader}/g1")).status_code == 202
+    assert world.submit(grader, world.sheet(grader, "written", written, f"{grader}/g2")).status_code == 202
     # bad sheets: each reported at unseal, none stops the others
     mismatch = world.submit(grader, _mismatched_sheet(world, grader, {codes[0]: 0}))
     assert mismatch.status_code == 202
@@ -313,7 +322,7 @@ def test_unseal_ceremony_results_interview_and_publication(api):
                                              [{"blind_code": codes[0], "score": 101}, {"blind_code": "NOSUCHCODE",
                                                                                        "score": 50},
                                               {"blind_code": codes[1], "score": 10},
-                                              {"blind_code": codes[1], "score": 20}], "g3"))
+                                              {"blind_code": codes[1], "score": 20}], f"{grader}/g3"))
     assert wrong.status_code == 202
     r = api.get(world.path("/results"), as_="org")
     assert r.status_code == 409 and r.json()["code"] == "wrong_stage"
@@ -345,7 +354,7 @@ def test_unseal_ceremony_results_interview_and_publication(api):
         assert (wrong.json()["id"], problem) in problems
     r = world.unseal("written", world.officers[2])
     assert r.status_code == 409 and r.json()["code"] == "already_unsealed"
-    late = world.submit(grader, world.sheet(grader, "written", {codes[0]: 99}, "g4"))
+    late = world.submit(grader, world.sheet(grader, "written", {codes[0]: 99}, f"{grader}/g4"))
     assert late.status_code == 409 and late.json()["code"] == "already_unsealed"
 
     r = api.get(world.path("/results"), as_="org")

@@ -33,13 +33,13 @@ def test_keygen_seal_split_submit_unseal(api, tmp_path):
 
     bad = tmp_path / "bad.csv"
     bad.write_text(f"blind_code,score\n{codes[0]},101\n{codes[1]},x\n{codes[2]},50\n{codes[2]},60\n")
-    refused = vendor_tool("seal", "--campaign", world.campaign, "--stage", "written", "--examiner", "g1",
+    refused = vendor_tool("seal", "--campaign", world.campaign, "--stage", "written", "--examiner", f"{vendor}/g1",
                           "--public-key", world.public_key, "--signing-key", str(tmp_path / "vendor.key"),
                           "--csv", str(bad), "--out", str(tmp_path / "bad.json"), cwd=tmp_path)
     assert refused.returncode == 2
     assert "row 2" in refused.stderr and "row 3" in refused.stderr and "row 5" in refused.stderr
 
-    sealed = vendor_tool("seal", "--campaign", world.campaign, "--stage", "written", "--examiner", "g1",
+    sealed = vendor_tool("seal", "--campaign", world.campaign, "--stage", "written", "--examiner", f"{vendor}/g1",
                          "--public-key", world.public_key, "--signing-key", str(tmp_path / "vendor.key"),
                          "--csv", str(csv_path), "--out", str(tmp_path / "body.json"), "--max-bytes", "700",
                          cwd=tmp_path)

@@ -135,7 +135,7 @@ def test_forged_and_replayed_vendor_signatures_are_refused_and_counted(suite, ap
     vendor = world.vendor(["grading"])
     genuine = world.sheet(vendor, "written", [{"blind_code": "B-1", "score": 80}])
     # forged: the same sheet signed by a key that is not the vendor's
-    forged = dict(genuine, signature=sign_sheet(world.campaign, "written", genuine["commitment"],
+    forged = dict(genuine, signature=sign_sheet(world.campaign, "written", genuine["examiner"], genuine["commitment"],
                                                 base64.b64decode(genuine["ciphertext"]),
                                                 keygen().signing_key))
     problem(world.submit(vendor, forged), 422, "invalid_signature")

@@ -206,3 +206,90 @@ def decide_eligibility(eligible, reason):
     if errors:
         raise Invalid(errors)
     return "eligible" if eligible else "ineligible"
+
+
+ELIGIBILITY_FIELDS = ("exam_number", "eligible", "reason")
+MAX_REASON = 500
+_BOOLEANS = {"true": True, "false": False}
+
+
+@dataclass(frozen=True)
+class EligibilityDecision:
+    row: int
+    exam_number: str
+    eligibility: str  # eligible | ineligible
+    reason: str
+
+
+@dataclass(frozen=True)
+class EligibilityImport:
+    decisions: list  # [EligibilityDecision] to apply, in file order
+    rejected: list  # [{"row", "errors": {field: [messages]}}], API.md's ``rejected``
+
+
+def _csv_text(text):
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise Invalid({"csv": ["must be UTF-8 text"]}) from None
+    if not isinstance(text, str):
+        raise Invalid({"csv": ["must be a text/csv body"]})
+    return text.removeprefix("\ufeff")
+
+
+def parse_eligibility_csv(text, exam_numbers):
+    """Parse the ``text/csv`` body of ``eligibility/import``; good rows are decisions, bad ones reported.
+
+    Header ``exam_number,eligible,reason`` (any order, each once, other columns ignored; else 400 for the
+    whole body). ``eligible`` is ``true`` or ``false`` (case is ignored: spreadsheets write ``TRUE``);
+    ``reason`` is required for ``false`` and at most 500 characters. ``exam_numbers``: those of the
+    campaign. Rows are numbered as in a spreadsheet (header row 1); an exam number repeated in the file
+    rejects the later row, so one file never decides one applicant twice.
+    """
+    reader = csv.reader(io.StringIO(_csv_text(text), newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise Invalid({"csv": ["is empty; the header must be " + ",".join(ELIGIBILITY_FIELDS)]}) from None
+    except csv.Error:
+        raise Invalid({"csv": ["the header is not valid CSV"]}) from None
+    columns = [h.strip() for h in header]
+    if any(f not in columns for f in ELIGIBILITY_FIELDS) or len(set(columns)) != len(columns):
+        raise Invalid({"csv": ["the header must name each of " + ",".join(ELIGIBILITY_FIELDS) + " once"]})
+    position = {f: columns.index(f) for f in ELIGIBILITY_FIELDS}
+    seen, decisions, rejected = {}, [], []
+    row = 1
+    while True:
+        row += 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:
+            rejected.append({"row": row, "errors": {"csv": ["the row is not valid CSV"]}})
+            continue
+        if not record or all(not cell.strip() for cell in record):
+            continue
+        if len(record) != len(columns):
+            rejected.append({"row": row, "errors": {"csv": [f"expected {len(columns)} fields, got {len(record)}"]}})
+            continue
+        number, flag, reason = (record[position[f]].strip() for f in ELIGIBILITY_FIELDS)
+        errors = {}
+        if number not in exam_numbers:
+            errors["exam_number"] = ["is not an exam number of this campaign"]
+        elif number in seen:
+            errors["exam_number"] = [f"repeats the one in row {seen[number]}"]
+        eligible = _BOOLEANS.get(flag.lower())
+        if eligible is None:
+            errors["eligible"] = ["must be true or false"]
+        if len(reason) > MAX_REASON:
+            errors["reason"] = [f"must be at most {MAX_REASON} characters"]
+        elif eligible is False and not reason:
+            errors["reason"] = ["is required when the applicant is found ineligible"]
+        if errors:
+            rejected.append({"row": row, "errors": errors})
+            continue
+        seen[number] = row
+        decisions.append(EligibilityDecision(row, number, "eligible" if eligible else "ineligible", reason))
+    return EligibilityImport(decisions, rejected)

@@ -15,7 +15,6 @@ Anyone can redo a draw from its published seed with this algorithm (no Python
   the order is the shuffled blind codes.
 """
 import hashlib
-import secrets
 from dataclasses import dataclass
 
 from services.common.errors import Invalid
@@ -24,9 +23,13 @@ _CONTEXT = "cadre-draw-v1"
 _SPACE = 1 << 64
 
 
-def new_seed():
-    """A fresh, unpredictable seed (64 lowercase hex characters) to record with the draw."""
-    return secrets.token_hex(32)
+SEED_BYTES = 32
+
+
+def new_seed(random_bytes):
+    """A fresh seed (64 lowercase hex characters) to record with the draw, from ``random_bytes(n)``
+    (``secrets.token_bytes`` in the service): unpredictable until drawn, repeatable after."""
+    return random_bytes(SEED_BYTES).hex()
 
 
 class Lot:

@@ -6,10 +6,10 @@ exactly the shown values, so anyone can check the published order by hand.
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
-from services.examination.sealing.sheets import SheetProblem
+from services.examination.sealing.sheets import SheetProblem, vendor_of
 
 CENT = Decimal("0.01")
-_CONFLICT = "the examiner gave this blind code different scores in different sheets"
+_DUPLICATE = "the examiner scored this blind code in more than one sheet"
 DROP_EXTREMES_FROM = 5  # examiners; from this many on, one highest and one lowest are dropped
 
 
@@ -32,38 +32,48 @@ def _cents(value):
 
 
 def collect_scores(opened_sheets):
-    """``{blind_code: {examiner: score}}`` from one stage's opened sheets, and the conflicts found.
+    """``{blind_code: {examiner: score}}`` from one stage's opened sheets, and the duplicates found.
 
-    Sheets from the same examiner may split a long list between them; the same
-    score repeated counts once. Different scores for one candidate from one
-    examiner are a conflict: that examiner's score for that candidate is left
-    out and each sheet involved is reported (``conflicting_score``).
+    Sheets from the same examiner may split a long list between them, but each
+    blind code is scored once per examiner: a code that two of one examiner's
+    sheets score (even alike) counts for nothing from that examiner, and each
+    sheet involved is reported (``duplicate_blind_code``). Otherwise a second
+    sheet could quietly replace or confirm a first one.
     """
-    by_code, sources, conflicts = {}, {}, set()
+    by_code, sources = {}, {}
     for sheet in opened_sheets:
         for code, score in sheet.scores.items():
-            given = by_code.setdefault(code, {})
-            key = (code, sheet.examiner)
-            sources.setdefault(key, []).append(sheet.sheet)
-            if key in conflicts:
-                continue
-            if sheet.examiner in given and _dec(given[sheet.examiner]) != _dec(score):
-                conflicts.add(key)
-                del given[sheet.examiner]
-                continue
-            given[sheet.examiner] = score
+            sources.setdefault((code, sheet.examiner), []).append(sheet.sheet)
+            by_code.setdefault(code, {})[sheet.examiner] = score
+    duplicated = sorted(key for key, sheets in sources.items() if len(sheets) > 1)
+    for code, examiner in duplicated:
+        del by_code[code][examiner]
     problems = [
-        SheetProblem(sheet_id, "conflicting_score", _CONFLICT, code)
-        for code, examiner in sorted(conflicts)
+        SheetProblem(sheet_id, "duplicate_blind_code", _DUPLICATE, code)
+        for code, examiner in duplicated
         for sheet_id in sources[(code, examiner)]
     ]
     return {code: given for code, given in by_code.items() if given}, problems
 
 
 def written_score(scores):
-    """The written score from its graders' scores: their mean (one grader: that score)."""
+    """The mean of ``scores`` (one score: that score), rounded to cents."""
     values = [_dec(s) for s in scores]
     return _cents(sum(values) / len(values))
+
+
+def written_by_vendor(given):
+    """The written score from ``{examiner: score}``: each vendor's graders (``V``, ``V/g1``, ``V/g2``…) are
+    first averaged into that vendor's one score, then the vendors' scores are averaged.
+
+    So a vendor that names more graders gains no weight over another vendor: inventing graders
+    only changes how its own single score is made up.
+    """
+    per_vendor = {}
+    for examiner, score in given.items():
+        per_vendor.setdefault(vendor_of(examiner), []).append(_dec(score))
+    means = [sum(values) / len(values) for values in per_vendor.values()]
+    return _cents(sum(means) / len(means))
 
 
 def interview_score(scores):
@@ -75,10 +85,14 @@ def interview_score(scores):
 
 
 def stage_scores(opened_sheets, stage):
-    """``{blind_code: score}`` for ``stage`` ("written" or "interview"), and the conflicts found."""
+    """``{blind_code: score}`` for ``stage`` ("written" or "interview"), and the duplicates found.
+
+    Interview examiners are vendors (each sheet names exactly its vendor), so each counts once.
+    """
     collected, problems = collect_scores(opened_sheets)
-    combine = interview_score if stage == "interview" else written_score
-    return {code: combine(given.values()) for code, given in collected.items()}, problems
+    if stage == "interview":
+        return {code: interview_score(given.values()) for code, given in collected.items()}, problems
+    return {code: written_by_vendor(given) for code, given in collected.items()}, problems
 
 
 def total_score(written, interview, weights):
@@ -165,3 +179,10 @@ def rank_results(posts, candidates, written, interview, weights, interview_ratio
 
 def _number(value):
     return None if value is None else float(value)
+
+
+def notice(posts):
+    """What the results notice publishes of a ranking: per post, each candidate's rank, status and total."""
+    return [{"post": p["post"], "seats": p["seats"],
+             "ranking": [{k: row[k] for k in ("exam_number", "name", "rank", "status", "total")} for row in p["ranking"]]}
+            for p in posts]

@@ -15,7 +15,10 @@ from services.examination.sealing.sheets import (
     ReceivedSheet,
     SheetProblem,
     Unsealing,
+    check_examiner,
+    new_nonce,
     open_sheets,
+    vendor_of,
     body_size,
     seal_sheet,
     seal_sheets,
@@ -28,5 +31,6 @@ __all__ = [
     "CampaignKey", "OpenedSheet", "ReceivedSheet", "SheetProblem", "Unsealing", "UnsealQuorum", "VendorKeys",
     "check_commitment", "check_officer_share", "check_reveal", "combine", "commitment_of", "keygen",
     "new_campaign_key", "open_sheets", "parse_verify_key", "seal_sheet", "share_hash", "sign_sheet",
-    "signed_message", "split_key", "verify_receipt", "seal_sheets", "body_size",
+    "signed_message", "split_key", "verify_receipt", "seal_sheets", "body_size", "check_examiner", "new_nonce",
+    "vendor_of",
 ]

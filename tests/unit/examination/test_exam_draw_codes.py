@@ -1,6 +1,8 @@
 """The interview draw and the codes given to applicants."""
 import hashlib
+import random
 import re
+import secrets
 
 import pytest
 
@@ -13,14 +15,14 @@ CODES = [f"B{i:03d}" for i in range(30)]
 
 
 def test_same_seed_same_draw_whatever_the_input_order():
-    seed = new_seed()
+    seed = new_seed(secrets.token_bytes)
     first = draw_interview(VENDORS, 5, CODES, seed)
     again = draw_interview(list(reversed(VENDORS)), 5, list(reversed(CODES)), seed)
     assert first == again and first.seed == seed
 
 
 def test_draw_is_a_selection_and_a_permutation():
-    draw = draw_interview(VENDORS, 5, CODES, new_seed())
+    draw = draw_interview(VENDORS, 5, CODES, new_seed(secrets.token_bytes))
     assert len(draw.examiners) == 5 and len(set(draw.examiners)) == 5 and set(draw.examiners) <= set(VENDORS)
     assert sorted(draw.order) == sorted(CODES)
 
@@ -75,7 +77,7 @@ def test_lot_is_roughly_uniform():
 @pytest.mark.parametrize("examiners", [8, 0, -1, "3", True])
 def test_impossible_examiner_counts(examiners):
     with pytest.raises(Invalid) as exc:
-        draw_interview(VENDORS, examiners, CODES, new_seed())
+        draw_interview(VENDORS, examiners, CODES, new_seed(secrets.token_bytes))
     assert list(exc.value.errors) == ["examiners"]
 
 
@@ -84,7 +86,7 @@ def test_all_vendors_may_be_drawn():
 
 
 def test_seed_is_unpredictable_hex():
-    a, b = new_seed(), new_seed()
+    a, b = new_seed(secrets.token_bytes), new_seed(secrets.token_bytes)
     assert re.fullmatch(r"[0-9a-f]{64}", a) and a != b
 
 
@@ -97,15 +99,20 @@ def test_exam_numbers():
 
 
 def test_blind_codes_are_random_and_unique():
-    code = new_blind_code()
+    code = new_blind_code(secrets.choice)
     assert len(code) == 10 and set(code) <= set(BLIND_ALPHABET)
     assert not set("0O1IL") & set(BLIND_ALPHABET)
-    taken = {new_blind_code() for _ in range(100)}
-    fresh = assign_blind_codes(5000, taken)
+    taken = {new_blind_code(secrets.choice) for _ in range(100)}
+    fresh = assign_blind_codes(5000, taken, secrets.choice)
     assert len(fresh) == 5000 and len(set(fresh)) == 5000 and not set(fresh) & taken
 
 
 def test_blind_codes_are_not_a_sequence():
     # Nothing about the order of applications can be read back from the codes.
-    first, second = assign_blind_codes(50), assign_blind_codes(50)
+    first, second = assign_blind_codes(50, (), secrets.choice), assign_blind_codes(50, (), secrets.choice)
     assert first != sorted(first) and not set(first) & set(second)
+
+
+def test_randomness_is_a_parameter_so_a_seeded_source_repeats():
+    assert assign_blind_codes(20, (), random.Random(7).choice) == assign_blind_codes(20, (), random.Random(7).choice)
+    assert new_seed(lambda n: bytes(range(n))) == bytes(range(32)).hex()

@@ -12,6 +12,7 @@ from services.examination.domain.results import (
     shortlist_size,
     stage_scores,
     total_score,
+    written_by_vendor,
     written_score,
 )
 from services.examination.sealing import open_sheets, seal_sheet
@@ -125,19 +126,30 @@ def test_shortlisted_but_absent_from_the_interview_is_not_selected():
     assert [(r["exam_number"], r["status"]) for r in rows] == [("C-00002", "selected"), ("C-00001", "not_selected")]
 
 
-def test_collect_scores_across_sheets_and_conflicts():
+def test_collect_scores_across_sheets_and_duplicates():
     sheets = [
         OpenedSheet("s1", "E1", {"A": 80, "B": 70}),
-        OpenedSheet("s2", "E1", {"C": 60, "B": 70}),  # same score again: counted once
+        OpenedSheet("s2", "E1", {"C": 60, "B": 70}),  # B again, even alike: scored twice, not scored
         OpenedSheet("s3", "E2", {"A": 90}),
-        OpenedSheet("s4", "E2", {"A": 10}),  # E2 contradicts itself on A
+        OpenedSheet("s4", "E2", {"A": 10}),  # E2 scores A three times
         OpenedSheet("s5", "E2", {"A": 50}),
+        OpenedSheet("s6", "E3", {"B": 40}),  # another examiner scoring B is no duplicate
     ]
     collected, problems = collect_scores(sheets)
-    assert collected == {"A": {"E1": 80}, "B": {"E1": 70}, "C": {"E1": 60}}
+    assert collected == {"A": {"E1": 80}, "B": {"E3": 40}, "C": {"E1": 60}}
     assert sorted((p.sheet, p.code, p.blind_code) for p in problems) == [
-        ("s3", "conflicting_score", "A"), ("s4", "conflicting_score", "A"), ("s5", "conflicting_score", "A"),
+        ("s1", "duplicate_blind_code", "B"), ("s2", "duplicate_blind_code", "B"),
+        ("s3", "duplicate_blind_code", "A"), ("s4", "duplicate_blind_code", "A"), ("s5", "duplicate_blind_code", "A"),
     ]
+
+
+def test_written_graders_of_one_vendor_are_one_vendor_score():
+    # V1 names one grader, V2 invents three: each vendor still counts once
+    given = {"V1": 90, "V2/a": 10, "V2/b": 10, "V2/c": 40}
+    assert written_by_vendor(given) == Decimal("55.00")  # (90 + 20) / 2
+    assert written_by_vendor({"V1/x": 81, "V1/y": 80}) == Decimal("80.50")
+    sheets = [OpenedSheet("s1", "V1", {"A": 90})] + [OpenedSheet(f"g{n}", f"V2/g{n}", {"A": 0}) for n in range(50)]
+    assert stage_scores(sheets, "written")[0] == {"A": Decimal("45.00")}
 
 
 def test_stage_scores_apply_the_stage_rule():
@@ -152,7 +164,7 @@ def test_open_check_and_rank_100000_scores():
     candidates = [Candidate(f"BIG-{i:06d}", f"n{i}", f"P{i % 100}", f"K{i:06d}") for i in range(1, 100_001)]
     scores = [{"blind_code": c.blind_code, "score": (i * 7919) % 10001 / 100} for i, c in enumerate(candidates)]
     body = seal_sheet(campaign, "written", "GRADER", scores, key.public_key, vendor.signing_key)
-    sheet = {"id": "w1", "ciphertext": body["ciphertext"], "commitment": body["commitment"]}
+    sheet = {"id": "w1", "examiner": "GRADER", "ciphertext": body["ciphertext"], "commitment": body["commitment"]}
     opened = open_sheets(key.private_key, [sheet], campaign, "written", {c.blind_code for c in candidates})
     assert opened.problems == []
     written, problems = stage_scores(opened.sheets, "written")

@@ -1,0 +1,375 @@
+"""Between the examination documents and its rules: domain values from documents, guarded writes, views."""
+import os
+import secrets
+import uuid
+from collections import Counter as Tally
+from datetime import timezone
+from decimal import Decimal
+
+from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError
+
+from services.common import config, outbox
+from services.common.envelope import rfc3339
+from services.common.errors import Conflict, Forbidden, NotFound
+from services.examination.domain import applications as apps
+from services.examination.domain import codes, results
+from services.examination.models import Application, Assignment, Campaign, LocalUnit, Paper, Sheet, Vendor
+
+_ID_KEY = []
+
+
+def aware(moment):
+    """A stored time as UTC-aware (the driver hands back naive UTC datetimes)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def id_key():
+    """The key of the ID-number hash: EXAMINATION_ID_KEY, or one made once and kept in the data dir."""
+    if not _ID_KEY:
+        configured = config.get("EXAMINATION_ID_KEY")
+        if configured:
+            _ID_KEY.append(configured.encode("utf-8"))
+        else:
+            folder = config.data_dir() / "examination"
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / "id-hash.key"
+            if not path.exists():
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w") as handle:
+                    handle.write(secrets.token_hex(32))
+            _ID_KEY.append(path.read_text().strip().encode("utf-8"))
+    return _ID_KEY[0]
+
+
+class _Registered:
+    """The ID numbers registered in a campaign, as the CSV parser asks about them (by keyed hash)."""
+
+    def __init__(self, hashes, key):
+        self.hashes, self.key = hashes, key
+
+    def __contains__(self, id_number):
+        return apps.id_number_digest(self.key, id_number) in self.hashes
+
+
+# --- reading ----------------------------------------------------------------------------------------
+
+def campaign(code):
+    doc = Campaign.objects(code=code).first()
+    if doc is None:
+        raise NotFound(f"no campaign {code!r}")
+    return doc
+
+
+def not_a_campaign(code):
+    if Campaign.objects(code=code).only("code").first() is not None:
+        raise Conflict(f"campaign {code!r} already exists", "exists")
+
+
+def local_units(codes_):
+    return [u.code for u in LocalUnit.objects(code__in=codes_).only("code")]
+
+
+def vendor(code):
+    return Vendor.objects(code=code).first()
+
+
+def add_vendor(vendor_, envelope):
+    doc = Vendor(code=vendor_.code, name=vendor_.name, roles=list(vendor_.roles), signing_key=vendor_.signing_key,
+                 affiliations=list(vendor_.affiliations))
+    outbox.insert(doc, envelope, exists_detail=f"vendor {vendor_.code!r} already exists")
+    return doc
+
+
+def add_campaign(body, key, envelope):
+    unseal = body["unseal"]
+    doc = Campaign(code=body["code"], title=body["title"], posts=body["posts"], weights=body["weights"],
+                   interview_ratio=body["interview_ratio"], not_before=unseal["not_before"],
+                   threshold=unseal["threshold"], officers=unseal["officers"], share_hashes=key.share_hashes,
+                   public_key=key.public_key)
+    outbox.insert(doc, envelope, exists_detail=f"campaign {doc.code!r} already exists")
+    return doc
+
+
+def add_assignment(view, envelope):
+    try:
+        outbox.insert(Assignment(**view), envelope)
+    except Conflict:
+        pass  # assigned already: the same action twice has one effect
+
+
+def vendor_roles_or_403(campaign_code, actor):
+    if not actor or Vendor.objects(code=actor).only("code").first() is None:
+        raise Forbidden("the caller is not a registered vendor")
+    return {a.role for a in Assignment.objects(campaign=campaign_code, vendor=actor).only("role")}
+
+
+def interview_vendors(campaign_code):
+    return [a.vendor for a in Assignment.objects(campaign=campaign_code, role="interview").only("vendor")]
+
+
+def not_unsealed(doc, what):
+    if "written" in doc.unsealed:
+        raise Conflict(f"the written stage is unsealed: {what} can no longer change", "wrong_stage")
+
+
+def scores(doc, stage):
+    return {code: Decimal(text) for code, text in (doc.scores or {}).get(stage, {}).items()}
+
+
+def candidates(code):
+    """Eligible applicants holding a blind code: who is scored and ranked."""
+    rows = Application._get_collection().find(
+        {"campaign": code, "eligibility": "eligible"}, {"exam_number": 1, "name": 1, "post": 1, "blind_code": 1})
+    return [results.Candidate(r["exam_number"], r["name"], r["post"], r["blind_code"]) for r in rows
+            if r.get("blind_code")]
+
+
+def seats(doc):
+    return {p["code"]: p["seats"] for p in doc.posts}
+
+
+def shortlisted(doc, candidates_=None):
+    if "written" not in doc.unsealed:
+        raise Conflict("the interview shortlist exists only after the written unseal", "wrong_stage")
+    candidates_ = candidates(doc.code) if candidates_ is None else candidates_
+    return results.shortlist(candidates_, scores(doc, "written"), seats(doc), doc.interview_ratio)
+
+
+def stage_blind_codes(doc, stage):
+    """``[{post, blind_code}]`` a stage scores (for interview, the shortlisted), sorted by blind code — never by
+    exam number: the order must not hint at who is who."""
+    candidates_ = candidates(doc.code)
+    if stage == "interview":
+        chosen = shortlisted(doc, candidates_)
+        candidates_ = [c for c in candidates_ if c.blind_code in chosen]
+    return sorted(({"post": c.post, "blind_code": c.blind_code} for c in candidates_), key=lambda i: i["blind_code"])
+
+
+def rank(doc):
+    return results.rank_results([{"code": p["code"], "seats": p["seats"]} for p in doc.posts], candidates(doc.code),
+                                scores(doc, "written"), scores(doc, "interview"), doc.weights, doc.interview_ratio,
+                                "interview" in doc.unsealed)
+
+
+def application_view(doc):
+    return {"id": doc["_id"] if "_id" in doc else doc["id"], "post": doc["post"], "exam_number": doc["exam_number"],
+            "name": doc["name"], "eligibility": doc.get("eligibility", "pending")}
+
+
+def paper_view(paper):
+    return {"id": paper.id, "campaign": paper.campaign, "vendor": paper.vendor, "commitment": paper.commitment,
+            "status": paper.status, "revealed_at": rfc3339(aware(paper.revealed_at)) if paper.revealed_at else None}
+
+
+def problem_summary(problems):
+    """Problems per sheet and code, with how many entries each covers: what events and answers carry."""
+    tally = Tally((p.sheet, p.code) for p in problems)
+    return [{"sheet": sheet, "code": code, "count": n} for (sheet, code), n in sorted(tally.items())]
+
+
+# --- applications -----------------------------------------------------------------------------------
+
+def _reserve(code, n):
+    """The first of ``n`` fresh application sequence numbers (an atomic counter on the campaign)."""
+    doc = Campaign.objects(code=code).modify(new=True, inc__applications=n)
+    return doc.applications - n + 1
+
+
+def _application_doc(code, seq, applicant, key):
+    return {"_id": uuid.uuid4().hex, "campaign": code, "seq": seq, "post": applicant.post,
+            "exam_number": codes.exam_number(code, seq), "id_hash": apps.id_number_digest(key, applicant.id_number),
+            "name": applicant.name, "birth_date": applicant.birth_date, "education": applicant.education,
+            "eligibility": "pending"}
+
+
+def add_application(code, applicant):
+    key = id_key()
+    if Application.objects(campaign=code, id_hash=apps.id_number_digest(key, applicant.id_number)).first():
+        raise Conflict("this person has already applied in this campaign", "exists")
+    doc = _application_doc(code, _reserve(code, 1), applicant, key)
+    try:
+        Application._get_collection().insert_one(doc)
+    except Exception as exc:
+        if "duplicate" in str(exc).lower() or "E11000" in str(exc):
+            raise Conflict("this person has already applied in this campaign", "exists")
+        raise
+    return {"id": doc["_id"], "exam_number": doc["exam_number"]}
+
+
+def registered(code):
+    """What ``parse_applications_csv`` asks: is this ID number registered in the campaign already?"""
+    key = id_key()
+    hashes = {r["id_hash"] for r in Application._get_collection().find({"campaign": code}, {"id_hash": 1})}
+    return _Registered(hashes, key)
+
+
+def add_applications(code, parsed):
+    """Insert the parsed good rows at once; ``(imported, rejected)`` with rows lost to a concurrent twin."""
+    rejected = list(parsed.rejected)
+    imported = 0
+    if parsed.applicants:
+        key = id_key()
+        first = _reserve(code, len(parsed.applicants))
+        docs = [_application_doc(code, first + i, a, key) for i, (_, a) in enumerate(parsed.applicants)]
+        try:
+            imported = len(Application._get_collection().insert_many(docs, ordered=False).inserted_ids)
+        except BulkWriteError as exc:
+            # Someone else registered the same person meanwhile: that row is refused, the rest kept.
+            failed = {e["index"] for e in exc.details.get("writeErrors", [])}
+            imported = len(docs) - len(failed)
+            for index in sorted(failed):
+                row = parsed.applicants[index][0]
+                rejected.append({"row": row, "errors": {"id_number": ["has already applied in this campaign"]}})
+    return imported, sorted(rejected, key=lambda r: r["row"])
+
+
+def applications_page(code, after, limit):
+    return list(Application._get_collection()
+                .find({"campaign": code, "seq": {"$gt": after}},
+                      {"post": 1, "exam_number": 1, "name": 1, "eligibility": 1, "seq": 1})
+                .sort("seq", 1).limit(limit + 1))
+
+
+def application(id):
+    doc = Application.objects(id=id).first()
+    if doc is None:
+        raise NotFound(f"no application {id!r}")
+    return doc
+
+
+def set_eligibility(id, eligibility, reason):
+    updated = Application.objects(id=id).modify(new=True, set__eligibility=eligibility, set__reason=reason)
+    return application_view({"id": updated.id, "post": updated.post, "exam_number": updated.exam_number,
+                             "name": updated.name, "eligibility": updated.eligibility})
+
+
+def exam_numbers(code):
+    """``{exam_number: application id}`` of a campaign."""
+    return {r["exam_number"]: r["_id"] for r in Application._get_collection().find({"campaign": code},
+                                                                                  {"exam_number": 1})}
+
+
+def apply_eligibility(code, ids, decisions):
+    """Apply a file's decisions in one round trip, whatever its length; how many applications matched."""
+    if not decisions:
+        return 0
+    operations = [UpdateOne({"_id": ids[d.exam_number], "campaign": code},
+                            {"$set": {"eligibility": d.eligibility, "reason": d.reason}}) for d in decisions]
+    return Application._get_collection().bulk_write(operations, ordered=False).matched_count
+
+
+def assign_blind_codes(code, pick):
+    """Give every eligible applicant without one a fresh blind code; how many were given."""
+    coll = Application._get_collection()
+    everyone = list(coll.find({"campaign": code}, {"blind_code": 1, "eligibility": 1}))
+    taken = {r["blind_code"] for r in everyone if r.get("blind_code")}
+    waiting = [r["_id"] for r in everyone if r.get("eligibility") == "eligible" and not r.get("blind_code")]
+    fresh = codes.assign_blind_codes(len(waiting), taken, pick)
+    if not waiting:
+        return 0
+    # guarded by blind_code null: an application never gets a second code
+    operations = [UpdateOne({"_id": pk, "blind_code": None}, {"$set": {"blind_code": bc}})
+                  for pk, bc in zip(waiting, fresh)]
+    return coll.bulk_write(operations, ordered=False).modified_count
+
+
+# --- papers -----------------------------------------------------------------------------------------
+
+def paper(id):
+    doc = Paper.objects(id=id).first()
+    if doc is None:
+        raise NotFound(f"no paper {id!r}")
+    return doc
+
+
+def add_paper(data, now, envelope):
+    outbox.insert(Paper(id=data["paper"], campaign=data["campaign"], vendor=data["vendor"],
+                        commitment=data["commitment"], committed_at=now), envelope)
+
+
+def refuse_reveal(id, envelope):
+    outbox.modify(Paper.objects(id=id), {"inc__refusals": 1}, [envelope])
+
+
+def reveal(paper_, text, now, envelope_of):
+    """Keep a revealed paper once; the paper's view (the same whoever revealed it first)."""
+    if paper_.status == "revealed":
+        return paper_view(paper_)
+    updated = outbox.modify(Paper.objects(id=paper_.id, status="committed"),
+                            {"set__status": "revealed", "set__paper": text, "set__revealed_at": now}, [envelope_of()])
+    if updated is None:  # revealed meanwhile by a concurrent request
+        return paper_view(paper(paper_.id))
+    paper_.status, paper_.revealed_at = "revealed", now
+    return paper_view(paper_)
+
+
+def record_draw(code, result, envelope):
+    """Keep the interview draw, once."""
+    if outbox.modify(Campaign.objects(code=code, drawn=False), {"set__drawn": True, "set__draw": result},
+                     [envelope]) is None:
+        raise Conflict("the interview draw was already made", "exists")
+
+
+def publish(code, now, envelope):
+    """Mark the results published, once."""
+    if outbox.modify(Campaign.objects(code=code, published=False), {"set__published": True, "set__published_at": now},
+                     [envelope]) is None:
+        raise Conflict("the results are already published", "exists")
+
+
+# --- sealed sheets ----------------------------------------------------------------------------------
+
+def add_sheet(code, actor, received, now, envelope_of):
+    """Keep a sheet received sealed; 409 when it was sent before or its stage began to unseal meanwhile.
+
+    ``envelope_of(sheet)`` makes the ``sheet.received`` envelope once the sheet is surely kept.
+    """
+    sheet = Sheet(id=uuid.uuid4().hex, campaign=code, stage=received.stage, vendor=actor, examiner=received.examiner,
+                  ciphertext=received.ciphertext, commitment=received.commitment, signature=received.signature,
+                  ciphertext_sha256=received.ciphertext_sha256, received_at=now)
+    try:
+        outbox.insert(sheet)
+    except Conflict:
+        raise Conflict("this sheet was already submitted", "already_submitted")
+    # The unseal marks the stage closing before it reads the sheets, so either it saw this
+    # sheet or this check sees the mark: a sheet is never silently left out.
+    if received.stage in campaign(code).closing:
+        Sheet.objects(id=sheet.id).delete()
+        raise Conflict("this stage is already unsealed", "already_unsealed")
+    outbox.modify(Sheet.objects(id=sheet.id), {}, [envelope_of(sheet)])
+    return sheet
+
+
+def close_stage(code, stage):
+    """Mark the stage closing: from now on no sheet of it is kept (``add_sheet`` checks the mark)."""
+    Campaign.objects(code=code).modify(push__closing=stage)
+
+
+def sealed_sheets(code, stage):
+    """The stage's sheets, still sealed, with their signed examiners."""
+    return [{"id": r["_id"], "examiner": r.get("examiner"), "ciphertext": r["ciphertext"],
+             "commitment": r["commitment"]}
+            for r in Sheet._get_collection().find({"campaign": code, "stage": stage},
+                                                  {"examiner": 1, "ciphertext": 1, "commitment": 1})]
+
+
+def reopen_stage(code, stage):
+    Campaign.objects(code=code).modify(pull__closing=stage)
+
+
+def record_unseal(code, stage, sheets, accepted, stage_scores, problems, summary, envelope):
+    """Store a stage's scores and each sheet's outcome; 409 when the stage was unsealed meanwhile."""
+    done = outbox.modify(Campaign.objects(code=code, unsealed__nin=[stage]),
+                         {f"set__scores__{stage}": {bc: str(s) for bc, s in stage_scores.items()},
+                          f"set__problems__{stage}": summary, "push__unsealed": stage}, [envelope])
+    if done is None:
+        raise Conflict("this stage is already unsealed", "already_unsealed")
+    by_sheet = {}
+    for p in problems:
+        by_sheet.setdefault(p.sheet, []).append(p.as_dict())
+    coll = Sheet._get_collection()
+    for sheet in sheets:
+        status = "opened" if sheet["id"] in accepted else "rejected"
+        coll.update_one({"_id": sheet["id"]},
+                        {"$set": {"status": status, "problems": by_sheet.get(sheet["id"], [])[:1000]}})
