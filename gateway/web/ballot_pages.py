@@ -64,5 +64,5 @@ def board(page):
     session = page.request.args.get("session", "").strip()
     answer = page.api("GET", f"/api/v1/ballot-sessions/{quote(session, safe='')}/board") if session else None
     checked = recount(answer.body) if answer is not None and answer.ok else None
-    return page.render("ballot_board.html", session=session, answer=answer, checked=checked,
+    return page.render("ballot_board.html", ballot_session=session, answer=answer, checked=checked,
                        status=answer.status if answer is not None and not answer.ok else 200)

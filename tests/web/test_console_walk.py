@@ -61,7 +61,8 @@ def test_org_walks_a_selection_from_motion_to_appointment_through_the_console(ap
     assert len(tokens) == 2
     for token in tokens:
         web.open("/web/ballot")
-        web.submit(web.find("#ballot-form"), {"token": token, "choices": cadre})
+        web.submit(web.find("#token-form"), {"token": token})
+        web.submit(web.find("#ballot-form"), {"choice": True})  # the one candidate, ticked by name
         assert web.outcome()[0] == "ok"
     web.open(f"/web/console/selections/{sel}")
     until(lambda: web.open(f"/web/console/selections/{sel}").all("button.close-session"), timeout=30)
