@@ -31,7 +31,7 @@ class EnvelopeSchema(Schema):
     version = fields.Integer(required=True, validate=validate.Equal(1))
     # Base64 Ed25519 of the producer (services/common/signing.py); consumers verify it before loading,
     # and an envelope is built without it and signed as it enters the outbox.
-    signature = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
+    signature = fields.String(validate=validate.Length(min=1, max=200))
 
 
 _schema = EnvelopeSchema()

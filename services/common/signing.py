@@ -167,11 +167,19 @@ def verify_envelope(envelope, source=None):
         raise Rejected("wrong_source", f"an envelope from {str(claimed)[:64]!r} on {source}'s exchange")
     if claimed not in PARTIES:
         raise Rejected("unknown_source", f"no party {str(claimed)[:64]!r} signs events")
+    verify_document(envelope, claimed)
+
+
+def verify_document(doc, party):
+    """Nothing if ``party`` signed ``doc`` (as ``sign_document`` does); else ``Rejected`` or ``KeyUnknown``."""
+    signature = doc.get(SIGNATURE) if isinstance(doc, dict) else None
+    if not isinstance(signature, str) or not signature:
+        raise Rejected("unsigned", "no signature")
     try:
-        message = _canonical(envelope, SIGNATURE)
+        message = _canonical(doc, SIGNATURE)
     except (TypeError, ValueError, rfc8785.CanonicalizationError):
-        raise Rejected("malformed", "the envelope has no canonical form") from None
-    _check(claimed, message, signature)
+        raise Rejected("malformed", "no canonical form") from None
+    _check(party, message, signature)
 
 
 # --- RPC caller contexts ----------------------------------------------------------------------------

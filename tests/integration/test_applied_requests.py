@@ -14,14 +14,12 @@ def principals(api):
 
 
 def rpc(suite, service, method, key, **kwargs):
-    """Call the service as the gateway does, with a request key but no gateway-side record."""
-    from nameko.standalone.rpc import ClusterRpcClient
+    """Call the service as the gateway does (its signed context), with a request key but no gateway-side record."""
+    from services.common.context import REQUEST_KEY
+    from tests.signing import gateway_context, rpc as signed_rpc
 
-    from services.common.context import REQUEST_KEY, context_for
-
-    data = dict(context_for("org", "org", "req-applied"), **({REQUEST_KEY: key} if key else {}))
-    with ClusterRpcClient(context_data=data, uri=suite.env["AMQP_URI"]) as client:
-        return getattr(getattr(client, service), method)(**kwargs)
+    data = gateway_context(suite, "org", "org", **({REQUEST_KEY: key} if key else {}))
+    return signed_rpc(suite, service, method, data, **kwargs)
 
 
 def make_post(suite):
