@@ -76,3 +76,38 @@ def test_a_service_consumes_its_own_queues_and_no_other(broker):
         with pytest.raises(pika.exceptions.ChannelClosedByBroker) as refused:
             connection.channel().basic_get(SUPERVISION_QUEUE, auto_ack=False)
     assert refused.value.reply_code == 403
+
+
+@pytest.fixture(scope="module")
+def confined():
+    """The whole suite, each process connected as its own user with setup.sh's rules."""
+    from tests.harness import Suite
+
+    suite = Suite()
+    run = uuid.uuid4().hex[:8]
+    names = ("nomination", "examination", "supervision", "records", "gateway")
+    try:
+        for service in names:
+            user, password = f"{service}-{run}", uuid.uuid4().hex
+            rules = json.loads((PERMISSIONS / f"{service}.json").read_text())
+            assert rabbitmqctl("add_user", user, password).returncode == 0
+            assert rabbitmqctl("set_permissions", "-p", suite.vhost, user, rules["configure"], rules["write"],
+                               rules["read"]).returncode == 0
+            suite.env[f"{service.upper()}_AMQP_URI"] = f"amqp://{user}:{password}@127.0.0.1:5672/{suite.vhost}"
+        suite.start()
+        yield suite
+    finally:
+        suite.stop()
+        for service in names:
+            rabbitmqctl("delete_user", f"{service}-{run}")
+
+
+def test_the_suite_runs_under_those_users(confined):
+    """The rules are enough: RPC both ways, events from nomination to supervision and to the records writer."""
+    from tests.e2e.records_helpers import entries_about
+    from tests.e2e.test_nomination_supervised import inspected
+    from tests.e2e.test_nomination_support import principals
+
+    api = principals(confined.api)
+    w = inspected(api)  # nomination's selection.inspected opened supervision's reviews
+    entries_about(api, f"selection:{w['selection']}", {"selection inspected", "review opened"})
