@@ -1,7 +1,6 @@
 """Examination service entrypoints: vendors, campaigns, papers, applications, blind codes, sealed sheets,
 the unseal ceremony and results (API.md "Examination")."""
 import logging
-import os
 import secrets
 import uuid
 from collections import Counter as Tally
@@ -13,7 +12,7 @@ from prometheus_client import Counter
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError
 
-from services.common import config, idempotency, outbox, paging
+from services.common import config, idempotency, keyfiles, outbox, paging
 from services.common.base import HealthMixin, chassis
 from services.common.entrypoints import event_handler, rpc
 from services.common.envelope import load_envelope, rfc3339
@@ -60,14 +59,8 @@ def _id_key():
         if configured:
             _ID_KEY.append(configured.encode("utf-8"))
         else:
-            folder = config.data_dir() / "examination"
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / "id-hash.key"
-            if not path.exists():
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(fd, "w") as handle:
-                    handle.write(secrets.token_hex(32))
-            _ID_KEY.append(path.read_text().strip().encode("utf-8"))
+            path = config.data_dir() / "examination" / "id-hash.key"
+            _ID_KEY.append(keyfiles.read_or_create(path, lambda: secrets.token_hex(32)).encode("utf-8"))
     return _ID_KEY[0]
 
 
