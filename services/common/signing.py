@@ -9,6 +9,7 @@ signing key when this process holds it. A party whose public key is not known *y
 """
 import base64
 import binascii
+from pathlib import Path
 
 import rfc8785
 from nacl.exceptions import BadSignatureError
@@ -70,7 +71,8 @@ def _setting(party, kind):
 
 
 def _key_path(party, suffix):
-    return config.data_dir() / "keys" / f"{party}.{suffix}"
+    # not config.data_dir(): that creates the folder, and this runs for every message verified
+    return Path(config.get("CADRE_DATA_DIR")) / "keys" / f"{party}.{suffix}"
 
 
 _signing_keys = {}
