@@ -96,8 +96,13 @@ def signing_key(party):
         where = f"{party.upper()}_SIGNING_KEY" if configured else str(path)
         raise RuntimeError(f"{where}: {exc}") from None
     pub = _key_path(party, "pub")
-    if keyfiles.read(pub) != public_b64(key):
-        keyfiles.replace(pub, public_b64(key))
+    try:
+        if keyfiles.read(pub) != public_b64(key):
+            keyfiles.replace(pub, public_b64(key))
+    except OSError:
+        if not configured:
+            raise
+        # a configured key's peers are told its public key by their own settings; nothing is lost
     _signing_keys[(party, path)] = key
     return key
 
