@@ -67,8 +67,9 @@ def _plain(payload):
     """
     try:
         keys = set(payload)
-        if keys != FIELDS and keys != UNSIGNED_FIELDS or not isinstance(payload.get("signature", ""), str) or not all(
-                isinstance(payload[k], str) for k in ("id", "type", "source", "subject", "occurred_at")):
+        signature = payload.get("signature", "-")
+        if (keys != FIELDS and keys != UNSIGNED_FIELDS or not isinstance(signature, str) or not signature
+                or not all(isinstance(payload[k], str) for k in ("id", "type", "source", "subject", "occurred_at"))):
             return None
         if (payload["version"] != 1 or isinstance(payload["version"], bool) or not isinstance(payload["data"], dict)
                 or not EVENT_TYPE.match(payload["type"])
