@@ -10,6 +10,9 @@ nameko worker, which writes it with one ``insert_many``; the batch is acked afte
 A message that is not an envelope is rejected into the dead-letter exchange at once; a batch whose
 write keeps failing for a reason other than a lost database connection is retried, and each of its
 messages is dead-lettered after ``EVENT_MAX_ATTEMPTS``, so one poison event never stalls the log.
+Every message is verified as it arrives (services/common/signing.py): an event not signed by the
+service whose exchange it came on, or a manual entry not signed by records, is dead-lettered
+unrecorded; one whose signer's public key is not known yet holds the log back until it is.
 """
 import json
 import logging
@@ -65,7 +68,7 @@ def check(exchange, payload, manual):
 
 
 class Firehose(Entrypoint):
-    """Entrypoint: the decorated method receives lists of ``{"manual", "payload"}`` in delivery order
+    """Entrypoint: the decorated method receives lists of ``{"manual", "payload", "waiting"}`` in delivery order
     and returns the indexes of the messages that are poison (rejected, never retried)."""
 
     def setup(self):
