@@ -282,6 +282,12 @@ def post_view(post):
     }
 
 
+def selection_facts(doc):
+    """The selection as supervision needs it to act on it: its post and whether it was decided."""
+    return {"selection": doc.id, "post": doc.post, "post_title": doc.post_title,
+            "key_leadership": doc.category == "key_leadership", "decided": bool(doc.decision)}
+
+
 def selection_summary(doc):
     return {"id": doc.id, "post": doc.post, "mode": doc.mode, "competitive": doc.competitive,
             "slate_ratio": doc.slate_ratio, "stage": doc.stage, "vacancies": doc.vacancies}

@@ -5,6 +5,7 @@ import hashlib
 import json
 import logging
 import re
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import eventlet
@@ -13,6 +14,7 @@ from mongoengine import NotUniqueError
 from prometheus_client import Counter, Gauge
 
 from services.common import config, idempotency, outbox, paging
+from services.common.asking import Ask
 from services.common.base import HealthMixin, chassis
 from services.common.entrypoints import event_handler, rpc, timer
 from services.common.envelope import load_envelope, make_envelope, rfc3339, utcnow
@@ -20,6 +22,7 @@ from services.common.errors import Conflict, Invalid, NotFound, Unavailable
 from services.common.validation import load
 from services.supervision import schemas
 from services.supervision.domain import assessments as assessment_rules
+from services.supervision.domain import clearance as clearance_rules
 from services.supervision.domain import filings as filing_rules
 from services.supervision.domain import notices as notice_rules
 from services.supervision.domain import oversight as oversight_rules
@@ -40,7 +43,7 @@ NOTICES_CLOSED = Counter("cadre_notices_closed_total", "Public notices closed, b
 OBSERVERS_ABSENT = Counter("cadre_observers_absent_total", "Key-leadership decisions taken with no observer named.")
 
 # What can be a selection id at all (API.md's codes: letters, digits, - and _); anything else is
-# refused at once instead of holding a worker for SELECTION_WAIT_SECONDS.
+# refused at once, without asking nomination.
 SELECTION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # Attempts at an optimistic (version-guarded) update before answering 503.
 CAS_ATTEMPTS = 50
@@ -142,6 +145,13 @@ def _pre_report_view(doc):
                       "created_at": doc.created_at, "approved_at": _aware(doc.approved_at), "approved_by": doc.approved_by})
 
 
+@dataclass(frozen=True)
+class KnownSelection:
+    """What a call on a selection needs of it: whether the committee has decided it."""
+
+    decided: bool
+
+
 def _ensure_selection(sid):
     """The selection's document, created empty if no event about it has arrived yet."""
     try:
@@ -155,6 +165,8 @@ def _ensure_selection(sid):
 class SupervisionService(HealthMixin):
     name = "supervision"
     db, caller, relay, metrics = chassis("supervision")
+    # asked when our copy of a selection (from nomination's events) does not know it, or its decision, yet
+    nomination = Ask("nomination")
 
     # ---- envelopes
 
@@ -170,19 +182,20 @@ class SupervisionService(HealthMixin):
         return self._envelope(Event(type, subject, data), cause)
 
     def _known_selection(self, sid):
-        """The selection as learnt from nomination's events; 404 if none arrives in a short wait."""
+        """The selection as learnt from nomination's events, or, when those have not told us of it
+        (or of its decision) yet, as nomination answers now; 404 when nomination holds none."""
         if not (isinstance(sid, str) and SELECTION_ID.fullmatch(sid)):
             raise NotFound(f"no selection {sid!r}"[:120])
-        waited, wait = 0.0, config.get_float("SELECTION_WAIT_SECONDS")
-        while True:
-            doc = Selection.objects(sid=sid).first()
-            if doc is not None and doc.post is not None:
-                return doc
-            # nomination's selection.opened may trail the 201 its caller got by a few milliseconds
-            if waited >= wait:
-                raise NotFound(f"no selection {sid!r}"[:120])
-            eventlet.sleep(0.1)
-            waited += 0.1
+        doc = Selection.objects(sid=sid).first()
+        if doc is not None and doc.post is not None and doc.decided:
+            return KnownSelection(decided=True)
+        facts = self.nomination("selection_facts", id=sid)
+        if doc is None or doc.post is None:
+            # what selection.opened will say too: a later event rewrites the same values
+            _ensure_selection(sid)
+            Selection.objects(sid=sid).update_one(set__post=facts["post"] or "", set__post_title=facts["post_title"],
+                                                  set__key_leadership=bool(facts["key_leadership"]))
+        return KnownSelection(decided=bool(facts["decided"]))
 
     # ---- joint review (会审)
 
@@ -258,6 +271,21 @@ class SupervisionService(HealthMixin):
         idempotency.modify_once(Selection.objects(sid=data["selection"]), envelope["id"], {
             "set__post": data["post"] or "", "set__key_leadership": data["key_leadership"]})
 
+    # ---- what nomination asks when its copy of supervision's state says no
+
+    @rpc
+    def clearance(self, selection):
+        """The pre-report approval, review statuses and notice of ``selection`` as of this call."""
+        if not (isinstance(selection, str) and SELECTION_ID.fullmatch(selection)):
+            raise NotFound(f"no selection {selection!r}"[:120])
+        report = PreReport.objects(selection=selection).only("status").first()
+        notice = Notice.objects(selection=selection).only("status", "outcome", "revision", "objections").first()
+        return clearance_rules.clearance(
+            selection, pre_report_status=report.status if report else None,
+            reviews=[(r.cadre, r.status) for r in Review.objects(selection=selection).only("cadre", "status")],
+            notice=None if notice is None else {"status": notice.status, "outcome": notice.outcome,
+                                                "revision": notice.revision, "objections": dict(notice.objections)})
+
     # ---- pre-report (任前报审) and observer (任中派员列席)
 
     @rpc
@@ -281,11 +309,11 @@ class SupervisionService(HealthMixin):
         doc = PreReport.objects(id=oid).first()
         if doc is None:
             raise NotFound(f"no pre-report {id!r}")
-        selection = Selection.objects(sid=doc.selection).first()
+        selection = self._known_selection(doc.selection)
         report = oversight_rules.PreReport(id=id, selection=doc.selection, created_at=doc.created_at,
                                            status=doc.status)
         approved, events = oversight_rules.approve_pre_report(
-            report, self.caller.actor, utcnow(), decided=bool(selection and selection.decided))
+            report, self.caller.actor, utcnow(), decided=selection.decided)
         updated = outbox.modify(
             PreReport.objects(id=oid, status=oversight_rules.SUBMITTED),
             {"set__status": approved.status, "set__approved_at": approved.approved_at,
