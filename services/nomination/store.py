@@ -75,8 +75,8 @@ def qualification_value(doc):
     q = doc.qualification or None
     if not q:
         return None
-    return Qualification(q["conditions"]["min_rank"], q["conditions"]["min_grassroots_years"],
-                         frozenset(q["scope"]))
+    conditions = q.get("conditions") or {}
+    return Qualification(conditions.get("min_rank"), conditions.get("min_grassroots_years"), frozenset(q["scope"]))
 
 
 def post_value(doc) -> entities.Post:
