@@ -79,7 +79,7 @@ def decided(api):
 def notice(api, sel, status=None):
     """The selection's public notice as supervision shows it (once its decision event has opened it)."""
     def found():
-        items = ok(api.get(f"/api/v1/notices?limit=500"))["items"]
+        items = ok(api.get("/api/v1/notices?limit=500"))["items"]
         return next((n for n in items if n["subject"] == f"selection:{sel}"
                      and (status is None or n["status"] == status)), None)
 
