@@ -283,9 +283,12 @@ def post_view(post):
 
 
 def selection_facts(doc):
-    """The selection as supervision needs it to act on it: its post and whether it was decided."""
+    """The selection as supervision needs it to act on it: its post, whether it was inspected and
+    whose joint reviews that opened, and whether it was decided."""
     return {"selection": doc.id, "post": doc.post, "post_title": doc.post_title,
-            "key_leadership": doc.category == "key_leadership", "decided": bool(doc.decision)}
+            "key_leadership": doc.category == "key_leadership", "inspected": bool(doc.ratings),
+            "under_review": [c for c in doc.shortlist if c not in doc.voided] if doc.ratings else [],
+            "decided": bool(doc.decision)}
 
 
 def selection_summary(doc):

@@ -182,19 +182,19 @@ class SupervisionService(HealthMixin):
         return self._envelope(Event(type, subject, data), cause)
 
     def _known_selection(self, sid):
-        """The selection as learnt from nomination's events, or, when those have not told us of it
-        (or of its decision) yet, as nomination answers now; 404 when nomination holds none."""
+        """The selection as learnt from nomination's events or, when none has told us of it yet (its
+        ``selection.opened`` may trail the 201 its caller got), as nomination answers now; 404 when
+        nomination holds no such selection either."""
         if not (isinstance(sid, str) and SELECTION_ID.fullmatch(sid)):
             raise NotFound(f"no selection {sid!r}"[:120])
         doc = Selection.objects(sid=sid).first()
-        if doc is not None and doc.post is not None and doc.decided:
-            return KnownSelection(decided=True)
+        if doc is not None and doc.post is not None:
+            return KnownSelection(decided=bool(doc.decided))
         facts = self.nomination("selection_facts", id=sid)
-        if doc is None or doc.post is None:
-            # what selection.opened will say too: a later event rewrites the same values
-            _ensure_selection(sid)
-            Selection.objects(sid=sid).update_one(set__post=facts["post"] or "", set__post_title=facts["post_title"],
-                                                  set__key_leadership=bool(facts["key_leadership"]))
+        # what selection.opened will say too: the event, when it comes, rewrites the same values
+        _ensure_selection(sid)
+        Selection.objects(sid=sid).update_one(set__post=facts["post"] or "", set__post_title=facts["post_title"],
+                                              set__key_leadership=bool(facts["key_leadership"]))
         return KnownSelection(decided=bool(facts["decided"]))
 
     # ---- joint review (会审)
@@ -224,13 +224,37 @@ class SupervisionService(HealthMixin):
                 id=ObjectId(review.id), selection=sid, cadre=review.cadre, opened_at=review.opened_at,
                 due_at=review.due_at, status=review.status, departments=list(review.departments), verdicts={}),
                 event)
+        Selection.objects(sid=sid).update_one(set__reviews_opened=True)
 
     @rpc
     def list_reviews(self, query=None):
         query = load(schemas.ReviewQuery(), query or {})
         filters = {k: query[k] for k in ("selection", "status") if query.get(k)}
         role = self.caller.role
+        if query.get("selection") and not query.get("cursor"):
+            self._wait_for_reviews(query["selection"])
         return _page(Review.objects(**filters), query, lambda d: _review_view(d, role))
+
+    def _wait_for_reviews(self, sid):
+        """A selection's reviews asked for before its selection.inspected has opened them all here
+        (right after the inspection answered): nomination says whose are due, and we wait for them
+        within ASK_TIMEOUT_SECONDS (503 past it)."""
+        if not SELECTION_ID.fullmatch(sid):
+            return
+        known = Selection.objects(sid=sid).only("reviews_opened").first()
+        if known is not None and known.reviews_opened:
+            return
+        try:
+            facts = self.nomination("selection_facts", id=sid)
+        except (NotFound, Unavailable):
+            return  # no such selection, or nomination cannot say: the list as we hold it
+        due = set(facts.get("under_review") or ())
+        waited, limit = 0.0, config.get_float("ASK_TIMEOUT_SECONDS")
+        while due - set(Review.objects(selection=sid).distinct("cadre")):
+            if waited >= limit:
+                raise Unavailable("the selection's reviews have not opened yet; retry")
+            eventlet.sleep(0.05)
+            waited += 0.05
 
     @rpc
     def give_verdict(self, id, body):
@@ -309,11 +333,11 @@ class SupervisionService(HealthMixin):
         doc = PreReport.objects(id=oid).first()
         if doc is None:
             raise NotFound(f"no pre-report {id!r}")
-        selection = self._known_selection(doc.selection)
+        selection = Selection.objects(sid=doc.selection).first()
         report = oversight_rules.PreReport(id=id, selection=doc.selection, created_at=doc.created_at,
                                            status=doc.status)
         approved, events = oversight_rules.approve_pre_report(
-            report, self.caller.actor, utcnow(), decided=selection.decided)
+            report, self.caller.actor, utcnow(), decided=bool(selection and selection.decided))
         updated = outbox.modify(
             PreReport.objects(id=oid, status=oversight_rules.SUBMITTED),
             {"set__status": approved.status, "set__approved_at": approved.approved_at,

@@ -1,11 +1,12 @@
 """Read your writes across services (DESIGN.md): a call that depends on another service's 2xx sees it at
-once. The decision right after the fourth clearing verdict or the superior's approval, the appointment
-right after the notice closed or its objection was resolved, supervision acting on a selection just
-opened: each asked with no wait and no retry, ten times in a row where it is cheap, while the mixed
-workload of tests/faults runs beside it (so that events queue behind other work, as in production)."""
+once. The reviews right after the inspection, the decision right after the fourth clearing verdict or
+the superior's approval, the appointment right after the notice closed or its objection was resolved,
+supervision acting on a selection just opened: each asked with no wait and no retry, ten times in a row
+where it is cheap, while the mixed workload of tests/faults runs beside it (so that events queue behind
+other work, as in production)."""
 import pytest
 
-from tests.e2e.test_nomination_supervised import appoint, decide, reviews, verdicts
+from tests.e2e.test_nomination_supervised import appoint, decide, reviews, reviews_now, verdicts
 from tests.e2e.test_nomination_support import (inspect, make_post, make_unit, ok, open_selection, principals,
                                                stage, to_inspection)
 from tests.faults.workload import ROLES, Workload
@@ -49,6 +50,15 @@ def inspected(api, **kwargs):
     ok(inspect(api, w["selection"], w["cadres"]))
     reviews(api, w["selection"], len(w["cadres"]))  # the reviews open on supervision's side
     return w
+
+
+def test_the_reviews_right_after_the_inspection(api, load):
+    for _ in range(ROUNDS):
+        w = to_inspection(api, nominees=2, competitive=True)
+        ok(inspect(api, w["selection"], w["cadres"]))
+        items = reviews_now(api, w["selection"])
+        assert sorted(r["cadre"] for r in items) == sorted(w["cadres"])
+        assert {r["status"] for r in items} == {"pending"}
 
 
 def test_a_decision_right_after_the_fourth_clearing_verdict(api, load):
