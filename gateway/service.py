@@ -8,21 +8,20 @@ import uuid
 
 import eventlet
 from kombu import Connection
-from marshmallow import ValidationError
 from nameko.web.handlers import HttpRequestHandler, http
 from pymongo.errors import ConnectionFailure, ExecutionTimeout
-from werkzeug.exceptions import MethodNotAllowed, NotFound as RouteNotFound, RequestEntityTooLarge
+from werkzeug.exceptions import MethodNotAllowed, NotFound as RouteNotFound
 from werkzeug.routing import Map, PathConverter, Rule
 from werkzeug.wrappers import Response
 
-from gateway import authz, idempotency, logfilter, openapi, web
+from gateway import authz, idempotency, logfilter, openapi, parsing, web
 from gateway.auth import Authenticator
 from gateway.backend import SERVICES, Backend
 from gateway.problems import json_response, problem_response
 from gateway.routes import ROUTES
 from services.common import config, metrics as chassis_metrics
 from services.common.context import current_request_id
-from services.common.errors import CadreError, Forbidden, Invalid, NotFound, RateLimited, TooLarge, Unavailable
+from services.common.errors import CadreError, Forbidden, NotFound, RateLimited, Unavailable
 from services.common.metrics import Metrics
 from services.common.mongo import Mongo
 from services.common.ratelimit import (RateLimiter, apply_trusted_proxies, parse_trusted_proxies,
@@ -53,7 +52,8 @@ def _check_table():
 
 
 _check_table()
-URL_MAP = Map([Rule(route.rule, endpoint=route, methods=[route.method]) for route in ROUTES], strict_slashes=False)
+URL_MAP = Map([Rule(route.rule, endpoint=route, methods=[route.method]) for route in ROUTES], strict_slashes=False,
+              converters={"int": parsing.AsciiIntegerConverter})
 
 
 class _AnyPath(PathConverter):
@@ -88,34 +88,6 @@ def _strict_transport(request, response):
 def _request_id(request):
     given = request.headers.get("X-Request-ID", "")
     return given if REQUEST_ID.match(given) else str(uuid.uuid4())
-
-
-def _read_body(request):
-    limit = config.get_int("MAX_BODY_BYTES")
-    if (request.content_length or 0) > limit:
-        raise TooLarge(f"request bodies are limited to {limit} bytes", "too_large")
-    request.max_content_length = limit
-    try:
-        return request.get_data(cache=True)
-    except RequestEntityTooLarge:
-        raise TooLarge(f"request bodies are limited to {limit} bytes", "too_large")
-
-
-def _parse_json(raw):
-    if not raw.strip():
-        return {}
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Invalid({"body": [f"malformed JSON: {exc}"[:200]]})
-
-
-def _load(schema_cls, data, where):
-    try:
-        return schema_cls().load(data)
-    except ValidationError as exc:
-        messages = exc.messages if isinstance(exc.messages, dict) else {where: exc.messages}
-        raise Invalid(messages)
 
 
 class GatewayService:
@@ -240,18 +212,15 @@ class GatewayService:
                 error = RateLimited("too many requests from this client; retry later", "rate_limited")
                 error.retry_after = retry_after_header(retry_after)
                 raise error
-        raw = _read_body(request) if request.method in ("POST", "PUT", "PATCH") else b""
+        raw = parsing.read_body(request) if request.method in ("POST", "PUT", "PATCH") else b""
 
         kwargs = dict(params)
         if route.body is not None:
-            kwargs["body"] = _load(route.body, _parse_json(raw), "body")
+            kwargs["body"] = parsing.load(route.body, parsing.parse_json(raw), "body")
         elif route.csv:
-            try:
-                kwargs["body"] = raw.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                raise Invalid({"body": ["CSV must be UTF-8"]})
+            kwargs["body"] = parsing.csv_text(raw)
         if route.query is not None:
-            kwargs["query"] = _load(route.query, request.args.to_dict(), "query")
+            kwargs["query"] = parsing.load_query(route.query, request.args)
         caller = (caller_name, caller_role, request_id)
         if route.before is not None:
             kwargs.update(route.before(caller_role, kwargs) or {})

@@ -25,7 +25,7 @@ SETTINGS = [
     ("NOTICE_PERIOD_SECONDS", str(5 * 86400), "Length of a public notice period."),
     ("FILING_DEADLINE_SECONDS", str(30 * 86400), "Time after appointment within which the filing is due."),
     ("SUPERVISION_TICK_SECONDS", "1", "How often supervision marks overdue reviews and filings and closes ended notices."),
-    ("SELECTION_WAIT_SECONDS", "3", "How long supervision waits for a selection it has not heard of yet (its event may trail nomination's 201)."),
+    ("ASK_TIMEOUT_SECONDS", "3", "Longest a service waits when it asks another for state its own copy lacks (a decision right after an approval); below RPC_TIMEOUT_SECONDS."),
     ("REVIEW_DEPARTMENTS", "discipline,audit,family_planning,petition", "Departments that take part in a joint review."),
     ("PUBLIC_RATE_PER_SECOND", "5", "Sustained requests per second one client may make to a public POST endpoint."),
     ("PUBLIC_RATE_BURST", "20", "Burst allowance of the public rate limit."),

@@ -144,8 +144,9 @@ class SelectionDetail(SelectionOut):
 
 
 class ConditionsIn(Schema):
-    min_rank = fields.String(required=True, validate=validate.OneOf(RANKS))
-    min_grassroots_years = fields.Float(required=True, validate=validate.Range(min=0))
+    # each optional (API.md): one left out, or null, sets no such condition
+    min_rank = fields.String(allow_none=True, validate=validate.OneOf(RANKS))
+    min_grassroots_years = fields.Float(allow_none=True, validate=validate.Range(min=0))
 
 
 class QualificationIn(Schema):

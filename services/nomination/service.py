@@ -4,6 +4,7 @@ import logging
 import time
 
 from services.common import outbox
+from services.common.asking import Ask
 from services.common.base import HealthMixin, chassis
 from services.common.entrypoints import event_handler, rpc, timer
 from services.common.envelope import load_envelope
@@ -24,6 +25,19 @@ log = logging.getLogger(__name__)
 class NominationService(HealthMixin):
     name = "nomination"
     db, caller, relay, metrics = chassis("nomination")
+    # asked only when our copy of supervision's state refuses a decision or an appointment
+    supervision = Ask("supervision")
+
+    def _clearance(self, id):
+        """Supervision's state of selection ``id``, asked at most once per call, when first needed."""
+        answers = []
+
+        def clearance():
+            if not answers:
+                answers.append(self.supervision("clearance", selection=id))
+            return answers[0]
+
+        return clearance
 
     # --- units, posts, cadres ------------------------------------------------------------------
 
@@ -114,6 +128,11 @@ class NominationService(HealthMixin):
     @rpc
     def get_selection(self, id):
         return store.selection_view(store.load_selection(id))
+
+    @rpc
+    def selection_facts(self, id):
+        """What supervision asks of a selection it has not heard of (or not heard decided) yet."""
+        return store.selection_facts(store.load_selection(id))
 
     @rpc
     @telemetry.counts_violations
@@ -253,14 +272,16 @@ class NominationService(HealthMixin):
     @telemetry.counts_violations
     def decide(self, id, body):
         body = load(schemas.DecisionIn(), body)
-        return store.act(id, lambda doc: steps.decision(doc, body, self.caller))
+        clearance = self._clearance(id)
+        return store.act(id, lambda doc: steps.decision(doc, body, self.caller, clearance))
 
     # --- appointment and filing -----------------------------------------------------------------
 
     @rpc
     @telemetry.counts_violations
     def appoint(self, id):
-        return store.act(id, lambda doc: steps.appointment(doc, self.caller))
+        clearance = self._clearance(id)
+        return store.act(id, lambda doc: steps.appointment(doc, self.caller, clearance))
 
     @rpc
     @telemetry.counts_violations

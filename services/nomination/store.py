@@ -59,8 +59,8 @@ def qualification_value(doc):
     q = doc.qualification or None
     if not q:
         return None
-    return Qualification(q["conditions"]["min_rank"], q["conditions"]["min_grassroots_years"],
-                         frozenset(q["scope"]))
+    conditions = q.get("conditions") or {}
+    return Qualification(conditions.get("min_rank"), conditions.get("min_grassroots_years"), frozenset(q["scope"]))
 
 
 def post_value(doc) -> entities.Post:
@@ -264,6 +264,15 @@ def post_view(post):
         "reserved": post.reserved,
         "vacancies": post.headcount - post.occupied - post.reserved,
     }
+
+
+def selection_facts(doc):
+    """The selection as supervision needs it to act on it: its post, whether it was inspected and
+    whose joint reviews that opened, and whether it was decided."""
+    return {"selection": doc.id, "post": doc.post, "post_title": doc.post_title,
+            "key_leadership": doc.category == "key_leadership", "inspected": bool(doc.ratings),
+            "under_review": [c for c in doc.shortlist if c not in doc.voided] if doc.ratings else [],
+            "decided": bool(doc.decision)}
 
 
 def selection_summary(doc):

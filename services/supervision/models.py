@@ -39,6 +39,8 @@ class Selection(Aggregate):
     post = StringField()
     post_title = StringField()
     key_leadership = BooleanField(default=False)
+    # set once selection.inspected has opened every review: until then a list of them asks nomination
+    reviews_opened = BooleanField(default=False)
     decided = BooleanField(default=False)
     decided_at = DateTimeField()
     observer = StringField()

@@ -5,6 +5,7 @@ import hashlib
 import json
 import logging
 import re
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import eventlet
@@ -13,6 +14,7 @@ from mongoengine import NotUniqueError
 from prometheus_client import Counter, Gauge
 
 from services.common import config, idempotency, outbox, paging
+from services.common.asking import Ask
 from services.common.base import HealthMixin, chassis
 from services.common.entrypoints import event_handler, rpc, timer
 from services.common.envelope import load_envelope, make_envelope, rfc3339, utcnow
@@ -20,6 +22,7 @@ from services.common.errors import Conflict, Invalid, NotFound, Unavailable
 from services.common.validation import load
 from services.supervision import schemas
 from services.supervision.domain import assessments as assessment_rules
+from services.supervision.domain import clearance as clearance_rules
 from services.supervision.domain import filings as filing_rules
 from services.supervision.domain import notices as notice_rules
 from services.supervision.domain import oversight as oversight_rules
@@ -40,7 +43,7 @@ NOTICES_CLOSED = Counter("cadre_notices_closed_total", "Public notices closed, b
 OBSERVERS_ABSENT = Counter("cadre_observers_absent_total", "Key-leadership decisions taken with no observer named.")
 
 # What can be a selection id at all (API.md's codes: letters, digits, - and _); anything else is
-# refused at once instead of holding a worker for SELECTION_WAIT_SECONDS.
+# refused at once, without asking nomination.
 SELECTION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # Attempts at an optimistic (version-guarded) update before answering 503.
 CAS_ATTEMPTS = 50
@@ -142,6 +145,13 @@ def _pre_report_view(doc):
                       "created_at": doc.created_at, "approved_at": _aware(doc.approved_at), "approved_by": doc.approved_by})
 
 
+@dataclass(frozen=True)
+class KnownSelection:
+    """What a call on a selection needs of it: whether the committee has decided it."""
+
+    decided: bool
+
+
 def _ensure_selection(sid):
     """The selection's document, created empty if no event about it has arrived yet."""
     try:
@@ -155,6 +165,8 @@ def _ensure_selection(sid):
 class SupervisionService(HealthMixin):
     name = "supervision"
     db, caller, relay, metrics = chassis("supervision")
+    # asked when our copy of a selection (from nomination's events) does not know it, or its decision, yet
+    nomination = Ask("nomination")
 
     # ---- envelopes
 
@@ -170,19 +182,20 @@ class SupervisionService(HealthMixin):
         return self._envelope(Event(type, subject, data), cause)
 
     def _known_selection(self, sid):
-        """The selection as learnt from nomination's events; 404 if none arrives in a short wait."""
+        """The selection as learnt from nomination's events or, when none has told us of it yet (its
+        ``selection.opened`` may trail the 201 its caller got), as nomination answers now; 404 when
+        nomination holds no such selection either."""
         if not (isinstance(sid, str) and SELECTION_ID.fullmatch(sid)):
             raise NotFound(f"no selection {sid!r}"[:120])
-        waited, wait = 0.0, config.get_float("SELECTION_WAIT_SECONDS")
-        while True:
-            doc = Selection.objects(sid=sid).first()
-            if doc is not None and doc.post is not None:
-                return doc
-            # nomination's selection.opened may trail the 201 its caller got by a few milliseconds
-            if waited >= wait:
-                raise NotFound(f"no selection {sid!r}"[:120])
-            eventlet.sleep(0.1)
-            waited += 0.1
+        doc = Selection.objects(sid=sid).first()
+        if doc is not None and doc.post is not None:
+            return KnownSelection(decided=bool(doc.decided))
+        facts = self.nomination("selection_facts", id=sid)
+        # what selection.opened will say too: the event, when it comes, rewrites the same values
+        _ensure_selection(sid)
+        Selection.objects(sid=sid).update_one(set__post=facts["post"] or "", set__post_title=facts["post_title"],
+                                              set__key_leadership=bool(facts["key_leadership"]))
+        return KnownSelection(decided=bool(facts["decided"]))
 
     # ---- joint review (会审)
 
@@ -211,13 +224,37 @@ class SupervisionService(HealthMixin):
                 id=ObjectId(review.id), selection=sid, cadre=review.cadre, opened_at=review.opened_at,
                 due_at=review.due_at, status=review.status, departments=list(review.departments), verdicts={}),
                 event)
+        Selection.objects(sid=sid).update_one(set__reviews_opened=True)
 
     @rpc
     def list_reviews(self, query=None):
         query = load(schemas.ReviewQuery(), query or {})
         filters = {k: query[k] for k in ("selection", "status") if query.get(k)}
         role = self.caller.role
+        if query.get("selection") and not query.get("cursor"):
+            self._wait_for_reviews(query["selection"])
         return _page(Review.objects(**filters), query, lambda d: _review_view(d, role))
+
+    def _wait_for_reviews(self, sid):
+        """A selection's reviews asked for before its selection.inspected has opened them all here
+        (right after the inspection answered): nomination says whose are due, and we wait for them
+        within ASK_TIMEOUT_SECONDS (503 past it)."""
+        if not SELECTION_ID.fullmatch(sid):
+            return
+        known = Selection.objects(sid=sid).only("reviews_opened").first()
+        if known is not None and known.reviews_opened:
+            return
+        try:
+            facts = self.nomination("selection_facts", id=sid)
+        except (NotFound, Unavailable):
+            return  # no such selection, or nomination cannot say: the list as we hold it
+        due = set(facts.get("under_review") or ())
+        waited, limit = 0.0, config.get_float("ASK_TIMEOUT_SECONDS")
+        while due - set(Review.objects(selection=sid).distinct("cadre")):
+            if waited >= limit:
+                raise Unavailable("the selection's reviews have not opened yet; retry")
+            eventlet.sleep(0.05)
+            waited += 0.05
 
     @rpc
     def give_verdict(self, id, body):
@@ -257,6 +294,21 @@ class SupervisionService(HealthMixin):
         _ensure_selection(data["selection"])
         idempotency.modify_once(Selection.objects(sid=data["selection"]), envelope["id"], {
             "set__post": data["post"] or "", "set__key_leadership": data["key_leadership"]})
+
+    # ---- what nomination asks when its copy of supervision's state says no
+
+    @rpc
+    def clearance(self, selection):
+        """The pre-report approval, review statuses and notice of ``selection`` as of this call."""
+        if not (isinstance(selection, str) and SELECTION_ID.fullmatch(selection)):
+            raise NotFound(f"no selection {selection!r}"[:120])
+        report = PreReport.objects(selection=selection).only("status").first()
+        notice = Notice.objects(selection=selection).only("status", "outcome", "revision", "objections").first()
+        return clearance_rules.clearance(
+            selection, pre_report_status=report.status if report else None,
+            reviews=[(r.cadre, r.status) for r in Review.objects(selection=selection).only("cadre", "status")],
+            notice=None if notice is None else {"status": notice.status, "outcome": notice.outcome,
+                                                "revision": notice.revision, "objections": dict(notice.objections)})
 
     # ---- pre-report (任前报审) and observer (任中派员列席)
 

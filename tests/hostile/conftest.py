@@ -9,9 +9,7 @@ ROLES = ("org", "committee", "discipline", "audit", "family_planning", "petition
 
 @pytest.fixture(scope="package")
 def suite():
-    # the fuzzer names selections that will never exist: each would wait the full SELECTION_WAIT_SECONDS
-    running = Suite(PUBLIC_RATE_PER_SECOND=5, PUBLIC_RATE_BURST=20, SELECTION_WAIT_SECONDS=0.3,
-                    LOG_LEVEL="WARNING").start()
+    running = Suite(PUBLIC_RATE_PER_SECOND=5, PUBLIC_RATE_BURST=20, LOG_LEVEL="WARNING").start()
     try:
         yield running
     finally:

@@ -2,14 +2,13 @@
 
 No message here ever repeats an ID number or a name: they are personal data.
 """
-import csv
 import hashlib
 import hmac
-import io
 import re
 from dataclasses import dataclass
 from datetime import date
 
+from services.common import csvrows
 from services.common.errors import Invalid
 
 CSV_FIELDS = ("post", "id_number", "name", "birth_date", "education")
@@ -143,35 +142,18 @@ def parse_applications_csv(text, posts, registered_id_numbers=(), today=None):
     is a 400 for the whole body. An ID number already registered in the
     campaign, or repeated in the file, rejects the later row.
     """
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError:
-            raise Invalid({"csv": ["must be UTF-8 text"]}) from None
-    text = text.removeprefix("\ufeff")  # spreadsheet exports often start with a BOM
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise Invalid({"csv": ["is empty; the header must be " + ",".join(CSV_FIELDS)]}) from None
-    except csv.Error:
-        raise Invalid({"csv": ["the header is not valid CSV"]}) from None
-    columns = [h.strip() for h in header]
+    table = csvrows.read(text, "csv")
+    columns = table.header
     missing = [f for f in CSV_FIELDS if f not in columns]
     if missing or len(set(columns)) != len(columns):
         raise Invalid({"csv": ["the header must name each of " + ",".join(CSV_FIELDS) + " once"]})
     position = {f: columns.index(f) for f in CSV_FIELDS}
     seen = {}  # ID number -> row that claimed it first
     applicants, rejected = [], []
-    row = 1
-    while True:
-        row += 1
-        try:
-            record = next(reader)
-        except StopIteration:
-            break
-        except csv.Error:
-            rejected.append({"row": row, "errors": {"csv": ["the row is not valid CSV"]}})
+    for read in table.records:
+        row, record = read.number + 1, read.cells  # the header is row 1
+        if record is None:
+            rejected.append({"row": row, "errors": {"csv": [read.error]}})
             continue
         if not record or all(not cell.strip() for cell in record):
             continue
@@ -227,17 +209,6 @@ class EligibilityImport:
     rejected: list  # [{"row", "errors": {field: [messages]}}], API.md's ``rejected``
 
 
-def _csv_text(text):
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError:
-            raise Invalid({"csv": ["must be UTF-8 text"]}) from None
-    if not isinstance(text, str):
-        raise Invalid({"csv": ["must be a text/csv body"]})
-    return text.removeprefix("\ufeff")
-
-
 def parse_eligibility_csv(text, exam_numbers):
     """Parse the ``text/csv`` body of ``eligibility/import``; good rows are decisions, bad ones reported.
 
@@ -247,29 +218,18 @@ def parse_eligibility_csv(text, exam_numbers):
     campaign. Rows are numbered as in a spreadsheet (header row 1); an exam number repeated in the file
     rejects the later row, so one file never decides one applicant twice.
     """
-    reader = csv.reader(io.StringIO(_csv_text(text), newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise Invalid({"csv": ["is empty; the header must be " + ",".join(ELIGIBILITY_FIELDS)]}) from None
-    except csv.Error:
-        raise Invalid({"csv": ["the header is not valid CSV"]}) from None
-    columns = [h.strip() for h in header]
+    table = csvrows.read(text, "csv")
+    columns = table.header
     if any(f not in columns for f in ELIGIBILITY_FIELDS) or len(set(columns)) != len(columns):
         raise Invalid({"csv": ["the header must name each of " + ",".join(ELIGIBILITY_FIELDS) + " once"]})
     position = {f: columns.index(f) for f in ELIGIBILITY_FIELDS}
     seen, decisions, rejected = {}, [], []
-    row = 1
-    while True:
-        row += 1
-        try:
-            record = next(reader)
-        except StopIteration:
-            break
-        except csv.Error:
-            rejected.append({"row": row, "errors": {"csv": ["the row is not valid CSV"]}})
+    for read in table.records:
+        row, record = read.number + 1, read.cells  # the header is row 1
+        if record is None:
+            rejected.append({"row": row, "errors": {"csv": [read.error]}})
             continue
-        if not record or all(not cell.strip() for cell in record):
+        if read.blank:
             continue
         if len(record) != len(columns):
             rejected.append({"row": row, "errors": {"csv": [f"expected {len(columns)} fields, got {len(record)}"]}})

@@ -1,11 +1,10 @@
 """Units, posts and cadres as values: validation of their fields and of CSV imports."""
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
+from services.common import csvrows
 from services.common.errors import Invalid
 
 from ._checks import FieldErrors, is_code, is_int, is_number, is_text
@@ -123,7 +122,10 @@ def validate_cadre(data: Mapping) -> Cadre:
 
 
 def _number_from_text(value: str):
-    """CSV cells are text; a number that does not parse is left as text so validation names it."""
+    """CSV cells are text; a number that does not parse is left as text so validation names it
+    (and so is one in other than ASCII digits, which ``int`` would read: ``١`` is not 1 here)."""
+    if not value.isascii():
+        return value
     try:
         return int(value)
     except ValueError:
@@ -153,20 +155,27 @@ def import_csv(text: str, validate: Callable[[Mapping], object], fields: tuple,
     400 only when the body as a whole is unusable (no header, missing columns,
     too many rows). A code seen twice in the same file rejects the later row.
     """
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    if not header:
+    table = csvrows.read(text)
+    header = table.header
+    if not any(header):
         raise Invalid({"body": ["a CSV header row is required"]})
     if set(header) != set(fields) or len(header) != len(fields):
         raise Invalid({"body": [f"the header must name exactly: {', '.join(fields)}"]})
-    reader.fieldnames = header
     good, rejected, seen, rows = [], [], set(), []
-    for number, row in enumerate(reader, start=1):
+    number = 0
+    for record in table.records:
+        if record.blank:
+            continue  # a blank line is no row (as csv.DictReader counts them)
+        number += 1
         if number > MAX_IMPORT_ROWS:
             raise Invalid({"body": [f"at most {MAX_IMPORT_ROWS} rows per import"]})
-        if None in row:
+        if record.cells is None:
+            rejected.append({"row": number, "errors": {"row": [record.error]}})
+            continue
+        if len(record.cells) > len(header):
             rejected.append({"row": number, "errors": {"row": ["more cells than the header"]}})
             continue
+        row = dict(zip(header, record.cells + [None] * (len(header) - len(record.cells))))
         values = {k: (v.strip() if isinstance(v, str) else v) for k, v in row.items()}
         for name in numeric_fields:
             if isinstance(values.get(name), str):

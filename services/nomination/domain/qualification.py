@@ -14,34 +14,39 @@ from .vocabulary import RANKS, rank_level
 MAX_SCOPE = 1000
 
 
+CONDITIONS = ("min_rank", "min_grassroots_years")
+
+
 @dataclass(frozen=True)
 class Qualification:
-    """Who may be nominated: at least ``min_rank`` and ``min_grassroots_years``, from a unit in ``scope``."""
+    """Who may be nominated: from a unit in ``scope`` and, where set, at least ``min_rank`` and
+    ``min_grassroots_years``. A condition left out (None) sets no such condition."""
 
-    min_rank: str
-    min_grassroots_years: float
+    min_rank: str | None
+    min_grassroots_years: float | None
     scope: frozenset
 
     def as_dict(self) -> dict:
-        return {"conditions": {"min_rank": self.min_rank,
-                               "min_grassroots_years": self.min_grassroots_years},
-                "scope": sorted(self.scope)}
+        """Only the conditions set, as they were given (``conditions: {}`` when none)."""
+        conditions = {name: getattr(self, name) for name in CONDITIONS if getattr(self, name) is not None}
+        return {"conditions": conditions, "scope": sorted(self.scope)}
 
 
 def parse_qualification(conditions, scope) -> Qualification:
-    """400 naming every bad field of ``{conditions: {min_rank, min_grassroots_years}, scope}``."""
+    """400 naming every bad field of ``{conditions: {min_rank?, min_grassroots_years?}, scope}``;
+    each condition is optional, an explicit null the same as left out."""
     errors = FieldErrors()
     if not isinstance(conditions, Mapping):
-        errors.add("conditions", "must be an object with min_rank and min_grassroots_years")
+        errors.add("conditions", "must be an object with min_rank and/or min_grassroots_years")
         conditions = {}
     else:
         for field in conditions:
-            if field not in ("min_rank", "min_grassroots_years"):
+            if field not in CONDITIONS:
                 errors.add(f"conditions.{field}", "unknown field")
-        if conditions.get("min_rank") not in RANKS:
+        if conditions.get("min_rank") is not None and conditions["min_rank"] not in RANKS:
             errors.add("conditions.min_rank", f"must be one of {', '.join(RANKS)}")
         years = conditions.get("min_grassroots_years")
-        if not (is_number(years) and years >= 0):
+        if years is not None and not (is_number(years) and years >= 0):
             errors.add("conditions.min_grassroots_years", "must be a number of at least 0")
     if not (isinstance(scope, (list, tuple)) and 1 <= len(scope) <= MAX_SCOPE):
         errors.add("scope", f"must list 1 to {MAX_SCOPE} unit codes")
@@ -50,7 +55,7 @@ def parse_qualification(conditions, scope) -> Qualification:
     elif len(set(scope)) != len(scope):
         errors.add("scope", "must not repeat a unit")
     errors.raise_if_any()
-    return Qualification(conditions["min_rank"], conditions["min_grassroots_years"],
+    return Qualification(conditions.get("min_rank"), conditions.get("min_grassroots_years"),
                          frozenset(scope))
 
 
@@ -62,13 +67,15 @@ def set_qualification(stage, conditions, scope) -> Qualification:
 
 
 def eligibility_failures(cadre: Cadre, qualification: Qualification) -> list[str]:
-    """Which conditions ``cadre`` misses: any of ``scope``, ``min_rank``, ``min_grassroots_years``."""
+    """Which conditions ``cadre`` misses: any of ``scope``, ``min_rank``, ``min_grassroots_years``
+    (a condition not set is never missed)."""
     failures = []
     if cadre.unit not in qualification.scope:
         failures.append("scope")
-    if rank_level(cadre.rank) < rank_level(qualification.min_rank):
+    if qualification.min_rank is not None and rank_level(cadre.rank) < rank_level(qualification.min_rank):
         failures.append("min_rank")
-    if cadre.grassroots_years < qualification.min_grassroots_years:
+    if (qualification.min_grassroots_years is not None
+            and cadre.grassroots_years < qualification.min_grassroots_years):
         failures.append("min_grassroots_years")
     return failures
 
