@@ -74,4 +74,14 @@ def rpc(method):
 
     return _rpc(keyed)
 
-__all__ = ["rpc", "event_handler", "timer"]
+
+def query(method):
+    """``@query``: a DeadlineRpc that reads and answers from the state as of the call, never a kept answer.
+
+    A service asked by another (``services.common.asking``) during a keyed request receives that request's
+    context as it is, key included; were the read kept under the key, a retry would be told the owner's
+    state of the first attempt, which is the stale answer asking the owner exists to avoid."""
+    return _rpc(method)
+
+
+__all__ = ["rpc", "query", "event_handler", "timer"]

@@ -6,7 +6,7 @@ import time
 from services.common import outbox
 from services.common.asking import Ask
 from services.common.base import HealthMixin, chassis
-from services.common.entrypoints import event_handler, rpc, timer
+from services.common.entrypoints import event_handler, query, rpc, timer
 from services.common.envelope import load_envelope
 from services.common.errors import Conflict, Invalid, NotFound
 from services.common.idempotency import insert_once
@@ -129,7 +129,7 @@ class NominationService(HealthMixin):
     def get_selection(self, id):
         return store.selection_view(store.load_selection(id))
 
-    @rpc
+    @query
     def selection_facts(self, id):
         """What supervision asks of a selection it has not heard of (or not heard decided) yet."""
         return store.selection_facts(store.load_selection(id))

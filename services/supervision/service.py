@@ -16,7 +16,7 @@ from prometheus_client import Counter, Gauge
 from services.common import config, idempotency, outbox, paging
 from services.common.asking import Ask
 from services.common.base import HealthMixin, chassis
-from services.common.entrypoints import event_handler, rpc, timer
+from services.common.entrypoints import event_handler, query, rpc, timer
 from services.common.envelope import load_envelope, make_envelope, rfc3339, utcnow
 from services.common.errors import Conflict, Invalid, NotFound, Unavailable
 from services.common.validation import load
@@ -297,7 +297,7 @@ class SupervisionService(HealthMixin):
 
     # ---- what nomination asks when its copy of supervision's state says no
 
-    @rpc
+    @query
     def clearance(self, selection):
         """The pre-report approval, review statuses and notice of ``selection`` as of this call."""
         if not (isinstance(selection, str) and SELECTION_ID.fullmatch(selection)):

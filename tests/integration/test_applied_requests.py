@@ -127,3 +127,23 @@ def test_a_record_past_its_day_is_ignored_and_its_answer_is_sealed(suite):
         {"_id": key[0]}, {"$set": {"at": datetime.now(timezone.utc) - timedelta(hours=25)}})
     again = rpc(suite, "nomination", "create_selection", key, body=selection_body(post))
     assert again["id"] != first["id"]  # a new request, not the day-old answer
+
+
+# --- a read asked on behalf of a keyed request ---------------------------------------------------------
+# Nomination asks supervision (and supervision nomination) with the keyed request's context as it came,
+# key included. A read must answer the state as of each call, not what it answered the first attempt.
+
+def test_a_read_asked_during_a_keyed_request_keeps_no_answer_under_its_key(suite):
+    post = make_post(suite)
+    body = {"post": post, "vacancies": 1, "competitive": False, "motion": {"proposed_by": "Wang", "reason": "r"}}
+    selection = rpc(suite, "nomination", "create_selection", None, body=body)["id"]
+    key = applied.request_keys("org", uuid.uuid4().hex)
+    rpc(suite, "nomination", "selection_facts", key, id=selection)
+    rpc(suite, "supervision", "clearance", key, selection=selection)
+    client = pymongo.MongoClient(f"mongodb://127.0.0.1:{suite.ports['MONGODB_PORT']}/")
+    # a kept answer would be replayed to the retry of the same request: the owner's state of the first attempt
+    assert client.nomination.applied_requests.count_documents({"_id": key[0]}) == 0
+    assert client.supervision.applied_requests.count_documents({"_id": key[0]}) == 0
+    # while a write under the same kind of key is kept, as it must be
+    rpc(suite, "nomination", "create_selection", key, body=body)
+    assert client.nomination.applied_requests.count_documents({"_id": key[0]}) == 1
