@@ -48,6 +48,7 @@ def _parameters(route):
 # Answers a route gives besides the common ones (API.md names them).
 EXTRA_RESPONSES = {
     ("POST", "/api/v1/ballots"): {"403": "Unknown ballot token (`invalid_token`)"},
+    ("POST", "/api/v1/ballot-forms"): {"403": "Unknown ballot token (`invalid_token`)"},
 }
 # Routes whose ``render`` answers in another format: the media types they may answer with.
 RENDERED = {
