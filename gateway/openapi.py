@@ -37,13 +37,17 @@ def _path(rule):
 def _parameters(route):
     params = [
         {"name": name, "in": "path", "required": True,
-         "schema": {"type": "integer", "minimum": 0} if converter == "int" else {"type": "string"}}
+         "schema": {"type": "integer", "minimum": 0} if converter == "int"
+         else {"type": "string", **PATH_PATTERNS.get(name, {})}}
         for converter, name in RULE_PARAM.findall(route.rule)
     ]
     if route.query is not None:
         params.append({"in": "query", "schema": route.query})
     return params
 
+
+# Path parameters with a form of their own (anything else answers 400 naming the parameter).
+PATH_PATTERNS = {"tracker": {"pattern": "^[0-9a-f]{32}$"}}
 
 # Answers a route gives besides the common ones (API.md names them).
 EXTRA_RESPONSES = {
