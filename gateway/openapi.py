@@ -43,7 +43,7 @@ def _parameters(route):
     params = [
         {"name": name, "in": "path", "required": True,
          "schema": PATH_SCHEMAS.get((route.rule, name))
-         or ({"type": "integer", "minimum": 0} if converter == "int" else {"type": "string"})}
+         or ({"type": "integer", "minimum": 0} if converter == "int" else {"type": "string", **PATH_PATTERNS.get(name, {})})}
         for converter, name in RULE_PARAM.findall(route.rule)
     ]
     if route.query is not None:
@@ -51,9 +51,13 @@ def _parameters(route):
     return params
 
 
+# Path parameters with a form of their own (anything else answers 400 naming the parameter).
+PATH_PATTERNS = {"tracker": {"pattern": "^[0-9a-f]{32}$"}}
+
 # Answers a route gives besides the common ones (API.md names them).
 EXTRA_RESPONSES = {
     ("POST", "/api/v1/ballots"): {"403": "Unknown ballot token (`invalid_token`)"},
+    ("POST", "/api/v1/ballot-forms"): {"403": "Unknown ballot token (`invalid_token`)"},
 }
 # Routes whose ``render`` answers in another format: the media types they may answer with.
 RENDERED = {

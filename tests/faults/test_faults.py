@@ -31,6 +31,7 @@ LOAD_THREADS = 4
 def suite():
     running = Suite(RPC_TIMEOUT_SECONDS=RPC_TIMEOUT, OUTBOX_SWEEP_SECONDS=0.5, SUPERVISION_TICK_SECONDS=0.5,
                     REVIEW_DEADLINE_SECONDS=3600, PUBLIC_RATE_PER_SECOND=10000, PUBLIC_RATE_BURST=10000,
+                    BALLOT_REFUSALS_PER_MINUTE=10000,
                     LOG_LEVEL="WARNING").start()
     for role in ROLES:
         running.api.principal(role, role)
