@@ -78,6 +78,7 @@ TABLE = {
     ("POST", "/api/v1/campaigns/<code>/applications/import"): ORG,
     ("GET", "/api/v1/campaigns/<code>/applications"): ORG,
     ("POST", "/api/v1/applications/<id>/eligibility"): ORG,
+    ("POST", "/api/v1/campaigns/<code>/eligibility/import"): ORG,
     ("POST", "/api/v1/campaigns/<code>/blind-codes"): ORG,
     ("GET", "/api/v1/campaigns/<code>/blind-codes"): frozenset({"org", "vendor"}),
     ("POST", "/api/v1/campaigns/<code>/sealed-sheets"): frozenset({"vendor"}),
