@@ -10,7 +10,9 @@ from werkzeug.routing import Map, Rule
 from gateway import authz
 from gateway.routes import ROUTES
 
-API_MD = Path(__file__).resolve().parents[3].parent / "shared" / "API.md"
+# the contract lives beside the repository (and beside the copy a mutation run works in)
+API_MD = next((up / "shared" / "API.md" for up in Path(__file__).resolve().parents
+               if (up / "shared" / "API.md").exists()), Path("shared/API.md"))
 DEPARTMENTS = {"discipline", "audit", "family_planning", "petition"}
 
 # --- what API.md says, parsed as written -------------------------------------------------------
