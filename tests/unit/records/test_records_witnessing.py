@@ -105,3 +105,59 @@ def test_witnesses_setting_parses_and_refuses_typos():
     for bad in (vkey, f"{vkey}@ftp://x", f"{note.log_vkey(NAME, WITNESS_KEY)}@http://x", f"{vkey}@http://a,{vkey}@http://b"):
         with pytest.raises(ValueError):
             witnessing.parse_witnesses(bad)
+
+
+# --- the branches a mutation run showed no test could tell apart (tests/MUTATION.md)
+
+def _tamper_signature(raw):
+    """The same request with the log's signature changed in its last byte: same name, same key ID."""
+    head, _, signature_line = raw.rstrip(b"\n").rpartition(b"\n")
+    prefix, _, blob = signature_line.rpartition(b" ")
+    signature = bytearray(base64.b64decode(blob))
+    signature[-1] ^= 0x01
+    return head + b"\n" + prefix + b" " + base64.b64encode(bytes(signature)) + b"\n"
+
+
+def test_a_known_key_whose_signature_fails_is_403_and_says_so():
+    decision = decide(_tamper_signature(body(0, 3)), {})
+    assert decision.status == 403 and decision.new_state is None
+    assert b"does not verify" in decision.body
+
+
+def test_a_log_with_several_keys_is_cosigned_by_the_one_that_signed():
+    other = note.parse_vkey(note.log_vkey(ORIGIN, SigningKey(b"\x44" * 32)))
+    mine = note.parse_vkey(note.log_vkey(ORIGIN, LOG_KEY))
+    decision = witnessing.decide(body(0, 3), {ORIGIN: [other, mine]}, {}, NAME, WITNESS_KEY, 1700000000)
+    assert decision.status == 200 and decision.new_state == (ORIGIN, 3, TREE.root(3))
+
+
+def test_refusals_say_why_in_text():
+    decision = decide(body(0, 3, key=SigningKey(b"\x33" * 32)), {})
+    assert decision.body == b"the checkpoint is not signed by a key this witness trusts for its origin\n"
+    assert decision.content_type == "text/plain; charset=utf-8"
+    assert decide(b"old 1", {}).body == b"no blank line between the proof and the checkpoint\n"
+
+
+HASH_LINE = base64.b64encode(b"\x07" * 32)
+
+
+@pytest.mark.parametrize("raw,message", [
+    (b"old 1\n\xff\n\nx\n", "the old size and proof lines are ASCII"),
+    (b"old 01\n\nx\n", "the first line is 'old <size>' with no leading zeroes"),
+    (b"old 0\n" + HASH_LINE[:4] + b"!" + HASH_LINE[4:] + b"\n\nx\n", "a proof line is one base64 hash"),
+    (b"old 0\n" + base64.b64encode(b"short") + b"\n\nx\n", "a proof line is one 32-byte hash"),
+    (b"old 0\n" + (HASH_LINE + b"\n") * 64 + b"\nx\n", "more than 63 proof lines"),
+])
+def test_a_malformed_body_is_named(raw, message):
+    with pytest.raises(witnessing.BadRequest) as exc:
+        witnessing.parse_request(raw)
+    assert str(exc.value) == message
+
+
+def test_the_limits_are_inclusive():
+    head = b"old 0\n" + (HASH_LINE + b"\n") * 63 + b"\n"
+    assert len(witnessing.parse_request(head + b"x").proof) == 63
+    exactly = head + b"x" * (witnessing.MAX_BODY_BYTES - len(head))
+    assert witnessing.parse_request(exactly).note_bytes.startswith(b"x")
+    with pytest.raises(witnessing.BadRequest, match="too large"):
+        witnessing.parse_request(exactly + b"x")
