@@ -34,6 +34,9 @@ PACKAGES = {
 }
 KILLED = {"killed", "timeout", "caught by type check", "segfault"}
 SURVIVED = {"survived", "no tests", "suspicious"}
+# survived counts "no unit test" (mutants in code only the integration tests reach); score: killed / (killed +
+# survived); reached: the same over the mutants some unit test runs
+COLUMNS = ("package", "killed", "survived", "no unit test", "not checked", "score", "reached", "command", "date")
 RESULT = re.compile(r"^\s+(\S+): (.+)$")
 
 
@@ -63,10 +66,12 @@ def score(package, by_name):
     mine = [status for name, status in by_name.items() if name.startswith(prefix)]
     killed = sum(s in KILLED for s in mine)
     survived = sum(s in SURVIVED for s in mine)
+    untested = sum(s == "no tests" for s in mine)
     unchecked = len(mine) - killed - survived
     tested = killed + survived
-    return {"killed": killed, "survived": survived, "not checked": unchecked,
-            "score": f"{100 * killed / tested:.1f} %" if tested else "–"}
+    return {"killed": killed, "survived": survived, "no unit test": untested, "not checked": unchecked,
+            "score": f"{100 * killed / tested:.1f} %" if tested else "–",
+            "reached": f"{100 * killed / (tested - untested):.1f} %" if tested > untested else "–"}
 
 
 def survivors(package, by_name):
@@ -82,14 +87,12 @@ def write_report(rows, command):
     kept = {}
     for line in old_table.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) == 7 and cells[0] in PACKAGES:
+        if len(cells) == len(COLUMNS) and cells[0] in PACKAGES:
             kept[cells[0]] = cells
     today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     for package, result in rows.items():
-        kept[package] = [package, str(result["killed"]), str(result["survived"]), str(result["not checked"]),
-                         result["score"], f"`{command}`", today]
-    lines = ["| package | killed | survived | not checked | score | command | date |",
-             "|---|---|---|---|---|---|---|"]
+        kept[package] = [package] + [str(result[c]) for c in COLUMNS[1:-2]] + [f"`{command}`", today]
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     lines += ["| " + " | ".join(kept[p]) + " |" for p in PACKAGES if p in kept]
     REPORT.write_text(head + BEGIN + "\n" + "\n".join(lines) + "\n" + END + tail)
 

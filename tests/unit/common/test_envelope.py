@@ -39,3 +39,22 @@ def test_load_round_trip_and_refuses_wrong_version():
 def test_caller_stamps_actor_and_correlation_id():
     env = Caller("nomination", "orgdept", "org", "req-9").envelope("unit.created", "unit:u", {})
     assert (env["source"], env["actor"], env["correlation_id"]) == ("nomination", "orgdept", "req-9")
+
+
+def test_the_fast_path_and_the_schema_load_the_same_envelope():
+    # the records writer skips marshmallow for a plainly well-formed envelope (envelope._plain): it must
+    # take that path, and give what the schema gives
+    from services.common import envelope
+    env = make_envelope("unit.created", "nomination", "unit:u", {"code": "u"})
+    fast = envelope._plain(env)
+    assert fast is not None
+    slow = envelope._schema.load(env)
+    assert fast == dict(slow, id=str(slow["id"]))
+
+
+def test_an_envelope_the_fast_path_leaves_to_the_schema_still_loads_whole():
+    env = make_envelope("unit.created", "nomination", "unit:u", {"code": "u"})
+    naive = dict(env, occurred_at=env["occurred_at"].replace("Z", ""))  # no offset: the schema assumes UTC
+    loaded = load_envelope(naive)
+    assert loaded["id"] == env["id"] and isinstance(loaded["id"], str)
+    assert loaded["occurred_at"].utcoffset().total_seconds() == 0
