@@ -58,3 +58,18 @@ def test_an_envelope_the_fast_path_leaves_to_the_schema_still_loads_whole():
     loaded = load_envelope(naive)
     assert loaded["id"] == env["id"] and isinstance(loaded["id"], str)
     assert loaded["occurred_at"].utcoffset().total_seconds() == 0
+
+
+def test_rfc3339_reads_a_naive_time_as_utc_whatever_the_machine_zone(monkeypatch):
+    import time
+    from datetime import datetime, timedelta, timezone
+    from services.common.envelope import rfc3339
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        assert rfc3339(datetime(2026, 3, 1, 8, 0)) == "2026-03-01T08:00:00.000000Z"
+        aware = datetime(2026, 3, 1, 16, 0, tzinfo=timezone(timedelta(hours=8)))
+        assert rfc3339(aware) == "2026-03-01T08:00:00.000000Z"
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
