@@ -161,3 +161,53 @@ def test_the_limits_are_inclusive():
     assert witnessing.parse_request(exactly).note_bytes.startswith(b"x")
     with pytest.raises(witnessing.BadRequest, match="too large"):
         witnessing.parse_request(exactly + b"x")
+
+
+def test_equal_sizes_with_a_proof_is_422_and_a_cosignature_is_text():
+    state = {ORIGIN: (10, TREE.root(10))}
+    decision = decide(body(10, 10, proof=[b"\x00" * 32]), state)
+    assert (decision.status, decision.body) == (422, b"equal sizes take an empty consistency proof\n")
+    assert decision.new_state is None
+    cosigned = decide(body(10, 10), state)
+    assert cosigned.status == 200 and cosigned.content_type == "text/plain; charset=utf-8"
+    assert cosigned.body.startswith(b"\xe2\x80\x94 " + NAME.encode())  # "— <witness name> <signature>"
+
+
+@pytest.mark.parametrize("request_body,state,expected", [
+    (lambda: body(5, 3, proof=[]), {}, b"the old size is beyond the checkpoint's size\n"),
+    (lambda: body(10, 10, root=b"\x01" * 32), {ORIGIN: (10, TREE.root(10))},
+     b"same size as the checkpoint cosigned last, different root\n"),
+    (lambda: body(0, 5, proof=[b"\x00" * 32]), {}, b"the proof from size 0 must be empty\n"),
+    (lambda: _tamper_signature(body(0, 3)), {}, b"the checkpoint's signature by the log does not verify\n"),
+])
+def test_each_refusal_says_which_rule(request_body, state, expected):
+    assert decide(request_body(), state).body == expected
+
+
+def test_a_bytes_note_is_sent_as_is():
+    signed = note.signed_checkpoint(ORIGIN, 3, TREE.root(3), LOG_KEY)
+    as_bytes = signed.encode("utf-8") if isinstance(signed, str) else signed
+    as_text = as_bytes.decode("utf-8")
+    assert witnessing.encode_request(0, [], as_bytes) == witnessing.encode_request(0, [], as_text)
+    assert witnessing.encode_request(0, [], as_bytes) == b"old 0\n\n" + as_bytes
+
+
+def test_the_witnesses_setting_skips_empty_items_and_names_each_fault():
+    vkey = note.witness_vkey(NAME, WITNESS_KEY)
+    other = note.witness_vkey("cadre-selection.example/witness/other", SigningKey(b"\x55" * 32))
+    parsed = witnessing.parse_witnesses(f"{vkey}@http://a/X//, ,{other}@https://b")
+    assert [(w.name, w.url) for w in parsed] == [(NAME, "http://a/X"), ("cadre-selection.example/witness/other",
+                                                                     "https://b")]
+    assert parsed[0].verifier == note.parse_vkey(vkey)
+    for bad, message in [
+        (f"{vkey}@ftp://x", f"RECORDS_WITNESSES: '{vkey}@ftp://x' is not <vkey>@<http(s) URL>"),
+        (f"{note.log_vkey(NAME, WITNESS_KEY)}@http://x",
+         f"RECORDS_WITNESSES: '{note.log_vkey(NAME, WITNESS_KEY)}@http://x' is not a cosignature/v1 (type 0x04) key"),
+        (f"{vkey}@http://a,{vkey}@http://b", f"RECORDS_WITNESSES: two witnesses named {NAME!r}"),
+    ]:
+        with pytest.raises(ValueError) as exc:
+            witnessing.parse_witnesses(bad)
+        assert str(exc.value) == message
+    broken = vkey[:-4] + ("AAAA" if not vkey.endswith("AAAA") else "BBBB")
+    with pytest.raises(ValueError, match=r"^RECORDS_WITNESSES: '.*': "):
+        witnessing.parse_witnesses(f"{broken}@http://x")
