@@ -77,3 +77,24 @@ def test_a_dossier_of_the_wrong_shape_is_named(shape, message):
 def test_a_hex_path_is_a_list_of_hashes():
     assert check_hex_path(["ab" * 32]) and check_hex_path([])
     assert not check_hex_path("") and not check_hex_path({}) and not check_hex_path(["ab"])
+
+
+# --- the public tile check over more than one tile (the verify tests' large logs are left out of mutation runs)
+
+def test_tiles_over_several_subtrees_hold_and_a_wrong_hash_names_its_range():
+    from services.records.log import note
+    from services.records.log.merkle import leaf_hash
+    from services.records.log.tiles import split_hashes, tile_bytes, upper_tiles
+    from services.records.log.verify_core import PublicCheckError, check_tiles
+    leaves = [leaf_hash(b"%d" % i) for i in range(522)]  # two full 256-leaf subtrees and a partial one
+    tree = MerkleTree(leaves)
+    upper = {key: split_hashes(tile_bytes(tree, *key), key[2]) for key in upper_tiles(522)}
+    assert set(upper) == {(1, 0, 2)}
+    checkpoint = note.Checkpoint("o", 522, tree.root(), [], "")
+    assert check_tiles(leaves, upper, checkpoint).root() == tree.root()
+    upper[(1, 0, 2)] = [upper[(1, 0, 2)][0], b"\x00" * 32]
+    with pytest.raises(PublicCheckError) as exc:
+        check_tiles(leaves, upper, checkpoint)
+    assert exc.value.seq == 256 and "entries 256–511" in str(exc.value)
+    with pytest.raises(PublicCheckError, match="^tiles: 521 leaf hashes for a checkpoint of 522$"):
+        check_tiles(leaves[:-1], {}, checkpoint)
