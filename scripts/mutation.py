@@ -114,7 +114,9 @@ def main(argv=None):
             run(package, args.max_children, args.time_limit, names)
     by_name = statuses()
     rows = {package: score(package, by_name) for package in packages}
-    command = "make mutation" + (" PACKAGES='" + " ".join(packages) + "'" if args.package else "")
+    command = "make mutation" + (" PACKAGES='" + " ".join(packages) + "'" if args.package else "") + (
+        f" MUTATION_TIME_LIMIT={args.time_limit}" if args.time_limit != 1800 else "") + (
+        " MUTATION_FLAGS=--survivors" if args.survivors else "")
     write_report(rows, command)
     for package in packages:
         print(package, rows[package])
