@@ -4,7 +4,7 @@ VENV := .venv
 DBVENV := .venv-db
 UV ?= uvx --from uv==0.13.9 uv
 
-.PHONY: run test lint unit integration e2e bench deps lock clean
+.PHONY: run test lint unit integration e2e bench mutation deps lock clean
 
 # Every package comes from a hash-locked file (requirements/*.txt, made by `make lock` from pyproject.toml);
 # the project itself is installed editable so that the console scripts (cadre-admin, …) exist.
@@ -29,7 +29,7 @@ run: deps
 LOCK_FLAGS := --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 --quiet
 lock:
 	$(UV) pip compile pyproject.toml $(LOCK_FLAGS) -o requirements/runtime.txt
-	$(UV) pip compile pyproject.toml --group test --group deploy-test --group lint --group bench $(LOCK_FLAGS) -o requirements/dev.txt
+	$(UV) pip compile pyproject.toml --group test --group deploy-test --group lint --group bench --group mutation $(LOCK_FLAGS) -o requirements/dev.txt
 	$(UV) pip compile requirements/db.in $(LOCK_FLAGS) -o requirements/db.txt
 	$(UV) pip compile requirements/build.in $(LOCK_FLAGS) -o requirements/build.txt
 
@@ -62,5 +62,14 @@ e2e: deps
 bench: deps
 	$(VENV)/bin/python bench/gateway_bench.py
 
+# Mutation testing of the rules against the unit tests (long: not part of `make test`); the score per package
+# goes to tests/MUTATION.md. PACKAGES='services/records/log gateway/authz.py' limits it; MUTATION_CHILDREN=2
+# only while holding /tmp/cadre-suite.lock (the machine is shared).
+MUTATION_CHILDREN ?= 1
+MUTATION_TIME_LIMIT ?= 1800
+mutation: deps
+	$(VENV)/bin/python scripts/mutation.py --max-children $(MUTATION_CHILDREN) --time-limit $(MUTATION_TIME_LIMIT) $(MUTATION_FLAGS) \
+		$(foreach p,$(PACKAGES),--package $(p))
+
 clean:
-	rm -rf $(VENV) $(DBVENV) var
+	rm -rf $(VENV) $(DBVENV) var mutants

@@ -26,3 +26,16 @@ def test_the_vendor_tool_refuses_to_submit_without_a_token(monkeypatch, capsys):
     monkeypatch.delenv("CADRE_TOKEN", raising=False)
     assert main(["submit", "--url", "http://127.0.0.1:9", "--campaign", "C", "f.json"]) == 2
     assert "CADRE_TOKEN" in capsys.readouterr().err
+
+
+def test_a_bad_argument_is_one_line_and_exit_2_and_examples_follow_the_options(capsys):
+    import pytest
+    from services.common.cli import Parser
+    tool = Parser("tool", examples="\n  tool --size 3\n")
+    tool.add_argument("--size", type=int)
+    with pytest.raises(SystemExit) as exc:
+        tool.parse_args(["--size", "three"])
+    assert exc.value.code == 2
+    assert capsys.readouterr().err == "error: argument --size: invalid int value: 'three' (see: tool --help)\n"
+    assert tool.format_help().endswith("\nexamples:\n  tool --size 3\n")
+    assert tool.prog == "tool"

@@ -55,3 +55,37 @@ def test_a_signed_envelope_loads_the_same_by_both_paths(tmp_path, monkeypatch):
     monkeypatch.undo()
     with pytest.raises(ValidationError):
         load_envelope(dict(signed, signature=""))
+
+
+def test_the_fast_path_and_the_schema_load_the_same_envelope():
+    # the records writer skips marshmallow for a plainly well-formed envelope (envelope._plain): it must
+    # take that path, and give what the schema gives
+    from services.common import envelope
+    env = make_envelope("unit.created", "nomination", "unit:u", {"code": "u"})
+    fast = envelope._plain(env)
+    assert fast is not None
+    slow = envelope._schema.load(env)
+    assert fast == dict(slow, id=str(slow["id"]))
+
+
+def test_an_envelope_the_fast_path_leaves_to_the_schema_still_loads_whole():
+    env = make_envelope("unit.created", "nomination", "unit:u", {"code": "u"})
+    naive = dict(env, occurred_at=env["occurred_at"].replace("Z", ""))  # no offset: the schema assumes UTC
+    loaded = load_envelope(naive)
+    assert loaded["id"] == env["id"] and isinstance(loaded["id"], str)
+    assert loaded["occurred_at"].utcoffset().total_seconds() == 0
+
+
+def test_rfc3339_reads_a_naive_time_as_utc_whatever_the_machine_zone(monkeypatch):
+    import time
+    from datetime import datetime, timedelta, timezone
+    from services.common.envelope import rfc3339
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        assert rfc3339(datetime(2026, 3, 1, 8, 0)) == "2026-03-01T08:00:00.000000Z"
+        aware = datetime(2026, 3, 1, 16, 0, tzinfo=timezone(timedelta(hours=8)))
+        assert rfc3339(aware) == "2026-03-01T08:00:00.000000Z"
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

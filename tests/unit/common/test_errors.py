@@ -39,3 +39,35 @@ def test_errors_cross_rpc_as_themselves(error):
     again = deserialize(serialize(error))
     assert type(again) is type(error)
     assert again.problem() == error.problem()
+
+
+# --- what a mutation run showed no test pinned down (tests/MUTATION.md)
+
+def test_the_arguments_are_exactly_detail_code_errors():
+    # nameko rebuilds the error on the calling side from args: all three must be there, in order
+    error = Conflict("taken", "exists", {"code": ["in use"]})
+    assert error.args == ("taken", "exists", {"code": ["in use"]})
+    assert (error.detail, error.code, error.errors) == ("taken", "exists", {"code": ["in use"]})
+    plain = Conflict()
+    assert plain.args == ("", "conflict", {}) and plain.detail == "" and plain.code == "conflict"
+    assert Conflict("x", None, ["not", "a", "dict"]).errors == {}
+
+
+def test_errors_member_when_there_are_errors_or_the_request_was_invalid():
+    assert Conflict("taken", "exists", {"code": ["in use"]}).problem()["errors"] == {"code": ["in use"]}
+    assert "errors" not in Forbidden("no").problem()
+    from services.common.errors import Unauthorized
+    assert "errors" not in Unauthorized("no").problem()
+
+
+def test_load_reads_a_missing_body_as_empty_and_names_fields():
+    from marshmallow import Schema, fields
+    from services.common.validation import load
+
+    class Body(Schema):
+        name = fields.String(load_default="anonymous")
+
+    assert load(Body(), None) == {"name": "anonymous"}
+    with pytest.raises(Invalid) as exc:
+        load(Body(), {"name": 5})
+    assert exc.value.errors == {"name": ["Not a valid string."]}

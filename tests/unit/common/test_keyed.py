@@ -1,4 +1,6 @@
 """Keys derived from an Idempotency-Key: distinct per purpose and scope, answers sealed and bound to their record."""
+import base64
+
 import pytest
 
 from services.common import applied, keyed
@@ -38,3 +40,34 @@ def test_digests_of_different_part_lists_differ():
     assert keyed.digest(secret, b"ab", b"c") != keyed.digest(secret, b"a", b"bc")
     assert keyed.same_digest(keyed.digest(secret, b"x"), keyed.digest(secret, b"x"))
     assert not keyed.same_digest(None, keyed.digest(secret, b"x"))
+
+
+# --- what a mutation run showed no test pinned down (tests/MUTATION.md)
+
+def test_digest_and_derivation_are_the_documented_constructions():
+    # stored digests and record ids must stay the same across releases: pin them to a construction
+    # written out here with the standard library (8-byte big-endian length before each part; HKDF-SHA256)
+    import hashlib
+    import hmac as std_hmac
+    secret = bytes(range(32))
+    expected = std_hmac.new(secret, b"".join(len(p).to_bytes(8, "big") + p for p in (b"ab", b"c")),
+                            hashlib.sha256).hexdigest()
+    assert keyed.digest(secret, b"ab", b"c") == expected
+    prk = std_hmac.new(b"scope", b"key-1", hashlib.sha256).digest()
+    okm = std_hmac.new(prk, keyed.INFO_PREFIX + b"answer" + b"\x01", hashlib.sha256).digest()
+    assert keyed.derive("key-1", "scope", "answer") == okm
+
+
+def test_only_a_32_byte_secret_decodes():
+    assert keyed.decode_secret(keyed.encode_secret(b"\x05" * 32)) == b"\x05" * 32
+    assert keyed.decode_secret(base64.urlsafe_b64encode(b"\x05" * 16).decode()) is None
+    assert keyed.decode_secret(base64.urlsafe_b64encode(b"\x05" * 33).decode()) is None
+
+
+def test_a_sealed_answer_with_anything_added_is_unreadable():
+    secret = b"\x09" * 32
+    sealed = keyed.seal(secret, b"answer", "rec-1")
+    with pytest.raises(keyed.Unreadable):
+        keyed.unseal(secret, sealed[:8] + "!" + sealed[8:], "rec-1")
+    with pytest.raises(keyed.Unreadable, match="InvalidTag"):
+        keyed.unseal(secret, sealed, "rec-2")

@@ -2,6 +2,7 @@
 import pytest
 from marshmallow import ValidationError
 
+from services.common import paging
 from services.common.paging import ListQuery, page
 
 
@@ -23,3 +24,20 @@ def test_limit_defaults_to_50_and_is_bounded_to_500():
         with pytest.raises(ValidationError) as info:
             ListQuery().load({"limit": bad})
         assert "limit" in info.value.messages
+
+
+def test_a_page_schema_is_named_for_its_items_and_lists_them():
+    # the OpenAPI document names each page's schema: two lists must not collide on one name
+    from marshmallow import Schema, fields
+
+    class EntryOut(Schema):
+        seq = fields.Integer()
+
+    schema = paging.page_of(EntryOut)
+    assert schema.__name__ == "EntryPage"
+    assert paging.page_of(EntryOut, name="Listing").__name__ == "Listing"
+    assert set(schema._declared_fields) == {"items", "next_cursor"}
+    assert schema().dump({"items": [{"seq": 1}], "next_cursor": None}) == {"items": [{"seq": 1}], "next_cursor": None}
+    assert schema().load({"items": [{"seq": 2}], "next_cursor": None}) == {"items": [{"seq": 2}], "next_cursor": None}
+    with_size = paging.page_of(EntryOut, size=fields.Integer())
+    assert set(with_size._declared_fields) == {"items", "next_cursor", "size"}

@@ -107,3 +107,42 @@ def test_retry_after_header_rounds_up_to_whole_seconds():
     assert retry_after_header(0.0) == "1"
     assert retry_after_header(1.0) == "1"
     assert retry_after_header(2.2) == "3"
+
+
+# --- what a mutation run showed no test pinned down (tests/MUTATION.md)
+
+def test_refill_follows_a_rate_other_than_one():
+    limiter = RateLimiter(rate_per_sec=4, burst=2)
+    assert limiter.check("k", 0.0) == (True, 0.0) and limiter.check("k", 0.0) == (True, 0.0)
+    assert limiter.check("k", 0.0) == (False, 0.25)
+    assert limiter.check("k", 0.25) == (True, 0.0)  # 0.25 s at 4 a second is one token
+    assert limiter.check("k", 0.25)[0] is False
+
+
+def test_a_bucket_is_kept_until_it_would_have_refilled():
+    limiter = RateLimiter(rate_per_sec=4, burst=2)  # refills from empty in 0.5 s
+    limiter.check("k", 0.0)
+    limiter.check("other", 0.49)
+    assert len(limiter) == 2
+    limiter.check("other", 0.5)
+    assert len(limiter) == 1
+
+
+def test_exactly_max_keys_active_clients_are_all_remembered():
+    limiter = RateLimiter(rate_per_sec=1, burst=1, max_keys=3)
+    for key in ("a", "b", "c"):
+        limiter.check(key, 0.0)
+    assert len(limiter) == 3
+    assert limiter.check("a", 0.0)[0] is False  # still remembered as spent
+
+
+def test_costs_and_settings_are_named_when_wrong():
+    limiter = RateLimiter(rate_per_sec=1, burst=2)
+    with pytest.raises(ValueError, match="^cost must be positive and at most burst$"):
+        limiter.check("k", 0.0, cost=0)
+    for kwargs, message in [(dict(rate_per_sec=0, burst=1), "rate_per_sec must be positive"),
+                            (dict(rate_per_sec=1, burst=0.5), "burst must be at least 1"),
+                            (dict(rate_per_sec=1, burst=1, max_keys=0), "max_keys must be at least 1")]:
+        with pytest.raises(ValueError, match=f"^{message}$"):
+            RateLimiter(**kwargs)
+    assert len(RateLimiter(rate_per_sec=1, burst=1, max_keys=1)) == 0

@@ -67,3 +67,36 @@ def test_apply_sets_what_the_request_reports():
     plain = Request(environ("10.0.0.5", "198.51.100.7", "https"))
     apply_trusted_proxies(plain, 0)
     assert (plain.remote_addr, plain.is_secure) == ("10.0.0.5", False)
+
+
+# --- what a mutation run showed no test pinned down (tests/MUTATION.md)
+
+def test_hop_count_takes_the_scheme_of_the_same_hop():
+    # two proxies: the outer one saw https, the inner one reached us over http
+    assert forwarded_client(environ("10.0.0.5", "198.51.100.7, 10.0.0.9", "https, http"), 2) == (
+        "198.51.100.7", "https")
+
+
+def test_without_forwarding_the_connection_itself_is_reported():
+    assert forwarded_client({}, 0) == ("unknown", "http")
+    assert forwarded_client({"REMOTE_ADDR": "203.0.113.9", "wsgi.url_scheme": "https"}, 0) == ("203.0.113.9", "https")
+
+
+def test_cidrs_trust_only_real_addresses_and_headers_that_are_there():
+    trusted = parse_trusted_proxies("10.0.0.0/8")
+    assert forwarded_client(environ("10.0.0.5"), trusted) == ("10.0.0.5", "http")
+    assert forwarded_client({"REMOTE_ADDR": "not-an-address", "HTTP_X_FORWARDED_FOR": "198.51.100.7"},
+                            trusted) == ("not-an-address", "http")
+    https_peer = dict(environ("10.0.0.5", "198.51.100.7", "http"), **{"wsgi.url_scheme": "https"})
+    assert forwarded_client(https_peer, trusted) == ("198.51.100.7", "http")
+
+
+def test_parse_takes_a_host_address_with_its_prefix_and_names_an_empty_list():
+    assert parse_trusted_proxies("10.0.0.1/8") == (ipaddress.ip_network("10.0.0.0/8"),)
+    with pytest.raises(ValueError, match="^TRUSTED_PROXIES lists no proxy$"):
+        parse_trusted_proxies(",")
+
+
+def test_apply_rewrites_the_environ_too():
+    request = apply_trusted_proxies(Request(environ("10.0.0.5", "198.51.100.7", "https")), 1)
+    assert (request.environ["REMOTE_ADDR"], request.environ["wsgi.url_scheme"]) == ("198.51.100.7", "https")

@@ -75,8 +75,18 @@ def test_slate_ratio_in_competitive_selection():
     assert exc.value.code == "slate_ratio"
 
 
-def test_non_competitive_needs_one_per_vacancy():
-    deliberate(selection=make_selection(competitive=False), nominees=["C1"])
+@pytest.mark.parametrize("vacancies,nominees,enough", [
+    (1, ["C1"], True), (2, ["C1", "C2"], True), (1, ["C1", "C2"], True),
+    (2, ["C1"], False), (3, ["C1", "C2"], False),
+])
+def test_non_competitive_needs_one_per_vacancy(vacancies, nominees, enough):
+    selection = make_selection(competitive=False, vacancies=vacancies)
+    if enough:
+        assert deliberate(selection=selection, nominees=nominees).nominees == tuple(nominees)
+        return
+    with pytest.raises(RuleViolation) as exc:
+        deliberate(selection=selection, nominees=nominees)
+    assert exc.value.code == "slate_ratio"
 
 
 def test_deliberation_quorum_not_met():

@@ -153,3 +153,24 @@ def test_format_timestamp_is_utc_z():
     assert format_timestamp(moment) == "2026-03-01T08:00:00.000000Z"
     with pytest.raises(CheckpointError):
         format_timestamp(datetime(2026, 3, 1))
+
+
+def test_format_timestamp_is_utc_whatever_the_machine_zone(monkeypatch):
+    import time
+    from datetime import datetime, timedelta, timezone
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        moment = datetime(2026, 3, 1, 16, 0, tzinfo=timezone(timedelta(hours=8)))
+        assert format_timestamp(moment) == "2026-03-01T08:00:00.000000Z"
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+def test_key_and_time_errors_name_what_is_wrong():
+    from datetime import datetime
+    with pytest.raises(CheckpointError, match="^signing key seed must be 32 bytes, got 3$"):
+        signing_key_from_b64(base64.b64encode(b"abc").decode())
+    with pytest.raises(CheckpointError, match="^a checkpoint time must carry its offset$"):
+        format_timestamp(datetime(2026, 3, 1))

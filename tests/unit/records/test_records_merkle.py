@@ -291,3 +291,10 @@ def test_a_million_leaves_prove_and_verify(million_tree):
         assert len(inclusion) <= 20
         assert verify_inclusion(tree.leaf(index), index, size, inclusion, root)
         assert verify_consistency(old, size, past_root, root, consistency)
+
+
+def test_inclusion_arguments_are_named_when_wrong():
+    with pytest.raises(ProofError, match="^index must be a non-negative integer$"):
+        root_from_inclusion_proof(LEAF_HASHES[0], -1, 1, [])
+    with pytest.raises(ProofError, match="^size must be a non-negative integer$"):
+        root_from_inclusion_proof(LEAF_HASHES[0], 0, True, [])

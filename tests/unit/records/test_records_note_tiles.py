@@ -160,3 +160,59 @@ def test_tile_contents_are_rfc6962_hashes():
         tiles.tile_bytes(tree, 0, 2, 89)  # beyond the tree
     with pytest.raises(tiles.TileError):
         tiles.tile_bytes(tree, 1, 0, 3)
+
+
+# --- what a mutation run showed no test pinned down (tests/MUTATION.md): each refusal by its text, the limits
+
+ROOT_LINE = base64.b64encode(b"\x00" * 32).decode()
+BODY = f"example.test/log\n5\n{ROOT_LINE}\n"
+SIG = "\u2014 example.test/log " + base64.b64encode(b"\x01\x02\x03\x04" + b"\x05" * 64).decode() + "\n"
+
+
+@pytest.mark.parametrize("raw,message", [
+    (b"\xff\n", "a note is UTF-8"),
+    ("no newline", "a note ends in a newline"),
+    ("a\tb\n", "a note holds no control character but newline"),
+    ("one paragraph\n", "a note has a blank line before its signatures"),
+    (BODY + "\n- example.test/log AAAA\n", "a signature line starts with an em dash and a space"),
+    (BODY + "\n\u2014 example.test/log\n", "a signature line is '— <name> <base64>'"),
+    (BODY + "\n\u2014 example.test/log " + base64.b64encode(b"\x01\x02\x03\x04").decode() + "\n",
+     "a signature holds a key ID and a signature"),
+    (BODY + "\n", "a signed note has at least one signature"),
+    (BODY + "\n" + SIG * 65, "the note has too many signatures"),
+    (b"x" * (note.MAX_NOTE_BYTES + 1), "the note is too large"),
+    ("x" * (note.MAX_NOTE_BYTES + 1), "the note is too large"),
+])
+def test_each_malformed_note_is_named(raw, message):
+    with pytest.raises(note.NoteError) as exc:
+        note.parse_note(raw)
+    assert str(exc.value) == message
+
+
+def test_note_limits_are_inclusive_and_signature_lines_are_kept_whole():
+    text, signatures = note.parse_note(BODY + "\n" + SIG * 64)
+    assert text == BODY and len(signatures) == 64 and signatures[0].line == SIG
+    one_byte = "\u2014 example.test/log " + base64.b64encode(b"\x01\x02\x03\x04\x05").decode() + "\n"
+    assert note.parse_note(BODY + "\n" + one_byte)[1][0].raw == b"\x05"
+    filler = note.MAX_NOTE_BYTES - len((BODY + "\n" + SIG).encode())
+    big = BODY + "e" * (filler - 1) + "\n\n" + SIG  # one extension line that fills the note exactly
+    assert len(big.encode()) == note.MAX_NOTE_BYTES and note.parse_note(big.encode())[0].endswith("e\n")
+
+
+@pytest.mark.parametrize("text,message", [
+    ("example.test/log\n5\n", "a checkpoint has an origin, a size and a root hash line"),
+    (f"example.test/log\n05\n{ROOT_LINE}\n", "a checkpoint size is a decimal with no leading zeroes"),
+    (f"example.test/log\n{'1' * 20}\n{ROOT_LINE}\n", "a checkpoint size is a decimal with no leading zeroes"),
+    ("example.test/log\n5\n" + base64.b64encode(b"\x00" * 31).decode() + "\n", "a checkpoint root hash is 32 bytes"),
+])
+def test_each_malformed_checkpoint_is_named(text, message):
+    with pytest.raises(note.NoteError) as exc:
+        note.parse_checkpoint(text)
+    assert str(exc.value) == message
+
+
+def test_a_checkpoint_keeps_its_extensions_and_text_and_the_largest_size():
+    text = f"example.test/log\n{'9' * 19}\n{ROOT_LINE}\next one\next two\n"
+    checkpoint = note.parse_checkpoint(text)
+    assert checkpoint.size == int("9" * 19) and checkpoint.extensions == ("ext one", "ext two")
+    assert checkpoint.text == text

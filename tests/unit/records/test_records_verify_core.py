@@ -188,3 +188,33 @@ def test_a_seq_gap_is_caught_even_in_a_consistently_chained_and_signed_log():
 def test_a_log_not_starting_at_seq_zero_is_caught():
     entries = rehash([dict(e, seq=i + 1) for i, e in enumerate(make_log(3))])
     assert verify_log(entries, checkpoint_of(entries, KEY), PUBLIC)[:2] == (False, 0)
+
+
+# --- what a mutation run showed no test pinned down (tests/MUTATION.md)
+
+def test_a_non_object_or_uncanonical_entry_is_named_at_its_position(entries):
+    checkpoint = checkpoint_of(entries, KEY)
+    result = verify_log(entries[:3] + ["not an entry"] + entries[4:], checkpoint, PUBLIC)
+    assert result == (False, 3, "entry at position 3 is not an object")
+    odd = [dict(e) for e in entries]
+    odd[5]["matter"] = {1, 2}  # no JSON for a set
+    ok, bad, message = verify_log(odd, checkpoint, PUBLIC)
+    assert (ok, bad) == (False, 5) and message.startswith("seq 5 cannot be canonicalised")
+
+
+def test_a_broken_chain_names_the_entry_before(entries):
+    chained = rehash(entries)
+    chained[0] = dict(chained[0], prev_hash="1" * 64)
+    chained[0]["leaf_hash"] = leaf_hash_of({k: v for k, v in chained[0].items() if k != "leaf_hash"})
+    assert verify_log(chained, checkpoint_of(chained, KEY), PUBLIC)[1:] == (0, "seq 0: prev_hash is not 64 zeros")
+    later = [dict(e) for e in entries]
+    later[6]["prev_hash"] = "2" * 64
+    later[6]["leaf_hash"] = leaf_hash_of({k: v for k, v in later[6].items() if k != "leaf_hash"})
+    assert verify_log(later, checkpoint_of(entries, KEY), PUBLIC)[1:] == (
+        6, "seq 6: prev_hash does not match seq 5's leaf_hash")
+
+
+def test_growth_from_one_entry_needs_a_consistency_proof(entries):
+    previous = checkpoint_of(entries[:1], KEY)
+    result = verify_log(entries, checkpoint_of(entries, KEY), PUBLIC, previous, [])
+    assert result == (False, None, "consistency: no consistency proof was given")
