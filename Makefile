@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 DBVENV := .venv-db
-UV ?= uvx --from uv==0.13.9 uv
+UV ?= uv
 
 .PHONY: run test lint unit integration e2e bench mutation deps lock clean
 

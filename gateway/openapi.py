@@ -34,25 +34,25 @@ def _path(rule):
     return RULE_PARAM.sub(lambda m: "{" + m.group(2) + "}", rule)
 
 
-# Path parameters whose text has a grammar of its own (C2SP tlog-tiles: L is 0–63 with no leading zeroes;
-# N and .p/W are checked by the service, which answers 400 naming the path).
-PATH_SCHEMAS = {("/log/tile/<level>/<path:path>", "level"): {"type": "string", "pattern": "^(0|[1-9][0-9]?)$"}}
+# Path parameters whose text has a grammar of its own (anything else answers 400 naming the parameter): a
+# voter's tracker; C2SP tlog-tiles' L, 0–63 with no leading zeroes (N and .p/W are checked by the service).
+PATH_SCHEMAS = {
+    ("/api/v1/ballots/<tracker>", "tracker"): {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+    ("/log/tile/<level>/<path:path>", "level"): {"type": "string", "pattern": "^(0|[1-9][0-9]?)$"},
+}
 
 
 def _parameters(route):
     params = [
         {"name": name, "in": "path", "required": True,
          "schema": PATH_SCHEMAS.get((route.rule, name))
-         or ({"type": "integer", "minimum": 0} if converter == "int" else {"type": "string", **PATH_PATTERNS.get(name, {})})}
+         or ({"type": "integer", "minimum": 0} if converter == "int" else {"type": "string"})}
         for converter, name in RULE_PARAM.findall(route.rule)
     ]
     if route.query is not None:
         params.append({"in": "query", "schema": route.query})
     return params
 
-
-# Path parameters with a form of their own (anything else answers 400 naming the parameter).
-PATH_PATTERNS = {"tracker": {"pattern": "^[0-9a-f]{32}$"}}
 
 # Answers a route gives besides the common ones (API.md names them).
 EXTRA_RESPONSES = {
