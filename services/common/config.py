@@ -17,6 +17,7 @@ SETTINGS = [
     ("SUPERVISION_METRICS_PORT", "9103", "Port of the supervision service's /metrics."),
     ("RECORDS_METRICS_PORT", "9104", "Port of the records service's /metrics."),
     ("RPC_TIMEOUT_SECONDS", "10", "Deadline of every RPC the gateway makes; past it the caller gets 503 unavailable."),
+    ("DB_COMMAND_METRICS", "", "1: count every database command each process sends (cadre_db_commands_total on /metrics), for bench/cost.py."),
     ("HEALTH_TIMEOUT_SECONDS", "2", "Deadline of each check behind GET /health."),
     ("OUTBOX_SWEEP_SECONDS", "1", "How often each service's outbox relay looks for events not yet published."),
     ("EVENT_MAX_ATTEMPTS", "5", "Attempts at handling one event before it goes to the dead-letter queue."),
