@@ -45,6 +45,14 @@ def connect(db_name, alias="default"):
     )
 
 
+def counts_by(collection, field, values, match=None):
+    """``{value: documents}`` for each of ``values``, in one round trip: a ``$group`` on the field (each
+    ``count_documents`` is an aggregation of its own, and one per value and gauge tick adds up at rest)."""
+    pipeline = ([{"$match": match}] if match else []) + [{"$group": {"_id": f"${field}", "n": {"$sum": 1}}}]
+    found = {row["_id"]: row["n"] for row in collection.aggregate(pipeline)}
+    return {value: found.get(value, 0) for value in values}
+
+
 def ping(alias="default"):
     get_db(alias).command("ping")
     return True

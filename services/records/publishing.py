@@ -10,6 +10,7 @@ from pymongo.errors import BulkWriteError
 
 from services.common import config, paging
 from services.common.envelope import rfc3339
+from services.common.mongo import counts_by
 from services.records import channels, metrics
 from services.records.domain.disclosures import (CHANNELS, channel_message, check_feed_cursor, feed_order, policy_items,
                                                   retry_delay_seconds)
@@ -136,5 +137,5 @@ def deliver_due(now=None, limit=100):
         coll.update_one({"key": claimed["key"]}, {"$set": {"status": "sent", "sent_at": now}})
         metrics.DELIVERIES.labels(claimed["channel"], "sent").inc()
         sent += 1
-    metrics.DELIVERY_BACKLOG.set(coll.count_documents({"status": "pending"}))
+    metrics.DELIVERY_BACKLOG.set(counts_by(coll, "status", ["pending"], {"status": "pending"})["pending"])
     return sent

@@ -17,6 +17,7 @@ from services.common.base import HealthMixin, chassis
 from services.common.entrypoints import event_handler, rpc, timer
 from services.common.envelope import load_envelope, make_envelope, rfc3339, utcnow
 from services.common.errors import Conflict, Invalid, NotFound, Unavailable
+from services.common.mongo import counts_by
 from services.common.validation import load
 from services.supervision import schemas
 from services.supervision.domain import assessments as assessment_rules
@@ -563,8 +564,8 @@ class SupervisionService(HealthMixin):
                 FILINGS_OVERDUE.inc()
 
     def _gauges(self, now):
-        for status in schemas.REVIEW_STATUSES:
-            REVIEWS.labels(status).set(Review.objects(status=status).count())
-        for status in schemas.FILING_STATUSES:
-            FILINGS.labels(status).set(Filing.objects(status=status).count())
+        for status, n in counts_by(Review._get_collection(), "status", schemas.REVIEW_STATUSES).items():
+            REVIEWS.labels(status).set(n)
+        for status, n in counts_by(Filing._get_collection(), "status", schemas.FILING_STATUSES).items():
+            FILINGS.labels(status).set(n)
 
