@@ -75,18 +75,22 @@ class Meter:
         return pids
 
     def db_commands(self):
-        total = 0.0
+        """``{"<service> <command>": count}`` summed over the gateway's and every service's /metrics."""
+        counts = {}
         urls = [f"{self.suite.base}/metrics"] + [f"http://127.0.0.1:{p}/metrics" for p in self.ports.values()]
         for url in urls:
             text = requests.get(url, timeout=10).text
             for line in text.splitlines():
                 if line.startswith("cadre_db_commands_total{"):
-                    total += float(line.rsplit(" ", 1)[1])
-        return total
+                    labels = dict(re.findall(r'(\w+)="([^"]*)"', line))
+                    key = f"{labels['service']} {labels['command']}"
+                    counts[key] = counts.get(key, 0.0) + float(line.rsplit(" ", 1)[1])
+        return counts
 
     def read(self):
+        by_command = self.db_commands()
         return {"cpu": {name: cpu_seconds(pid) for name, pid in self.pids().items()},
-                "db": self.db_commands(), "t": time.monotonic()}
+                "db": sum(by_command.values()), "db_by": by_command, "t": time.monotonic()}
 
 
 def python_cpu(reading):
@@ -225,7 +229,8 @@ def measure(meter, idle, idle_db, kind, fn, clients, per_client):
     n = result["requests"]
     cpu = {name: max(0.0, (after["cpu"][name] - before["cpu"][name]) - idle.get(name, 0.0) * window) / n * 1000
            for name in after["cpu"]}
-    return {"kind": kind, "cpu_ms": cpu, "total_ms": sum(cpu.values()), "db_per_request": max(0.0, after["db"] - before["db"] - idle_db * window) / n,
+    by = {k: round((v - before["db_by"].get(k, 0.0)) / n, 2) for k, v in after["db_by"].items()}
+    return {"kind": kind, "cpu_ms": cpu, "db_by": {k: v for k, v in sorted(by.items()) if v >= 0.05}, "total_ms": sum(cpu.values()), "db_per_request": max(0.0, after["db"] - before["db"] - idle_db * window) / n,
             **result}
 
 
