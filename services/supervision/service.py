@@ -19,6 +19,7 @@ from services.common.envelope import load_envelope, make_envelope, rfc3339, utcn
 from services.common.errors import Conflict, Invalid, NotFound, Unavailable
 from services.common.mongo import counts_by
 from services.common.validation import load
+from services.common.wake import WokenByWorkers
 from services.supervision import schemas
 from services.supervision.domain import assessments as assessment_rules
 from services.supervision.domain import filings as filing_rules
@@ -156,6 +157,7 @@ def _ensure_selection(sid):
 class SupervisionService(HealthMixin):
     name = "supervision"
     db, caller, relay, metrics = chassis("supervision")
+    clock = WokenByWorkers("tick")
 
     # ---- envelopes
 
@@ -519,11 +521,31 @@ class SupervisionService(HealthMixin):
 
     @timer(interval=config.get_float("SUPERVISION_TICK_SECONDS"))
     def tick(self):
+        # Off the database at rest: look when a worker of this process wrote something, when a time
+        # learnt at the last look has come, or at the safety interval (another replica's writes).
+        if not self.clock.due(utcnow()):
+            return
         for step in (self._mark_reviews_overdue, self._close_notices, self._mark_filings_overdue, self._gauges):
             try:
                 step(utcnow())
             except Exception:  # one failing step must not starve the others; the next tick retries
                 log.exception("supervision tick step %s failed", step.__name__)
+                self.clock.wake.poke()
+        try:
+            self.clock.next_due = self._next_due()
+        except Exception:
+            log.exception("supervision tick could not learn the next due time")
+            self.clock.next_due = None
+            self.clock.wake.poke()
+
+    def _next_due(self):
+        """The earliest time a pending review, an open notice or a due filing comes due, or None."""
+        found = [doc.due_at for doc in Review.objects(status=review_rules.PENDING).order_by("due_at").only("due_at")[:1]]
+        found += [doc.closes_at for doc in Notice.objects(status=notice_rules.OPEN).order_by("closes_at")
+                  .only("closes_at")[:1]]
+        found += [doc.due_at for doc in Filing.objects(status=filing_rules.DUE).order_by("due_at").only("due_at")[:1]]
+        found = [_aware(moment) for moment in found if moment not in (None, "")]
+        return min(found) if found else None
 
     def _mark_reviews_overdue(self, now):
         for doc in Review.objects(status=review_rules.PENDING, due_at__lte=now).order_by("due_at").limit(500):
