@@ -20,7 +20,7 @@ SETTINGS = [
     ("DB_COMMAND_METRICS", "", "1: count every database command each process sends (cadre_db_commands_total on /metrics), for bench/cost.py."),
     ("HEALTH_TIMEOUT_SECONDS", "2", "Deadline of each check behind GET /health."),
     ("OUTBOX_SWEEP_SECONDS", "1", "How often each service's outbox relay looks for events not yet published."),
-    ("WAKE_SAFETY_SECONDS", "30", "How often a timer that wakes on work (checkpoints, cosigning, deliveries, supervision's clock) looks anyway, for work another replica left behind."),
+    ("WAKE_SAFETY_SECONDS", "10", "How often a timer that wakes on work (checkpoints, cosigning, deliveries, supervision's clock, the outbox sweep) looks anyway, for work another replica left behind."),
     ("EVENT_MAX_ATTEMPTS", "5", "Attempts at handling one event before it goes to the dead-letter queue."),
     ("AGENDA_LEAD_SECONDS", str(3 * 86400), "How long before a decision meeting its agenda must be filed."),
     ("REVIEW_DEADLINE_SECONDS", str(5 * 86400), "Time the reviewing departments have for a joint review."),
