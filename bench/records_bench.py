@@ -31,14 +31,16 @@ from bench.harness import load, write_results  # noqa: E402
 from services.common.envelope import make_envelope  # noqa: E402
 from services.records.log.merkle import MerkleTree, verify_inclusion  # noqa: E402
 from tests.harness import PYTHON, REPO, Suite, eventually  # noqa: E402
+from tests.signing import sign  # noqa: E402
 
 
-def make_bodies(count):
-    """The envelopes, built and serialised before the clock starts (as relays publish ready outbox rows)."""
-    return [json.dumps(make_envelope(
+def make_bodies(suite, count):
+    """The envelopes, built, signed as nomination and serialised before the clock starts (as relays
+    publish ready outbox rows)."""
+    return [json.dumps(sign(suite, make_envelope(
         "selection.stage_changed", "nomination", f"selection:bench-{i % 500}",
         {"selection": f"bench-{i % 500}", "stage": "consultation", "previous": "qualification"},
-        actor="org", correlation_id=str(uuid.uuid4()))).encode() for i in range(count)]
+        actor="org", correlation_id=str(uuid.uuid4())))).encode() for i in range(count)]
 
 
 def publish_bodies(amqp_uri, bodies, connections=2):
@@ -107,7 +109,7 @@ def main():
         api.principal("auditor", "auditor")
         before = checkpoint_size(suite.base)
         target = before + args.entries
-        bodies = make_bodies(args.entries)
+        bodies = make_bodies(suite, args.entries)
         started = time.perf_counter()
         publish_bodies(suite.env["AMQP_URI"], bodies)
         published = time.perf_counter() - started

@@ -6,7 +6,7 @@ from kombu.exceptions import OperationalError
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from nameko.rpc import Client, ClusterRpc
 
-from services.common import config
+from services.common import config, signing
 from services.common.context import ANSWER_KEY, DEADLINE, REQUEST_KEY, context_for
 from services.common.errors import CadreError, Unavailable
 
@@ -31,6 +31,11 @@ class Backend(ClusterRpc):
             retry_policy={"max_retries": 1, "interval_start": 0.2, "interval_step": 0.2, "interval_max": 0.5},
         )
 
+    def setup(self):
+        super().setup()
+        # At start: the services verify every context with the public key this writes beside it.
+        self.signing_key = signing.signing_key("gateway")
+
     def get_dependency(self, worker_ctx):
         publish = self.publisher.publish
         register = self.reply_listener.register_for_reply
@@ -43,6 +48,8 @@ class Backend(ClusterRpc):
             data[DEADLINE] = f"{time.time() + deadline:.3f}"
             if request_key:  # applied.request_keys: the record's id, the secret its answer is sealed under
                 data[REQUEST_KEY], data[ANSWER_KEY] = request_key
+            # Signed last, over every cadre_* entry: the services act only on a context the gateway vouches for.
+            data = signing.sign_context(self.signing_key, data)
             client = Client(publish, register, data, service, method)
             try:
                 with eventlet.Timeout(deadline):

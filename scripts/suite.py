@@ -139,6 +139,10 @@ class Suite:
 
     def spawn(self, name, command, quiet=False):
         env = dict(self.env, CADRE_SERVICE=name)
+        # a broker user of its own, as in deployment (deploy/rabbitmq/permissions/)
+        env["AMQP_URI"] = self.env.get(f"{name.upper()}_AMQP_URI") or env.get("AMQP_URI", "")
+        if not env["AMQP_URI"]:
+            del env["AMQP_URI"]
         output = subprocess.DEVNULL if quiet else subprocess.PIPE
         proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT,
                                 start_new_session=True)

@@ -1,39 +1,49 @@
 """The entrypoint decorators services use: nameko's, told which errors are the caller's fault,
-and an RPC that will not act on a request whose caller has already given up."""
+and an RPC that acts only for a caller the gateway vouched for and who has not given up yet."""
 import functools
 import logging
 import sys
 import time
 
+from nameko.messaging import decode_from_headers
 from nameko.rpc import Rpc
 from nameko.timer import timer
 
-from services.common import applied
+from services.common import applied, metrics, signing
 from services.common.context import DEADLINE
-from services.common.errors import CadreError, Unavailable
+from services.common.errors import CadreError, Forbidden, Unavailable
 from services.common.events import BROKER_LOST, event_handler
 
 log = logging.getLogger(__name__)
 
 
 class DeadlineRpc(Rpc):
-    """An RPC entrypoint that answers ``unavailable`` without running when the gateway's
-    deadline has passed (a request can sit in a stopped process's socket buffer past it)."""
+    """An RPC entrypoint that runs only for a caller context the gateway signed and whose deadline
+    has not passed (a request can sit in a stopped process's socket buffer past it); anything else is
+    answered ``forbidden`` (``unavailable`` while the gateway's public key is not known yet) unrun."""
 
     def handle_message(self, body, message):
-        deadline = (message.headers or {}).get(f"nameko.{DEADLINE}")
-        if deadline and time.time() > float(deadline):
-            log.warning("dropped %s: its caller's deadline had passed", self.method_name)
-            try:
-                raise Unavailable("the request's deadline passed before it could run")
-            except Unavailable:
-                try:
-                    self.rpc_consumer.handle_result(message, None, sys.exc_info())
-                except BROKER_LOST as exc:
-                    log.warning("reply to %s not sent, the broker is unreachable: %s", self.method_name,
-                                type(exc).__name__)
-            return
+        context = decode_from_headers(message.headers or {})
+        try:
+            signing.verify_context(context, time.time(), DEADLINE)
+        except signing.Rejected as refused:
+            metrics.RPC_REJECTED.labels(self.container.service_name, refused.reason).inc()
+            log.warning("refused %s unrun: %s", self.method_name, refused)
+            return self._refuse(message, Forbidden(f"refused: {refused}"))
+        except signing.KeyUnknown:
+            metrics.RPC_REJECTED.labels(self.container.service_name, "key_unknown").inc()
+            return self._refuse(message, Unavailable("the gateway's public key is not known here yet"))
         super().handle_message(body, message)
+
+    def _refuse(self, message, error):
+        try:
+            raise error
+        except CadreError:
+            try:
+                self.rpc_consumer.handle_result(message, None, sys.exc_info())
+            except BROKER_LOST as exc:
+                log.warning("reply to %s not sent, the broker is unreachable: %s", self.method_name,
+                            type(exc).__name__)
 
     def handle_result(self, message, worker_ctx, result, exc_info):
         try:

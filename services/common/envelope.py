@@ -29,6 +29,9 @@ class EnvelopeSchema(Schema):
     subject = fields.String(required=True, validate=validate.Length(min=1, max=200))
     data = fields.Dict(required=True)
     version = fields.Integer(required=True, validate=validate.Equal(1))
+    # Base64 Ed25519 of the producer (services/common/signing.py); consumers verify it before loading,
+    # and an envelope is built without it and signed as it enters the outbox.
+    signature = fields.String(validate=validate.Length(min=1, max=200))
 
 
 _schema = EnvelopeSchema()
@@ -52,6 +55,7 @@ def make_envelope(type, source, subject, data, actor=None, correlation_id=None, 
 
 
 FIELDS = frozenset(EnvelopeSchema().fields)
+UNSIGNED_FIELDS = FIELDS - {"signature"}
 
 
 def _plain(payload):
@@ -62,8 +66,10 @@ def _plain(payload):
     leaves anything else to the schema (which also says what is wrong).
     """
     try:
-        if set(payload) != FIELDS or not all(
-                isinstance(payload[k], str) for k in ("id", "type", "source", "subject", "occurred_at")):
+        keys = set(payload)
+        signature = payload.get("signature", "-")
+        if (keys != FIELDS and keys != UNSIGNED_FIELDS or not isinstance(signature, str) or not signature
+                or not all(isinstance(payload[k], str) for k in ("id", "type", "source", "subject", "occurred_at"))):
             return None
         if (payload["version"] != 1 or isinstance(payload["version"], bool) or not isinstance(payload["data"], dict)
                 or not EVENT_TYPE.match(payload["type"])

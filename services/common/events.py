@@ -6,6 +6,7 @@ dead-letter exchange, where ``python -m services.common.deadletters`` can inspec
 """
 import logging
 
+import eventlet
 from amqp.exceptions import ConnectionError as AmqpConnectionError
 from kombu import Exchange, Queue
 from kombu.exceptions import OperationalError
@@ -13,7 +14,7 @@ from nameko.amqp.publish import get_producer
 from nameko.constants import PERSISTENT
 from nameko.events import EventHandler
 
-from services.common import config, metrics
+from services.common import config, metrics, signing
 from services.common.outbox import event_exchange
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,8 @@ BROKER_LOST = (OperationalError, AmqpConnectionError, OSError)
 DEAD_LETTER_EXCHANGE = "cadre.dead-letters"
 DEAD_LETTER_QUEUE = "cadre.dead-letters"
 ATTEMPTS_HEADER = "x-cadre-attempts"
+# How long an event whose producer's public key is not known yet waits before it is tried again.
+KEY_WAIT_SECONDS = 1.0
 
 
 def dead_letter_queue():
@@ -57,6 +60,35 @@ class ReliableEventHandler(EventHandler):
         # The dead-letter queue must exist before the first rejection, or RabbitMQ drops it.
         with get_producer(self.amqp_uri) as producer:
             dead_letter_queue()(producer.channel).declare()
+
+    def handle_message(self, body, message):
+        """Run the handler only for an envelope its source signed (DESIGN.md "Security")."""
+        try:
+            signing.verify_envelope(body, source=self.source_service)
+        except signing.Rejected as refused:
+            # A forgery is not retried: it would never verify. Dead-lettered, so an operator sees it.
+            log.error("event dead-lettered unhandled, %s: %s", refused.reason, self.event_type)
+            metrics.EVENTS_REJECTED.labels(self.container.service_name, refused.reason).inc()
+            try:
+                if message.channel.connection:
+                    message.reject(requeue=False)
+            except BROKER_LOST:
+                pass  # redelivered after the reconnect, and refused again
+            return
+        except signing.KeyUnknown:
+            # Its producer has not written its public key yet (both starting): not a forgery, so back
+            # into the queue after a pause, without counting an attempt. Everything in this queue comes
+            # from that one source, so nothing behind it could be handled meanwhile anyway.
+            log.warning("event from %s waits for its public key: %s", self.source_service, self.event_type)
+            eventlet.spawn_after(KEY_WAIT_SECONDS, self._requeue, message)
+            return
+        super().handle_message(body, message)
+
+    def _requeue(self, message):
+        try:
+            self.consumer.requeue_message(message)
+        except BROKER_LOST:
+            pass  # the broker reclaimed it with the connection and delivers it again
 
     def handle_message_processed(self, message, result=None, exc_info=None):
         try:

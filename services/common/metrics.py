@@ -35,6 +35,14 @@ EVENTS_DEAD_LETTERED = Counter(
     "cadre_events_dead_lettered_total", "Events sent to the dead-letter queue after their last attempt.", ["service", "type"]
 )
 EVENTS_RETRIED = Counter("cadre_events_retried_total", "Failed event deliveries queued for another attempt.", ["service", "type"])
+EVENTS_REJECTED = Counter(
+    "cadre_events_rejected_total", "Events dead-lettered unhandled: unsigned, or not signed by their source.",
+    ["service", "reason"],
+)
+RPC_REJECTED = Counter(
+    "cadre_rpc_rejected_total", "RPC requests refused unrun: caller context missing, forged or expired.",
+    ["service", "reason"],
+)
 
 
 def _kind(entrypoint):

@@ -19,7 +19,7 @@ from nameko.amqp.publish import Publisher
 from nameko.constants import PERSISTENT
 from nameko.extensions import DependencyProvider
 
-from services.common import applied, config, metrics
+from services.common import applied, config, metrics, signing
 from services.common.errors import Conflict
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,9 @@ class Aggregate(Document):
 
 
 def _serialise(envelopes):
-    return [json.dumps(e, separators=(",", ":"), sort_keys=True) for e in envelopes]
+    # Signed here, in the worker that made them, not by the relay: the relay publishes whatever the
+    # outbox holds, and an envelope someone wrote into the database must not come out signed.
+    return [json.dumps(signing.sign_envelope(e), separators=(",", ":"), sort_keys=True) for e in envelopes]
 
 
 def insert(doc, *envelopes, exists_detail=None):
@@ -135,6 +137,8 @@ class OutboxRelay(DependencyProvider):
         )
         self._inflight = set()
         self._stopping = False
+        # At start, so the service's public key is written beside its key before any event needs it.
+        signing.signing_key(self.service_name)
 
     def start(self):
         self.container.spawn_managed_thread(self._sweep_forever, identifier="outbox-relay")

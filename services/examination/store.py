@@ -1,5 +1,4 @@
 """Between the examination documents and its rules: domain values from documents, guarded writes, views."""
-import os
 import secrets
 import uuid
 from collections import Counter as Tally
@@ -9,7 +8,7 @@ from decimal import Decimal
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError
 
-from services.common import config, outbox
+from services.common import config, keyfiles, outbox
 from services.common.envelope import rfc3339
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.examination.domain import applications as apps
@@ -31,14 +30,8 @@ def id_key():
         if configured:
             _ID_KEY.append(configured.encode("utf-8"))
         else:
-            folder = config.data_dir() / "examination"
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / "id-hash.key"
-            if not path.exists():
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(fd, "w") as handle:
-                    handle.write(secrets.token_hex(32))
-            _ID_KEY.append(path.read_text().strip().encode("utf-8"))
+            path = config.data_dir() / "examination" / "id-hash.key"
+            _ID_KEY.append(keyfiles.read_or_create(path, lambda: secrets.token_hex(32)).encode("utf-8"))
     return _ID_KEY[0]
 
 

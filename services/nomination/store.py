@@ -1,12 +1,10 @@
 """Between the documents and the rules: domain values from stored documents, the guarded change of a
 selection (optimistic, by ``version``), headcount updates, the ballot-token key, and the views."""
 import logging
-import os
 import secrets
-import time
 from dataclasses import dataclass, field
 
-from services.common import applied, config, outbox
+from services.common import applied, config, keyfiles, outbox
 from services.common.envelope import rfc3339
 from services.common.errors import Conflict, Invalid, NotFound
 from services.nomination import telemetry
@@ -37,21 +35,7 @@ def ballot_key():
     path = config.data_dir() / "keys" / "ballot.key"
     if path in _key_cache:
         return _key_cache[path]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        # O_EXCL: of two processes generating at once, one writes and both read the same key
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    except FileExistsError:
-        pass
-    text = ""
-    for _ in range(50):  # the other writer may not have flushed yet
-        text = path.read_text().strip()
-        if text:
-            break
-        time.sleep(0.01)
-    key = bytes.fromhex(text)
+    key = bytes.fromhex(keyfiles.read_or_create(path, lambda: secrets.token_hex(32)))
     _key_cache[path] = key
     return key
 

@@ -10,6 +10,9 @@ nameko worker, which writes it with one ``insert_many``; the batch is acked afte
 A message that is not an envelope is rejected into the dead-letter exchange at once; a batch whose
 write keeps failing for a reason other than a lost database connection is retried, and each of its
 messages is dead-lettered after ``EVENT_MAX_ATTEMPTS``, so one poison event never stalls the log.
+Every message is verified as it arrives (services/common/signing.py): an event not signed by the
+service whose exchange it came on, or a manual entry not signed by records, is dead-lettered
+unrecorded; one whose signer's public key is not known yet holds the log back until it is.
 """
 import json
 import logging
@@ -20,7 +23,7 @@ import pika
 from nameko.extensions import Entrypoint
 from pymongo.errors import ConnectionFailure
 
-from services.common import config, metrics
+from services.common import config, metrics, signing
 from services.common.events import DEAD_LETTER_EXCHANGE, dead_letter_queue
 
 log = logging.getLogger(__name__)
@@ -45,12 +48,27 @@ def declare(channel):
 
 
 def manual_message(request_id, fields):
-    """The body the manual-entry RPC puts on the firehose (through the default exchange)."""
-    return {"kind": MANUAL, "id": request_id, "fields": fields}
+    """The body the manual-entry RPC puts on the firehose (through the default exchange), signed by
+    records: anyone on the broker can reach the queue through the default exchange."""
+    return signing.sign_document(signing.signing_key("records"), {"kind": MANUAL, "id": request_id, "fields": fields})
+
+
+def check(exchange, payload, manual):
+    """None if the message may be recorded, else ``Rejected``/``KeyUnknown`` (signing) to refuse it with."""
+    try:
+        if manual:
+            signing.verify_document(payload, "records")
+        else:
+            # On a service's exchange only that service's events; the default exchange names no one.
+            source = exchange[: -len(".events")] if exchange.endswith(".events") else None
+            signing.verify_envelope(payload, source=source)
+    except (signing.Rejected, signing.KeyUnknown) as refused:
+        return refused
+    return None
 
 
 class Firehose(Entrypoint):
-    """Entrypoint: the decorated method receives lists of ``{"manual", "payload"}`` in delivery order
+    """Entrypoint: the decorated method receives lists of ``{"manual", "payload", "waiting"}`` in delivery order
     and returns the indexes of the messages that are poison (rejected, never retried)."""
 
     def setup(self):
@@ -99,7 +117,12 @@ class Firehose(Entrypoint):
                 # Write when the batch is full, or when nothing more came in: low latency when idle,
                 # big batches under load.
                 if self._pending and (len(self._pending) >= batch_max or arrived == 0):
-                    batch, self._pending = self._pending[:batch_max], self._pending[batch_max:]
+                    waiting = next((i for i, (_, m) in enumerate(self._pending) if m["waiting"]), None)
+                    if waiting == 0:
+                        self._wait_for_key(channel)
+                        continue
+                    size = min(batch_max, waiting or batch_max)
+                    batch, self._pending = self._pending[:size], self._pending[size:]
                     self._write(channel, batch)
                 eventlet.sleep(0)
         finally:
@@ -109,6 +132,14 @@ class Firehose(Entrypoint):
                     connection.close()
                 except Exception:
                     pass
+
+    def _wait_for_key(self, channel):
+        """The oldest message's signer is not known yet: give it and all behind it back, in order, later."""
+        log.warning("firehose: waiting for the public key of %s", self._pending[0][1]["payload"].get("source"))
+        eventlet.sleep(1)
+        last_tag = max(tag for tag, _ in self._pending)
+        self._pending = []
+        channel.basic_nack(last_tag, multiple=True, requeue=True)
 
     def _on_message(self, channel, method, properties, body):
         try:
@@ -121,7 +152,15 @@ class Firehose(Entrypoint):
             return
         # Only the default exchange carries manual entries; on an events exchange it is just a bad envelope.
         manual = method.exchange == "" and payload.get("kind") == MANUAL
-        self._pending.append((method.delivery_tag, {"manual": manual, "payload": payload}))
+        refused = check(method.exchange, payload, manual)
+        if isinstance(refused, signing.Rejected):
+            log.error("firehose: message dead-lettered unrecorded, %s", refused.reason)
+            metrics.EVENTS_REJECTED.labels("records", refused.reason).inc()
+            channel.basic_reject(method.delivery_tag, requeue=False)
+            return
+        # A source whose public key is not known yet holds the log back (order matters), unrejected.
+        waiting = refused is not None
+        self._pending.append((method.delivery_tag, {"manual": manual, "payload": payload, "waiting": waiting}))
 
     def _handle(self, messages):
         done = eventlet.event.Event()

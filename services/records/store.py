@@ -7,7 +7,6 @@ up from the database (``sync``) before it answers. A semaphore serialises the wr
 ``sync`` so a leaf is never appended twice.
 """
 import logging
-import os
 from collections import OrderedDict
 from datetime import datetime, timezone
 
@@ -20,15 +19,14 @@ from marshmallow import ValidationError
 from nameko.extensions import DependencyProvider
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from services.common import config
+from services.common import config, signing
 from services.common.envelope import load_envelope
 from services.common.wake import Wake
 from services.records import metrics
 from services.records.domain.entries import entry_fields_from_event, is_recordable
 from services.records.domain.listing import selection_subject
 from services.records.firehose import QUEUE, QUEUE_ARGUMENTS
-from services.records.log.checkpoint import (format_timestamp, public_key_document, sign_checkpoint,
-                                             signing_key_from_b64, generate_signing_key_b64)
+from services.records.log.checkpoint import format_timestamp, public_key_document, sign_checkpoint
 from services.records.log.entry import ENTRY_FIELDS, EntryError, GENESIS_PREV_HASH, make_entry
 from services.records.log.merkle import MerkleTree
 from services.records.log.note import log_vkey
@@ -44,26 +42,9 @@ CHECKPOINT_FIELDS = ("size", "root", "timestamp", "key_id", "signature")
 
 
 def load_signing_key():
-    """RECORDS_SIGNING_KEY, or the key generated once into $CADRE_DATA_DIR/keys/records.key."""
-    configured = config.get("RECORDS_SIGNING_KEY")
-    if configured:
-        return signing_key_from_b64(configured)
-    directory = config.data_dir() / "keys"
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "records.key"
-    try:
-        # O_EXCL: two processes starting together cannot both write a key; the loser reads the winner's.
-        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        for _ in range(50):
-            text = path.read_text().strip()
-            if text:
-                return signing_key_from_b64(text)
-            eventlet.sleep(0.1)
-        raise RuntimeError(f"{path} is empty")
-    with os.fdopen(handle, "w") as out:
-        out.write(generate_signing_key_b64() + "\n")
-    return signing_key_from_b64(path.read_text().strip())
+    """RECORDS_SIGNING_KEY, or the key generated once into $CADRE_DATA_DIR/keys/records.key: the same key
+    signs the checkpoints and records' events (services/common/signing.py)."""
+    return signing.signing_key("records")
 
 
 def entry_view(doc):

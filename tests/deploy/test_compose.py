@@ -15,7 +15,9 @@ COMPOSE = DEPLOY / "compose.yaml"
 # docker-compose package ships it
 SPEC = Path("/usr/lib/python3/dist-packages/compose/config/compose_spec.json")
 SECRETS = {"RABBITMQ_PASSWORD": "p", "RECORDS_SIGNING_KEY": "k", "BALLOT_TOKEN_KEY": "b",
-           "EXAMINATION_ID_KEY": "e", "GRAFANA_ADMIN_PASSWORD": "g"}
+           "EXAMINATION_ID_KEY": "e", "GRAFANA_ADMIN_PASSWORD": "g",
+           **{f"{s}_{kind}": "x" for s in ("NOMINATION", "EXAMINATION", "SUPERVISION", "RECORDS", "GATEWAY")
+              for kind in ("SIGNING_KEY", "PUBLIC_KEY", "AMQP_PASSWORD") if f"{s}_{kind}" != "RECORDS_SIGNING_KEY"}}
 
 
 def compose():

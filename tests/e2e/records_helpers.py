@@ -6,20 +6,22 @@ import pika
 
 from services.common.envelope import make_envelope
 from tests.harness import eventually
+from tests.signing import as_producer
 
 
 def code(prefix):
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-def publish(suite, envelopes, source="nomination", raw=False):
-    """Publish envelopes (or raw bodies) to ``<source>.events`` as a producer service would, with confirms."""
+def publish(suite, envelopes, source="nomination", raw=False, signed=True):
+    """Publish envelopes (or raw bodies) to ``<source>.events`` as a producer service would, with confirms:
+    signed by their ``source`` unless ``signed=False`` (as someone holding only broker credentials would)."""
     connection = pika.BlockingConnection(pika.URLParameters(suite.env["AMQP_URI"]))
     try:
         channel = connection.channel()
         channel.confirm_delivery()
         for envelope in envelopes:
-            body = envelope if raw else json.dumps(envelope).encode()
+            body = envelope if raw else json.dumps(as_producer(suite, envelope) if signed else envelope).encode()
             routing_key = "bad.message" if raw else envelope["type"]
             channel.basic_publish(f"{source}.events", routing_key, body,
                                   pika.BasicProperties(content_type="application/json", delivery_mode=2))

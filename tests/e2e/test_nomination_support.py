@@ -156,7 +156,9 @@ def stage(api, sel):
 def publish(suite, source, event_type, subject, data, envelope=None):
     """Put an event on the suite's bus as service ``source`` would (for flows whose producer is elsewhere);
     pass ``envelope`` to deliver the same event again."""
-    envelope = envelope or make_envelope(event_type, source, subject, data, actor=source)
+    from tests.signing import as_producer
+
+    envelope = as_producer(suite, envelope or make_envelope(event_type, source, subject, data, actor=source))
     exchange = Exchange(f"{source}.events", type="topic", durable=True, auto_delete=False)
     with Connection(suite.env["AMQP_URI"]) as conn:
         producer = Producer(conn.channel(), exchange=exchange)

@@ -108,7 +108,7 @@ def test_listing_by_matter_keeps_only_that_matter_with_or_without_a_subject(api)
 def test_entries_about_a_selection_include_events_whose_data_names_it(api, suite):
     selection = code("S")
     publish(suite, [envelope("review.opened", f"review:{code('R')}", {"selection": selection, "cadre": "C1"},
-                             source="supervision")])
+                             source="supervision")], source="supervision")  # on its producer's own exchange
     [entry] = entries_about(api, f"selection:{selection}", {"review opened"})
     assert entry["subject"].startswith("review:") and entry["stage"] == "joint_review"
 

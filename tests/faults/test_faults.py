@@ -16,6 +16,7 @@ import requests
 
 from scripts.suite import database_command
 from services.common.envelope import make_envelope
+from tests.signing import as_producer
 from tests.faults.workload import ROLES, Workload, account, outage_latency, records_of, verify_log
 from tests.harness import REPO, Suite, eventually, rabbitmqctl
 
@@ -123,7 +124,8 @@ def test_broker_stopped_and_started(suite):
         try:
             assert rabbitmqctl("stop_app").returncode == 0
             # a change committed while the broker is away waits in the outbox, and the gauge shows it
-            envelope = make_envelope("unit.created", "nomination", f"unit:{stranded}", {"code": stranded, "name": "b"})
+            envelope = as_producer(suite, make_envelope("unit.created", "nomination", f"unit:{stranded}",
+                                                        {"code": stranded, "name": "b"}))
             pymongo.MongoClient(f"mongodb://127.0.0.1:{suite.ports['MONGODB_PORT']}/").nomination.units.insert_one(
                 {"code": stranded, "name": "b", "outbox": [json.dumps(envelope)], "outbox_n": 1, "handled": []})
             deadline = time.monotonic() + 5

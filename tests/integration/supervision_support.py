@@ -8,6 +8,7 @@ import requests
 
 from services.common.envelope import make_envelope
 from tests.harness import eventually
+from tests.signing import as_producer
 
 
 def sid():
@@ -18,6 +19,7 @@ def publish(suite, type, data, subject=None, envelope=None):
     """Publish one nomination event (as nomination's relay would); returns its envelope."""
     envelope = envelope or make_envelope(type, "nomination", subject or f"selection:{data['selection']}", data,
                                          actor="org", correlation_id=uuid.uuid4().hex)
+    envelope = as_producer(suite, envelope)
     with pika.BlockingConnection(pika.URLParameters(suite.env["AMQP_URI"])) as connection:
         channel = connection.channel()
         channel.exchange_declare("nomination.events", "topic", durable=True)

@@ -14,15 +14,13 @@ def principals(api):
 
 
 def rpc(suite, service, method, key, **kwargs):
-    """Call the service as the gateway does, with a request key but no gateway-side record."""
-    from nameko.standalone.rpc import ClusterRpcClient
-
-    from services.common.context import ANSWER_KEY, REQUEST_KEY, context_for
+    """Call the service as the gateway does (its signed context), with a request key but no gateway-side record."""
+    from services.common.context import ANSWER_KEY, REQUEST_KEY
+    from tests.signing import gateway_context, rpc as signed_rpc
 
     # ``key``: applied.request_keys — the record's id and the secret the kept answer is sealed under
-    data = dict(context_for("org", "org", "req-applied"), **({REQUEST_KEY: key[0], ANSWER_KEY: key[1]} if key else {}))
-    with ClusterRpcClient(context_data=data, uri=suite.env["AMQP_URI"]) as client:
-        return getattr(getattr(client, service), method)(**kwargs)
+    data = gateway_context(suite, "org", "org", **({REQUEST_KEY: key[0], ANSWER_KEY: key[1]} if key else {}))
+    return signed_rpc(suite, service, method, data, **kwargs)
 
 
 def make_post(suite):

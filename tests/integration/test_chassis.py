@@ -11,6 +11,7 @@ import pytest
 
 from services.common.envelope import make_envelope
 from tests.harness import Suite, eventually
+from tests.signing import as_producer
 
 
 @pytest.fixture(scope="module")
@@ -39,14 +40,15 @@ def publish(suite, exchange, envelope):
     with pika.BlockingConnection(params) as connection:
         channel = connection.channel()
         channel.confirm_delivery()
-        channel.basic_publish(exchange, envelope["type"], json.dumps(envelope).encode(),
+        channel.basic_publish(exchange, envelope["type"], json.dumps(as_producer(suite, envelope)).encode(),
                               pika.BasicProperties(content_type="application/json", delivery_mode=2))
 
 
 def test_an_event_left_in_the_outbox_by_a_crash_is_published_by_the_relay(suite):
     """The state change was written with its event, then the process died before publishing."""
     code = f"U-{uuid.uuid4().hex[:8]}"
-    envelope = make_envelope("unit.created", "nomination", f"unit:{code}", {"code": code, "name": "n"})
+    # signed, as the worker that wrote it signs every envelope it puts in the outbox
+    envelope = as_producer(suite, make_envelope("unit.created", "nomination", f"unit:{code}", {"code": code, "name": "n"}))
     mongo(suite, "nomination").units.insert_one(
         {"code": code, "name": "n", "outbox": [json.dumps(envelope)], "outbox_n": 1, "handled": []})
     entries = eventually(lambda: records_of(suite, f"unit:{code}"), timeout=20)

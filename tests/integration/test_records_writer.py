@@ -12,6 +12,7 @@ from services.common.envelope import make_envelope
 from services.records.log.entry import GENESIS_PREV_HASH, leaf_hash_of
 from tests.e2e.records_helpers import publish
 from tests.harness import Suite, eventually
+from tests.signing import as_producer
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,7 @@ def listing(suite, path="/api/v1/records", limit=500, as_="auditor"):
 
 def test_kill_9_mid_flood_loses_nothing_duplicates_nothing_and_keeps_the_chain(suite):
     tag = uuid.uuid4().hex[:8]
-    envelopes = [make_envelope("unit.created", "nomination", f"unit:{tag}-{i}", {"code": f"{tag}-{i}"})
+    envelopes = [as_producer(suite, make_envelope("unit.created", "nomination", f"unit:{tag}-{i}", {"code": f"{tag}-{i}"}))
                  for i in range(3000)]
     with pika.BlockingConnection(pika.URLParameters(suite.env["AMQP_URI"])) as connection:
         channel = connection.channel()
@@ -72,8 +73,8 @@ def test_kill_9_mid_flood_loses_nothing_duplicates_nothing_and_keeps_the_chain(s
 
 def test_a_failing_sms_sender_is_retried_until_it_delivers(suite):
     selection = uuid.uuid4().hex[:8]
-    envelope = make_envelope("selection.opened", "nomination", f"selection:{selection}", {
-        "selection": selection, "post": "P", "mode": "org_recommendation", "competitive": False, "vacancies": 1})
+    envelope = as_producer(suite, make_envelope("selection.opened", "nomination", f"selection:{selection}", {
+        "selection": selection, "post": "P", "mode": "org_recommendation", "competitive": False, "vacancies": 1}))
     with pika.BlockingConnection(pika.URLParameters(suite.env["AMQP_URI"])) as connection:
         channel = connection.channel()
         channel.confirm_delivery()

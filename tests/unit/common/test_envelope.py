@@ -39,3 +39,19 @@ def test_load_round_trip_and_refuses_wrong_version():
 def test_caller_stamps_actor_and_correlation_id():
     env = Caller("nomination", "orgdept", "org", "req-9").envelope("unit.created", "unit:u", {})
     assert (env["source"], env["actor"], env["correlation_id"]) == ("nomination", "orgdept", "req-9")
+
+
+def test_a_signed_envelope_loads_the_same_by_both_paths(tmp_path, monkeypatch):
+    """Every envelope on the bus carries ``signature`` (DESIGN.md); the fast path and the schema agree on it."""
+    from services.common import envelope as module
+    from services.common import signing
+
+    monkeypatch.setenv("CADRE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("NOMINATION_SIGNING_KEY", raising=False)
+    signed = signing.sign_envelope(make_envelope("unit.created", "nomination", "unit:u", {"code": "u"}))
+    fast = load_envelope(signed)
+    monkeypatch.setattr(module, "_plain", lambda payload: None)
+    assert load_envelope(signed) == fast and fast["signature"] == signed["signature"]
+    monkeypatch.undo()
+    with pytest.raises(ValidationError):
+        load_envelope(dict(signed, signature=""))

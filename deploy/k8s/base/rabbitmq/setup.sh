@@ -2,6 +2,7 @@
 # Idempotent broker setup through the management HTTP API (Compose one-shot service and Kubernetes Job):
 # the suite's vhost with quorum as its default queue type, and the policy for the suite's queues.
 #   RABBITMQ_API   http://rabbitmq:15672/api     RABBITMQ_USER / RABBITMQ_PASSWORD   CADRE_VHOST (cadre)
+#   <SERVICE>_AMQP_PASSWORD (optional, per process): its own broker user, limited by permissions/<service>.json
 set -eu
 API="${RABBITMQ_API:-http://rabbitmq:15672/api}"
 VHOST="${CADRE_VHOST:-cadre}"
@@ -28,4 +29,18 @@ curl -fsS -u "$AUTH" -X PUT -H 'content-type: application/json' \
 # message that crashes its consumer before the suite can count the attempt.
 curl -fsS -u "$AUTH" -X PUT -H 'content-type: application/json' \
   -d @"$(dirname "$0")/policy.json" "$API/policies/$VHOST/cadre-quorum"
+
+# One broker user per process, each limited to publishing on its own <service>.events exchange (and
+# replying on nameko-rpc) and to consuming only its own queues (permissions/<service>.json: RabbitMQ's
+# configure/write/read regexes over exchange and queue names). Set only for the processes whose
+# <SERVICE>_AMQP_PASSWORD is given; without it that process shares RABBITMQ_USER.
+for name in nomination examination supervision records gateway; do
+  password=$(eval "printf '%s' \"\${$(echo "$name" | tr a-z A-Z)_AMQP_PASSWORD:-}\"")
+  [ -n "$password" ] || continue
+  curl -fsS -u "$AUTH" -X PUT -H 'content-type: application/json' \
+    -d "{\"password\":\"$password\",\"tags\":\"\"}" "$API/users/$name"
+  curl -fsS -u "$AUTH" -X PUT -H 'content-type: application/json' \
+    -d @"$(dirname "$0")/permissions/$name.json" "$API/permissions/$VHOST/$name"
+  echo "broker user $name: permissions/$name.json"
+done
 echo "vhost $VHOST: default queue type quorum, policy cadre-quorum set"
