@@ -19,7 +19,7 @@ SETTINGS = [
     ("RPC_TIMEOUT_SECONDS", "10", "Deadline of every RPC the gateway makes; past it the caller gets 503 unavailable."),
     ("DB_COMMAND_METRICS", "", "1: count every database command each process sends (cadre_db_commands_total on /metrics), for bench/cost.py."),
     ("HEALTH_TIMEOUT_SECONDS", "2", "Deadline of each check behind GET /health."),
-    ("OUTBOX_SWEEP_SECONDS", "1", "How often each service's outbox relay looks for events not yet published."),
+    ("OUTBOX_SWEEP_SECONDS", "1", "How often each service's outbox relay may sweep for events not yet published: it does when a flush did not finish, after a write outside a worker, at start and every WAKE_SAFETY_SECONDS."),
     ("WAKE_SAFETY_SECONDS", "10", "How often a timer that wakes on work (checkpoints, cosigning, deliveries, supervision's clock, the outbox sweep) looks anyway, for work another replica left behind."),
     ("EVENT_MAX_ATTEMPTS", "5", "Attempts at handling one event before it goes to the dead-letter queue."),
     ("AGENDA_LEAD_SECONDS", str(3 * 86400), "How long before a decision meeting its agenda must be filed."),
