@@ -42,3 +42,28 @@ def test_poke_during_a_look_is_seen_at_the_next_tick():
     wake.poke()  # a tick that left work undone
     clock.now = 1
     assert wake.due()
+
+
+def test_woken_by_any_worker_but_its_own_timer_and_by_a_known_due_time():
+    from datetime import datetime, timedelta, timezone
+    from types import SimpleNamespace
+
+    from services.common.wake import WokenByWorkers
+
+    def worker(name):
+        return SimpleNamespace(entrypoint=SimpleNamespace(method_name=name))
+
+    clock = Clock()
+    woken = WokenByWorkers("tick")
+    woken.setup()
+    woken.wake = Wake(safety_seconds=30, clock=clock)
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    assert woken.due(now)
+    assert not woken.due(now)
+    woken.worker_result(worker("tick"))
+    assert not woken.due(now)
+    woken.worker_result(worker("give_verdict"))
+    assert woken.due(now)
+    woken.next_due = now + timedelta(seconds=5)
+    assert not woken.due(now + timedelta(seconds=4))
+    assert woken.due(now + timedelta(seconds=5))
