@@ -2,7 +2,7 @@
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["gateway", "nomination", "examination", "supervision", "records", "load", "embedded_db"]
+ORDER = ["gateway", "nomination", "examination", "supervision", "records", "load", "embedded_db", "cost"]
 
 
 def main():

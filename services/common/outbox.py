@@ -21,6 +21,7 @@ from nameko.extensions import DependencyProvider
 
 from services.common import applied, config, metrics, signing
 from services.common.errors import Conflict
+from services.common.wake import Wake
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ def insert(doc, *envelopes, exists_detail=None):
         doc.save(force_insert=True)
     except NotUniqueError:
         raise Conflict(exists_detail or f"{type(doc).__name__.lower()} already exists", "exists")
-    _track(doc)
+    _track(doc, list(doc.outbox))
     return doc
 
 
@@ -86,18 +87,28 @@ def modify(queryset, updates, envelopes=(), once=None):
         updates["push_all__handled"] = marks
     doc = queryset.modify(new=True, **updates)
     if doc is not None and envelopes:
-        _track(doc)
+        # the whole outbox as the write left it, older pending events first; a projection that left
+        # it out means the relay reads it
+        _track(doc, list(doc.outbox or ()) or None)
     return doc
 
 
-# Documents written by the current worker, so the relay can publish them as soon as it ends.
+# Documents written by the current worker, so the relay can publish them as soon as it ends, with the
+# outbox each write left (the write returns the whole document: the relay needs no read to publish).
 _written = threading.local()
+# Written outside any worker: nothing flushes them, so the relay's next sweep must look.
+_untracked = Wake()
 
 
-def _track(doc):
+def _track(doc, messages):
+    """Note a written document's outbox (``None``: not known from the write, the relay reads it)."""
+    if messages is not None and not messages:
+        return
     pending = getattr(_written, "docs", None)
-    if pending is not None:
-        pending.add((type(doc), doc.pk))
+    if pending is None:
+        _untracked.poke()
+        return
+    pending[(type(doc), doc.pk)] = messages
 
 
 def stamped(mark):
@@ -141,6 +152,10 @@ class OutboxRelay(DependencyProvider):
         signing.signing_key(self.service_name)
 
     def start(self):
+        # The sweep looks at start (a crash may have left events), after a flush that did not finish
+        # (broker or database away), after writes outside a worker, and at the safety interval.
+        self.wake = Wake()
+        self._untracked_seen = _untracked.generation
         self.container.spawn_managed_thread(self._sweep_forever, identifier="outbox-relay")
 
     def stop(self):
@@ -150,35 +165,46 @@ class OutboxRelay(DependencyProvider):
         self._stopping = True
 
     def worker_setup(self, worker_ctx):
-        _written.docs = set()
+        _written.docs = {}
 
     def worker_result(self, worker_ctx, result=None, exc_info=None):
-        docs, _written.docs = getattr(_written, "docs", set()), None
-        for cls, pk in docs:
+        docs, _written.docs = getattr(_written, "docs", None) or {}, None
+        for (cls, pk), messages in docs.items():
             try:
-                self.flush(cls, pk)
+                if not self.flush(cls, pk, messages):
+                    self._poke()
             except Exception:  # the sweep will retry; the change itself is safe in the database
+                self._poke()
                 log.warning("outbox flush deferred", extra={"aggregate": cls.__name__})
+
+    def _poke(self):
+        wake = getattr(self, "wake", None)
+        if wake is not None:
+            wake.poke()
 
     def get_dependency(self, worker_ctx):
         return self
 
-    def flush(self, cls, pk):
-        """Publish every pending event of one document, oldest first."""
+    def flush(self, cls, pk, messages=None):
+        """Publish every pending event of one document, oldest first: ``messages`` as the write that
+        just returned the document holds them, or read. False when another flush of it was under way
+        (its read may predate the newest events, so the sweep must look again)."""
         key = (cls, pk)
         if key in self._inflight:
-            return
+            return False
         self._inflight.add(key)
         try:
             coll = cls._get_collection()
-            doc = coll.find_one({"_id": pk}, {"outbox": 1})
-            for message in (doc or {}).get("outbox", []):
+            if messages is None:
+                messages = (coll.find_one({"_id": pk}, {"outbox": 1}) or {}).get("outbox", [])
+            for message in messages:
                 envelope = json.loads(message)
                 self.publisher.publish(envelope, routing_key=envelope["type"])
                 coll.update_one({"_id": pk, "outbox": message}, {"$pull": {"outbox": message}, "$inc": {"outbox_n": -1}})
                 metrics.EVENTS_PUBLISHED.labels(self.service_name, envelope["type"]).inc()
         finally:
             self._inflight.discard(key)
+        return True
 
     def sweep(self):
         # The backlog is measured before publishing: a flush that fails (broker down) must not leave
@@ -193,8 +219,13 @@ class OutboxRelay(DependencyProvider):
 
     def _sweep_forever(self):
         while not self._stopping:
-            try:
-                self.sweep()
-            except Exception as exc:
-                log.warning("outbox sweep failed: %s", type(exc).__name__)
+            untracked = _untracked.generation != self._untracked_seen
+            if self.wake.due() or untracked:
+                self._untracked_seen = _untracked.generation
+                try:
+                    if self.sweep():
+                        self.wake.poke()  # something was pending: look again until it is all out
+                except Exception as exc:
+                    self.wake.poke()
+                    log.warning("outbox sweep failed: %s", type(exc).__name__)
             eventlet.sleep(config.get_float("OUTBOX_SWEEP_SECONDS"))

@@ -4,6 +4,7 @@ import functools
 from prometheus_client import Counter, Gauge
 
 from services.common.errors import Conflict, Forbidden, RuleViolation
+from services.common.mongo import counts_by
 
 SELECTIONS_BY_STAGE = Gauge("cadre_nomination_selections", "Selections by the stage they rest in.", ["stage"])
 BALLOTS_CAST = Counter("cadre_nomination_ballots_cast_total", "Secret ballots accepted.")
@@ -25,9 +26,9 @@ def refresh_stage_gauge(selection_cls, stages, force=False):
     if not (force or _stale["flag"]):
         return
     _stale["flag"] = False
-    collection = selection_cls._get_collection()
-    for stage in stages:
-        SELECTIONS_BY_STAGE.labels(str(stage)).set(collection.count_documents({"stage": str(stage)}))
+    counts = counts_by(selection_cls._get_collection(), "stage", [str(stage) for stage in stages])
+    for stage, n in counts.items():
+        SELECTIONS_BY_STAGE.labels(stage).set(n)
 
 
 def counts_violations(method):

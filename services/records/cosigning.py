@@ -130,17 +130,19 @@ def _store_cosignature(witness, doc, text, answer):
 
 
 def cosign_latest(store, session=None):
-    """Submit the newest checkpoint to every witness that has not cosigned it yet."""
+    """Submit the newest checkpoint to every witness that has not cosigned it yet; False when one did not."""
     configured = witnesses()
     if not configured:
-        return
+        return True
     latest = store.latest_checkpoint()
     if latest is None:
-        return
+        return True
     store.sync()
+    done = True
     for witness in configured:
         if not Cosignature._get_collection().find_one({"size": latest["size"], "witness": witness.name}, {"_id": 1}):
-            submit(store, witness, latest, session)
+            done = submit(store, witness, latest, session) and done
+    return done
 
 
 # -- hash tiles ------------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ from pymongo.errors import BulkWriteError
 
 from services.common import config, paging
 from services.common.envelope import rfc3339
+from services.common.mongo import counts_by
+from services.common.wake import Wake
 from services.records import channels, metrics
 from services.records.domain.disclosures import (CHANNELS, channel_message, check_feed_cursor, feed_order, policy_items,
                                                   retry_delay_seconds)
@@ -19,6 +21,8 @@ log = logging.getLogger(__name__)
 
 POLICIES_FILE = Path(__file__).with_name("policies.json")
 LEASE_SECONDS = 60  # a claimed delivery is retried by anyone after this, should its sender die mid-send
+# Woken by this process's new deliveries and by a backlog left for later ticks.
+DELIVERIES_WAKE = Wake()
 
 
 def _parse_time(text):
@@ -58,6 +62,8 @@ def store_items(items, now=None):
             })
     _insert_ignoring_duplicates(Disclosure._get_collection(), disclosures)
     _insert_ignoring_duplicates(Delivery._get_collection(), deliveries)
+    if deliveries:
+        DELIVERIES_WAKE.poke()
 
 
 def store_policies():
@@ -136,5 +142,8 @@ def deliver_due(now=None, limit=100):
         coll.update_one({"key": claimed["key"]}, {"$set": {"status": "sent", "sent_at": now}})
         metrics.DELIVERIES.labels(claimed["channel"], "sent").inc()
         sent += 1
-    metrics.DELIVERY_BACKLOG.set(coll.count_documents({"status": "pending"}))
+    backlog = counts_by(coll, "status", ["pending"], {"status": "pending"})["pending"]
+    metrics.DELIVERY_BACKLOG.set(backlog)
+    if backlog:
+        DELIVERIES_WAKE.poke()  # retries and leases come due on later ticks: keep looking every tick
     return sent

@@ -77,10 +77,13 @@ class RecordsService(HealthMixin):
         deadline = time.monotonic() + max(1.0, config.get_float("RPC_TIMEOUT_SECONDS") - 1)
         coll = Entry._get_collection()
         while time.monotonic() < deadline:
+            # Looked up when this process appends; now and then anyway, for another replica's writer.
+            grown = self.store.growth()
             doc = coll.find_one({"event_id": f"manual:{request_id}"}, {"_id": 0})
             if doc is not None:
                 return entry_view(doc)
-            eventlet.sleep(0.02)
+            with eventlet.Timeout(min(0.25, max(0.0, deadline - time.monotonic())), False):
+                grown.wait()
         raise Unavailable("the entry is queued but was not appended in time; it will appear in the listing")
 
     # -- reading the log -----------------------------------------------------------------------
@@ -150,12 +153,14 @@ class RecordsService(HealthMixin):
 
     @timer(interval=config.get_float("RECORDS_CHECKPOINT_SECONDS"))
     def sign_checkpoint(self):
-        self.store.make_checkpoint()
+        if self.store.checkpoint_wake.due():
+            self.store.make_checkpoint()
 
     @timer(interval=config.get_float("RECORDS_CHECKPOINT_SECONDS"))
     def cosign_checkpoint(self):
         """Submit the newest checkpoint to the witnesses that have not cosigned it."""
-        cosigning.cosign_latest(self.store)
+        if self.store.cosign_wake.due() and not cosigning.cosign_latest(self.store):
+            self.store.cosign_wake.poke()  # a witness was unreachable or refused: try again next tick
 
     _policies_stored = False
 
@@ -165,7 +170,8 @@ class RecordsService(HealthMixin):
             publishing.order_older_items()
             publishing.store_policies()
             RecordsService._policies_stored = True
-        publishing.deliver_due()
+        if publishing.DELIVERIES_WAKE.due():
+            publishing.deliver_due()
 
     @rpc
     def list_disclosures(self, query):

@@ -10,6 +10,7 @@ import logging
 from collections import OrderedDict
 from datetime import datetime, timezone
 
+import eventlet.event
 import eventlet.semaphore
 from kombu import Queue
 from nameko.amqp.publish import get_producer
@@ -20,6 +21,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.common import config, signing
 from services.common.envelope import load_envelope
+from services.common.wake import Wake
 from services.records import metrics
 from services.records.domain.entries import entry_fields_from_event, is_recordable
 from services.records.domain.listing import selection_subject
@@ -102,6 +104,10 @@ class LogStore(DependencyProvider):
         self.recent = OrderedDict()
         self.signing_key = load_signing_key()
         self.loaded_seconds = None
+        # Woken by this process's appends (and new checkpoints), so the timers stay off the database at rest.
+        self.grown = eventlet.event.Event()
+        self.checkpoint_wake = Wake()
+        self.cosign_wake = Wake()
 
     def start(self):
         for document in (Entry, Checkpoint, Cosignature):
@@ -199,6 +205,13 @@ class LogStore(DependencyProvider):
             self.recent.popitem(last=False)
         metrics.APPENDED.inc(len(docs))
         metrics.LOG_SIZE.set(self.tree.size)
+        self.checkpoint_wake.poke()
+        grown, self.grown = self.grown, eventlet.event.Event()
+        grown.send()
+
+    def growth(self):
+        """An event sent at this process's next append (a manual entry's RPC waits on it, not on a poll)."""
+        return self.grown
 
     def enqueue_manual(self, message):
         """Put a manual entry on the firehose (default exchange, routing key = the queue), with a publisher confirm."""
@@ -226,6 +239,7 @@ class LogStore(DependencyProvider):
             Checkpoint._get_collection().insert_one(dict(signed))
         except DuplicateKeyError:
             pass  # another replica signed this size first; either signature is valid
+        self.cosign_wake.poke()
         metrics.CHECKPOINT_SIZE.set(size)
         return self.latest_checkpoint()
 

@@ -19,7 +19,9 @@ from services.common.base import HealthMixin, chassis
 from services.common.entrypoints import event_handler, query, rpc, timer
 from services.common.envelope import load_envelope, make_envelope, rfc3339, utcnow
 from services.common.errors import Conflict, Invalid, NotFound, Unavailable
+from services.common.mongo import counts_by
 from services.common.validation import load
+from services.common.wake import WokenByWorkers
 from services.supervision import schemas
 from services.supervision.domain import assessments as assessment_rules
 from services.supervision.domain import clearance as clearance_rules
@@ -167,6 +169,7 @@ class SupervisionService(HealthMixin):
     db, caller, relay, metrics = chassis("supervision")
     # asked when our copy of a selection (from nomination's events) does not know it, or its decision, yet
     nomination = Ask("nomination")
+    clock = WokenByWorkers("tick")
 
     # ---- envelopes
 
@@ -570,11 +573,31 @@ class SupervisionService(HealthMixin):
 
     @timer(interval=config.get_float("SUPERVISION_TICK_SECONDS"))
     def tick(self):
+        # Off the database at rest: look when a worker of this process wrote something, when a time
+        # learnt at the last look has come, or at the safety interval (another replica's writes).
+        if not self.clock.due(utcnow()):
+            return
         for step in (self._mark_reviews_overdue, self._close_notices, self._mark_filings_overdue, self._gauges):
             try:
                 step(utcnow())
             except Exception:  # one failing step must not starve the others; the next tick retries
                 log.exception("supervision tick step %s failed", step.__name__)
+                self.clock.wake.poke()
+        try:
+            self.clock.next_due = self._next_due()
+        except Exception:
+            log.exception("supervision tick could not learn the next due time")
+            self.clock.next_due = None
+            self.clock.wake.poke()
+
+    def _next_due(self):
+        """The earliest time a pending review, an open notice or a due filing comes due, or None."""
+        found = [doc.due_at for doc in Review.objects(status=review_rules.PENDING).order_by("due_at").only("due_at")[:1]]
+        found += [doc.closes_at for doc in Notice.objects(status=notice_rules.OPEN).order_by("closes_at")
+                  .only("closes_at")[:1]]
+        found += [doc.due_at for doc in Filing.objects(status=filing_rules.DUE).order_by("due_at").only("due_at")[:1]]
+        found = [_aware(moment) for moment in found if moment not in (None, "")]
+        return min(found) if found else None
 
     def _mark_reviews_overdue(self, now):
         for doc in Review.objects(status=review_rules.PENDING, due_at__lte=now).order_by("due_at").limit(500):
@@ -615,8 +638,8 @@ class SupervisionService(HealthMixin):
                 FILINGS_OVERDUE.inc()
 
     def _gauges(self, now):
-        for status in schemas.REVIEW_STATUSES:
-            REVIEWS.labels(status).set(Review.objects(status=status).count())
-        for status in schemas.FILING_STATUSES:
-            FILINGS.labels(status).set(Filing.objects(status=status).count())
+        for status, n in counts_by(Review._get_collection(), "status", schemas.REVIEW_STATUSES).items():
+            REVIEWS.labels(status).set(n)
+        for status, n in counts_by(Filing._get_collection(), "status", schemas.FILING_STATUSES).items():
+            FILINGS.labels(status).set(n)
 
