@@ -4,7 +4,7 @@ VENV := .venv
 DBVENV := .venv-db
 UV ?= uv
 
-.PHONY: run test lint unit integration e2e bench mutation deps lock clean
+.PHONY: run test test-cluster lint unit integration e2e bench mutation deps lock clean
 
 # Every package comes from a hash-locked file (requirements/*.txt, made by `make lock` from pyproject.toml);
 # the project itself is installed editable so that the console scripts (cadre-admin, …) exist.
@@ -73,3 +73,8 @@ mutation: deps
 
 clean:
 	rm -rf $(VENV) $(DBVENV) var mutants
+
+# The suite as deployed: three RabbitMQ nodes started here (own ports, data and cookie), quorum queues set up by
+# deploy/rabbitmq/setup.sh, two replicas of every service but examination, faults under load (tests/cluster).
+test-cluster: deps
+	$(VENV)/bin/python -m pytest -q -s tests/cluster

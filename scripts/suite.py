@@ -54,7 +54,7 @@ def wait_for_port(host, port, seconds):
 
 def ensure_broker():
     """Make sure RabbitMQ answers at AMQP_URI: start it, or install it, or say why not."""
-    uri = urlparse(config.get("AMQP_URI"))
+    uri = urlparse(config.amqp_uris()[0])
     host, port = uri.hostname or "127.0.0.1", uri.port or 5672
     if port_open(host, port):
         return
@@ -92,7 +92,26 @@ def database_command(env):
             "--pid-file", str(data / "nx.pid"), "--log-file", str(data / "nx.log")]
 
 
+def replicas(env):
+    """``CADRE_REPLICAS`` (e.g. ``nomination=2,gateway=2``): how many processes of each service to run, one when
+    unnamed. Replica k > 1 is named ``<service>-<k>`` and takes its ports from ``<PORT SETTING>_<k>`` when set,
+    else the first replica's port plus k - 1."""
+    counts = dict(item.split("=", 1) for item in (env.get("CADRE_REPLICAS") or "").replace(" ", "").split(",") if item)
+    return {name: max(1, int(counts.get(name, 1))) for name in SERVICES}
+
+
+def replica_environment(env, name):
+    """The environment of one process: a second replica listens on its own gateway or metrics port."""
+    service, _, k = name.partition("-")
+    if not k:
+        return env
+    setting = "GATEWAY_PORT" if service == "gateway" else f"{service.upper()}_METRICS_PORT"
+    first = env.get(setting) or config.DEFAULTS[setting]
+    return dict(env, **{setting: env.get(f"{setting}_{k}") or str(int(first) + int(k) - 1)})
+
+
 def service_command(name):
+    name = name.split("-", 1)[0]
     if name == "witness":
         return [str(VENV / "bin" / "python"), "-m", "services.records.witness"]
     return [str(VENV / "bin" / "nameko"), "run", "--config", str(REPO / "config.yaml"), SERVICES[name]]
@@ -138,9 +157,10 @@ class Suite:
             sys.stdout.flush()
 
     def spawn(self, name, command, quiet=False):
-        env = dict(self.env, CADRE_SERVICE=name)
+        base = name.split("-", 1)[0]
+        env = dict(replica_environment(self.env, name), CADRE_SERVICE=base)
         # a broker user of its own, as in deployment (deploy/rabbitmq/permissions/)
-        env["AMQP_URI"] = self.env.get(f"{name.upper()}_AMQP_URI") or env.get("AMQP_URI", "")
+        env["AMQP_URI"] = self.env.get(f"{base.upper()}_AMQP_URI") or env.get("AMQP_URI", "")
         if not env["AMQP_URI"]:
             del env["AMQP_URI"]
         output = subprocess.DEVNULL if quiet else subprocess.PIPE
@@ -166,8 +186,10 @@ class Suite:
                     raise SystemExit("[suite] the embedded database did not start")
         witness_environment(self.env)
         self.spawn("witness", service_command("witness"))
-        for name in SERVICES:
-            self.spawn(name, service_command(name))
+        for name, count in replicas(self.env).items():
+            for k in range(1, count + 1):
+                replica = name if k == 1 else f"{name}-{k}"
+                self.spawn(replica, service_command(replica))
 
     def wait_healthy(self, seconds=90):
         url = f"http://{self.env.get('GATEWAY_HOST') or '127.0.0.1'}:{self.env.get('GATEWAY_PORT') or 8000}/health"

@@ -6,7 +6,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # (name, default, description). The README's configuration table is this list.
 SETTINGS = [
-    ("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/", "RabbitMQ the services and the gateway talk over."),
+    ("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/", "RabbitMQ the services and the gateway talk over; for a cluster, every node's URI separated by `;` (tried in turn)."),
     ("MONGODB_URI", "", "MongoDB to use (a replica set in production). Empty: the embedded nx-27017 on MONGODB_PORT."),
     ("MONGODB_PORT", "27017", "Port of the embedded database when MONGODB_URI is empty."),
     ("CADRE_DATA_DIR", str(REPO_ROOT / "var"), "Where the embedded database, keys and spools live."),
@@ -89,6 +89,12 @@ def data_dir():
     path = Path(get("CADRE_DATA_DIR"))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def amqp_uris(uri=None):
+    """The broker URIs of AMQP_URI (``;`` separates a cluster's nodes, as kombu reads it), for clients such as
+    pika that take a list of nodes rather than kombu's failover string."""
+    return [part.strip() for part in (uri or get("AMQP_URI")).split(";") if part.strip()]
 
 
 def mongodb_uri():

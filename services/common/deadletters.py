@@ -26,7 +26,7 @@ from services.common.events import ATTEMPTS_HEADER, DEAD_LETTER_EXCHANGE, DEAD_L
 
 
 def _channel():
-    connection = pika.BlockingConnection(pika.URLParameters(config.get("AMQP_URI")))
+    connection = pika.BlockingConnection([pika.URLParameters(uri) for uri in config.amqp_uris()])
     channel = connection.channel()
     channel.exchange_declare(DEAD_LETTER_EXCHANGE, exchange_type="topic", durable=True)
     channel.queue_declare(DEAD_LETTER_QUEUE, durable=True)

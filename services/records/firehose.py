@@ -99,10 +99,13 @@ class Firehose(Entrypoint):
                     eventlet.sleep(1)
 
     def _consume(self):
-        params = pika.URLParameters(self.amqp_uri)
-        params.heartbeat = 30
-        params.blocked_connection_timeout = 30
-        connection = pika.BlockingConnection(params)
+        nodes = []
+        for uri in config.amqp_uris(self.amqp_uri):  # every node of a cluster, tried in turn
+            params = pika.URLParameters(uri)
+            params.heartbeat = 30
+            params.blocked_connection_timeout = 30
+            nodes.append(params)
+        connection = pika.BlockingConnection(nodes)
         batch_max = max(1, config.get_int("RECORDS_BATCH_MAX"))
         try:
             channel = connection.channel()
