@@ -15,15 +15,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from scripts.suite import SERVICES
 from tests.harness import REPO, Suite
-
-SERVICES = {
-    "nomination": "services.nomination.service:NominationService",
-    "examination": "services.examination.service:ExaminationService",
-    "supervision": "services.supervision.service:SupervisionService",
-    "records": "services.records.service:RecordsService",
-    "gateway": "gateway.service:GatewayService",
-}
 
 
 def _tracked_tree(into):
