@@ -52,7 +52,9 @@ def selection_body(action, form):
     """The JSON body of a selection action (see API.md "Nomination") from its form."""
     get = lambda name: (form.get(name) or "").strip()  # noqa: E731
     if action == "qualification":
-        return {"conditions": {"min_rank": get("min_rank"), "min_grassroots_years": number(get("min_grassroots_years"))},
+        # a condition left blank sets no such condition (API.md): it is left out, not sent empty
+        conditions = {"min_rank": get("min_rank"), "min_grassroots_years": number(get("min_grassroots_years"))}
+        return {"conditions": {name: value for name, value in conditions.items() if value not in ("", None)},
                 "scope": codes(get("scope"))}
     if action == "consultation":
         return {"source": get("source"), "opinion": get("opinion")}

@@ -17,7 +17,7 @@ import urllib.request
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from services.common.cli import glue_token_value
+from services.common.cli import Parser, glue_token_value
 from services.common.errors import CadreError
 from services.examination.sealing.keys import keygen, load_signing_key
 from services.examination.sealing.sheets import MAX_SCORE, MIN_SCORE, STAGES, check_examiner, seal_sheets, vendor_of
@@ -147,7 +147,11 @@ def cmd_submit(args):
 
 
 def parser():
-    p = argparse.ArgumentParser(prog="python -m services.examination.vendor", description=__doc__.split("\n")[0])
+    p = Parser(prog="python -m services.examination.vendor", description=__doc__.split("\n")[0], examples="""
+  python -m services.examination.vendor keygen --out vendor.key        # register the printed public key
+  python -m services.examination.vendor seal --campaign GX-2026 --stage written --examiner V1/g1 \\
+      --public-key "$CAMPAIGN_KEY" --signing-key vendor.key --csv scores.csv --out sheet.json
+  CADRE_TOKEN=… python -m services.examination.vendor submit --url https://cadre.example --campaign GX-2026 sheet*.json""")
     sub = p.add_subparsers(dest="command", required=True)
     k = sub.add_parser("keygen", help="make an Ed25519 signing key; prints the public half to register")
     k.add_argument("--out", default="vendor.key", help="file for the private key (created 0600; default vendor.key)")

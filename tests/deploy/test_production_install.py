@@ -80,7 +80,7 @@ def test_the_runtime_venv_holds_no_test_only_package(production):
     names = {line.split("==")[0] for line in listed.splitlines()}
     assert not names & {"pytest", "selenium", "schemathesis", "hypothesis", "kubernetes-validate", "ruff"}
     assert {"nameko", "jinja2", "babel", "cadre-selection"} <= names
-    for script in ("cadre-admin", "cadre-verify", "cadre-vendor"):
+    for script in ("cadre-admin", "cadre-verify", "cadre-vendor", "cadre-witness"):
         assert (venv / "bin" / script).exists(), script
 
 
