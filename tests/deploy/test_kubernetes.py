@@ -219,7 +219,9 @@ def test_the_witness_has_its_own_key_volume_and_only_records_reaches_it(producti
 def test_kubernetes_copies_are_the_compose_files():
     pairs = [(K8S / "base" / "rabbitmq" / "setup.sh", DEPLOY / "rabbitmq" / "setup.sh"),
              (K8S / "base" / "rabbitmq" / "policy.json", DEPLOY / "rabbitmq" / "policy.json"),
-             (K8S / "base" / "dashboards" / "cadre.json", DASHBOARD)]
+             (K8S / "base" / "dashboards" / "cadre.json", DASHBOARD),
+             *[(K8S / "base" / "rabbitmq" / "permissions" / f"{name}.json",
+                DEPLOY / "rabbitmq" / "permissions" / f"{name}.json") for name in PROCESSES]]
     for copy_, original in pairs:
         assert copy_.read_bytes() == original.read_bytes(), f"{copy_} differs from {original}"
 
@@ -233,3 +235,25 @@ def test_production_gateway_trusts_exactly_the_ingress(production, base):
     assert gateway_env(production)["TRUSTED_PROXIES"] == "1"
     assert "TRUSTED_PROXIES" not in gateway_env(base)  # without an ingress nothing in front is trusted
     assert any(o["kind"] == "Ingress" for o in production)
+
+
+def test_each_process_has_its_own_broker_user_and_signing_key_and_every_public_key(production):
+    deployments = by_kind(production, "Deployment")
+    for name in PROCESSES:
+        (container,) = deployments[f"cadre-{name}"]["spec"]["template"]["spec"]["containers"]
+        env = {e["name"]: e for e in container["env"]}
+        assert env["AMQP_USERNAME"]["value"] == name
+        assert env["AMQP_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": "cadre-service-secrets",
+                                                                     "key": f"{name.upper()}_AMQP_PASSWORD"}
+        signing = env[f"{name.upper()}_SIGNING_KEY"]["valueFrom"]["secretKeyRef"]
+        assert signing["name"] == ("cadre-secrets" if name == "records" else "cadre-service-secrets")
+        # no process holds another's signing key
+        assert not [k for k in env if k.endswith("_SIGNING_KEY") and k != f"{name.upper()}_SIGNING_KEY"]
+        assert {"configMapRef": {"name": "cadre-public-keys"}} in container["envFrom"]
+    public = by_kind(production, "ConfigMap")["cadre-public-keys"]["data"]
+    assert set(public) == {f"{name.upper()}_PUBLIC_KEY" for name in PROCESSES}
+    (job,) = by_kind(production, "Job").values()
+    (setup,) = job["spec"]["template"]["spec"]["containers"]
+    passwords = {e["name"] for e in setup["env"] if e["name"].endswith("_AMQP_PASSWORD")}
+    assert passwords == {f"{name.upper()}_AMQP_PASSWORD" for name in PROCESSES}
+    assert {"name": "permissions", "mountPath": "/setup/permissions"} in setup["volumeMounts"]

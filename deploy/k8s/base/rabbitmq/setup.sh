@@ -16,9 +16,9 @@ done
 
 # Queue type is fixed when a queue is declared: the vhost default makes every durable queue the suite
 # declares without x-queue-type a quorum queue (the event handler queues evt-*, rpc-*, records.firehose,
-# cadre.dead-letters). Auto-delete/exclusive queues (nameko's rpc.reply-*) fall back to classic.
+# cadre.dead-letters); RabbitMQ before 3.11 reads the key as "defaultqueuetype", so both are sent. Auto-delete/exclusive queues (nameko's rpc.reply-*) fall back to classic.
 curl -fsS -u "$AUTH" -X PUT -H 'content-type: application/json' \
-  -d '{"description":"cadre selection suite","default_queue_type":"quorum"}' "$API/vhosts/$VHOST"
+  -d '{"description":"cadre selection suite","default_queue_type":"quorum","defaultqueuetype":"quorum"}' "$API/vhosts/$VHOST"
 curl -fsS -u "$AUTH" -X PUT -H 'content-type: application/json' \
   -d "{\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}" "$API/permissions/$VHOST/$RABBITMQ_USER"
 
