@@ -136,9 +136,15 @@ def under_load(suite, fault, before=5, after=12):
 def test_the_cluster_is_set_up_as_deployed(cluster, suite):
     vhost = cluster.nodes[0].api(f"/vhosts/{cluster.vhost}")
     assert set(vhost["cluster_state"].values()) == {"running"} and len(vhost["cluster_state"]) == 3, vhost
-    queues = {q["name"]: q for q in cluster.queues()}
+    names = ("rpc-nomination", "rpc-supervision", "rpc-records", "rpc-examination", "records.firehose")
+
+    def described():  # the management API fills a new queue's policy and members in with its next stats round
+        listed = {q["name"]: q for q in cluster.queues()}
+        return listed if all(n in listed and "policy" in listed[n] and "members" in listed[n] for n in names) else None
+
+    queues = eventually(described, timeout=60, interval=1)
     policy = json.loads((REPO / "deploy" / "rabbitmq" / "policy.json").read_text())
-    for name in ("rpc-nomination", "rpc-supervision", "rpc-records", "rpc-examination", "records.firehose"):
+    for name in names:
         assert queues[name]["type"] == "quorum", queues[name]
         assert queues[name]["policy"] == "cadre-quorum", queues[name]
         assert len(queues[name]["members"]) == 3, queues[name]
