@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 
 import requests
+from requests.adapters import HTTPAdapter
 
 REPO = Path(__file__).resolve().parents[1]
 PYTHON = str(REPO / ".venv" / "bin" / "python")
@@ -57,6 +58,25 @@ def new_vhost():
 
 def drop_vhost(vhost):
     rabbitmqctl("delete_vhost", vhost)
+
+
+class SourceAddress(HTTPAdapter):
+    """Connect from a chosen loopback address, so the gateway sees a different client."""
+
+    def __init__(self, address, **kwargs):
+        self.address = address
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (self.address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def client(address):
+    """A requests session whose connections come from ``address`` (127.0.0.x): another client to the gateway."""
+    session = requests.Session()
+    session.mount("http://", SourceAddress(address))
+    return session
 
 
 class Api:

@@ -9,12 +9,11 @@ from datetime import datetime
 import pymongo
 import pytest
 import requests
-from requests.adapters import HTTPAdapter
 
 from services.nomination.domain.ballots import tally
 from tests.e2e.test_nomination_support import (ballot_session, close, make_cadre, make_post, make_unit, ok,
                                                open_selection, principals, problem, to_recommendation)
-from tests.harness import Suite
+from tests.harness import Suite, client
 
 TRACKER = re.compile(r"^[0-9a-f]{32}$")
 BOARD_ROLES = ("org", "committee", "superior", "auditor")
@@ -34,22 +33,6 @@ def api(suite):
     return principals(suite.api)
 
 
-class SourceAddress(HTTPAdapter):
-    """Connect from a chosen loopback address, so the gateway sees a different client."""
-
-    def __init__(self, address, **kwargs):
-        self.address = address
-        super().__init__(**kwargs)
-
-    def init_poolmanager(self, *args, **kwargs):
-        kwargs["source_address"] = (self.address, 0)
-        super().init_poolmanager(*args, **kwargs)
-
-
-def client(address):
-    session = requests.Session()
-    session.mount("http://", SourceAddress(address))
-    return session
 
 
 def session_for(api, electorate, *, seats=1, candidates=2):

@@ -7,30 +7,14 @@ import threading
 import time
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from services.examination.sealing import keygen, sign_sheet
 from tests.e2e.test_examination_flow import World
 from tests.e2e.test_nomination_support import (ballot_session, code, make_cadre, make_post, make_unit, ok,
                                                open_selection, problem, to_recommendation)
+from tests.harness import client
 
 
-class SourceAddress(HTTPAdapter):
-    """Connect from a chosen loopback address, so the gateway sees a different client."""
-
-    def __init__(self, address, **kwargs):
-        self.address = address
-        super().__init__(**kwargs)
-
-    def init_poolmanager(self, *args, **kwargs):
-        kwargs["source_address"] = (self.address, 0)
-        super().init_poolmanager(*args, **kwargs)
-
-
-def client(address):
-    session = requests.Session()
-    session.mount("http://", SourceAddress(address))
-    return session
 
 
 def metric(suite, port_setting, name, **labels):
