@@ -6,7 +6,7 @@ from werkzeug.wrappers import Response
 
 from gateway.problems import json_response
 from gateway.routing import Route
-from services.examination import schemas as s
+from services.examination import contract as s
 
 SERVICE = "examination"
 TAGS = ("examination",)

@@ -1,4 +1,4 @@
-"""Marshmallow schemas of every message the examination service takes or sends."""
+"""The examination service's contract: marshmallow schemas of every body, RPC result and event it takes or sends, shared by producer, consumer and gateway."""
 from datetime import timezone
 
 from marshmallow import EXCLUDE, Schema, fields, validate

@@ -10,7 +10,7 @@ from services.common.entrypoints import event_handler, rpc
 from services.common.envelope import load_envelope, rfc3339
 from services.common.errors import Conflict, Forbidden, Invalid, RuleViolation
 from services.common.validation import load
-from services.examination import ceremony, schemas, store, telemetry
+from services.examination import ceremony, contract, store, telemetry
 from services.examination.domain import applications as apps
 from services.examination.domain import campaigns, draw, results, vendors
 from services.examination.models import Campaign, LocalUnit
@@ -31,21 +31,21 @@ class ExaminationService(HealthMixin):
     @event_handler("nomination", "unit.created")
     def learn_unit(self, payload):
         envelope = load_envelope(payload)
-        data = load(schemas.UnitCreated(), envelope["data"])
+        data = load(contract.UnitCreated(), envelope["data"])
         idempotency.insert_once(LocalUnit(code=data["code"], event_id=envelope["id"]))
 
     @rpc
     def register_vendor(self, body):
-        body = load(schemas.VendorIn(), body)
+        body = load(contract.VendorIn(), body)
         vendor = vendors.register_vendor(body["code"], body["name"], body["roles"], body["signing_key"],
                                          body["affiliations"], store.local_units(body["affiliations"]))
-        envelope = self.caller.envelope("vendor.registered", f"vendor:{vendor.code}", schemas.VendorRegistered().dump(
+        envelope = self.caller.envelope("vendor.registered", f"vendor:{vendor.code}", contract.VendorRegistered().dump(
             {"vendor": vendor.code, "roles": list(vendor.roles)}))
-        return schemas.VendorOut().dump(store.add_vendor(vendor, envelope))
+        return contract.VendorOut().dump(store.add_vendor(vendor, envelope))
 
     @rpc
     def assign_vendor(self, code, body):
-        body = load(schemas.AssignmentIn(), body)
+        body = load(contract.AssignmentIn(), body)
         store.campaign(code)
         vendor = store.vendor(body["vendor"])
         if vendor is None:
@@ -53,12 +53,12 @@ class ExaminationService(HealthMixin):
         vendors.check_assignment(vendor.roles, body["role"], vendor.affiliations,
                                  store.local_units(vendor.affiliations))
         view = {"campaign": code, "vendor": vendor.code, "role": body["role"]}
-        store.add_assignment(view, self._event("vendor.assigned", code, schemas.VendorAssigned, view))
+        store.add_assignment(view, self._event("vendor.assigned", code, contract.VendorAssigned, view))
         return view
 
     @rpc
     def create_campaign(self, body):
-        body = load(schemas.CampaignIn(), body)
+        body = load(contract.CampaignIn(), body)
         unseal = body["unseal"]
         campaigns.check_campaign(body["posts"], body["weights"], body["interview_ratio"], unseal["threshold"],
                                  unseal["officers"])
@@ -66,13 +66,13 @@ class ExaminationService(HealthMixin):
         key = new_campaign_key(body["code"], unseal["officers"], unseal["threshold"])
         data = {"campaign": body["code"], "title": body["title"], "posts": body["posts"],
                 "threshold": unseal["threshold"], "officers": unseal["officers"]}
-        store.add_campaign(body, key, self._event("campaign.opened", body["code"], schemas.CampaignOpened, data))
+        store.add_campaign(body, key, self._event("campaign.opened", body["code"], contract.CampaignOpened, data))
         # The shares leave in this answer and nowhere else; only their hashes were stored.
         return {"code": body["code"], "public_key": key.public_key, "key_shares": key.key_shares}
 
     @rpc
     def commit_paper(self, code, body):
-        body = load(schemas.PaperIn(), body)
+        body = load(contract.PaperIn(), body)
         campaign, actor = store.campaign(code), self.caller.actor
         if "question_setting" not in store.vendor_roles_or_403(code, actor):
             raise Forbidden("the vendor is not assigned to set this campaign's papers")
@@ -81,12 +81,12 @@ class ExaminationService(HealthMixin):
             raise Conflict("papers are committed before the exam", "wrong_stage")
         paper = uuid.uuid4().hex
         data = {"campaign": code, "paper": paper, "vendor": actor, "commitment": commitment}
-        store.add_paper(data, _now(), self._event("paper.committed", code, schemas.PaperEvent, data))
+        store.add_paper(data, _now(), self._event("paper.committed", code, contract.PaperEvent, data))
         return {"id": paper}
 
     @rpc
     def reveal_paper(self, id, body):
-        body = load(schemas.RevealIn(), body)
+        body = load(contract.RevealIn(), body)
         paper = store.paper(id)
         if paper.vendor != self.caller.actor:
             raise Forbidden("only the vendor who committed the paper may reveal it")
@@ -96,14 +96,14 @@ class ExaminationService(HealthMixin):
         try:
             check_reveal(paper.commitment, body["paper"])
         except RuleViolation:  # refused, and the refusal is on the record
-            store.refuse_reveal(id, self._event("paper.reveal_refused", paper.campaign, schemas.PaperEvent, data))
+            store.refuse_reveal(id, self._event("paper.reveal_refused", paper.campaign, contract.PaperEvent, data))
             raise
         return store.reveal(paper, body["paper"], _now(),
-                            lambda: self._event("paper.revealed", paper.campaign, schemas.PaperEvent, data))
+                            lambda: self._event("paper.revealed", paper.campaign, contract.PaperEvent, data))
 
     @rpc
     def create_application(self, code, body):
-        body = load(schemas.ApplicationIn(), body)
+        body = load(contract.ApplicationIn(), body)
         campaign = store.campaign(code)
         store.not_unsealed(campaign, "applications")
         applicant = apps.validate_application(body["post"], body["applicant"], set(store.seats(campaign)),
@@ -125,7 +125,7 @@ class ExaminationService(HealthMixin):
 
     @rpc
     def list_applications(self, code, query):
-        query = load(schemas.ListQuery(), query)
+        query = load(contract.ListQuery(), query)
         store.campaign(code)
         try:
             after = int(query["cursor"]) if query["cursor"] else 0
@@ -136,7 +136,7 @@ class ExaminationService(HealthMixin):
 
     @rpc
     def decide_eligibility(self, id, body):
-        body = load(schemas.EligibilityIn(), body)
+        body = load(contract.EligibilityIn(), body)
         doc = store.application(id)
         store.not_unsealed(store.campaign(doc.campaign), "eligibility")
         eligibility = apps.decide_eligibility(body["eligible"], body.get("reason"))
@@ -159,14 +159,14 @@ class ExaminationService(HealthMixin):
     def assign_blind_codes(self, code):
         store.not_unsealed(store.campaign(code), "blind codes")
         assigned = store.assign_blind_codes(code, secrets.choice)
-        envelope = self._event("blind_codes.assigned", code, schemas.BlindCodesAssigned,
+        envelope = self._event("blind_codes.assigned", code, contract.BlindCodesAssigned,
                                {"campaign": code, "assigned": assigned})
         outbox.modify(Campaign.objects(code=code), {}, [envelope])
         return {"assigned": assigned}
 
     @rpc
     def list_blind_codes(self, code, query):
-        query = load(schemas.BlindCodeQuery(), query)
+        query = load(contract.BlindCodeQuery(), query)
         campaign, stage = store.campaign(code), query["stage"]
         if self.caller.role != "org":
             vendors.check_stage_access(stage, store.vendor_roles_or_403(code, self.caller.actor))
@@ -175,20 +175,20 @@ class ExaminationService(HealthMixin):
 
     @rpc
     def interview_draw(self, code, body):
-        body = load(schemas.DrawIn(), body)
+        body = load(contract.DrawIn(), body)
         campaign = store.campaign(code)
         if campaign.drawn:
             raise Conflict("the interview draw was already made", "exists")
         made = draw.draw_interview(store.interview_vendors(code), body["examiners"], store.shortlisted(campaign),
                                    draw.new_seed(secrets.token_bytes))
         result = {"examiners": made.examiners, "order": made.order, "seed": made.seed}
-        store.record_draw(code, result, self._event("interview.drawn", code, schemas.InterviewDrawn,
+        store.record_draw(code, result, self._event("interview.drawn", code, contract.InterviewDrawn,
                                                     {"campaign": code, **result}))
         return result
 
     @rpc
     def submit_sheet(self, code, body):
-        body = load(schemas.SheetIn(), body)
+        body = load(contract.SheetIn(), body)
         campaign, actor, stage = store.campaign(code), self.caller.actor, body["stage"]
         vendors.check_stage_access(stage, store.vendor_roles_or_403(code, actor))
         if stage == "interview" and campaign.drawn and actor not in campaign.draw.get("examiners", []):
@@ -198,7 +198,7 @@ class ExaminationService(HealthMixin):
             if stage in campaign.unsealed or stage in campaign.closing:
                 raise Conflict("this stage is already unsealed", "already_unsealed")
             sheet = store.add_sheet(code, actor, received, _now(), lambda s: self._event(
-                "sheet.received", code, schemas.SheetReceivedEvent,
+                "sheet.received", code, contract.SheetReceivedEvent,
                 {"campaign": code, "sheet": s.id, "stage": stage, "vendor": actor, "commitment": s.commitment}))
         except (RuleViolation, Conflict) as refused:
             telemetry.SHEETS_REFUSED.labels(refused.code).inc()
@@ -208,7 +208,7 @@ class ExaminationService(HealthMixin):
 
     @rpc
     def unseal(self, code, body):
-        body = load(schemas.UnsealActionIn(), body)
+        body = load(contract.UnsealActionIn(), body)
         stage, officer = body["stage"], self.caller.actor
         if officer not in (store.campaign(code).share_hashes or {}):
             telemetry.SHARES_REFUSED.labels("forbidden").inc()
@@ -219,12 +219,12 @@ class ExaminationService(HealthMixin):
             quorum, shares = ceremony.give(campaign, stage, officer, body["share"])  # 422 invalid_share
             data = {"campaign": code, "stage": stage, "officer": officer, "shares": shares,
                     "threshold": campaign.threshold}
-            outbox.modify(Campaign.objects(code=code), {}, [self._event("share.given", code, schemas.ShareGiven, data)])
+            outbox.modify(Campaign.objects(code=code), {}, [self._event("share.given", code, contract.ShareGiven, data)])
             if not quorum.ready:
                 return {"status": "pending", "shares": shares, "threshold": campaign.threshold}
             try:
                 return ceremony.open_stage(campaign, stage, quorum, lambda found: self._event(
-                    "campaign.unsealed", code, schemas.CampaignUnsealed, found))
+                    "campaign.unsealed", code, contract.CampaignUnsealed, found))
             finally:
                 ceremony.forget(code, stage, quorum)
 
@@ -245,5 +245,5 @@ class ExaminationService(HealthMixin):
         body = store.rank(campaign)
         data = {"campaign": code, "posts": results.notice(body["posts"])}
         now = _now()
-        store.publish(code, now, self._event("campaign.results_published", code, schemas.ResultsPublished, data))
+        store.publish(code, now, self._event("campaign.results_published", code, contract.ResultsPublished, data))
         return {"campaign": code, "published_at": rfc3339(now), **body}

@@ -1,4 +1,4 @@
-"""Marshmallow schemas of every message the nomination service takes or sends."""
+"""The nomination service's contract: marshmallow schemas of every body, RPC result and event it takes or sends, shared by producer, consumer and gateway."""
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 RANKS = ("clerk", "deputy_section", "section")

@@ -11,7 +11,7 @@ from services.common.envelope import load_envelope
 from services.common.errors import Conflict, Invalid, NotFound
 from services.common.idempotency import insert_once
 from services.common.validation import load
-from services.nomination import ballot_box, schemas, steps, store, telemetry
+from services.nomination import ballot_box, contract, steps, store, telemetry
 from services.nomination.domain import ballots as ballot_rules
 from services.nomination.domain import entities, ranking, stages
 from services.nomination.domain.nomination import check_nomination
@@ -43,28 +43,28 @@ class NominationService(HealthMixin):
 
     @rpc
     def create_unit(self, body):
-        body = load(schemas.UnitIn(), body)
+        body = load(contract.UnitIn(), body)
         unit = Unit(**body)
-        outbox.insert(unit, self.caller.envelope("unit.created", f"unit:{unit.code}", schemas.UnitCreated().dump(body)),
+        outbox.insert(unit, self.caller.envelope("unit.created", f"unit:{unit.code}", contract.UnitCreated().dump(body)),
                       exists_detail=f"unit {unit.code!r} already exists")
-        return schemas.UnitOut().dump(unit)
+        return contract.UnitOut().dump(unit)
 
     def _insert_post(self, body):
         post = Post(**body, free=body["headcount"])
-        outbox.insert(post, self.caller.envelope("post.created", f"post:{post.code}", schemas.PostCreated().dump(body)),
+        outbox.insert(post, self.caller.envelope("post.created", f"post:{post.code}", contract.PostCreated().dump(body)),
                       exists_detail=f"post {post.code!r} already exists")
         return post
 
     def _insert_cadre(self, body):
         cadre = Cadre(**body)
         outbox.insert(cadre, self.caller.envelope("cadre.created", f"cadre:{cadre.code}",
-                                                  schemas.CadreCreated().dump(body)),
+                                                  contract.CadreCreated().dump(body)),
                       exists_detail=f"cadre {cadre.code!r} already exists")
         return cadre
 
     @rpc
     def create_post(self, body):
-        body = load(schemas.PostIn(), body)
+        body = load(contract.PostIn(), body)
         store.require_unit(body["unit"])
         return store.post_view(self._insert_post(body))
 
@@ -77,9 +77,9 @@ class NominationService(HealthMixin):
 
     @rpc
     def create_cadre(self, body):
-        body = load(schemas.CadreIn(), body)
+        body = load(contract.CadreIn(), body)
         store.require_unit(body["unit"])
-        return schemas.CadreOut().dump(self._insert_cadre(body))
+        return contract.CadreOut().dump(self._insert_cadre(body))
 
     def _import(self, text, parse, schema, insert):
         if not isinstance(text, str):
@@ -109,18 +109,18 @@ class NominationService(HealthMixin):
 
     @rpc
     def import_posts(self, body):
-        return self._import(body, entities.import_posts, schemas.PostIn, self._insert_post)
+        return self._import(body, entities.import_posts, contract.PostIn, self._insert_post)
 
     @rpc
     def import_cadres(self, body):
-        return self._import(body, entities.import_cadres, schemas.CadreIn, self._insert_cadre)
+        return self._import(body, entities.import_cadres, contract.CadreIn, self._insert_cadre)
 
     # --- selections -----------------------------------------------------------------------------
 
     @rpc
     @telemetry.counts_violations
     def create_selection(self, body):
-        body = load(schemas.SelectionIn(), body)
+        body = load(contract.SelectionIn(), body)
         doc = steps.opening(body, self.caller)
         telemetry.refresh_stage_gauge_soon()
         return store.selection_summary(doc)
@@ -137,14 +137,14 @@ class NominationService(HealthMixin):
     @rpc
     @telemetry.counts_violations
     def qualify(self, id, body):
-        body = load(schemas.QualificationIn(), body)
+        body = load(contract.QualificationIn(), body)
         store.require_units(body["scope"], "scope")
         return store.act(id, lambda doc: steps.qualification(doc, body, self.caller))
 
     @rpc
     @telemetry.counts_violations
     def consult(self, id, body):
-        body = load(schemas.ConsultationIn(), body)
+        body = load(contract.ConsultationIn(), body)
         return store.act(id, lambda doc: steps.consultation(doc, body, self.caller))
 
     # --- secret ballots -------------------------------------------------------------------------
@@ -152,7 +152,7 @@ class NominationService(HealthMixin):
     @rpc
     @telemetry.counts_violations
     def open_ballot_session(self, id, body):
-        body = load(schemas.BallotSessionIn(), body)
+        body = load(contract.BallotSessionIn(), body)
         doc = store.load_selection(id)
         terms = ballot_rules.open_session(doc.stage, kind=body["kind"], electorate=body["electorate"],
                                           seats=body["seats"], candidates=body["candidates"])
@@ -170,7 +170,7 @@ class NominationService(HealthMixin):
     @telemetry.counts_violations
     @telemetry.counts_refused_ballots
     def cast_ballot(self, body):
-        body = load(schemas.BallotIn(), body)
+        body = load(contract.BallotIn(), body)
         tracker = ballot_box.cast(body["token"], ballot_rules.parse_choices(body["choices"]))
         telemetry.BALLOTS_CAST.inc()
         return {"accepted": True, "tracker": tracker}
@@ -180,7 +180,7 @@ class NominationService(HealthMixin):
     @telemetry.counts_refused_ballots
     def ballot_form(self, body):
         """What a token holder may see before casting: the session's seats and its candidates' names."""
-        body = load(schemas.BallotFormIn(), body)
+        body = load(contract.BallotFormIn(), body)
         session = ballot_box.admit(body["token"])
         names = {cadre.code: cadre.name for cadre in Cadre.objects(code__in=session["candidates"]).only("code", "name")}
         return {"session": session["_id"], "seats": session["seats"],
@@ -236,7 +236,7 @@ class NominationService(HealthMixin):
     @rpc
     @telemetry.counts_violations
     def nominate(self, id, body):
-        body = load(schemas.NominationIn(), body)
+        body = load(contract.NominationIn(), body)
         doc = store.load_selection(id)
         stages.check_stage(Action.NOMINATION, doc.stage)  # out_of_order comes before a 400 on the cadre
         cadre = store.require_cadre(body["cadre"])
@@ -259,19 +259,19 @@ class NominationService(HealthMixin):
     @rpc
     @telemetry.counts_violations
     def deliberate(self, id, body):
-        body = load(schemas.DeliberationIn(), body)
+        body = load(contract.DeliberationIn(), body)
         return store.act(id, lambda doc: steps.deliberation(doc, body, self.caller))
 
     @rpc
     @telemetry.counts_violations
     def inspect(self, id, body):
-        body = load(schemas.InspectionIn(), body)
+        body = load(contract.InspectionIn(), body)
         return store.act(id, lambda doc: steps.inspection(doc, body, self.caller))
 
     @rpc
     @telemetry.counts_violations
     def decide(self, id, body):
-        body = load(schemas.DecisionIn(), body)
+        body = load(contract.DecisionIn(), body)
         clearance = self._clearance(id)
         return store.act(id, lambda doc: steps.decision(doc, body, self.caller, clearance))
 
@@ -286,7 +286,7 @@ class NominationService(HealthMixin):
     @rpc
     @telemetry.counts_violations
     def file(self, id, body):
-        body = load(schemas.FilingIn(), body)
+        body = load(contract.FilingIn(), body)
         return store.act(id, lambda doc: steps.filing(doc, body, self.caller))
 
     # --- ranking --------------------------------------------------------------------------------
@@ -309,43 +309,43 @@ class NominationService(HealthMixin):
 
     @event_handler("supervision", "review.cleared")
     def on_review_cleared(self, payload):
-        self._on_selection_event(payload, schemas.ReviewOutcome, steps.review_cleared)
+        self._on_selection_event(payload, contract.ReviewOutcome, steps.review_cleared)
 
     @event_handler("supervision", "review.vetoed")
     def on_review_vetoed(self, payload):
-        self._on_selection_event(payload, schemas.ReviewOutcome, steps.review_vetoed)
+        self._on_selection_event(payload, contract.ReviewOutcome, steps.review_vetoed)
 
     @event_handler("supervision", "pre_report.approved")
     def on_pre_report_approved(self, payload):
-        self._on_selection_event(payload, schemas.PreReportApproved, steps.pre_report_approved)
+        self._on_selection_event(payload, contract.PreReportApproved, steps.pre_report_approved)
 
     @event_handler("supervision", "notice.opened")
     def on_notice_opened(self, payload):
-        self._on_selection_event(payload, schemas.NoticeOpened, steps.notice_opened)
+        self._on_selection_event(payload, contract.NoticeOpened, steps.notice_opened)
 
     @event_handler("supervision", "objection.lodged")
     def on_objection_lodged(self, payload):
-        self._on_selection_event(payload, schemas.ObjectionEvent, steps.objection_lodged)
+        self._on_selection_event(payload, contract.ObjectionEvent, steps.objection_lodged)
 
     @event_handler("supervision", "objection.resolved")
     def on_objection_resolved(self, payload):
-        self._on_selection_event(payload, schemas.ObjectionEvent, steps.objection_resolved)
+        self._on_selection_event(payload, contract.ObjectionEvent, steps.objection_resolved)
 
     @event_handler("supervision", "notice.closed")
     def on_notice_closed(self, payload):
-        self._on_selection_event(payload, schemas.NoticeClosed, steps.notice_closed)
+        self._on_selection_event(payload, contract.NoticeClosed, steps.notice_closed)
 
     @event_handler("examination", "campaign.results_published")
     def on_results_published(self, payload):
         envelope = load_envelope(payload)
-        data = load(schemas.ResultsPublished(), envelope["data"])
+        data = load(contract.ResultsPublished(), envelope["data"])
         insert_once(CampaignResult(event_id=envelope["id"], campaign=data["campaign"],
                                    published_at=envelope["occurred_at"], posts=data["posts"]))
 
     @event_handler("supervision", "assessment.ranked")
     def on_assessment_ranked(self, payload):
         envelope = load_envelope(payload)
-        data = load(schemas.AssessmentRanked(), envelope["data"])
+        data = load(contract.AssessmentRanked(), envelope["data"])
         insert_once(AssessmentRanking(event_id=envelope["id"], period=data["period"],
                                       ranked_at=envelope["occurred_at"], units=data["units"]))
 

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 from services.common import config, outbox
 from services.common.envelope import rfc3339, utcnow
 from services.common.errors import Conflict, Invalid, RuleViolation
-from services.nomination import schemas, store
+from services.nomination import contract, store
 from services.nomination.domain import appointment as appointment_rules
 from services.nomination.domain.consultation import record_consultation
 from services.nomination.domain.decision import check_decision
@@ -71,7 +71,7 @@ def opening(body, caller):
     data = {"selection": doc.id, "post": post.code, "mode": opened.mode, "competitive": opened.competitive,
             "vacancies": opened.vacancies, "key_leadership": post.category == "key_leadership"}
     try:
-        outbox.insert(doc, caller.envelope("selection.opened", subject(doc.id), schemas.SelectionOpened().dump(data)))
+        outbox.insert(doc, caller.envelope("selection.opened", subject(doc.id), contract.SelectionOpened().dump(data)))
     except Exception:
         store.unreserve(post.code, opened.vacancies)
         raise

@@ -1,4 +1,4 @@
-"""Marshmallow schemas of every message the records service takes or sends."""
+"""The records service's contract: marshmallow schemas of every body, RPC result and event it takes or sends, shared by producer, consumer and gateway."""
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from services.common.paging import ListQuery, page_of

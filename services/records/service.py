@@ -13,7 +13,7 @@ from services.common.entrypoints import rpc, timer
 from services.common.envelope import rfc3339
 from services.common.errors import NotFound, Unavailable
 from services.common.validation import load
-from services.records import cosigning, publishing, schemas
+from services.records import cosigning, publishing, contract
 from services.records.domain.disclosures import disclosure_from_event
 from services.records.domain.entries import manual_entry_fields
 from services.records.domain.listing import (check_consistency_bounds, check_proof_bounds, parse_seq_cursor,
@@ -68,7 +68,7 @@ class RecordsService(HealthMixin):
     @rpc
     def append_manual(self, body):
         """Queue a manual entry behind everything already on the firehose and wait until it is appended."""
-        body = load(schemas.ManualEntryIn(), body)
+        body = load(contract.ManualEntryIn(), body)
         fields = manual_entry_fields(body, recorder=self.caller.actor,
                                      occurred_at=rfc3339(datetime.now(timezone.utc)),
                                      correlation_id=self.caller.correlation_id)
@@ -90,7 +90,7 @@ class RecordsService(HealthMixin):
 
     @rpc
     def list_records(self, query):
-        query = load(schemas.RecordsQuery(), query)
+        query = load(contract.RecordsQuery(), query)
         start = parse_seq_cursor(query.get("cursor"))
         filters = dict(subject_filter(query.get("subject")), seq={"$gte": start})
         if query.get("matter"):
@@ -122,7 +122,7 @@ class RecordsService(HealthMixin):
 
     @rpc
     def inclusion_proof(self, seq, query):
-        query = load(schemas.ProofQuery(), query)
+        query = load(contract.ProofQuery(), query)
         log_size = self.store.sync()
         size = query.get("size")
         if size is None:
@@ -132,7 +132,7 @@ class RecordsService(HealthMixin):
 
     @rpc
     def consistency_proof(self, query):
-        query = load(schemas.ConsistencyQuery(), query)
+        query = load(contract.ConsistencyQuery(), query)
         first, second = query["from"], query["to"]
         check_consistency_bounds(first, second, self.store.sync())
         return {"from": first, "to": second, "path": [n.hex() for n in self.store.tree.consistency_proof(first, second)]}
@@ -175,5 +175,5 @@ class RecordsService(HealthMixin):
 
     @rpc
     def list_disclosures(self, query):
-        query = load(schemas.DisclosuresQuery(), query)
+        query = load(contract.DisclosuresQuery(), query)
         return publishing.list_items(query["limit"], query.get("cursor"))

@@ -1,4 +1,4 @@
-"""Marshmallow schemas of every message the supervision service takes or sends."""
+"""The supervision service's contract: marshmallow schemas of every body, RPC result and event it takes or sends, shared by producer, consumer and gateway."""
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.paging import ListQuery, page_of

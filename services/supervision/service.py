@@ -22,7 +22,7 @@ from services.common.errors import Conflict, Invalid, NotFound, Unavailable
 from services.common.mongo import counts_by
 from services.common.validation import load
 from services.common.wake import WokenByWorkers
-from services.supervision import schemas
+from services.supervision import contract
 from services.supervision.domain import assessments as assessment_rules
 from services.supervision.domain import clearance as clearance_rules
 from services.supervision.domain import filings as filing_rules
@@ -205,7 +205,7 @@ class SupervisionService(HealthMixin):
     @event_handler("nomination", "selection.inspected")
     def on_selection_inspected(self, payload):
         envelope = load_envelope(payload)
-        data = load(schemas.SelectionInspected(), envelope["data"])
+        data = load(contract.SelectionInspected(), envelope["data"])
         sid = data["selection"]
         _ensure_selection(sid)
         idempotency.modify_once(Selection.objects(sid=sid), envelope["id"], {
@@ -219,7 +219,7 @@ class SupervisionService(HealthMixin):
             deadline_seconds=config.get_float("REVIEW_DEADLINE_SECONDS"),
             existing=existing, new_id=lambda: str(ObjectId()))
         for review in opened:
-            event = self._new("review.opened", selection_subject(sid), schemas.ReviewOpened().dump(
+            event = self._new("review.opened", selection_subject(sid), contract.ReviewOpened().dump(
                 {"review": review.id, "selection": sid, "cadre": review.cadre, "due_at": rfc3339(review.due_at)}),
                 cause=envelope)
             # the unique (selection, cadre) index makes a redelivery open nothing twice
@@ -231,7 +231,7 @@ class SupervisionService(HealthMixin):
 
     @rpc
     def list_reviews(self, query=None):
-        query = load(schemas.ReviewQuery(), query or {})
+        query = load(contract.ReviewQuery(), query or {})
         filters = {k: query[k] for k in ("selection", "status") if query.get(k)}
         role = self.caller.role
         if query.get("selection") and not query.get("cursor"):
@@ -261,7 +261,7 @@ class SupervisionService(HealthMixin):
 
     @rpc
     def give_verdict(self, id, body):
-        body = load(schemas.VerdictIn(), body)
+        body = load(contract.VerdictIn(), body)
         oid = _oid(id, "review")
         department = self.caller.role
         for _ in range(CAS_ATTEMPTS):
@@ -284,7 +284,7 @@ class SupervisionService(HealthMixin):
     @event_handler("nomination", "nomination.voided")
     def on_nomination_voided(self, payload):
         envelope = load_envelope(payload)
-        data = load(schemas.NominationVoided(), envelope["data"])
+        data = load(contract.NominationVoided(), envelope["data"])
         for doc in Review.objects(selection=data["selection"], cadre=data["cadre"]).only("id"):
             idempotency.modify_once(Review.objects(id=doc.id), envelope["id"], {"set__nomination_voided": True})
 
@@ -293,7 +293,7 @@ class SupervisionService(HealthMixin):
     @event_handler("nomination", "selection.opened")
     def on_selection_opened(self, payload):
         envelope = load_envelope(payload)
-        data = load(schemas.SelectionOpened(), envelope["data"])
+        data = load(contract.SelectionOpened(), envelope["data"])
         _ensure_selection(data["selection"])
         idempotency.modify_once(Selection.objects(sid=data["selection"]), envelope["id"], {
             "set__post": data["post"] or "", "set__key_leadership": data["key_leadership"]})
@@ -317,7 +317,7 @@ class SupervisionService(HealthMixin):
 
     @rpc
     def submit_pre_report(self, id, body=None):
-        body = load(schemas.PreReportIn(), body or {})
+        body = load(contract.PreReportIn(), body or {})
         selection = self._known_selection(id)
         now = utcnow()
         existing = PreReport.objects(selection=id).first()
@@ -326,7 +326,7 @@ class SupervisionService(HealthMixin):
         doc = PreReport(id=ObjectId(report.id), selection=id, summary=body.get("summary"), status=report.status,
                         created_at=now, created_by=self.caller.actor)
         event = self._new("pre_report.submitted", selection_subject(id),
-                          schemas.PreReportSubmitted().dump({"pre_report": report.id, "selection": id}))
+                          contract.PreReportSubmitted().dump({"pre_report": report.id, "selection": id}))
         outbox.insert(doc, event, exists_detail="this selection already has a pre-appointment report")
         return _pre_report_view(doc)
 
@@ -352,12 +352,12 @@ class SupervisionService(HealthMixin):
 
     @rpc
     def name_observer(self, id, body):
-        body = load(schemas.ObserverIn(), body)
+        body = load(contract.ObserverIn(), body)
         selection = self._known_selection(id)
         observer = oversight_rules.name_observer(id, body["name"], utcnow(), named_by=self.caller.actor,
                                                  decided=selection.decided)
         event = self._new("observer.named", selection_subject(id),
-                          schemas.ObserverNamed().dump({"selection": id, "name": observer.name}))
+                          contract.ObserverNamed().dump({"selection": id, "name": observer.name}))
         updated = outbox.modify(
             Selection.objects(sid=id, decided=False),
             {"set__observer": observer.name, "set__observer_named_at": observer.named_at,
@@ -371,7 +371,7 @@ class SupervisionService(HealthMixin):
     @event_handler("nomination", "selection.decided")
     def on_selection_decided(self, payload):
         envelope = load_envelope(payload)
-        data = load(schemas.SelectionDecided(), envelope["data"])
+        data = load(contract.SelectionDecided(), envelope["data"])
         sid = data["selection"]
         _ensure_selection(sid)
         known = Selection.objects(sid=sid).first()
@@ -384,7 +384,7 @@ class SupervisionService(HealthMixin):
         events = []
         if attendance.finding == oversight_rules.NONE_ATTENDED:
             events.append(self._new("observer.absent", selection_subject(sid),
-                                    schemas.ObserverAbsent().dump({"selection": sid}), cause=envelope))
+                                    contract.ObserverAbsent().dump({"selection": sid}), cause=envelope))
         changed = idempotency.modify_once(Selection.objects(sid=sid), envelope["id"], {
             "set__decided": True, "set__decided_at": decided_at, "set__attendance": attendance.finding,
             "set__key_leadership": key_leadership,
@@ -407,14 +407,14 @@ class SupervisionService(HealthMixin):
 
     @rpc
     def list_notices(self, query=None):
-        query = load(schemas.NoticeQuery(), query or {})
+        query = load(contract.NoticeQuery(), query or {})
         filters = {k: query[k] for k in ("selection", "status") if query.get(k)}
         return _page(Notice.objects(**filters), query, lambda d: _jsonable(_notice(d).as_public_dict()),
                      newest_first=True)
 
     @rpc
     def lodge_objection(self, id, body):
-        body = load(schemas.ObjectionIn(), body)
+        body = load(contract.ObjectionIn(), body)
         oid = _oid(id, "notice")
         doc = Notice.objects(id=oid).first()
         if doc is None:
@@ -439,14 +439,14 @@ class SupervisionService(HealthMixin):
 
     @rpc
     def list_objections(self, id, query=None):
-        query = load(schemas.ListQuery(), query or {})
+        query = load(contract.ListQuery(), query or {})
         if Notice.objects(id=_oid(id, "notice")).first() is None:
             raise NotFound(f"no notice {id!r}")
         return _page(Objection.objects(notice=id), query, _objection_view)
 
     @rpc
     def resolve_objection(self, id, body):
-        body = load(schemas.ResolveIn(), body)
+        body = load(contract.ResolveIn(), body)
         oid = _oid(id, "objection")
         objection = Objection.objects(id=oid).first()
         if objection is None:
@@ -478,7 +478,7 @@ class SupervisionService(HealthMixin):
     @event_handler("nomination", "selection.appointed")
     def on_selection_appointed(self, payload):
         envelope = load_envelope(payload)
-        data = load(schemas.SelectionAppointed(), envelope["data"])
+        data = load(contract.SelectionAppointed(), envelope["data"])
         appointed_at = data["appointed_at"] or envelope["occurred_at"]
         filing = filing_rules.open_filing(data["selection"], appointed_at,
                                           deadline_seconds=config.get_float("FILING_DEADLINE_SECONDS"))
@@ -488,7 +488,7 @@ class SupervisionService(HealthMixin):
     @event_handler("nomination", "filing.recorded")
     def on_filing_recorded(self, payload):
         envelope = load_envelope(payload)
-        data = load(schemas.FilingRecorded(), envelope["data"])
+        data = load(contract.FilingRecorded(), envelope["data"])
         doc = Filing.objects(selection=data["selection"]).first()
         if doc is None:
             # the appointment event may trail this one on its own queue: try again later
@@ -504,7 +504,7 @@ class SupervisionService(HealthMixin):
 
     @rpc
     def list_filings(self, query=None):
-        query = load(schemas.FilingQuery(), query or {})
+        query = load(contract.FilingQuery(), query or {})
         filters = {"status": query["status"]} if query.get("status") else {}
         return _page(Filing.objects(**filters), query, lambda d: _jsonable(_filing(d).as_dict()))
 
@@ -512,7 +512,7 @@ class SupervisionService(HealthMixin):
 
     @rpc
     def record_assessment(self, body):
-        body = load(schemas.AssessmentIn(), body)
+        body = load(contract.AssessmentIn(), body)
         kind = "unit" if body.get("unit") else "cadre"
         if kind == "unit":
             value = assessment_rules.assess_unit(body["period"], body["unit"], body["score"])
@@ -521,7 +521,7 @@ class SupervisionService(HealthMixin):
         shown = value.as_dict()
         subject = getattr(value, kind)
         event = self._new("assessment.recorded", f"assessment:{value.period}",
-                          schemas.AssessmentRecorded().dump(shown))
+                          contract.AssessmentRecorded().dump(shown))
         outbox.insert(Assessment(period=str(value.period), kind=kind, subject=subject, score=value.score,
                                  recorded_at=utcnow(), recorded_by=self.caller.actor), event,
                       exists_detail=f"this {kind} already has a score for {value.period}")
@@ -537,7 +537,7 @@ class SupervisionService(HealthMixin):
 
     @rpc
     def assessment_ranking(self, period, query=None):
-        query = load(schemas.RankingQuery(), query or {})
+        query = load(contract.RankingQuery(), query or {})
         parsed = assessment_rules.Period.parse(period)
         units = [assessment_rules.UnitAssessment(parsed, d.subject, d.score)
                  for d in Assessment.objects(period=str(parsed), kind="unit")]
@@ -604,7 +604,7 @@ class SupervisionService(HealthMixin):
             marked = review_rules.mark_overdue(_review(doc), now)
             if marked.status != review_rules.OVERDUE:
                 continue
-            event = self._new("review.overdue", selection_subject(doc.selection), schemas.ReviewOverdue().dump(
+            event = self._new("review.overdue", selection_subject(doc.selection), contract.ReviewOverdue().dump(
                 {"review": str(doc.id), "selection": doc.selection, "cadre": doc.cadre,
                  "missing": list(marked.missing)}))
             if outbox.modify(Review.objects(id=doc.id, version=doc.version),
@@ -631,15 +631,15 @@ class SupervisionService(HealthMixin):
             marked = filing_rules.mark_overdue(_filing(doc), now)
             if marked.status != filing_rules.OVERDUE:
                 continue
-            event = self._new("filing.overdue", selection_subject(doc.selection), schemas.FilingOverdue().dump(
+            event = self._new("filing.overdue", selection_subject(doc.selection), contract.FilingOverdue().dump(
                 {"selection": doc.selection, "due_at": rfc3339(doc.due_at)}))
             if outbox.modify(Filing.objects(id=doc.id, status=filing_rules.DUE),
                              {"set__status": filing_rules.OVERDUE}, [event]) is not None:
                 FILINGS_OVERDUE.inc()
 
     def _gauges(self, now):
-        for status, n in counts_by(Review._get_collection(), "status", schemas.REVIEW_STATUSES).items():
+        for status, n in counts_by(Review._get_collection(), "status", contract.REVIEW_STATUSES).items():
             REVIEWS.labels(status).set(n)
-        for status, n in counts_by(Filing._get_collection(), "status", schemas.FILING_STATUSES).items():
+        for status, n in counts_by(Filing._get_collection(), "status", contract.FILING_STATUSES).items():
             FILINGS.labels(status).set(n)
 

@@ -5,7 +5,7 @@ import pytest
 from services.common.errors import Invalid, RuleViolation
 from services.common.validation import load
 from services.nomination.domain.qualification import check_eligible, parse_qualification, set_qualification
-from services.nomination.schemas import QualificationIn
+from services.nomination.contract import QualificationIn
 
 from nomination_builders import make_cadre
 
