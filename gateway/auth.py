@@ -4,13 +4,13 @@ import hashlib
 import math
 import secrets
 import time
-from datetime import timedelta, timezone
+from datetime import timedelta
 
 from mongoengine import NotUniqueError
 
 from gateway.authz import ROLES
 from gateway.models import Principal
-from services.common.envelope import utcnow
+from services.common.clock import as_utc, utcnow
 from services.common.errors import Conflict, Invalid, NotFound, Unauthorized
 
 # How long a replica trusts what it read of a token. API.md: a revoked, rotated-out or expired token
@@ -24,14 +24,8 @@ def token_hash(token):
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _aware(moment):
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=timezone.utc)  # a database that drops the offset stores UTC
-
-
 def _iso(moment):
-    moment = _aware(moment)
+    moment = as_utc(moment)
     return moment.isoformat() if moment is not None else None
 
 
@@ -39,7 +33,7 @@ def is_live(principal, now=None):
     """Not revoked and not past its expiry."""
     if principal.revoked_at is not None:
         return False
-    expires = _aware(principal.expires_at)
+    expires = as_utc(principal.expires_at)
     return expires is None or expires > (now or utcnow())
 
 
@@ -131,7 +125,7 @@ class Authenticator:
         if len(self._cache) > 10000:
             self._cache.clear()
         until = now + CACHE_SECONDS
-        expires = _aware(found.expires_at)
+        expires = as_utc(found.expires_at)
         if expires is not None:  # never trust the cache past the token's own end
             until = min(until, now + (expires - utcnow()).total_seconds())
         self._cache[digest] = (found.name, found.role, until)

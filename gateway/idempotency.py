@@ -5,13 +5,13 @@ HKDF of (principal, key), the request it answered is kept as an HMAC under anoth
 the response is sealed under a third. So the database's operator can read neither the ballot tokens or
 key shares a kept response carries, nor the key, nor test guesses of a request body against the digest.
 """
-from datetime import timedelta, timezone
+from datetime import timedelta
 
 from mongoengine import NotUniqueError
 
 from gateway.models import IdempotentResponse
 from services.common import applied, config, keyed
-from services.common.envelope import utcnow
+from services.common.clock import as_utc, utcnow
 from services.common.errors import Conflict, Invalid
 
 # A claim unfinished this long after the RPC deadline belongs to a request whose gateway died
@@ -95,9 +95,7 @@ def begin(request, digest, _tries=3):
 def _abandoned(created_at):
     if created_at is None:
         return True
-    if created_at.tzinfo is None:  # a database that drops the offset stores UTC
-        created_at = created_at.replace(tzinfo=timezone.utc)
-    return utcnow() - created_at > _lease()
+    return utcnow() - as_utc(created_at) > _lease()
 
 
 def replay(same_request, first_status):

@@ -1,7 +1,7 @@
 """The gateway's own documents: principals and stored idempotent responses."""
 from mongoengine import DateTimeField, Document, IntField, StringField
 
-from services.common.envelope import utcnow
+from services.common.clock import utcnow
 from services.common.keyed import RECORD_SECONDS
 
 

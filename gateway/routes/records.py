@@ -6,7 +6,7 @@ from werkzeug.wrappers import Response
 
 from gateway.problems import json_response
 from gateway.routing import Route
-from services.common.envelope import rfc3339, utcnow
+from services.common.clock import rfc3339, utcnow
 from services.records import contract as s
 from services.records.domain.render import atom_feed, dossier_html
 

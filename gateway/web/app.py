@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from gateway.web import dispatch, i18n, session as sessions
 from gateway.web.labels import LABELS, PROBLEMS
+from services.common.clock import as_utc
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -29,12 +30,9 @@ def _beijing(value, with_zone=True):
     """An RFC 3339 time shown in Beijing time, the time the district works in."""
     if not value:
         return ""
-    try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
+    moment = as_utc(value if isinstance(value, datetime) else str(value))
+    if moment is None:
         return str(value)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
     text = moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
     return text + " (UTC+8)" if with_zone else text
 

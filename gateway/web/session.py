@@ -19,7 +19,7 @@ from mongoengine import DateTimeField, Document, IntField, StringField
 
 from gateway.auth import live_generation
 
-from services.common.envelope import utcnow
+from services.common.clock import utcnow
 from services.common.errors import CadreError, Unauthorized
 
 SESSION_COOKIE = "cadre_session"

@@ -25,7 +25,7 @@ from kombu.utils.json import dumps, loads  # the RPC's own JSON: datetimes, deci
 from mongoengine import DateTimeField, Document, NotUniqueError, StringField
 
 from services.common import config, keyed
-from services.common.envelope import utcnow
+from services.common.clock import utcnow
 from services.common.errors import CadreError, Conflict
 
 log = logging.getLogger(__name__)

@@ -5,18 +5,9 @@ from datetime import datetime, timezone
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from services.common.clock import rfc3339, utcnow
+
 EVENT_TYPE = re.compile(r"^[a-z][a-z_]*\.[a-z][a-z_]*$")
-
-
-def utcnow():
-    return datetime.now(timezone.utc)
-
-
-def rfc3339(moment):
-    """UTC, second precision or finer, always with the ``Z`` offset."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 class EnvelopeSchema(Schema):
@@ -94,4 +85,4 @@ def load_envelope(payload):
     return loaded
 
 
-__all__ = ["EnvelopeSchema", "ValidationError", "make_envelope", "load_envelope", "rfc3339", "utcnow"]
+__all__ = ["EnvelopeSchema", "ValidationError", "make_envelope", "load_envelope"]

@@ -2,12 +2,12 @@
 the unseal ceremony and results (API.md "Examination")."""
 import secrets
 import uuid
-from datetime import datetime, timezone
 
 from services.common import idempotency, outbox, paging
 from services.common.base import HealthMixin, chassis
 from services.common.entrypoints import event_handler, rpc
-from services.common.envelope import load_envelope, rfc3339
+from services.common.clock import as_utc, rfc3339, utcnow
+from services.common.envelope import load_envelope
 from services.common.errors import Conflict, Forbidden, Invalid, RuleViolation
 from services.common.validation import load
 from services.examination import ceremony, contract, store, telemetry
@@ -15,10 +15,6 @@ from services.examination.domain import applications as apps
 from services.examination.domain import campaigns, draw, results, vendors
 from services.examination.models import Campaign, LocalUnit
 from services.examination.sealing import check_commitment, check_reveal, new_campaign_key, verify_receipt
-
-
-def _now():
-    return datetime.now(timezone.utc)
 
 
 class ExaminationService(HealthMixin):
@@ -77,11 +73,11 @@ class ExaminationService(HealthMixin):
         if "question_setting" not in store.vendor_roles_or_403(code, actor):
             raise Forbidden("the vendor is not assigned to set this campaign's papers")
         commitment = check_commitment(body["commitment"])
-        if _now() >= store.aware(campaign.not_before):
+        if utcnow() >= as_utc(campaign.not_before):
             raise Conflict("papers are committed before the exam", "wrong_stage")
         paper = uuid.uuid4().hex
         data = {"campaign": code, "paper": paper, "vendor": actor, "commitment": commitment}
-        store.add_paper(data, _now(), self._event("paper.committed", code, contract.PaperEvent, data))
+        store.add_paper(data, utcnow(), self._event("paper.committed", code, contract.PaperEvent, data))
         return {"id": paper}
 
     @rpc
@@ -90,7 +86,7 @@ class ExaminationService(HealthMixin):
         paper = store.paper(id)
         if paper.vendor != self.caller.actor:
             raise Forbidden("only the vendor who committed the paper may reveal it")
-        if _now() < store.aware(store.campaign(paper.campaign).not_before):
+        if utcnow() < as_utc(store.campaign(paper.campaign).not_before):
             raise Conflict("papers are revealed after the exam", "too_early")
         data = {"campaign": paper.campaign, "paper": paper.id, "vendor": paper.vendor, "commitment": paper.commitment}
         try:
@@ -98,7 +94,7 @@ class ExaminationService(HealthMixin):
         except RuleViolation:  # refused, and the refusal is on the record
             store.refuse_reveal(id, self._event("paper.reveal_refused", paper.campaign, contract.PaperEvent, data))
             raise
-        return store.reveal(paper, body["paper"], _now(),
+        return store.reveal(paper, body["paper"], utcnow(),
                             lambda: self._event("paper.revealed", paper.campaign, contract.PaperEvent, data))
 
     @rpc
@@ -107,7 +103,7 @@ class ExaminationService(HealthMixin):
         campaign = store.campaign(code)
         store.not_unsealed(campaign, "applications")
         applicant = apps.validate_application(body["post"], body["applicant"], set(store.seats(campaign)),
-                                              _now().date())
+                                              utcnow().date())
         created = store.add_application(code, applicant)
         telemetry.APPLICATIONS.labels("one").inc()
         return created
@@ -118,7 +114,7 @@ class ExaminationService(HealthMixin):
             raise Invalid({"csv": ["must be a text/csv body"]})
         campaign = store.campaign(code)
         store.not_unsealed(campaign, "applications")
-        parsed = apps.parse_applications_csv(body, set(store.seats(campaign)), store.registered(code), _now().date())
+        parsed = apps.parse_applications_csv(body, set(store.seats(campaign)), store.registered(code), utcnow().date())
         imported, rejected = store.add_applications(code, parsed)
         telemetry.APPLICATIONS.labels("csv").inc(imported)
         return {"imported": imported, "rejected": rejected}
@@ -197,7 +193,7 @@ class ExaminationService(HealthMixin):
             received = verify_receipt(body, code, store.vendor(actor).signing_key, actor)
             if stage in campaign.unsealed or stage in campaign.closing:
                 raise Conflict("this stage is already unsealed", "already_unsealed")
-            sheet = store.add_sheet(code, actor, received, _now(), lambda s: self._event(
+            sheet = store.add_sheet(code, actor, received, utcnow(), lambda s: self._event(
                 "sheet.received", code, contract.SheetReceivedEvent,
                 {"campaign": code, "sheet": s.id, "stage": stage, "vendor": actor, "commitment": s.commitment}))
         except (RuleViolation, Conflict) as refused:
@@ -215,7 +211,7 @@ class ExaminationService(HealthMixin):
             raise Forbidden("only the campaign's unsealing officers may give a share")
         with ceremony.turn(code, stage):
             campaign = store.campaign(code)
-            campaigns.check_unseal(stage, _now(), store.aware(campaign.not_before), campaign.unsealed)
+            campaigns.check_unseal(stage, utcnow(), as_utc(campaign.not_before), campaign.unsealed)
             quorum, shares = ceremony.give(campaign, stage, officer, body["share"])  # 422 invalid_share
             data = {"campaign": code, "stage": stage, "officer": officer, "shares": shares,
                     "threshold": campaign.threshold}
@@ -244,6 +240,6 @@ class ExaminationService(HealthMixin):
             raise Conflict("the results are already published", "exists")
         body = store.rank(campaign)
         data = {"campaign": code, "posts": results.notice(body["posts"])}
-        now = _now()
+        now = utcnow()
         store.publish(code, now, self._event("campaign.results_published", code, contract.ResultsPublished, data))
         return {"campaign": code, "published_at": rfc3339(now), **body}

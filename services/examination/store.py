@@ -2,25 +2,19 @@
 import secrets
 import uuid
 from collections import Counter as Tally
-from datetime import timezone
 from decimal import Decimal
 
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError
 
 from services.common import config, keyfiles, outbox
-from services.common.envelope import rfc3339
+from services.common.clock import as_utc, rfc3339
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.examination.domain import applications as apps
 from services.examination.domain import codes, results
 from services.examination.models import Application, Assignment, Campaign, LocalUnit, Paper, Sheet, Vendor
 
 _ID_KEY = []
-
-
-def aware(moment):
-    """A stored time as UTC-aware (the driver hands back naive UTC datetimes)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def id_key():
@@ -152,7 +146,7 @@ def application_view(doc):
 
 def paper_view(paper):
     return {"id": paper.id, "campaign": paper.campaign, "vendor": paper.vendor, "commitment": paper.commitment,
-            "status": paper.status, "revealed_at": rfc3339(aware(paper.revealed_at)) if paper.revealed_at else None}
+            "status": paper.status, "revealed_at": rfc3339(as_utc(paper.revealed_at)) if paper.revealed_at else None}
 
 
 def problem_summary(problems):

@@ -5,7 +5,7 @@ import uuid
 from mongoengine import (BooleanField, DateTimeField, DictField, Document, IntField, ListField,
                          StringField)
 
-from services.common.envelope import utcnow
+from services.common.clock import utcnow
 from services.common.outbox import Aggregate
 
 

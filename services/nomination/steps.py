@@ -5,7 +5,7 @@ the step."""
 from types import SimpleNamespace
 
 from services.common import config, outbox
-from services.common.envelope import rfc3339, utcnow
+from services.common.clock import rfc3339, utcnow
 from services.common.errors import Conflict, Invalid, RuleViolation
 from services.nomination import contract, store
 from services.nomination.domain import appointment as appointment_rules

@@ -5,7 +5,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from services.common import applied, config, keyfiles, outbox
-from services.common.envelope import rfc3339
+from services.common.clock import rfc3339
 from services.common.errors import Conflict, Invalid, NotFound
 from services.nomination import telemetry
 from services.nomination.domain import ballots as ballots_rules

@@ -9,7 +9,7 @@ from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError
 
 from services.common import config, paging
-from services.common.envelope import rfc3339
+from services.common.clock import rfc3339
 from services.common.mongo import counts_by
 from services.common.wake import Wake
 from services.records import channels, metrics

@@ -10,7 +10,7 @@ import eventlet
 from services.common import config, paging
 from services.common.base import HealthMixin, chassis
 from services.common.entrypoints import rpc, timer
-from services.common.envelope import rfc3339
+from services.common.clock import rfc3339
 from services.common.errors import NotFound, Unavailable
 from services.common.validation import load
 from services.records import cosigning, publishing, contract

@@ -6,7 +6,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 import eventlet
 from bson import ObjectId
@@ -17,7 +17,8 @@ from services.common import config, idempotency, outbox, paging
 from services.common.asking import Ask
 from services.common.base import HealthMixin, chassis
 from services.common.entrypoints import event_handler, query, rpc, timer
-from services.common.envelope import load_envelope, make_envelope, rfc3339, utcnow
+from services.common.clock import as_utc, rfc3339, utcnow
+from services.common.envelope import load_envelope, make_envelope
 from services.common.errors import Conflict, Invalid, NotFound, Unavailable
 from services.common.mongo import counts_by
 from services.common.validation import load
@@ -63,18 +64,6 @@ def _jsonable(value):
     return value
 
 
-def _aware(value):
-    """A stored time as an aware UTC datetime. Times written by an update (not an insert) may come
-    back as text or naive from some MongoDB-compatible servers (nx-27017): accept all three."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value
-
-
 def _oid(value, what):
     if not isinstance(value, str) or not ObjectId.is_valid(value):
         raise NotFound(f"no {what} {value!r}"[:120])
@@ -100,11 +89,11 @@ def _page(queryset, query, view, newest_first=False):
 
 def _review(doc):
     verdicts = {
-        d: (review_rules.Verdict(v["verdict"], v.get("reason") or "", _aware(v["at"])) if (v := doc.verdicts.get(d)) else None)
+        d: (review_rules.Verdict(v["verdict"], v.get("reason") or "", as_utc(v["at"])) if (v := doc.verdicts.get(d)) else None)
         for d in doc.departments
     }
-    return review_rules.Review(id=str(doc.id), selection=doc.selection, cadre=doc.cadre, opened_at=_aware(doc.opened_at),
-                               due_at=_aware(doc.due_at), status=doc.status, verdicts=verdicts)
+    return review_rules.Review(id=str(doc.id), selection=doc.selection, cadre=doc.cadre, opened_at=as_utc(doc.opened_at),
+                               due_at=as_utc(doc.due_at), status=doc.status, verdicts=verdicts)
 
 
 def _review_view(doc, role=None):
@@ -117,8 +106,8 @@ def _review_view(doc, role=None):
 
 def _notice(doc):
     return notice_rules.Notice(
-        id=str(doc.id), selection=doc.selection, title=doc.title, body=doc.body, opens_at=_aware(doc.opens_at),
-        closes_at=_aware(doc.closes_at), status=doc.status,
+        id=str(doc.id), selection=doc.selection, title=doc.title, body=doc.body, opens_at=as_utc(doc.opens_at),
+        closes_at=as_utc(doc.closes_at), status=doc.status,
         appointees=tuple(notice_rules.Appointee(a["name"], a["post"]) for a in doc.appointees),
         outcome=doc.outcome, revision=doc.revision)
 
@@ -131,20 +120,20 @@ def _objection_stubs(doc):
 
 def _objection_view(doc):
     return _jsonable({"id": str(doc.id), "notice": doc.notice, "status": doc.status, "content": doc.content,
-                      "lodged_at": doc.lodged_at, "finding": doc.finding, "resolved_at": _aware(doc.resolved_at),
+                      "lodged_at": doc.lodged_at, "finding": doc.finding, "resolved_at": as_utc(doc.resolved_at),
                       "resolved_by": doc.resolved_by})
 
 
 def _filing(doc):
-    return filing_rules.Filing(selection=doc.selection, appointed_at=_aware(doc.appointed_at),
-                               due_at=_aware(doc.due_at),
+    return filing_rules.Filing(selection=doc.selection, appointed_at=as_utc(doc.appointed_at),
+                               due_at=as_utc(doc.due_at),
                                status=doc.status, filed_with=doc.filed_with, reference=doc.reference,
-                               filed_at=_aware(doc.filed_at), late=bool(doc.late))
+                               filed_at=as_utc(doc.filed_at), late=bool(doc.late))
 
 
 def _pre_report_view(doc):
     return _jsonable({"id": str(doc.id), "selection": doc.selection, "status": doc.status,
-                      "created_at": doc.created_at, "approved_at": _aware(doc.approved_at), "approved_by": doc.approved_by})
+                      "created_at": doc.created_at, "approved_at": as_utc(doc.approved_at), "approved_by": doc.approved_by})
 
 
 @dataclass(frozen=True)
@@ -379,7 +368,7 @@ class SupervisionService(HealthMixin):
         decided_at = envelope["occurred_at"]
         observer = None
         if known.observer:
-            observer = oversight_rules.Observer(sid, known.observer, _aware(known.observer_named_at))
+            observer = oversight_rules.Observer(sid, known.observer, as_utc(known.observer_named_at))
         attendance = oversight_rules.observer_attendance(sid, key_leadership, observer, decided_at)
         events = []
         if attendance.finding == oversight_rules.NONE_ATTENDED:
@@ -596,7 +585,7 @@ class SupervisionService(HealthMixin):
         found += [doc.closes_at for doc in Notice.objects(status=notice_rules.OPEN).order_by("closes_at")
                   .only("closes_at")[:1]]
         found += [doc.due_at for doc in Filing.objects(status=filing_rules.DUE).order_by("due_at").only("due_at")[:1]]
-        found = [_aware(moment) for moment in found if moment not in (None, "")]
+        found = [as_utc(moment) for moment in found if moment not in (None, "")]
         return min(found) if found else None
 
     def _mark_reviews_overdue(self, now):

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timezone
 
 from services.common.errors import Invalid
 
@@ -26,20 +25,6 @@ def is_text(value) -> bool:
 
 def is_code(value) -> bool:
     return isinstance(value, str) and CODE_PATTERN.fullmatch(value) is not None
-
-
-def as_utc(value) -> datetime | None:
-    """A datetime (or RFC 3339 string) in UTC; naive values are taken as UTC, as MongoDB returns them."""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    if not isinstance(value, datetime):
-        return None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
 
 
 class FieldErrors:

@@ -6,7 +6,9 @@ from datetime import datetime
 
 from services.common.errors import Conflict, RuleViolation
 
-from ._checks import FieldErrors, as_utc, is_text
+from services.common.clock import as_utc
+
+from ._checks import FieldErrors, is_text
 from .headcount import HeadcountDelta, appoint, release
 from .stages import Action, Stage, check_stage, stage_after_notice
 

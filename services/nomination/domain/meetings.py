@@ -7,7 +7,9 @@ from typing import Mapping
 
 from services.common.errors import Invalid, RuleViolation
 
-from ._checks import FieldErrors, as_utc, is_int, is_text
+from services.common.clock import as_utc
+
+from ._checks import FieldErrors, is_int, is_text
 
 DEFAULT_AGENDA_LEAD_SECONDS = 3 * 24 * 3600
 MAX_TEXT = 500

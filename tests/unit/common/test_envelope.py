@@ -79,7 +79,7 @@ def test_an_envelope_the_fast_path_leaves_to_the_schema_still_loads_whole():
 def test_rfc3339_reads_a_naive_time_as_utc_whatever_the_machine_zone(monkeypatch):
     import time
     from datetime import datetime, timedelta, timezone
-    from services.common.envelope import rfc3339
+    from services.common.clock import rfc3339
     monkeypatch.setenv("TZ", "Asia/Shanghai")
     time.tzset()
     try:

@@ -83,7 +83,7 @@ def test_a_claim_is_abandoned_only_past_the_rpc_deadline_and_a_margin(monkeypatc
     from datetime import timedelta
 
     from gateway.idempotency import _abandoned
-    from services.common.envelope import utcnow
+    from services.common.clock import utcnow
 
     monkeypatch.setenv("RPC_TIMEOUT_SECONDS", "5")
     assert not _abandoned(utcnow() - timedelta(seconds=9))
