@@ -7,6 +7,7 @@ from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from nameko.rpc import Client, ClusterRpc
 
 from services.common import config, signing
+from services.common import remote_errors  # noqa: F401  (errors cross RPC as themselves)
 from services.common.context import ANSWER_KEY, DEADLINE, REQUEST_KEY, context_for
 from services.common.errors import CadreError, Unavailable
 

@@ -4,7 +4,7 @@ import uuid
 
 from nacl.signing import SigningKey
 
-from services.common import signing
+from services.common import remote_errors, signing  # noqa: F401  (errors cross RPC as themselves)
 from services.common.context import DEADLINE, context_for
 
 

@@ -17,6 +17,7 @@ from nameko.exceptions import RemoteError, UnknownService
 from nameko.rpc import ServiceRpc
 
 from services.common import config
+from services.common import remote_errors  # noqa: F401  (errors cross RPC as themselves)
 from services.common.context import DEADLINE
 from services.common.errors import CadreError, Unavailable
 

@@ -10,6 +10,7 @@ from nameko.rpc import Rpc
 from nameko.timer import timer
 
 from services.common import applied, metrics, signing
+from services.common import remote_errors  # noqa: F401  (errors cross RPC as themselves)
 from services.common.context import DEADLINE
 from services.common.errors import CadreError, Forbidden, Unavailable
 from services.common.events import BROKER_LOST, event_handler

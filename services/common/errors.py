@@ -1,12 +1,11 @@
 """Domain errors that cross RPC and leave the gateway as API.md's problem+json codes."""
-from nameko.exceptions import deserialize_to_instance
 
 
 class CadreError(Exception):
     """Base of every error a caller is meant to see.
 
     ``args`` are exactly ``(detail, code, errors)`` so that nameko can rebuild the
-    same class on the calling side (see ``deserialize_to_instance``).
+    same class on the calling side (``remote_errors`` registers every subclass).
     """
 
     status = 500
@@ -34,7 +33,6 @@ class CadreError(Exception):
         return body
 
 
-@deserialize_to_instance
 class Invalid(CadreError):
     """400: the request is malformed; ``errors`` maps each field to its messages."""
 
@@ -46,45 +44,37 @@ class Invalid(CadreError):
         super().__init__(detail or "the request is not valid", code, errors or {})
 
 
-@deserialize_to_instance
 class Unauthorized(CadreError):
     status, default_code, title = 401, "unauthorized", "Unauthorized"
 
 
-@deserialize_to_instance
 class Forbidden(CadreError):
     status, default_code, title = 403, "forbidden", "Forbidden"
 
 
-@deserialize_to_instance
 class NotFound(CadreError):
     status, default_code, title = 404, "not_found", "Not found"
 
 
-@deserialize_to_instance
 class Conflict(CadreError):
     """409: the resource's state forbids this (``exists``, ``token_used``, ``wrong_stage`` ...)."""
 
     status, default_code, title = 409, "conflict", "Conflict"
 
 
-@deserialize_to_instance
 class TooLarge(CadreError):
     status, default_code, title = 413, "too_large", "Payload too large"
 
 
-@deserialize_to_instance
 class RuleViolation(CadreError):
     """422: a rule of the procedure forbids this; ``code`` names the rule (API.md's table)."""
 
     status, default_code, title = 422, "rule_violation", "Rule of the procedure violated"
 
 
-@deserialize_to_instance
 class RateLimited(CadreError):
     status, default_code, title = 429, "rate_limited", "Too many requests"
 
 
-@deserialize_to_instance
 class Unavailable(CadreError):
     status, default_code, title = 503, "unavailable", "Service unavailable"
