@@ -19,8 +19,9 @@ from pathlib import Path
 
 from services.common.cli import Parser, glue_token_value
 from services.common.errors import CadreError
+from services.examination.contract import STAGES
 from services.examination.sealing.keys import keygen, load_signing_key
-from services.examination.sealing.sheets import MAX_SCORE, MIN_SCORE, STAGES, check_examiner, seal_sheets, vendor_of
+from services.examination.sealing.sheets import MAX_SCORE, MIN_SCORE, check_examiner, seal_sheets, vendor_of
 
 DEFAULT_MAX_BYTES = 1024 * 1024 - 4096  # the gateway's 1 MiB limit, with room for HTTP framing
 
