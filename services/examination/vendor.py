@@ -5,7 +5,8 @@
         --public-key B64 --signing-key vendor.key --csv scores.csv [--out body.json]
     python -m services.examination.vendor submit --url URL [--token T] --campaign C body.json [body-2.json ...]
 
-It needs only this package and PyNaCl; it never talks to anything but the gateway URL it is given.
+It needs this package (its sealing code and the examination contract) and PyNaCl; it never talks to anything but
+the gateway URL it is given.
 """
 import argparse
 import csv
