@@ -161,9 +161,10 @@ class NominationService(HealthMixin):
                                 candidates=list(terms.candidates))
         tokens = ballot_rules.issue_tokens(terms.electorate, session=session.id)
         ballot_box.fill(session.id, tokens)  # the tokens themselves exist only in this answer
-        outbox.insert(session, self.caller.envelope("ballot_session.opened", steps.subject(doc.id), {
+        outbox.insert(session, self.caller.envelope("ballot_session.opened", steps.subject(doc.id),
+                                                    contract.BallotSessionOpened().dump({
             "selection": doc.id, "session": session.id, "kind": terms.kind, "electorate": terms.electorate,
-            "seats": terms.seats}))
+            "seats": terms.seats})))
         return {"id": session.id, "tokens": tokens}
 
     @rpc
@@ -223,8 +224,8 @@ class NominationService(HealthMixin):
             already_closed=False)
         tally = result.as_dict()
         log.info("tallied %d ballots in %.3fs", tally["cast"], time.perf_counter() - started)
-        event = self.caller.envelope("ballot_session.closed", steps.subject(doc.id), {
-            "selection": doc.id, "session": id, "kind": session.kind, **tally})
+        event = self.caller.envelope("ballot_session.closed", steps.subject(doc.id), contract.BallotSessionClosed().dump({
+            "selection": doc.id, "session": id, "kind": session.kind, **tally}))
         stored = outbox.modify(BallotSession.objects(id=id, tallied=False),
                                {"set__tallied": True, "set__result": tally}, [event])
         if stored is None:
@@ -248,8 +249,8 @@ class NominationService(HealthMixin):
         nomination = Nomination(selection=doc.id, cadre=cadre.code, basis=made.basis.as_dict(),
                                 personal_matters_reported=made.personal_matters_reported,
                                 relations=[{"person": r.person, "kind": r.kind} for r in made.relations])
-        outbox.insert(nomination, self.caller.envelope("nomination.made", steps.subject(doc.id), {
-            "selection": doc.id, "cadre": cadre.code, "basis": made.basis.as_dict()}),
+        outbox.insert(nomination, self.caller.envelope("nomination.made", steps.subject(doc.id), contract.NominationMade().dump({
+            "selection": doc.id, "cadre": cadre.code, "basis": made.basis.as_dict()})),
             exists_detail="this cadre is already nominated in this selection")
         return {"id": nomination.id, "selection": doc.id, "cadre": cadre.code, "basis": made.basis.as_dict(),
                 "status": made.status}

@@ -81,8 +81,8 @@ def opening(body, caller):
 def qualification(doc, body, caller):
     qualified = set_qualification(doc.stage, body["conditions"], body["scope"])
     change = Change(updates={"set__qualification": qualified.as_dict()})
-    change.envelopes.append(caller.envelope("selection.qualified", subject(doc.id),
-                                            {"selection": doc.id, **qualified.as_dict()}))
+    change.envelopes.append(caller.envelope("selection.qualified", subject(doc.id), contract.SelectionQualified().dump(
+        {"selection": doc.id, **qualified.as_dict()})))
     return transition(doc, Stage.QUALIFICATION, Action.QUALIFICATION, utcnow(), caller, change)
 
 
@@ -92,8 +92,8 @@ def consultation(doc, body, caller):
     item = {"source": heard.source, "opinion": heard.opinion, "at": rfc3339(now)}
     change = Change(updates={"set__sources_heard": sorted(heard.sources_heard),
                              "set__consultations": list(doc.consultations) + [item]})
-    change.envelopes.append(caller.envelope("selection.consulted", subject(doc.id),
-                                            {"selection": doc.id, "source": heard.source}))
+    change.envelopes.append(caller.envelope("selection.consulted", subject(doc.id), contract.SelectionConsulted().dump(
+        {"selection": doc.id, "source": heard.source})))
     return transition(doc, heard.stage, Action.CONSULTATION, now, caller, change)
 
 
@@ -103,8 +103,8 @@ def deliberation(doc, body, caller):
                                 nominated=nominated)
     meeting = dict(body["meeting"])
     change = Change(updates={"set__shortlist": list(result.nominees), "set__deliberation": meeting})
-    change.envelopes.append(caller.envelope("selection.deliberated", subject(doc.id), {
-        "selection": doc.id, "nominees": list(result.nominees), "meeting": meeting}))
+    change.envelopes.append(caller.envelope("selection.deliberated", subject(doc.id), contract.SelectionDeliberated().dump({
+        "selection": doc.id, "nominees": list(result.nominees), "meeting": meeting})))
     return transition(doc, result.stage, Action.DELIBERATION, utcnow(), caller, change)
 
 
@@ -112,9 +112,9 @@ def inspection(doc, body, caller):
     nominees = [c for c in doc.shortlist if c not in doc.voided]
     result = check_inspection(doc.stage, reports=body["reports"], nominees=nominees)
     change = Change(updates={"set__ratings": result.ratings()})
-    change.envelopes.append(caller.envelope("selection.inspected", subject(doc.id), {
+    change.envelopes.append(caller.envelope("selection.inspected", subject(doc.id), contract.SelectionInspected().dump({
         "selection": doc.id, "post": doc.post, "post_title": doc.post_title,
-        "key_leadership": doc.category == "key_leadership", "nominees": _names(nominees)}))
+        "key_leadership": doc.category == "key_leadership", "nominees": _names(nominees)})))
     return transition(doc, result.stage, Action.INSPECTION, utcnow(), caller, change)
 
 
@@ -150,10 +150,10 @@ def decision(doc, body, caller, clearance=None):
         result = check(_owners_reviews(doc, owner), bool(doc.pre_report_approved or owner["pre_report_approved"]))
     meeting = dict(body["meeting"])
     change = Change(updates={"set__appointees": list(result.appointees), "set__decision": meeting})
-    change.envelopes.append(caller.envelope("selection.decided", subject(doc.id), {
+    change.envelopes.append(caller.envelope("selection.decided", subject(doc.id), contract.SelectionDecided().dump({
         "selection": doc.id, "post": doc.post, "post_title": doc.post_title,
         "key_leadership": doc.category == "key_leadership", "appointees": _names(result.appointees),
-        "meeting": {k: meeting[k] for k in ("held_at", "place", "members", "present")}}))
+        "meeting": {k: meeting[k] for k in ("held_at", "place", "members", "present")}})))
     return transition(doc, result.stage, Action.DECISION, utcnow(), caller, change)
 
 
@@ -191,8 +191,8 @@ def appointment(doc, caller, clearance=None):
         transition(doc, Stage.APPOINTMENT, "notice_closed", now, caller, change)
         # the appointment's own stage change follows the one the notice made
         passed = SimpleNamespace(id=doc.id, stage=str(Stage.APPOINTMENT), history=change.updates["set__history"])
-    change.envelopes.append(caller.envelope("selection.appointed", subject(doc.id), {
-        "selection": doc.id, "post": doc.post, "appointees": list(made.appointees), "appointed_at": rfc3339(now)}))
+    change.envelopes.append(caller.envelope("selection.appointed", subject(doc.id), contract.SelectionAppointed().dump({
+        "selection": doc.id, "post": doc.post, "appointees": list(made.appointees), "appointed_at": rfc3339(now)})))
     # keyed by the selection: a retried write never fills the seats twice
     change.before_write = lambda: store.appoint(doc.post, len(made.appointees), doc.vacancies, f"appoint:{doc.id}")
     return transition(passed, made.stage, Action.APPOINTMENT, now, caller, change)
@@ -203,9 +203,9 @@ def filing(doc, body, caller):
     now = utcnow()
     data = {"selection": doc.id, "filed_with": filed.filed_with, "reference": filed.reference}
     change = Change(updates={"set__filing": {**data, "at": rfc3339(now)}, "set__closed_reason": "filed"})
-    change.envelopes.append(caller.envelope("filing.recorded", subject(doc.id), data))
-    change.envelopes.append(caller.envelope("selection.closed", subject(doc.id),
-                                            {"selection": doc.id, "reason": "filed"}))
+    change.envelopes.append(caller.envelope("filing.recorded", subject(doc.id), contract.FilingRecorded().dump(data)))
+    change.envelopes.append(caller.envelope("selection.closed", subject(doc.id), contract.SelectionClosed().dump(
+        {"selection": doc.id, "reason": "filed"})))
     return transition(doc, filed.stage, Action.FILING, now, caller, change)
 
 
@@ -219,8 +219,8 @@ def review_vetoed(doc, data, caller):
     change = Change(updates=_added(doc, "reviews_vetoed", data["cadre"]))
     if data.get("reason") == "concealment" and data["cadre"] not in doc.voided:
         change.updates.update(_added(doc, "voided", data["cadre"]))
-        change.envelopes.append(caller.envelope("nomination.voided", subject(doc.id), {
-            "selection": doc.id, "cadre": data["cadre"], "reason": "concealment"}))
+        change.envelopes.append(caller.envelope("nomination.voided", subject(doc.id), contract.NominationVoided().dump({
+            "selection": doc.id, "cadre": data["cadre"], "reason": "concealment"})))
     return change
 
 
@@ -258,7 +258,7 @@ def notice_closed(doc, data, caller):
         # closed without appointment: the reserved vacancies go back to the post, once
         change.updates.update({"set__closed_reason": "objection_upheld", "set__released": True})
         change.before_write = lambda: store.release(doc.post, doc.vacancies, f"release:{doc.id}")
-        change.envelopes.append(caller.envelope("selection.closed", subject(doc.id), {
-            "selection": doc.id, "reason": "objection_upheld"}))
+        change.envelopes.append(caller.envelope("selection.closed", subject(doc.id), contract.SelectionClosed().dump({
+            "selection": doc.id, "reason": "objection_upheld"})))
         transition(doc, Stage.CLOSED, "notice_closed", now, caller, change)
     return change

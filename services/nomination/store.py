@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from services.common import applied, config, keyfiles, outbox
 from services.common.clock import rfc3339
 from services.common.errors import Conflict, Invalid, NotFound
-from services.nomination import telemetry
+from services.nomination import contract, telemetry
 from services.nomination.domain import ballots as ballots_rules
 from services.nomination.domain import entities, vocabulary
 from services.nomination.domain import nomination as nomination_rules
@@ -169,8 +169,8 @@ def transition(doc, new_stage, action, now, caller, change):
     item = {"stage": new_stage, "previous": doc.stage, "action": str(action), "at": rfc3339(now)}
     change.updates["set__stage"] = new_stage
     change.updates["set__history"] = list(doc.history) + [item]
-    change.envelopes.append(caller.envelope("selection.stage_changed", f"selection:{doc.id}",
-                                            {"selection": doc.id, "stage": new_stage, "previous": doc.stage}))
+    change.envelopes.append(caller.envelope("selection.stage_changed", f"selection:{doc.id}", contract.StageChanged().dump(
+        {"selection": doc.id, "stage": new_stage, "previous": doc.stage})))
     return change
 
 
