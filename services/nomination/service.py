@@ -159,8 +159,7 @@ class NominationService(HealthMixin):
         store.require_cadres(terms.candidates, "candidates")
         session = BallotSession(selection=doc.id, kind=terms.kind, electorate=terms.electorate, seats=terms.seats,
                                 candidates=list(terms.candidates))
-        tokens = ballot_rules.issue_tokens(terms.electorate, session=session.id)
-        ballot_box.fill(session.id, tokens)  # the tokens themselves exist only in this answer
+        tokens = ballot_box.issue(session.id, terms.electorate)  # the tokens themselves exist only in this answer
         outbox.insert(session, self.caller.envelope("ballot_session.opened", steps.subject(doc.id),
                                                     contract.BallotSessionOpened().dump({
             "selection": doc.id, "session": session.id, "kind": terms.kind, "electorate": terms.electorate,
