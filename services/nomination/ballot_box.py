@@ -10,10 +10,12 @@ import time
 
 from pymongo.errors import DuplicateKeyError
 
+from services.common.errors import Invalid, NotFound
 from services.nomination import store
 from services.nomination.domain import ballots as ballot_rules
 from services.nomination.domain.stages import Stage
-from services.nomination.models import BallotBucket, BallotSession, BallotTrackerSet, Selection, UsedToken, new_id
+from services.nomination.models import (BallotBucket, BallotSession, BallotTrackerSet, Cadre, Selection, UsedToken,
+                                        new_id)
 
 PAD = "pad"
 # Where tokens, trackers and the deal into buckets draw their randomness: the system's CSPRNG.
@@ -31,6 +33,45 @@ def issue(session_id, electorate):
     BallotTrackerSet._get_collection().insert_many(
         [_tracker_set(session_id, shard) for shard in ballot_rules.TRACKER_SHARDS])
     return tokens
+
+
+def load_session(session_id):
+    session = BallotSession.objects(id=session_id).first()
+    if session is None:
+        raise NotFound(f"no ballot session {session_id!r}")
+    return session
+
+
+def terms(session):
+    """A stored session's terms, as the rules take them."""
+    return ballot_rules.SessionTerms(session.kind, session.electorate, session.seats, tuple(session.candidates))
+
+
+def form(token):
+    """What a token holder may see before casting: the session's seats and its candidates' names."""
+    session = admit(token)
+    names = {cadre.code: cadre.name for cadre in Cadre.objects(code__in=session["candidates"]).only("code", "name")}
+    return {"session": session["_id"], "seats": session["seats"],
+            "candidates": [{"code": code, "name": names.get(code, code)} for code in session["candidates"]]}
+
+
+def receipt(tracker):
+    """``{session, counted}`` for a voter's tracker: that the ballot was counted, never how it was cast."""
+    if not ballot_rules.is_tracker(tracker):
+        raise Invalid({"tracker": ["must be 32 lowercase hexadecimal characters"]})
+    session_id = find_tracker(tracker)
+    session = BallotSession.objects(id=session_id).only("id", "tallied").first() if session_id else None
+    if session is None:
+        raise NotFound("no ballot has this tracker")
+    return {"session": session.id, "counted": bool(session.tallied)}
+
+
+def board(session_id):
+    """The closed session's board: its trackers, its ballots and the tally's results."""
+    session = load_session(session_id)
+    ballot_rules.check_board(tallied=session.tallied)
+    published = ballot_rules.board(read_ballots(session_id), read_trackers(session_id), terms=terms(session))
+    return {"session": session_id, **published, "results": (session.result or {}).get("results", [])}
 
 
 def _tracker_set(session_id, shard, trackers=(), closed=False):

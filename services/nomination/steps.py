@@ -2,22 +2,30 @@
 turned into the selection's updates, its events and its stage change. ``store.act`` and
 ``store.change_selection`` apply these under the selection's version guard; ``service.py`` only picks
 the step."""
+import logging
+import time
 from types import SimpleNamespace
 
 from services.common import config, outbox
 from services.common.clock import rfc3339, utcnow
-from services.common.errors import Conflict, Invalid, RuleViolation
-from services.nomination import contract, store
+from services.common.envelope import load_envelope
+from services.common.errors import Conflict, Invalid, NotFound, RuleViolation
+from services.common.validation import load
+from services.nomination import ballot_box, contract, registry, store
 from services.nomination.domain import appointment as appointment_rules
+from services.nomination.domain import ballots as ballot_rules
 from services.nomination.domain.consultation import record_consultation
 from services.nomination.domain.decision import check_decision
 from services.nomination.domain.deliberation import check_deliberation
 from services.nomination.domain.inspection import check_inspection
+from services.nomination.domain.nomination import check_nomination
 from services.nomination.domain.qualification import set_qualification
 from services.nomination.domain.selection import open_selection
-from services.nomination.domain.stages import Action, Stage
-from services.nomination.models import Cadre, Nomination, Post, Selection
+from services.nomination.domain.stages import Action, Stage, check_stage
+from services.nomination.models import BallotSession, Cadre, Nomination, Post, Selection
 from services.nomination.store import Change, transition
+
+log = logging.getLogger(__name__)
 
 # Refusals that may come from our copy of supervision's state trailing it: asked again of supervision.
 ASKABLE_DECISION_CODES = ("not_cleared", "pre_report_required")
@@ -60,7 +68,7 @@ def opening(body, caller):
     post = Post.objects(code=body["post"]).first()
     if post is None:
         raise Invalid({"post": ["unknown post"]})
-    opened = open_selection(store.post_value(post), vacancies=body["vacancies"], competitive=body["competitive"],
+    opened = open_selection(registry.post_value(post), vacancies=body["vacancies"], competitive=body["competitive"],
                             motion=body["motion"], weights=body.get("weights"))
     if not store.reserve(post.code, opened.vacancies):
         raise RuleViolation("more vacancies than the post has free", "over_headcount")
@@ -76,6 +84,18 @@ def opening(body, caller):
         store.unreserve(post.code, opened.vacancies)
         raise
     return doc
+
+
+def asked_once(ask):
+    """``ask()`` (a question to another service) made at most once per call, when first needed."""
+    answers = []
+
+    def answer():
+        if not answers:
+            answers.append(ask())
+        return answers[0]
+
+    return answer
 
 
 def qualification(doc, body, caller):
@@ -97,13 +117,71 @@ def consultation(doc, body, caller):
     return transition(doc, heard.stage, Action.CONSULTATION, now, caller, change)
 
 
+def ballot_session_opening(doc, body, caller):
+    """A secret-ballot session of the selection: its terms (the rules, then the candidates known), its
+    tokens issued into the ballot box, the session and its event. The answer is the only copy of the tokens."""
+    terms = ballot_rules.open_session(doc.stage, kind=body["kind"], electorate=body["electorate"],
+                                      seats=body["seats"], candidates=body["candidates"])
+    registry.require_cadres(terms.candidates, "candidates")
+    session = BallotSession(selection=doc.id, kind=terms.kind, electorate=terms.electorate, seats=terms.seats,
+                            candidates=list(terms.candidates))
+    tokens = ballot_box.issue(session.id, terms.electorate)
+    data = {"selection": doc.id, "session": session.id, "kind": terms.kind, "electorate": terms.electorate,
+            "seats": terms.seats}
+    outbox.insert(session, caller.envelope("ballot_session.opened", subject(doc.id),
+                                           contract.BallotSessionOpened().dump(data)))
+    return {"id": session.id, "tokens": tokens}
+
+
+def ballot_session_closing(session_id, caller):
+    """Close a ballot session: seal its box, tally its ballots and store the tally with its event, once."""
+    session = ballot_box.load_session(session_id)
+    doc = store.load_selection(session.selection)
+    check_stage(Action.CLOSE_SESSION, doc.stage)
+    if session.tallied:
+        raise Conflict("the ballot session is closed", "session_closed")
+    started = time.perf_counter()
+    result = ballot_rules.close_session(doc.stage, ballot_box.seal(session_id), terms=ballot_box.terms(session),
+                                        already_closed=False)
+    tally = result.as_dict()
+    log.info("tallied %d ballots in %.3fs", tally["cast"], time.perf_counter() - started)
+    event = caller.envelope("ballot_session.closed", subject(doc.id), contract.BallotSessionClosed().dump({
+        "selection": doc.id, "session": session_id, "kind": session.kind, **tally}))
+    stored = outbox.modify(BallotSession.objects(id=session_id, tallied=False),
+                           {"set__tallied": True, "set__result": tally}, [event])
+    if stored is None:
+        raise Conflict("the ballot session is closed", "session_closed")
+    return tally
+
+
+def nomination(doc, body, caller):
+    """A nomination in the selection: the stage, the cadre known, then the rules on the evidence its
+    basis names; stored with its event (409 ``exists`` for a cadre nominated before)."""
+    check_stage(Action.NOMINATION, doc.stage)  # out_of_order comes before a 400 on the cadre
+    cadre = registry.require_cadre(body["cadre"])
+    basis = body.get("basis")
+    session, campaign = store.nomination_evidence(doc, cadre, basis)
+    made = check_nomination(store.selection_value(doc), registry.cadre_value(cadre), store.qualification_value(doc),
+                            basis=basis, disclosure=body.get("disclosure"), relations=body.get("relations"),
+                            session=session, campaign=campaign)
+    nominated = Nomination(selection=doc.id, cadre=cadre.code, basis=made.basis.as_dict(),
+                           personal_matters_reported=made.personal_matters_reported,
+                           relations=[{"person": r.person, "kind": r.kind} for r in made.relations])
+    outbox.insert(nominated, caller.envelope("nomination.made", subject(doc.id), contract.NominationMade().dump({
+        "selection": doc.id, "cadre": cadre.code, "basis": made.basis.as_dict()})),
+        exists_detail="this cadre is already nominated in this selection")
+    return {"id": nominated.id, "selection": doc.id, "cadre": cadre.code, "basis": made.basis.as_dict(),
+            "status": made.status}
+
+
 def deliberation(doc, body, caller):
     nominated = [n.cadre for n in Nomination.objects(selection=doc.id).only("cadre") if n.cadre not in doc.voided]
     result = check_deliberation(store.selection_value(doc), meeting=body["meeting"], nominees=body["nominees"],
                                 nominated=nominated)
     meeting = dict(body["meeting"])
     change = Change(updates={"set__shortlist": list(result.nominees), "set__deliberation": meeting})
-    change.envelopes.append(caller.envelope("selection.deliberated", subject(doc.id), contract.SelectionDeliberated().dump({
+    change.envelopes.append(caller.envelope("selection.deliberated", subject(doc.id),
+                                            contract.SelectionDeliberated().dump({
         "selection": doc.id, "nominees": list(result.nominees), "meeting": meeting})))
     return transition(doc, result.stage, Action.DELIBERATION, utcnow(), caller, change)
 
@@ -210,6 +288,17 @@ def filing(doc, body, caller):
 
 
 # --- what supervision tells us (events) ----------------------------------------------------------
+
+def heard(payload, schema, step, caller):
+    """Apply ``step`` to the selection a supervision event names, once per envelope; an event about a
+    selection this service does not hold is logged and dropped."""
+    envelope = load_envelope(payload)
+    data = load(schema(), envelope["data"])
+    try:
+        store.change_selection(data["selection"], lambda doc: step(doc, data, caller), once=envelope["id"])
+    except NotFound:
+        log.warning("%s for a selection this service does not hold", envelope["type"])
+
 
 def review_cleared(doc, data, caller):
     return Change(updates=_added(doc, "reviews_cleared", data["cadre"]))
