@@ -1,6 +1,9 @@
 """The nomination service's contract: marshmallow schemas of every body, RPC result and event it takes or sends, shared by producer, consumer and gateway."""
 from marshmallow import Schema, ValidationError, fields, validate
 
+from services.common.paging import ListQuery, page_of
+from services.nomination.domain.stages import STAGES
+
 RANKS = ("clerk", "deputy_section", "section")
 CATEGORIES = ("key_leadership", "promotion", "lateral_transfer", "public_selection")
 CODE = validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$", error="1-64 letters, digits, '-' or '_'")
@@ -115,6 +118,29 @@ class SelectionOut(Schema):
     slate_ratio = fields.Integer()
     stage = fields.String()
     vacancies = fields.Integer()
+
+
+class SelectionsQuery(ListQuery):
+    """``list_selections``: a page of selections, newest first, at one ``stage`` if given."""
+
+    stage = fields.String(load_default=None, validate=validate.OneOf([str(stage) for stage in STAGES]))
+
+
+class SelectionSummary(Schema):
+    """One selection of the console's list."""
+
+    id = fields.String()
+    post = fields.String()
+    mode = fields.String()
+    competitive = fields.Boolean()
+    vacancies = fields.Integer()
+    stage = fields.String()
+    created_at = fields.String(metadata={"description": "RFC 3339; left out for a selection stored without one"})
+    nominees = fields.Integer(metadata={"description": "how many nominations it holds (voided ones included)"})
+    next_actions = fields.List(fields.String(), metadata={"description": "the calls the stage table allows next"})
+
+
+SelectionSummaryPage = page_of(SelectionSummary)
 
 
 class NomineeOut(Schema):

@@ -62,6 +62,11 @@ class NominationService(HealthMixin):
     def get_selection(self, id):
         return store.selection_view(store.load_selection(id))
 
+    @rpc
+    def list_selections(self, query=None):
+        """The web console's list of selections (an RPC only, no route of API.md)."""
+        return store.list_selections(load(contract.SelectionsQuery(), query or {}))
+
     @query
     def selection_facts(self, id):
         """What supervision asks of a selection it has not heard of (or not heard decided) yet."""

@@ -1,7 +1,8 @@
 """Each step of a selection's procedure as the change it writes: the rule's verdict (from ``domain/``)
 turned into the selection's updates, its events and its stage change. ``store.act`` and
 ``store.change_selection`` apply these under the selection's version guard; ``service.py`` only picks
-the step."""
+the step. The steps that write documents of their own (opening, ballot sessions, nominations) store them
+with their event here, and ``heard`` applies what supervision's events tell us."""
 import logging
 import time
 from types import SimpleNamespace

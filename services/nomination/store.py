@@ -3,14 +3,15 @@ change of a selection (optimistic, by ``version``), headcount updates, the ballo
 Units, posts and cadres are in ``registry``."""
 import logging
 import secrets
+from collections import Counter
 from dataclasses import dataclass, field
 
-from services.common import applied, config, keyfiles, outbox
-from services.common.clock import rfc3339
+from services.common import applied, config, keyfiles, outbox, paging
+from services.common.clock import as_utc, rfc3339
 from services.common.errors import Conflict, NotFound
 from services.nomination import contract, telemetry
 from services.nomination.domain import ballots as ballots_rules
-from services.nomination.domain import vocabulary
+from services.nomination.domain import listing, stages, vocabulary
 from services.nomination.domain import nomination as nomination_rules
 from services.nomination.domain.ballots import SessionOutcome
 from services.nomination.domain.qualification import Qualification
@@ -257,3 +258,42 @@ def selection_view(doc):
         "closed_reason": doc.closed_reason,
     })
     return view
+
+
+# --- the console's list --------------------------------------------------------------------------
+
+_LISTED = ("_id", "post", "mode", "competitive", "vacancies", "stage", "created_at")
+
+
+def list_selections(query):
+    """A page of selections, newest first (by creation time, then id), at ``query["stage"]`` if given."""
+    limit, cursor = query["limit"], query.get("cursor")
+    filters = {"stage": query["stage"]} if query.get("stage") else {}
+    if cursor is not None:
+        filters["created_at"] = {"$lt": listing.asked_before(listing.check_cursor(cursor))}
+    found = Selection._get_collection().find(filters, dict.fromkeys(_LISTED, 1)).sort([("created_at", -1), ("_id", -1)])
+    rows = []
+    for doc in found:  # the query gave a superset of the page: the key cuts it exactly
+        if listing.after_cursor(_listing_key(doc), cursor):
+            rows.append(doc)
+            if len(rows) > limit:
+                break
+    found.close()
+    counts = Counter(n["selection"] for n in Nomination._get_collection().find(
+        {"selection": {"$in": [doc["_id"] for doc in rows[:limit]]}}, {"selection": 1}))
+    return paging.page(rows, limit, _listing_key, lambda doc: selection_listed(doc, counts[doc["_id"]]))
+
+
+def _listing_key(doc):
+    return listing.listing_key(as_utc(doc.get("created_at")), doc["_id"])
+
+
+def selection_listed(doc, nominees):
+    """A stored selection (as the database gives it) as one item of the console's list."""
+    item = {"id": doc["_id"], "post": doc["post"], "mode": doc["mode"], "competitive": doc["competitive"],
+            "vacancies": doc["vacancies"], "stage": doc["stage"]}
+    if doc.get("created_at") is not None:
+        item["created_at"] = rfc3339(doc["created_at"])
+    item["nominees"] = nominees
+    item["next_actions"] = [str(action) for action in stages.next_actions(doc["stage"])]
+    return item
