@@ -10,6 +10,7 @@ import time
 
 from pymongo.errors import DuplicateKeyError
 
+from services.common import retry
 from services.common.errors import Invalid, NotFound
 from services.nomination import store
 from services.nomination.domain import ballots as ballot_rules
@@ -125,7 +126,8 @@ def cast(token, choices):
     except DuplicateKeyError:
         pass
     stored = ballot_rules.encode_choices(choices)
-    for _ in range(3):  # (a retry is only for an update that lost a race with nothing that refuses it)
+
+    def attempt():
         # THE cast: one atomic update of one document, so the token is spent iff the ballot is stored;
         # a closed bucket refuses, and a racing attempt on the same token finds the hash gone
         if buckets.update_one({"_id": bucket["_id"], "unused": digest, "closed": False},
@@ -136,7 +138,10 @@ def cast(token, choices):
         still = buckets.find_one({"_id": bucket["_id"], "unused": digest}, {"closed": 1})
         ballot_rules.refuse_cast(in_unused=still is not None, bucket_closed=bool(still and still.get("closed")),
                                  marked_used=True)
-    raise RuntimeError("a ballot bucket refused an open, unused token three times")
+        return None  # lost a race with nothing that refuses it: again
+
+    return retry.until_written(attempt, 3, gave_up=RuntimeError("a ballot bucket refused an open, unused token "
+                                                                "three times"))
 
 
 def seal(session_id):
@@ -178,7 +183,8 @@ def _receipt(session_id, attempts=200):
     tries again with a new tracker. A set found closed means the close has begun: it made a spare
     tracker for every ballot without one, and this cast takes one of them."""
     sets = BallotTrackerSet._get_collection()
-    for attempt in range(attempts):
+
+    def attempt():
         tracker = ballot_rules.new_tracker(rng=CHANCE)
         set_id = f"{session_id}:{ballot_rules.tracker_shard(tracker)}"
         found = sets.find_one({"_id": set_id}, {"trackers": 1, "closed": 1, "version": 1})
@@ -187,15 +193,17 @@ def _receipt(session_id, attempts=200):
                 sets.insert_one(_tracker_set(session_id, ballot_rules.tracker_shard(tracker)))
             except DuplicateKeyError:
                 pass
-            continue
+            return None
         if found.get("closed"):
             return _spare(session_id)
         if sets.update_one({"_id": set_id, "version": found["version"], "closed": False},
                            {"$set": {"trackers": ballot_rules.with_tracker(found["trackers"], tracker)},
                             "$inc": {"version": 1}}).matched_count:
             return tracker
-        time.sleep(random.uniform(0, 0.002 * min(attempt + 1, 20)))
-    raise RuntimeError("could not store a ballot's tracker")
+        return None
+
+    return retry.until_written(attempt, attempts, gave_up=RuntimeError("could not store a ballot's tracker"),
+                               pause=lambda n: time.sleep(random.uniform(0, 0.002 * min(n + 1, 20))))
 
 
 def _spare(session_id, wait_seconds=5.0):

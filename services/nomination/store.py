@@ -6,7 +6,7 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 
-from services.common import applied, config, keyfiles, outbox, paging
+from services.common import applied, config, keyfiles, outbox, paging, retry
 from services.common.clock import as_utc, rfc3339
 from services.common.errors import Conflict, NotFound
 from services.nomination import contract, telemetry
@@ -153,7 +153,7 @@ def act(selection_id, decide):
 
 def _apply(selection_id, decide, once, attempts):
     """(the change's result, the selection as written)."""
-    for _ in range(attempts):
+    def attempt():
         doc = load_selection(selection_id)
         if once is not None and once in doc.handled:
             return None, doc
@@ -164,10 +164,13 @@ def _apply(selection_id, decide, once, attempts):
         updates["inc__version"] = 1
         written = outbox.modify(Selection.objects(id=selection_id, version=doc.version), updates,
                                 change.envelopes, once=once)
-        if written is not None:
-            telemetry.refresh_stage_gauge_soon()
-            return change.result, written
-    raise Conflict("the selection kept changing under this request; retry", "conflict")
+        if written is None:
+            return None
+        telemetry.refresh_stage_gauge_soon()
+        return change.result, written
+
+    return retry.until_written(attempt, attempts,
+                               gave_up=Conflict("the selection kept changing under this request; retry", "conflict"))
 
 
 # --- headcount books -----------------------------------------------------------------------------
