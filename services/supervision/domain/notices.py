@@ -21,15 +21,14 @@ from datetime import datetime, timedelta, timezone
 from typing import Optional
 
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
+from services.supervision.contract import CONTENT_MAX_CHARS, FINDING_MAX_CHARS, NOTICE_STATUSES
 
 from .base import Event, clean_text, require_aware, selection_subject
 
 DEFAULT_NOTICE_PERIOD_SECONDS = 5 * 24 * 3600
-CONTENT_MAX_CHARS = 4000
-FINDING_MAX_CHARS = 4000
 RESOLVERS = ("org", "discipline")
 
-OPEN, CLOSED = "open", "closed"
+OPEN, CLOSED = NOTICE_STATUSES
 # Objection statuses: "pending" until resolved, then "upheld" or "dismissed".
 PENDING, UPHELD, DISMISSED = "pending", "upheld", "dismissed"
 # Notice outcomes.

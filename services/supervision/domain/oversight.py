@@ -11,11 +11,11 @@ from datetime import datetime
 from typing import Optional
 
 from services.common.errors import Conflict
+from services.supervision.contract import OBSERVER_NAME_MAX_CHARS
 
 from .base import Event, clean_text, require_aware, selection_subject
 
 SUBMITTED, APPROVED = "submitted", "approved"
-OBSERVER_NAME_MAX_CHARS = 100
 
 EVENT_PRE_REPORT_APPROVED = "pre_report.approved"
 

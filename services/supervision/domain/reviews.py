@@ -26,21 +26,19 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from services.common.errors import Conflict, Forbidden, Invalid
+from services.supervision.contract import REASON_MAX_CHARS, REVIEW_STATUSES, VERDICTS
 
 from .base import Event, clean_text, require_aware, selection_subject
 
 DEFAULT_REVIEWERS = ("discipline", "audit", "family_planning", "petition")
 DEFAULT_REVIEW_DEADLINE_SECONDS = 5 * 24 * 3600
 
-CLEAR, VETO = "clear", "veto"
-VERDICTS = (CLEAR, VETO)
-PENDING, CLEARED, VETOED, OVERDUE = "pending", "cleared", "vetoed", "overdue"
-STATUSES = (PENDING, CLEARED, VETOED, OVERDUE)
+CLEAR, VETO = VERDICTS
+PENDING, CLEARED, VETOED, OVERDUE = STATUSES = REVIEW_STATUSES
 
 # A veto whose reason is this rule code means the nominee hid facts (不得隐瞒事实真相提名):
 # the nomination itself is void, not only this promotion.
 CONCEALMENT = "concealment"
-REASON_MAX_CHARS = 2000
 
 EVENT_VERDICT_GIVEN = "review.verdict_given"
 EVENT_CLEARED = "review.cleared"
