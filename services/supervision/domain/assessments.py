@@ -257,6 +257,18 @@ def adjustment_flag(history, threshold=INCOMPETENT_BELOW):
     return max(flags, key=lambda f: f.periods[1]) if flags else None
 
 
+def adjustments_in(period, histories, threshold=INCOMPETENT_BELOW):
+    """The cadres a ranking of ``period`` names for adjustment: those whose scores up to ``period`` flag
+    them with ``period`` the latest of the two; ``histories`` holds each cadre's, in the order kept."""
+    period = Period.parse(period)
+    found = []
+    for history in histories:
+        flag = adjustment_flag([a for a in history if not period < a.period], threshold)
+        if flag is not None and flag.periods[1] == period:
+            found.append(flag)
+    return found
+
+
 def cadres_for_adjustment(assessments, threshold=INCOMPETENT_BELOW):
     """Every cadre flagged for adjustment, by cadre code."""
     by_cadre = {}
