@@ -1,17 +1,53 @@
 """The supervision service's contract: marshmallow schemas of every body, RPC result and event it takes or sends, shared by producer, consumer and gateway."""
+import re
+
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.paging import ListQuery, page_of
 from services.common.errors import Invalid
-from services.supervision.domain import notices as notice_rules
-from services.supervision.domain.assessments import Period
-from services.supervision.domain import reviews as review_rules
 
 CODE = validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$", error="1-64 letters, digits, '-' or '_'")
 ID = validate.Length(min=1, max=64)
+
+# ---- the vocabulary callers see; the rules in ``domain/`` take their names from here
+
+# joint reviews: the status a review has, the verdict a department gives
 REVIEW_STATUSES = ("pending", "cleared", "vetoed", "overdue")
+VERDICTS = ("clear", "veto")
+REASON_MAX_CHARS = 2000
+# post-appointment filings
 FILING_STATUSES = ("due", "overdue", "filed")
+# public notices, and what the public writes to one and its resolver answers
 NOTICE_STATUSES = ("open", "closed")
+CONTENT_MAX_CHARS = 4000
+FINDING_MAX_CHARS = 4000
+OBSERVER_NAME_MAX_CHARS = 100
+# routine assessment: a score's range, and the periods scores are given for
+SCORE_MIN, SCORE_MAX = 0, 100
+PERIOD_KINDS = ("year", "half", "quarter", "month")
+_PERIOD = re.compile(r"^(\d{4})(?:-(?:H([12])|Q([1-4])|(\d{2})))?$")
+
+
+def period_parts(text):
+    """``(year, kind, index)`` of a period written ``YYYY``, ``YYYY-H1``..``H2``, ``YYYY-Q1``..``Q4`` or
+    ``YYYY-MM``, years 1900-2999; Invalid ``{"period": [...]}`` when it is none of them."""
+    match = _PERIOD.match(text) if isinstance(text, str) else None
+    if match is None:
+        raise Invalid({"period": ["Must be YYYY, YYYY-H1..H2, YYYY-Q1..Q4 or YYYY-MM."]})
+    year = int(match.group(1))
+    if not 1900 <= year <= 2999:
+        raise Invalid({"period": ["Year must be between 1900 and 2999."]})
+    half, quarter, month = match.group(2), match.group(3), match.group(4)
+    year_kind, half_kind, quarter_kind, month_kind = PERIOD_KINDS
+    if half:
+        return year, half_kind, int(half)
+    if quarter:
+        return year, quarter_kind, int(quarter)
+    if month:
+        if not 1 <= int(month) <= 12:
+            raise Invalid({"period": ["Month must be 01..12."]})
+        return year, month_kind, int(month)
+    return year, year_kind, 1
 
 
 def Code(**kwargs):
@@ -26,10 +62,10 @@ class ReviewQuery(ListQuery):
 
 
 class VerdictIn(Schema):
-    verdict = fields.String(required=True, validate=validate.OneOf(review_rules.VERDICTS))
+    verdict = fields.String(required=True, validate=validate.OneOf(VERDICTS))
     # required for a veto (the domain says so, naming the field); optional for a clear
     reason = fields.String(load_default=None, allow_none=True,
-                           validate=validate.Length(max=review_rules.REASON_MAX_CHARS))
+                           validate=validate.Length(max=REASON_MAX_CHARS))
 
 
 class PreReportIn(Schema):
@@ -37,7 +73,7 @@ class PreReportIn(Schema):
 
 
 class ObserverIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=OBSERVER_NAME_MAX_CHARS))
 
 
 class FilingQuery(ListQuery):
@@ -50,17 +86,17 @@ class NoticeQuery(ListQuery):
 
 
 class ObjectionIn(Schema):
-    content = fields.String(required=True, validate=validate.Length(min=1, max=notice_rules.CONTENT_MAX_CHARS))
+    content = fields.String(required=True, validate=validate.Length(min=1, max=CONTENT_MAX_CHARS))
 
 
 class ResolveIn(Schema):
     upheld = fields.Boolean(required=True, truthy={True}, falsy={False})
-    finding = fields.String(required=True, validate=validate.Length(min=1, max=notice_rules.FINDING_MAX_CHARS))
+    finding = fields.String(required=True, validate=validate.Length(min=1, max=FINDING_MAX_CHARS))
 
 
 def _period(text):
     try:
-        Period.parse(text)
+        period_parts(text)
     except Invalid as exc:
         raise ValidationError(exc.errors["period"])
 
@@ -71,7 +107,7 @@ class AssessmentIn(Schema):
     period = fields.String(required=True, validate=_period)
     unit = Code(load_default=None)
     cadre = Code(load_default=None)
-    score = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=0, max=100))
+    score = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=SCORE_MIN, max=SCORE_MAX))
 
     @validates_schema
     def exactly_one_subject(self, data, **kwargs):

@@ -15,20 +15,18 @@ for adjustment (调整不称职不胜任现职). An older run followed by a bett
 the flag is about the cadre's present standing.
 """
 import math
-import re
 from dataclasses import dataclass, field
 from functools import total_ordering
 from numbers import Real
 
 from services.common.errors import Invalid
+from services.supervision.contract import PERIOD_KINDS, SCORE_MAX, SCORE_MIN, period_parts
 
 from .base import Event
 
-YEAR, HALF, QUARTER, MONTH = "year", "half", "quarter", "month"
+YEAR, HALF, QUARTER, MONTH = PERIOD_KINDS
 _PER_YEAR = {YEAR: 1, HALF: 2, QUARTER: 4, MONTH: 12}
-_PERIOD = re.compile(r"^(\d{4})(?:-(?:H([12])|Q([1-4])|(\d{2})))?$")
 
-SCORE_MIN, SCORE_MAX = 0, 100
 INCOMPETENT_BELOW = 60
 CODE_MAX_CHARS = 64
 
@@ -49,22 +47,7 @@ class Period:
         """Parse a period string; Invalid ``{"period": [...]}`` when it is not one of the forms."""
         if isinstance(text, Period):
             return text
-        match = _PERIOD.match(text) if isinstance(text, str) else None
-        if match is None:
-            raise Invalid({"period": ["Must be YYYY, YYYY-H1..H2, YYYY-Q1..Q4 or YYYY-MM."]})
-        year = int(match.group(1))
-        if not 1900 <= year <= 2999:
-            raise Invalid({"period": ["Year must be between 1900 and 2999."]})
-        half, quarter, month = match.group(2), match.group(3), match.group(4)
-        if half:
-            return cls(year, HALF, int(half))
-        if quarter:
-            return cls(year, QUARTER, int(quarter))
-        if month:
-            if not 1 <= int(month) <= 12:
-                raise Invalid({"period": ["Month must be 01..12."]})
-            return cls(year, MONTH, int(month))
-        return cls(year)
+        return cls(*period_parts(text))
 
     @property
     def months(self):
@@ -272,6 +255,18 @@ def adjustment_flag(history, threshold=INCOMPETENT_BELOW):
             flags.append(AdjustmentFlag(latest.cadre, (earlier.period, latest.period),
                                         (earlier.score, latest.score)))
     return max(flags, key=lambda f: f.periods[1]) if flags else None
+
+
+def adjustments_in(period, histories, threshold=INCOMPETENT_BELOW):
+    """The cadres a ranking of ``period`` names for adjustment: those whose scores up to ``period`` flag
+    them with ``period`` the latest of the two; ``histories`` holds each cadre's, in the order kept."""
+    period = Period.parse(period)
+    found = []
+    for history in histories:
+        flag = adjustment_flag([a for a in history if not period < a.period], threshold)
+        if flag is not None and flag.periods[1] == period:
+            found.append(flag)
+    return found
 
 
 def cadres_for_adjustment(assessments, threshold=INCOMPETENT_BELOW):

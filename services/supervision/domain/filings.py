@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Optional
 
 from services.common.errors import Conflict
+from services.supervision.contract import FILING_STATUSES
 
 from .base import Event, clean_text, require_aware, selection_subject
 
@@ -16,7 +17,7 @@ DEFAULT_FILING_DEADLINE_SECONDS = 30 * 24 * 3600
 FILED_WITH_MAX_CHARS = 200
 REFERENCE_MAX_CHARS = 200
 
-DUE, OVERDUE, FILED = "due", "overdue", "filed"
+DUE, OVERDUE, FILED = FILING_STATUSES
 
 EVENT_FILING_RECORDED = "filing.recorded"
 

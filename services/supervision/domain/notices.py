@@ -15,21 +15,19 @@ While the outcome is ``pending``, each resolution recomputes it; when it changes
 notice's ``notice.closed`` event is sent again with the new outcome and a higher
 ``revision``, so the consumer keeps the highest revision.
 """
-import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Optional
 
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
+from services.supervision.contract import CONTENT_MAX_CHARS, FINDING_MAX_CHARS, NOTICE_STATUSES
 
 from .base import Event, clean_text, require_aware, selection_subject
 
 DEFAULT_NOTICE_PERIOD_SECONDS = 5 * 24 * 3600
-CONTENT_MAX_CHARS = 4000
-FINDING_MAX_CHARS = 4000
 RESOLVERS = ("org", "discipline")
 
-OPEN, CLOSED = "open", "closed"
+OPEN, CLOSED = NOTICE_STATUSES
 # Objection statuses: "pending" until resolved, then "upheld" or "dismissed".
 PENDING, UPHELD, DISMISSED = "pending", "upheld", "dismissed"
 # Notice outcomes.
@@ -147,9 +145,8 @@ def notice_text(appointees, opens_at, closes_at):
     return title, "\n".join(lines)
 
 
-def open_notice(selection, appointees, now, *, period_seconds=DEFAULT_NOTICE_PERIOD_SECONDS,
-                new_id=None):
-    """Open the notice of a decision for ``period_seconds``; returns ``(notice, events)``."""
+def open_notice(selection, appointees, now, *, period_seconds=DEFAULT_NOTICE_PERIOD_SECONDS, new_id):
+    """Open the notice of a decision for ``period_seconds``, named ``new_id()``; returns ``(notice, events)``."""
     require_aware(now)
     appointees = tuple(_as_appointee(a) for a in appointees)
     if not appointees:
@@ -158,7 +155,6 @@ def open_notice(selection, appointees, now, *, period_seconds=DEFAULT_NOTICE_PER
         raise ValueError("period_seconds must be positive")
     closes_at = now + timedelta(seconds=period_seconds)
     title, body = notice_text(appointees, now, closes_at)
-    new_id = new_id or (lambda: uuid.uuid4().hex)
     notice = Notice(id=new_id(), selection=selection, title=title, body=body, opens_at=now,
                     closes_at=closes_at, appointees=appointees)
     event = Event(EVENT_NOTICE_OPENED, notice.subject, {
@@ -168,8 +164,8 @@ def open_notice(selection, appointees, now, *, period_seconds=DEFAULT_NOTICE_PER
     return notice, (event,)
 
 
-def lodge_objection(notice, content, now, *, new_id=None):
-    """Accept an objection while the notice is open; returns ``(objection, events)``.
+def lodge_objection(notice, content, now, *, new_id):
+    """Accept an objection, named ``new_id()``, while the notice is open; returns ``(objection, events)``.
 
     Content is 1..CONTENT_MAX_CHARS characters after trimming (400 ``invalid`` otherwise).
     Before ``opens_at``: 409 ``too_early``; at or after ``closes_at``, or once closed:
@@ -181,7 +177,6 @@ def lodge_objection(notice, content, now, *, new_id=None):
         raise Conflict("the notice period has not begun", "too_early")
     if not notice.is_open_at(now):
         raise Conflict("the notice period is over", "session_closed")
-    new_id = new_id or (lambda: uuid.uuid4().hex)
     objection = Objection(id=new_id(), notice=notice.id, content=content, lodged_at=now)
     event = Event(EVENT_OBJECTION_LODGED, notice.subject, {
         "objection": objection.id, "notice": notice.id, "selection": notice.selection,

@@ -5,17 +5,16 @@ superior organ, which approves it; a key-leadership decision needs an approved o
 *Observer* (任中派员列席): the superior names someone to attend the decision meeting.
 Both may be given at any stage before the decision; after it, 409 ``wrong_stage``.
 """
-import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Optional
 
 from services.common.errors import Conflict
+from services.supervision.contract import OBSERVER_NAME_MAX_CHARS
 
 from .base import Event, clean_text, require_aware, selection_subject
 
 SUBMITTED, APPROVED = "submitted", "approved"
-OBSERVER_NAME_MAX_CHARS = 100
 
 EVENT_PRE_REPORT_APPROVED = "pre_report.approved"
 
@@ -45,8 +44,8 @@ class PreReport:
                 "approved_by": self.approved_by}
 
 
-def create_pre_report(selection, now, *, decided=False, existing=None, new_id=None):
-    """Create the selection's pre-report.
+def create_pre_report(selection, now, *, decided=False, existing=None, new_id):
+    """Create the selection's pre-report, named ``new_id()``.
 
     One per selection: a second one while ``existing`` is on file is 409 ``exists``.
     After the decision: 409 ``wrong_stage``.
@@ -55,7 +54,6 @@ def create_pre_report(selection, now, *, decided=False, existing=None, new_id=No
     _before_decision(decided)
     if existing is not None:
         raise Conflict("this selection already has a pre-appointment report", "exists")
-    new_id = new_id or (lambda: uuid.uuid4().hex)
     return PreReport(id=new_id(), selection=selection, created_at=now)
 
 

@@ -21,26 +21,23 @@ Status, recomputed after every verdict and by the overdue timer:
 An overdue review keeps accepting the missing verdicts: once they are all in it resolves
 by the same rule (vetoed or cleared). Overdue only ever ends by explicit verdicts.
 """
-import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from services.common.errors import Conflict, Forbidden, Invalid
+from services.supervision.contract import REASON_MAX_CHARS, REVIEW_STATUSES, VERDICTS
 
 from .base import Event, clean_text, require_aware, selection_subject
 
 DEFAULT_REVIEWERS = ("discipline", "audit", "family_planning", "petition")
 DEFAULT_REVIEW_DEADLINE_SECONDS = 5 * 24 * 3600
 
-CLEAR, VETO = "clear", "veto"
-VERDICTS = (CLEAR, VETO)
-PENDING, CLEARED, VETOED, OVERDUE = "pending", "cleared", "vetoed", "overdue"
-STATUSES = (PENDING, CLEARED, VETOED, OVERDUE)
+CLEAR, VETO = VERDICTS
+PENDING, CLEARED, VETOED, OVERDUE = STATUSES = REVIEW_STATUSES
 
 # A veto whose reason is this rule code means the nominee hid facts (不得隐瞒事实真相提名):
 # the nomination itself is void, not only this promotion.
 CONCEALMENT = "concealment"
-REASON_MAX_CHARS = 2000
 
 EVENT_VERDICT_GIVEN = "review.verdict_given"
 EVENT_CLEARED = "review.cleared"
@@ -129,11 +126,12 @@ def review_status(verdicts, due_at, now):
 
 
 def open_reviews(selection, cadres, now, *, departments=DEFAULT_REVIEWERS,
-                 deadline_seconds=DEFAULT_REVIEW_DEADLINE_SECONDS, existing=(), new_id=None):
+                 deadline_seconds=DEFAULT_REVIEW_DEADLINE_SECONDS, existing=(), new_id):
     """Open one pending review per initial nominee, due ``deadline_seconds`` after ``now``.
 
     Cadres that already have a review of this selection in ``existing`` are skipped, so a
-    repeated ``selection.inspected`` opens nothing twice. Returns the new reviews only.
+    repeated ``selection.inspected`` opens nothing twice. ``new_id()`` names each new review (the
+    caller's id scheme). Returns the new reviews only.
     """
     require_aware(now)
     departments = tuple(dict.fromkeys(departments))
@@ -141,7 +139,6 @@ def open_reviews(selection, cadres, now, *, departments=DEFAULT_REVIEWERS,
         raise ValueError("a joint review needs at least one reviewing department")
     if deadline_seconds <= 0:
         raise ValueError("deadline_seconds must be positive")
-    new_id = new_id or (lambda: uuid.uuid4().hex)
     seen = {r.cadre for r in existing if r.selection == selection}
     due_at = now + timedelta(seconds=deadline_seconds)
     opened = []

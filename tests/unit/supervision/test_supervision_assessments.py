@@ -130,3 +130,11 @@ def test_cadres_for_adjustment_lists_flagged_cadres_by_code():
     data = (cadre("C2", {"2026-01": 10, "2026-02": 20}) + cadre("C1", {"2026": 30, "2027": 40})
             + cadre("C3", {"2026-01": 10, "2026-02": 90}))
     assert [f.cadre for f in asm.cadres_for_adjustment(data)] == ["C1", "C2"]
+
+
+def test_a_ranking_names_the_cadres_whose_flag_ends_in_its_period_from_scores_up_to_it():
+    histories = [cadre("C1", {"2026-Q1": 50, "2026-Q2": 50, "2026-Q3": 90}),  # flagged as of Q2 only
+                 cadre("C2", {"2026-Q2": 40, "2026-Q3": 40}),  # flag ends in Q3
+                 cadre("C3", {"2026-Q2": 70})]
+    assert [f.cadre for f in asm.adjustments_in("2026-Q2", histories)] == ["C1"]
+    assert [f.cadre for f in asm.adjustments_in("2026-Q3", histories)] == ["C2"]

@@ -62,7 +62,7 @@ def test_notice_text_is_deterministic_and_lists_each_post_once():
 
 def test_open_notice_needs_appointees():
     with pytest.raises(ValueError):
-        nt.open_notice("S1", [], T0)
+        nt.open_notice("S1", [], T0, new_id=lambda: "n1")
 
 
 def test_objection_accepted_while_open_without_objector_identity():

@@ -23,15 +23,15 @@ def test_pre_report_created_then_approved_once():
 
 
 def test_second_pre_report_for_selection_exists():
-    report = ov.create_pre_report("S1", T0)
+    report = ov.create_pre_report("S1", T0, new_id=lambda: "p1")
     with pytest.raises(Conflict) as exc:
-        ov.create_pre_report("S1", T0, existing=report)
+        ov.create_pre_report("S1", T0, existing=report, new_id=lambda: "p2")
     assert exc.value.code == "exists"
 
 
 def test_pre_report_and_observer_after_decision_are_wrong_stage():
-    report = ov.create_pre_report("S1", T0)
-    for call in (lambda: ov.create_pre_report("S1", T0, decided=True),
+    report = ov.create_pre_report("S1", T0, new_id=lambda: "p1")
+    for call in (lambda: ov.create_pre_report("S1", T0, decided=True, new_id=lambda: "p2"),
                  lambda: ov.approve_pre_report(report, "superior", T0, decided=True),
                  lambda: ov.name_observer("S1", "王某", T0, decided=True)):
         with pytest.raises(Conflict) as exc:

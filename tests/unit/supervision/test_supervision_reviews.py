@@ -58,9 +58,9 @@ def test_departments_are_configuration_and_deadline_too():
 
 def test_open_reviews_rejects_no_departments_and_naive_time():
     with pytest.raises(ValueError):
-        rv.open_reviews("S1", ["C1"], T0, departments=())
+        rv.open_reviews("S1", ["C1"], T0, departments=(), new_id=lambda: "r1")
     with pytest.raises(ValueError):
-        rv.open_reviews("S1", ["C1"], datetime(2026, 3, 1))
+        rv.open_reviews("S1", ["C1"], datetime(2026, 3, 1), new_id=lambda: "r1")
 
 
 def test_all_four_clear_makes_cleared_and_emits_cleared_once():
