@@ -7,7 +7,7 @@ import eventlet
 from bson import ObjectId
 from mongoengine import NotUniqueError
 
-from services.common import config, idempotency, outbox
+from services.common import config, idempotency, outbox, retry
 from services.common.clock import as_utc, rfc3339, utcnow
 from services.common.errors import Conflict, NotFound, Unavailable
 from services.supervision import contract, store, telemetry
@@ -57,7 +57,8 @@ def open_reviews(sid, cadres, caller, cause):
 def give_verdict(id, department, verdict, reason, caller):
     """Record a department's verdict, recomputed on a fresh read whenever another answered meanwhile."""
     oid = store.object_id(id, "review")
-    for _ in range(CAS_ATTEMPTS):
+
+    def attempt():
         doc = Review.objects(id=oid).first()
         if doc is None:
             raise NotFound(f"no review {id!r}")
@@ -68,11 +69,14 @@ def give_verdict(id, department, verdict, reason, caller):
             {f"set__verdicts__{department}": {"verdict": given.verdict, "reason": given.reason, "at": given.at},
              "set__status": outcome.review.status, "inc__version": 1},
             [envelope(caller, e) for e in outcome.events])
-        if updated is not None:
-            telemetry.VERDICTS.labels(department, given.verdict).inc()
-            return store.review_view(updated, department)
-        eventlet.sleep(0)  # another department answered meanwhile: recompute on its result
-    raise Unavailable("the review is changing too often; retry")
+        if updated is None:
+            return None
+        telemetry.VERDICTS.labels(department, given.verdict).inc()
+        return store.review_view(updated, department)
+
+    # another department answered meanwhile: let its greenlet finish, then recompute on its result
+    return retry.until_written(attempt, CAS_ATTEMPTS, gave_up=Unavailable("the review is changing too often; retry"),
+                               pause=lambda n: eventlet.sleep(0))
 
 
 def void_reviews(sid, cadre, once):
@@ -202,9 +206,10 @@ def resolve_objection(id, upheld, finding, caller):
     if objection is None:
         raise NotFound(f"no objection {id!r}")
     notice_oid = ObjectId(objection.notice)
-    for _ in range(CAS_ATTEMPTS):
+    now = utcnow()
+
+    def attempt():
         doc = Notice.objects(id=notice_oid).first()
-        now = utcnow()
         resolution = notice_rules.resolve_objection(
             store.notice(doc), store.objection_stubs(doc), id, upheld=upheld, finding=finding,
             resolved_by=caller.role, now=now)
@@ -213,11 +218,10 @@ def resolve_objection(id, upheld, finding, caller):
             {f"set__objections__{id}": resolution.objection.status, "set__outcome": resolution.notice.outcome,
              "set__revision": resolution.notice.revision, "inc__version": 1},
             [envelope(caller, e) for e in resolution.events])
-        if updated is not None:
-            break
-        eventlet.sleep(0)
-    else:
-        raise Unavailable("the notice is changing too often; retry")
+        return resolution if updated is not None else None
+
+    resolution = retry.until_written(attempt, CAS_ATTEMPTS, pause=lambda n: eventlet.sleep(0),
+                                     gave_up=Unavailable("the notice is changing too often; retry"))
     Objection.objects(id=oid).update_one(
         set__status=resolution.objection.status, set__finding=resolution.objection.finding,
         set__resolved_at=now, set__resolved_by=caller.role)
