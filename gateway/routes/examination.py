@@ -2,10 +2,7 @@
 import csv
 import io
 
-from werkzeug.wrappers import Response
-
-from gateway.problems import json_response
-from gateway.routing import Route
+from gateway.routing import Answer, Route
 from services.examination import contract as s
 
 SERVICE = "examination"
@@ -31,13 +28,13 @@ def results_csv(result):
     return out.getvalue()
 
 
-def render_results(result, request):
+def render_results(result, inputs):
     """JSON, or CSV when the client asks for ``text/csv`` (the notice-board export)."""
-    if request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv":
+    if inputs.accept.best_match(["application/json", "text/csv"]) == "text/csv":
         # BOM: spreadsheet programs then read the Chinese names as UTF-8
-        return Response("\ufeff" + results_csv(result), status=200, content_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="results.csv"'})
-    return json_response(200, result, request.headers.get("X-Request-ID", ""))
+        return Answer(200, text="\ufeff" + results_csv(result), content_type="text/csv; charset=utf-8",
+                      headers={"Content-Disposition": 'attachment; filename="results.csv"'})
+    return Answer(200, result)
 
 
 ROUTES = [
