@@ -1,31 +1,10 @@
 """Endpoints of API.md "Examination"."""
-import csv
-import io
-
+from gateway.presentation import results_csv
 from gateway.routing import Answer, Route
 from services.examination import contract as s
 
 SERVICE = "examination"
 TAGS = ("examination",)
-
-CSV_COLUMNS = ("post", "seats", "rank", "exam_number", "name", "written", "interview", "total", "status")
-
-
-def _number(value):
-    return "" if value is None else f"{value:.2f}"
-
-
-def results_csv(result):
-    """The ranking as CSV for the notice board: one row per candidate, posts in campaign order."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for post in result["posts"]:
-        for row in post["ranking"]:
-            writer.writerow([post["post"], post["seats"], row["rank"], row["exam_number"], row["name"],
-                             _number(row["written"]), _number(row["interview"]), _number(row["total"]),
-                             row["status"]])
-    return out.getvalue()
 
 
 def render_results(result, inputs):

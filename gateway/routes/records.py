@@ -2,10 +2,11 @@
 import base64
 from urllib.parse import urlencode
 
+from gateway.presentation import atom_feed, dossier_html
 from gateway.routing import Answer, Route
+from gateway.web import i18n
 from services.common.clock import rfc3339, utcnow
 from services.records import contract as s
-from services.records.domain.render import atom_feed, dossier_html
 
 SERVICE = "records"
 TAGS = ("records",)
@@ -16,9 +17,11 @@ def _wants_html(inputs):
 
 
 def render_dossier(result, inputs):
-    """JSON by default; ``Accept: text/html`` gives the printable page an archivist files."""
+    """JSON by default; ``Accept: text/html`` gives the printable page an archivist files, in English unless
+    Accept-Language asks for Chinese (the API speaks English; the pages default to Chinese)."""
     if _wants_html(inputs):
-        return Answer(200, text=dossier_html(result), content_type="text/html; charset=utf-8")
+        page = dossier_html(result, i18n.accepted(inputs.languages) or "en")
+        return Answer(200, text=page, content_type="text/html; charset=utf-8")
     return Answer(200, result)
 
 

@@ -2,9 +2,11 @@
 import base64
 import json
 from datetime import datetime, timedelta, timezone
+from html import escape
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from gateway.web import i18n
 from gateway.web.labels import LABELS, PROBLEMS
@@ -39,9 +41,18 @@ def _parse_json(text):
         return None
 
 
-def _environment(locale):
+def _html_escaped(value):
+    """Data escaped as ``html.escape`` does (``&#x27;``, ``&quot;``): the API's printable answers have always
+    been escaped so, and clients may compare them."""
+    if hasattr(value, "__html__"):
+        return value
+    return Markup(escape(str(value)))
+
+
+def _environment(locale, finalize=None):
+    options = {"finalize": finalize} if finalize else {}
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
-                      extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+                      extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True, **options)
     translations = i18n.load(locale)
     env.install_gettext_translations(translations, newstyle=True)
     env.filters["label"] = lambda value: translations.gettext(LABELS[value]) if value in LABELS else value
@@ -55,4 +66,11 @@ def _environment(locale):
     return env, translations
 
 
+# The pages' environments, and those of the API's printable answers (the same templates).
 ENVIRONMENTS = {locale: _environment(locale) for locale in i18n.LOCALES}
+PRINTABLE = {locale: _environment(locale, _html_escaped)[0] for locale in i18n.LOCALES}
+
+
+def printable(template, locale, **values):
+    """A self-contained page the API answers with (no session, no forms)."""
+    return PRINTABLE[locale].get_template(template).render(**values)
