@@ -1,7 +1,7 @@
 """Endpoints of API.md "Examination"."""
 from gateway.presentation import results_csv
 from gateway.routing import Answer, Route
-from services.examination import contract as s
+import services.examination.contract as s
 
 SERVICE = "examination"
 TAGS = ("examination",)

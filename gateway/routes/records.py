@@ -6,7 +6,7 @@ from gateway.presentation import atom_feed, dossier_html
 from gateway.routing import Answer, Route
 from gateway.web import i18n
 from services.common.clock import rfc3339, utcnow
-from services.records import contract as s
+import services.records.contract as s
 
 SERVICE = "records"
 TAGS = ("records",)
