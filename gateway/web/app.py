@@ -73,6 +73,15 @@ class Page:
         except CadreError as error:
             return Answer.refusal(error)
 
+    def rpc(self, service, method, **kwargs):
+        """A service call with no route of API.md (the console's list of selections), made like the
+        pipeline's, with the session's principal in the signed context; a refusal as an Answer."""
+        name, role = (self.session.name, self.session.role) if self.session is not None else (None, None)
+        try:
+            return Answer(200, self.pipeline.backend(service, method, (name, role, self.request_id), **kwargs))
+        except CadreError as error:
+            return Answer.refusal(error)
+
     def can(self, method, rule):
         """May the session's role call this endpoint (the gateway's one table)?"""
         roles = authz.allowed_roles(method, rule)

@@ -1,5 +1,6 @@
 """The console's selection pages: the selections by stage, one selection with its next allowed actions as
 forms, the ranking of the four emphases, and the committee's decisions."""
+import services.nomination.contract as nomination_contract
 from gateway.web import forms
 from gateway.web.app import entry_result
 from gateway.web.console import recent_records
@@ -16,38 +17,43 @@ SELECTION_ACTIONS = {  # form action → the API endpoint it sends
     "filing": "/api/v1/selections/<id>/filing",
     "pre-report": "/api/v1/selections/<id>/pre-report",
 }
-# The next allowed actions of each stage (API.md's stage table).
-NEXT_ACTIONS = {
-    "motion": ["qualification"],
-    "qualification": ["consultation"],
-    "consultation": ["consultation"],
-    "recommendation": ["ballot-session", "nomination", "deliberation"],
-    "inspection": ["inspection"],
-    "joint_review": [],
-    "public_notice": ["appointment"],
-    "appointment": ["appointment"],
-    "filing": ["filing"],
-    "closed": [],
-}
-BEFORE_DECISION = ("motion", "qualification", "consultation", "recommendation", "inspection", "joint_review")
+# The stages in the procedure's order, as the nomination contract accepts them. Which steps each stage allows
+# is the nomination service's stage table alone (services/nomination/domain/stages.py): its list of
+# selections says so for each selection (``next_actions``).
+STAGES = tuple(nomination_contract.SelectionsQuery().fields["stage"].validate.choices)
+LISTED_MOST = 1000  # the selections page shows the newest thousand
 
 
-def selections_from_records(entries):
-    """Each selection's latest stage, from its ``selection opened`` and ``stage changed`` entries."""
-    found = {}
-    for entry in entries:
-        subject = entry.get("subject") or ""
-        if not subject.startswith("selection:"):
-            continue
-        sid = subject.split(":", 1)[1]
-        matter = entry.get("matter")
-        if matter == "selection opened":
-            data = entry_result(entry)
-            found.setdefault(sid, {"id": sid, "stage": "motion"}).update(
-                post=data.get("post"), vacancies=data.get("vacancies"), at=entry.get("occurred_at"))
-        elif matter == "selection stage changed":
-            found.setdefault(sid, {"id": sid}).update(stage=entry.get("stage"), at=entry.get("occurred_at"))
-    return sorted(found.values(), key=lambda s: s.get("at") or "", reverse=True)
+def form_of(step):
+    """The form action of this page that takes a step the service names next (``ballot_session`` →
+    ``ballot-session``), or None for steps taken elsewhere: a ballot on the ballot page, closing a session
+    by its own button, the decision on the committee's page, the observer on the oversight page."""
+    action = step.replace("_", "-")
+    return action if action in SELECTION_ACTIONS else None
+
+
+def listed_selections(page, stage=None, most=LISTED_MOST):
+    """The newest ``most`` selections (at ``stage`` only, if given) from the nomination service's list, asked
+    as the session's principal: (items, None), or (the items so far, the refusal)."""
+    query, items = {"limit": 500}, []
+    if stage:
+        query["stage"] = stage
+    while len(items) < most:
+        answer = page.rpc("nomination", "list_selections", query=dict(query))
+        if not answer.ok:
+            return items, answer
+        items += answer.body["items"]
+        if not answer.body.get("next_cursor"):
+            break
+        query["cursor"] = answer.body["next_cursor"]
+    return items[:most], None
+
+
+def listed_selection(page, id, stage):
+    """The list's item of one selection, looked up among those at its stage; None if it is not there (its
+    stage changed since it was read)."""
+    items, _ = listed_selections(page, stage, most=10 * LISTED_MOST)
+    return next((item for item in items if item["id"] == id), None)
 
 
 # ---- org: selections ---------------------------------------------------------------------------
@@ -65,12 +71,11 @@ def selections(page):
     wanted = page.request.args.get("go", "").strip()
     if wanted:
         return page.redirect(f"/web/console/selections/{wanted}")
-    entries, error = recent_records(page)
-    listed = selections_from_records(entries)
+    listed, error = listed_selections(page)
     by_stage = {}
     for item in listed:
-        by_stage.setdefault(item.get("stage") or "motion", []).append(item)
-    return page.render("selections.html", by_stage=by_stage, stages=list(NEXT_ACTIONS), error=error,
+        by_stage.setdefault(item["stage"], []).append(item)
+    return page.render("selections.html", by_stage=by_stage, stages=STAGES, error=error,
                        outcome=outcome, status=outcome.status if outcome else 200)
 
 
@@ -98,9 +103,9 @@ def selection(page, id, outcome=None, status=200):
                            detail=answer.body.get("detail"))
     detail = answer.body
     entries, _ = recent_records(page, subject=f"selection:{id}") if page.can("GET", "/api/v1/records") else ([], None)
-    actions = [a for a in NEXT_ACTIONS.get(detail["stage"], []) if page.can("POST", SELECTION_ACTIONS[a])]
-    if detail["stage"] in BEFORE_DECISION and page.can("POST", SELECTION_ACTIONS["pre-report"]):
-        actions.append("pre-report")
+    listed = listed_selection(page, id, detail["stage"])
+    steps = [form_of(step) for step in (listed or {}).get("next_actions", [])]
+    actions = [action for action in steps if action and page.can("POST", SELECTION_ACTIONS[action])]
     return page.render("selection.html", status=status, sel=detail, actions=actions, entries=entries,
                        ballot_sessions=_ballot_sessions(entries), outcome=outcome,
                        now_local=forms.now_local, dossier=page.can("GET", "/api/v1/selections/<id>/dossier"))
@@ -143,10 +148,7 @@ def decisions(page):
         outcome = page.api("POST", f"/api/v1/selections/{sel}/decision",
                            body=forms.selection_body("decision", page.request.form),
                            idempotency_key=page.idempotency_key())
-    waiting, error = [], None
-    if page.can("GET", "/api/v1/records"):
-        entries, error = recent_records(page)
-        waiting = [s for s in selections_from_records(entries) if s.get("stage") == "joint_review"]
+    waiting, error = listed_selections(page, stage="joint_review")
     return page.render("decisions.html", waiting=waiting, error=error, outcome=outcome, now_local=forms.now_local,
                        chosen=page.request.args.get("selection", ""),
                        status=outcome.status if outcome and not outcome.ok else 200)
