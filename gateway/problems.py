@@ -6,8 +6,12 @@ from werkzeug.wrappers import Response
 PROBLEM = "application/problem+json"
 
 
+def json_text(payload):
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
 def json_response(status, payload, request_id, content_type="application/json", headers=None):
-    response = Response(json.dumps(payload, ensure_ascii=False, separators=(",", ":")), status=status,
+    response = Response(json_text(payload), status=status,
                         content_type=f"{content_type}; charset=utf-8")
     response.headers["X-Request-ID"] = request_id
     for name, value in (headers or {}).items():

@@ -1,6 +1,5 @@
 """The HTTP gateway: authentication, authorization, validation, idempotency and RPC deadlines
 in front of the four services (API.md "Conventions")."""
-import json
 import logging
 import re
 import time
@@ -10,50 +9,29 @@ import eventlet
 from kombu import Connection
 from nameko.web.handlers import HttpRequestHandler, http
 from pymongo.errors import ConnectionFailure, ExecutionTimeout
-from werkzeug.exceptions import MethodNotAllowed, NotFound as RouteNotFound
-from werkzeug.routing import Map, PathConverter, Rule
+from werkzeug.routing import PathConverter, Rule
 from werkzeug.wrappers import Response
 
-from gateway import authz, idempotency, logfilter, openapi, parsing, web
+from gateway import logfilter, openapi, parsing, pipeline
 from gateway.auth import Authenticator
 from gateway.backend import SERVICES, Backend
 from gateway.limits import SharedRateLimiter
+from gateway.pipeline import Inputs, Pipeline
 from gateway.problems import json_response, problem_response
-from gateway.routes import ROUTES
+from gateway.web import site
 from services.common import config, metrics as chassis_metrics
 from services.common.context import current_request_id
-from services.common.errors import CadreError, Forbidden, NotFound, RateLimited, Unavailable
+from services.common.errors import CadreError, RateLimited, Unavailable
 from services.common.metrics import Metrics
 from services.common.mongo import Mongo
-from services.common.ratelimit import apply_trusted_proxies, parse_trusted_proxies, retry_after_header
+from services.common.ratelimit import apply_trusted_proxies, parse_trusted_proxies
 
 log = logging.getLogger(__name__)
 logfilter.install()
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 PRIVATE_CACHE = {"Cache-Control": "no-store"}
-# Ballots count against a client's rate only when refused (API.md "Conventions"): a whole meeting
-# votes from one address, and a valid unused token is never refused for rate.
-REFUSED_BALLOT_CODES = frozenset({"invalid_token", "token_used", "session_closed"})
 HSTS = "max-age=31536000; includeSubDomains"
-
-
-class MethodNotAllowedError(CadreError):
-    status, default_code, title = 405, "method_not_allowed", "Method not allowed"
-
-
-def _check_table():
-    missing = [route.key for route in ROUTES if route.key not in authz.TABLE]
-    if missing:
-        raise RuntimeError(f"routes without an authorization row: {missing}")
-    unknown = (idempotency.SECRET_BEARING | idempotency.UNRECORDED) - {route.key for route in ROUTES}
-    if unknown:  # a renamed route would silently lose its idempotency rule
-        raise RuntimeError(f"idempotency rules for routes that do not exist: {sorted(unknown)}")
-
-
-_check_table()
-URL_MAP = Map([Rule(route.rule, endpoint=route, methods=[route.method]) for route in ROUTES], strict_slashes=False,
-              converters={"int": parsing.AsciiIntegerConverter})
 
 
 class _AnyPath(PathConverter):
@@ -146,14 +124,21 @@ class GatewayService:
     def openapi_document(self, request):
         return json_response(200, openapi.document(), _request_id(request))
 
+    @property
+    def pipeline(self):
+        """This worker's request pipeline (the backend is injected per worker)."""
+        return Pipeline(self.auth, self.backend, self.public_limiter, self.refusal_limiter)
+
     @http("GET,POST", "/")
     def web_home(self, request):
-        """The web pages (gateway/web): they act through ``_serve`` as the signed-in principal."""
-        return _strict_transport(request, web.serve(self, apply_trusted_proxies(request, self.trusted_proxies)))
+        """The web pages (gateway/web): they act through the pipeline as the signed-in principal."""
+        return _strict_transport(request, site.serve(self.pipeline,
+                                                     apply_trusted_proxies(request, self.trusted_proxies)))
 
     @http("GET,POST", "/web/<path:path>")
     def web_pages(self, request, path):
-        return _strict_transport(request, web.serve(self, apply_trusted_proxies(request, self.trusted_proxies)))
+        return _strict_transport(request, site.serve(self.pipeline,
+                                                     apply_trusted_proxies(request, self.trusted_proxies)))
 
     @api_http("GET,POST,PUT,PATCH,DELETE", "/api/<anypath:path>")
     def api(self, request, path):
@@ -163,13 +148,7 @@ class GatewayService:
         apply_trusted_proxies(request, self.trusted_proxies)
         route = None
         try:
-            adapter = URL_MAP.bind("localhost")
-            try:
-                route, params = adapter.match(request.path, method=request.method)
-            except MethodNotAllowed:
-                raise MethodNotAllowedError(f"{request.method} is not allowed on {request.path}")
-            except RouteNotFound:
-                raise NotFound(f"no endpoint {request.method} {request.path}")
+            route, params = pipeline.match(request.method, request.path)
             response = self._serve(route, params, request, request_id)
         except CadreError as error:
             headers = {"Retry-After": error.retry_after} if isinstance(error, RateLimited) else None
@@ -187,71 +166,17 @@ class GatewayService:
         response.headers["X-Request-ID"] = request_id
         return _strict_transport(request, response)
 
-    def _count_refusal(self, client):
-        """One more refused ballot from ``client``: past the limit, 429 instead of the refusal."""
-        allowed, retry_after = self.refusal_limiter.check(client, time.time())
-        if not allowed:
-            error = RateLimited("too many refused ballots from this client; retry later", "rate_limited")
-            error.retry_after = retry_after_header(retry_after)
-            raise error
-
     @api_http("GET", "/log/<anypath:path>")
     def transparency_log(self, request, path):
         """The records log's C2SP checkpoint and hash tiles: routed through the same table as ``/api``."""
         return self.api(request, path)
 
     def _serve(self, route, params, request, request_id):
-        roles = authz.allowed_roles(route.method, route.rule, request.args)  # the query string counts too
-        caller_name, caller_role = None, None
-        if roles != authz.PUBLIC:
-            caller_name, caller_role = self.auth.principal(request.headers.get("Authorization"))
-            if caller_role not in roles:
-                raise Forbidden(f"role {caller_role!r} may not {route.method} {route.rule}")
-        client = request.remote_addr or "unknown"
-        if route.rate_limited is True:
-            allowed, retry_after = self.public_limiter.check(client, time.time())
-            if not allowed:
-                error = RateLimited("too many requests from this client; retry later", "rate_limited")
-                error.retry_after = retry_after_header(retry_after)
-                raise error
-        raw = parsing.read_body(request) if request.method in ("POST", "PUT", "PATCH") else b""
-
-        kwargs = dict(params)
-        if route.body is not None:
-            kwargs["body"] = parsing.load(route.body, parsing.parse_json(raw), "body")
-        elif route.csv:
-            kwargs["body"] = parsing.csv_text(raw)
-        if route.query is not None:
-            kwargs["query"] = parsing.load_query(route.query, request.args)
-        caller = (caller_name, caller_role, request_id)
-        if route.before is not None:
-            kwargs.update(route.before(caller_role, kwargs) or {})
-
-        scope = caller_name or "public"  # public POSTs keep no record (idempotency.UNRECORDED)
-        keyed = idempotency.keyed_request(route.key, scope, request.headers.get("Idempotency-Key")) \
-            if request.method == "POST" else None
-        if keyed:
-            replay = idempotency.begin(keyed, keyed.digest(request.method, request.path, raw))
-            if replay is not None:
-                status, body, content_type = replay
-                response = Response(body, status=status, content_type=content_type)
-                response.headers["Idempotent-Replayed"] = "true"
-                return response
-        try:
-            # the service keeps the key too: if this answer is lost, a retry gets it back from there
-            request_key = keyed.service_keys if keyed else None
-            result = self.backend(route.service, route.rpc, caller, request_key=request_key, **kwargs)
-            response = route.render(result, request) if route.render else json_response(route.status, result, request_id)
-        except CadreError as error:
-            if keyed:
-                idempotency.finish(keyed, error.status, json.dumps(error.problem()), "application/problem+json")
-            if route.rate_limited == "refusals" and error.code in REFUSED_BALLOT_CODES:
-                self._count_refusal(client)
-            raise
-        except Exception:
-            if keyed:
-                idempotency.finish(keyed, 500, "", "")
-            raise
-        if keyed:
-            idempotency.finish(keyed, response.status_code, response.get_data(as_text=True), response.content_type)
-        return response
+        """One API request through the pipeline, as the bearer token's principal."""
+        serving = self.pipeline
+        principal = serving.bearer_principal(route, request.args, request.headers.get("Authorization"))
+        inputs = Inputs(path=request.path, request_id=request_id, query=request.args,
+                        read_body=lambda: parsing.read_body(request), accept=request.accept_mimetypes,
+                        languages=request.accept_languages, idempotency_key=request.headers.get("Idempotency-Key"),
+                        base_url=request.base_url)
+        return serving.serve(route, params, inputs, request.remote_addr or "unknown", principal).response(request_id)

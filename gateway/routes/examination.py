@@ -1,43 +1,19 @@
 """Endpoints of API.md "Examination"."""
-import csv
-import io
-
-from werkzeug.wrappers import Response
-
-from gateway.problems import json_response
-from gateway.routing import Route
-from services.examination import contract as s
+from gateway.presentation import results_csv
+from gateway.routing import Answer, Route
+import services.examination.contract as s
 
 SERVICE = "examination"
 TAGS = ("examination",)
 
-CSV_COLUMNS = ("post", "seats", "rank", "exam_number", "name", "written", "interview", "total", "status")
 
-
-def _number(value):
-    return "" if value is None else f"{value:.2f}"
-
-
-def results_csv(result):
-    """The ranking as CSV for the notice board: one row per candidate, posts in campaign order."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for post in result["posts"]:
-        for row in post["ranking"]:
-            writer.writerow([post["post"], post["seats"], row["rank"], row["exam_number"], row["name"],
-                             _number(row["written"]), _number(row["interview"]), _number(row["total"]),
-                             row["status"]])
-    return out.getvalue()
-
-
-def render_results(result, request):
+def render_results(result, inputs):
     """JSON, or CSV when the client asks for ``text/csv`` (the notice-board export)."""
-    if request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv":
+    if inputs.accept.best_match(["application/json", "text/csv"]) == "text/csv":
         # BOM: spreadsheet programs then read the Chinese names as UTF-8
-        return Response("\ufeff" + results_csv(result), status=200, content_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="results.csv"'})
-    return json_response(200, result, request.headers.get("X-Request-ID", ""))
+        return Answer(200, text="\ufeff" + results_csv(result), content_type="text/csv; charset=utf-8",
+                      headers={"Content-Disposition": 'attachment; filename="results.csv"'})
+    return Answer(200, result)
 
 
 ROUTES = [

@@ -1,6 +1,6 @@
 """Endpoints of API.md "Nomination"."""
 from gateway.routing import Route
-from services.nomination import contract as s
+import services.nomination.contract as s
 
 SERVICE = "nomination"
 TAGS = ("nomination",)

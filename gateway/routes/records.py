@@ -2,36 +2,36 @@
 import base64
 from urllib.parse import urlencode
 
-from werkzeug.wrappers import Response
-
-from gateway.problems import json_response
-from gateway.routing import Route
+from gateway.presentation import atom_feed, dossier_html
+from gateway.routing import Answer, Route
+from gateway.web import i18n
 from services.common.clock import rfc3339, utcnow
-from services.records import contract as s
-from services.records.domain.render import atom_feed, dossier_html
+import services.records.contract as s
 
 SERVICE = "records"
 TAGS = ("records",)
 
 
-def _wants_html(request):
-    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
+def _wants_html(inputs):
+    return inputs.accept.best_match(["application/json", "text/html"]) == "text/html"
 
 
-def render_dossier(result, request):
-    """JSON by default; ``Accept: text/html`` gives the printable page an archivist files."""
-    if _wants_html(request):
-        return Response(dossier_html(result), status=200, content_type="text/html; charset=utf-8")
-    return json_response(200, result, "")
+def render_dossier(result, inputs):
+    """JSON by default; ``Accept: text/html`` gives the printable page an archivist files, in English unless
+    Accept-Language asks for Chinese (the API speaks English; the pages default to Chinese)."""
+    if _wants_html(inputs):
+        page = dossier_html(result, i18n.accepted(inputs.languages) or "en")
+        return Answer(200, text=page, content_type="text/html; charset=utf-8")
+    return Answer(200, result)
 
 
-def render_atom(result, request):
-    base = request.base_url
-    args = {k: v for k, v in request.args.items() if k != "cursor"}
-    self_url = base + ("?" + urlencode(request.args) if request.args else "")
+def render_atom(result, inputs):
+    base = inputs.base_url
+    args = {k: v for k, v in inputs.query.items() if k != "cursor"}
+    self_url = base + ("?" + urlencode(inputs.query) if inputs.query else "")
     next_url = base + "?" + urlencode(dict(args, cursor=result["next_cursor"])) if result.get("next_cursor") else None
     body = atom_feed(result["items"], self_url, rfc3339(utcnow()), next_url)
-    return Response(body, status=200, content_type="application/atom+xml; charset=utf-8")
+    return Answer(200, text=body, content_type="application/atom+xml; charset=utf-8")
 
 
 # A checkpoint changes with every append: caches keep it for seconds only (tlog-tiles "Checkpoints").
@@ -41,16 +41,14 @@ FULL_TILE_CACHE = "public, max-age=31536000, immutable"
 PARTIAL_TILE_CACHE = "public, max-age=5"
 
 
-def render_note(result, request):
-    response = Response(result["note"], status=200, content_type="text/plain; charset=utf-8")
-    response.headers["Cache-Control"] = CHECKPOINT_CACHE
-    return response
+def render_note(result, inputs):
+    return Answer(200, text=result["note"], content_type="text/plain; charset=utf-8",
+                  headers={"Cache-Control": CHECKPOINT_CACHE})
 
 
-def render_tile(result, request):
-    response = Response(base64.b64decode(result["data"]), status=200, content_type="application/octet-stream")
-    response.headers["Cache-Control"] = FULL_TILE_CACHE if result["full"] else PARTIAL_TILE_CACHE
-    return response
+def render_tile(result, inputs):
+    return Answer(200, text=base64.b64decode(result["data"]), content_type="application/octet-stream",
+                  headers={"Cache-Control": FULL_TILE_CACHE if result["full"] else PARTIAL_TILE_CACHE})
 
 
 ROUTES = [

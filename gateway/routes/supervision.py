@@ -1,6 +1,6 @@
 """Endpoints of API.md "Supervision"."""
 from gateway.routing import Route
-from services.supervision import contract as s
+import services.supervision.contract as s
 
 SERVICE = "supervision"
 TAGS = ("supervision",)

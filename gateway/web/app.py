@@ -1,80 +1,38 @@
 """The page request: locale, session, CSRF, rendering, and calling the API as the session's principal."""
-import base64
 import json
 import mimetypes
 import secrets
 import uuid
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import urlencode
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
+from werkzeug.datastructures import MIMEAccept, MultiDict
 from werkzeug.security import safe_join
 from werkzeug.utils import redirect as werkzeug_redirect
 from werkzeug.wrappers import Response
 
-from gateway.web import dispatch, i18n, session as sessions
-from gateway.web.labels import LABELS, PROBLEMS
-from services.common.clock import as_utc
+from gateway import authz, pipeline
+from gateway.routing import Answer, Inputs
+from gateway.web import i18n, session as sessions
+from gateway.web.rendering import ENVIRONMENTS
+from services.common.errors import CadreError, Unauthorized
 
-HERE = Path(__file__).resolve().parent
-STATIC = HERE / "static"
-BEIJING = timezone(timedelta(hours=8))
+STATIC = Path(__file__).resolve().parent / "static"
 
 # Security headers of every page: scripts and styles only from our own static files, no framing.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 
 
-def _beijing(value, with_zone=True):
-    """An RFC 3339 time shown in Beijing time, the time the district works in."""
-    if not value:
-        return ""
-    moment = as_utc(value if isinstance(value, datetime) else str(value))
-    if moment is None:
-        return str(value)
-    text = moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
-    return text + " (UTC+8)" if with_zone else text
-
-
-def _entry_fragment(entry):
-    """The record entry in a URL fragment (never sent to a server) for the check page."""
-    fields = {k: v for k, v in entry.items() if k not in ("leaf_hash", "proof")}
-    raw = json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-
-
-def _environment(locale):
-    env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(["html"]),
-                      extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
-    translations = i18n.load(locale)
-    env.install_gettext_translations(translations, newstyle=True)
-    env.filters["label"] = lambda value: translations.gettext(LABELS[value]) if value in LABELS else value
-    env.filters["problem_meaning"] = lambda code: translations.gettext(PROBLEMS[code]) if code in PROBLEMS else ""
-    env.filters["bjt"] = _beijing
-    env.filters["entry_fragment"] = _entry_fragment
-    env.filters["tojson_pretty"] = lambda value: json.dumps(value, ensure_ascii=False, indent=1)
-    env.filters["parse_json"] = _parse_json
-    env.globals["locale"] = locale
-    env.globals["html_lang"] = i18n.HTML_LANG[locale]
-    return env, translations
-
-
-def _parse_json(text):
-    try:
-        return json.loads(text) if text else None
-    except ValueError:
-        return None
-
-
-ENVIRONMENTS = {locale: _environment(locale) for locale in i18n.LOCALES}
+class Refused(Exception):
+    """A console page the session's role may not see."""
 
 
 class Page:
     """One page request."""
 
-    def __init__(self, service, request):
-        self.service = service
+    def __init__(self, pipeline_, request):
+        self.pipeline = pipeline_
         self.request = request
         self.session = sessions.current(request)
         self.locale = i18n.negotiate(request)
@@ -92,12 +50,48 @@ class Page:
         return self.translations.gettext(message)
 
     # --- the API, as this page's principal
-    def api(self, method, path, **kwargs):
-        return dispatch.call(self.service, self.request, self.session, method, path, request_id=self.request_id,
-                             **kwargs)
+    def api(self, method, path, *, body=None, query=None, csv=None, accept=None, idempotency_key=None):
+        """One API request through the gateway's pipeline as the session's principal (or as the public);
+        returns its Answer, a refusal being the API's problem with its code and detail."""
+        query = MultiDict({k: str(v) for k, v in (query or {}).items() if v not in (None, "")})
+        if csv is not None:
+            raw = csv.encode("utf-8")
+        elif method == "POST":
+            # the body is sent as JSON text so it meets the API's own JSON checks and idempotency digest
+            raw = json.dumps(body or {}, ensure_ascii=False).encode("utf-8")
+        else:
+            raw = b""
+        inputs = Inputs(path=path, request_id=self.request_id, query=query, read_body=lambda: raw,
+                        accept=MIMEAccept([(accept, 1)] if accept else []), idempotency_key=idempotency_key,
+                        base_url=self.request.host_url.rstrip("/") + path)
+        try:
+            route, params = pipeline.match(method, path)
+            principal = (self.session.name, self.session.role) if self.session is not None else None
+            if principal is None and self.pipeline.needs_principal(route, query):
+                raise Unauthorized("sign in to the console first")
+            return self.pipeline.serve(route, params, inputs, self.request.remote_addr or "unknown", principal)
+        except CadreError as error:
+            return Answer.refusal(error)
+
+    def rpc(self, service, method, **kwargs):
+        """A service call with no route of API.md (the console's list of selections), made like the
+        pipeline's, with the session's principal in the signed context; a refusal as an Answer."""
+        name, role = (self.session.name, self.session.role) if self.session is not None else (None, None)
+        try:
+            return Answer(200, self.pipeline.backend(service, method, (name, role, self.request_id), **kwargs))
+        except CadreError as error:
+            return Answer.refusal(error)
 
     def can(self, method, rule):
-        return dispatch.allowed(self.session, method, rule)
+        """May the session's role call this endpoint (the gateway's one table)?"""
+        roles = authz.allowed_roles(method, rule)
+        if roles == authz.PUBLIC:
+            return True
+        return self.session is not None and self.session.role in roles
+
+    def require(self, method, rule):
+        if not self.can(method, rule):
+            raise Refused(f"role {self.session.role if self.session else None!r} may not {method} {rule}")
 
     def check_post(self):
         sessions.check_post(self.request, self.session)
@@ -123,7 +117,6 @@ class Page:
     def _lang_url(self, locale):
         args = self.request.args.to_dict()
         args["lang"] = locale
-        from urllib.parse import urlencode
         return self.request.path + "?" + urlencode(args)
 
     def finish(self, response):
@@ -159,5 +152,10 @@ def static_file(name):
     return response
 
 
-def markup(text):
-    return Markup(text)
+def entry_result(entry):
+    """A record entry's ``result`` (JSON text) as a dict; {} when it is none."""
+    try:
+        value = json.loads(entry.get("result") or "null")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}

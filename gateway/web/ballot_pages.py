@@ -38,7 +38,6 @@ def ballot_check(page):
                        status=answer.status if answer is not None and not answer.ok else 200)
 
 
-
 BOARD_RULE = "/api/v1/ballot-sessions/<id>/board"
 
 
@@ -59,8 +58,7 @@ def recount(board):
 
 
 def board(page):
-    from gateway.web.pages import require  # pages imports this module
-    require(page, "GET", BOARD_RULE)
+    page.require("GET", BOARD_RULE)
     session = page.request.args.get("session", "").strip()
     answer = page.api("GET", f"/api/v1/ballot-sessions/{quote(session, safe='')}/board") if session else None
     checked = recount(answer.body) if answer is not None and answer.ok else None

@@ -54,11 +54,16 @@ def negotiate(request):
         chosen = _normal(candidate)
         if chosen:
             return chosen
-    for tag, _quality in request.accept_languages:
+    return accepted(request.accept_languages) or DEFAULT
+
+
+def accepted(languages):
+    """The first of our locales an Accept-Language header names, or None."""
+    for tag, _quality in languages:
         chosen = _normal(tag)
         if chosen:
             return chosen
-    return DEFAULT
+    return None
 
 
 if __name__ == "__main__":

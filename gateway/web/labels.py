@@ -13,6 +13,9 @@ LABELS = {
     "public_notice": N_("Public notice"), "appointment": N_("Appointment"), "filing": N_("Filing"),
     "closed": N_("Closed"), "nomination": N_("Nomination"), "deliberation": N_("Deliberation"),
     "decision": N_("Decision"), "examination": N_("Examination"),
+    # steps the nomination service names next that are not stages
+    "ballot_session": N_("Ballot session"), "ballot": N_("Secret ballot"), "close_session": N_("Close and count"),
+    "pre_report": N_("Pre-appointment report to the superior"), "observer": N_("Observer at the decision meeting"),
     # roles
     "org": N_("Organization Department"), "committee": N_("Standing committee"),
     "discipline": N_("Discipline inspection"), "audit": N_("Audit"), "family_planning": N_("Family planning"),

@@ -20,7 +20,7 @@ from mongoengine import DateTimeField, Document, IntField, StringField
 from gateway.auth import live_generation
 
 from services.common.clock import utcnow
-from services.common.errors import CadreError, Unauthorized
+from services.common.errors import CadreError
 
 SESSION_COOKIE = "cadre_session"
 VISITOR_COOKIE = "cadre_csrf"
@@ -111,14 +111,3 @@ def set_cookie(response, name, value, request, max_age=None):
     response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="Strict",
                         secure=request.is_secure)
 
-
-class SessionAuth:
-    """Stands in for the gateway's Authenticator when a page calls the API as its session's principal."""
-
-    def __init__(self, session):
-        self.session = session
-
-    def principal(self, _authorization):
-        if self.session is None:
-            raise Unauthorized("sign in to the console first")
-        return self.session.name, self.session.role
