@@ -58,6 +58,9 @@ class Pipeline:
         self.auth, self.backend = auth, backend
         self.public_limiter, self.refusal_limiter = public_limiter, refusal_limiter
 
+    # the pages find their API route here, so that gateway.web need not import this module (which imports routes)
+    match = staticmethod(match)
+
     @staticmethod
     def needs_principal(route, query):
         """Does this request need a principal at all (the query string counts too)?"""

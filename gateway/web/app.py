@@ -11,7 +11,7 @@ from werkzeug.security import safe_join
 from werkzeug.utils import redirect as werkzeug_redirect
 from werkzeug.wrappers import Response
 
-from gateway import authz, pipeline
+from gateway import authz
 from gateway.routing import Answer, Inputs
 from gateway.web import i18n, session as sessions
 from gateway.web.rendering import ENVIRONMENTS
@@ -65,7 +65,7 @@ class Page:
                         accept=MIMEAccept([(accept, 1)] if accept else []), idempotency_key=idempotency_key,
                         base_url=self.request.host_url.rstrip("/") + path)
         try:
-            route, params = pipeline.match(method, path)
+            route, params = self.pipeline.match(method, path)
             principal = (self.session.name, self.session.role) if self.session is not None else None
             if principal is None and self.pipeline.needs_principal(route, query):
                 raise Unauthorized("sign in to the console first")
