@@ -1,5 +1,5 @@
 """The gateway's own documents: principals and stored idempotent responses."""
-from mongoengine import DateTimeField, Document, IntField, StringField
+from mongoengine import DateTimeField, Document, FloatField, IntField, StringField
 
 from services.common.clock import utcnow
 from services.common.keyed import RECORD_SECONDS
@@ -36,3 +36,18 @@ class IdempotentResponse(Document):
     # for a database that does not run TTL deletes
     meta = {"collection": "idempotency_records",
             "indexes": [{"fields": ["created_at"], "expireAfterSeconds": RECORD_SECONDS}]}
+
+
+class RateBucket(Document):
+    """One client's rate-limit bucket, shared by every gateway replica (gateway/limits.py).
+
+    ``id`` is ``<limit>:<HMAC of the client address>`` under a key only the gateway holds, so the database
+    never holds an address; ``tat`` is when the bucket is full again (seconds since the epoch). The database
+    deletes a bucket once it is full (``expires_at``); one left behind answers the same as none.
+    """
+
+    id = StringField(primary_key=True)
+    tat = FloatField(required=True)
+    version = IntField(required=True)
+    expires_at = DateTimeField(required=True)
+    meta = {"collection": "rate_buckets", "indexes": [{"fields": ["expires_at"], "expireAfterSeconds": 0}]}

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from gateway import authz, idempotency, logfilter, openapi, parsing, web
 from gateway.auth import Authenticator
 from gateway.backend import SERVICES, Backend
+from gateway.limits import SharedRateLimiter
 from gateway.problems import json_response, problem_response
 from gateway.routes import ROUTES
 from services.common import config, metrics as chassis_metrics
@@ -24,8 +25,7 @@ from services.common.context import current_request_id
 from services.common.errors import CadreError, Forbidden, NotFound, RateLimited, Unavailable
 from services.common.metrics import Metrics
 from services.common.mongo import Mongo
-from services.common.ratelimit import (RateLimiter, apply_trusted_proxies, parse_trusted_proxies,
-                                       retry_after_header)
+from services.common.ratelimit import apply_trusted_proxies, parse_trusted_proxies, retry_after_header
 
 log = logging.getLogger(__name__)
 logfilter.install()
@@ -98,9 +98,11 @@ class GatewayService:
     metrics = Metrics(serve=False)  # the gateway's /metrics is served on its own HTTP port
 
     auth = Authenticator()
-    public_limiter = RateLimiter(config.get_float("PUBLIC_RATE_PER_SECOND"), config.get_float("PUBLIC_RATE_BURST"))
-    refusal_limiter = RateLimiter(config.get_float("BALLOT_REFUSALS_PER_MINUTE") / 60,
-                                  config.get_float("BALLOT_REFUSALS_PER_MINUTE"))
+    # shared by every replica (gateway/limits.py): a client does not get N times the rate from N gateways
+    public_limiter = SharedRateLimiter("public", config.get_float("PUBLIC_RATE_PER_SECOND"),
+                                       config.get_float("PUBLIC_RATE_BURST"))
+    refusal_limiter = SharedRateLimiter("ballot-refusals", config.get_float("BALLOT_REFUSALS_PER_MINUTE") / 60,
+                                        config.get_float("BALLOT_REFUSALS_PER_MINUTE"))
     trusted_proxies = parse_trusted_proxies(config.get("TRUSTED_PROXIES"))
 
     @http("GET", "/health")
@@ -187,7 +189,7 @@ class GatewayService:
 
     def _count_refusal(self, client):
         """One more refused ballot from ``client``: past the limit, 429 instead of the refusal."""
-        allowed, retry_after = self.refusal_limiter.check(client, time.monotonic())
+        allowed, retry_after = self.refusal_limiter.check(client, time.time())
         if not allowed:
             error = RateLimited("too many refused ballots from this client; retry later", "rate_limited")
             error.retry_after = retry_after_header(retry_after)
@@ -207,7 +209,7 @@ class GatewayService:
                 raise Forbidden(f"role {caller_role!r} may not {route.method} {route.rule}")
         client = request.remote_addr or "unknown"
         if route.rate_limited is True:
-            allowed, retry_after = self.public_limiter.check(client, time.monotonic())
+            allowed, retry_after = self.public_limiter.check(client, time.time())
             if not allowed:
                 error = RateLimited("too many requests from this client; retry later", "rate_limited")
                 error.retry_after = retry_after_header(retry_after)

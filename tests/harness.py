@@ -193,6 +193,45 @@ class Suite:
         drop_vhost(self.vhost)
 
 
+class ReplicatedSuite(Suite):
+    """The suite with two processes of each service named (``CADRE_REPLICAS``), as deployed behind a
+    load balancer: ``bases`` are the two gateways' addresses when the gateway is one of them."""
+
+    def __init__(self, replicated, **extra_env):
+        self.replicated = tuple(replicated)
+        second = {f"{s.upper()}_METRICS_PORT_2": free_port() for s in self.replicated if s != "gateway"}
+        if "gateway" in self.replicated:
+            second["GATEWAY_PORT_2"] = free_port()
+        super().__init__(CADRE_REPLICAS=",".join(f"{s}=2" for s in self.replicated), **{**second, **extra_env})
+        self.bases = [self.base] + ([f"http://127.0.0.1:{second['GATEWAY_PORT_2']}"] if "GATEWAY_PORT_2" in second
+                                    else [])
+
+    def replica_pid(self, name):
+        return int((self.data_dir / "run" / f"{name}.pid").read_text())
+
+    def wait_healthy(self, timeout=120):
+        super().wait_healthy(timeout)
+        deadline = time.monotonic() + timeout
+        for base in self.bases[1:]:
+            while True:
+                try:
+                    if requests.get(base + "/health", timeout=5).status_code == 200:
+                        break
+                except requests.RequestException:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"second gateway not healthy within {timeout}s:\n{self.tail()}")
+                time.sleep(0.5)
+
+    def stop(self):
+        super().stop()
+        for name in (f"{s}-2" for s in self.replicated):
+            try:
+                os.kill(self.replica_pid(name), signal.SIGKILL)
+            except (OSError, ValueError):
+                pass
+
+
 def entrypoint_runs(suite, service, entrypoint):
     """How many workers of ``service``'s ``entrypoint`` (an event handler, a timer, an RPC) have ended, whatever
     their outcome, as the process's /metrics counts them. A worker is counted after its effect is written, so

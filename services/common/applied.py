@@ -7,7 +7,7 @@ and the answer it gave; a retry gets that answer back instead of a second effect
 
 The answer can only be written after the effect, so a process killed between the two leaves the key
 "running" with no answer. Every event-making write of a keyed request therefore also stamps the
-aggregate it changes with the key (``stamp()``, in that same atomic write, by ``services.common.outbox``).
+aggregate it changes with the key (``aggregate.stamp()``, in that same atomic write, by ``services.common.outbox``).
 A retry that takes such an abandoned key over first looks for the stamp: found, the request took
 effect and the retry is told so (409 ``exists``, naming what it changed) instead of applying it again;
 not found, it never took effect and runs.
@@ -18,17 +18,20 @@ the gateway (``request_keys``, ``services.common.keyed``) and passed in the RPC 
 carry secrets (ballot tokens, key shares) are thus kept only where the client's key opens them.
 """
 import logging
-import threading
 from datetime import timedelta
 
 from kombu.utils.json import dumps, loads  # the RPC's own JSON: datetimes, decimals and uuids too
 from mongoengine import DateTimeField, Document, NotUniqueError, StringField
 
-from services.common import config, keyed
+from services.common import config, errors, keyed
+from services.common.aggregate import mark_of, running, stamp, stamped
 from services.common.clock import utcnow
 from services.common.errors import CadreError, Conflict
 
 log = logging.getLogger(__name__)
+
+# stamp is aggregate.stamp, named here too for a write that marks the running request its own way
+__all__ = ["AppliedRequest", "once", "request_keys", "stamp"]
 
 
 class AppliedRequest(Document):
@@ -42,20 +45,6 @@ class AppliedRequest(Document):
             # the database deletes records of keys after a day; _claim ignores older ones as well, for a
             # database that does not run TTL deletes
             "indexes": [{"fields": ["at"], "expireAfterSeconds": keyed.RECORD_SECONDS}]}
-
-
-# The key of the keyed request the current worker is running (greenlet-local under eventlet).
-_running = threading.local()
-
-
-def stamp():
-    """The mark the current keyed request leaves on the aggregates it changes; None outside one."""
-    key = getattr(_running, "key", None)
-    return _mark(key) if key else None
-
-
-def _mark(key):
-    return f"request:{key}"
 
 
 def request_keys(scope, key):
@@ -76,8 +65,6 @@ def _replay(key, secret, sealed):
         raise Conflict("the answer kept for this Idempotency-Key cannot be read with it", "conflict")
     if "result" in answer:
         return answer["result"]
-    from services.common import errors
-
     name, detail, code, fields = answer["error"]
     raise getattr(errors, name, CadreError)(detail, code, fields)
 
@@ -108,9 +95,7 @@ def _claim(key, secret):
 
 def _took_effect(key, secret):
     """The answer for a request that left its stamp but no answer, or None if it left no stamp."""
-    from services.common import outbox  # outbox stamps with this module's stamp()
-
-    changed = outbox.stamped(_mark(key))
+    changed = stamped(mark_of(key))
     if changed is None:
         return None
     error = Conflict(f"this request already took effect ({type(changed).__name__.lower()} {changed.pk}); "
@@ -138,9 +123,9 @@ def once(key, run, answer_key=None):
     claimed = _claim(key, secret)
     if claimed is not True:
         return claimed
-    _running.key = key
     try:
-        result = run()
+        with running(key):
+            result = run()
     except CadreError as error:
         _keep(key, secret, {"error": [type(error).__name__, *error.args]})
         raise
@@ -149,8 +134,6 @@ def once(key, run, answer_key=None):
         if _took_effect(key, secret) is None:
             AppliedRequest.objects(key=key).delete()
         raise
-    finally:
-        _running.key = None
     _keep(key, secret, {"result": result})
     return result
 

@@ -14,37 +14,25 @@ import threading
 
 import eventlet
 from kombu import Exchange
-from mongoengine import Document, IntField, ListField, NotUniqueError, StringField
+from mongoengine import NotUniqueError
 from nameko.amqp.publish import Publisher
 from nameko.constants import PERSISTENT
 from nameko.extensions import DependencyProvider
 
-from services.common import applied, config, metrics, signing
+from services.common import config, metrics, signing
+from services.common.aggregate import Aggregate, aggregate_classes, stamp
 from services.common.errors import Conflict
 from services.common.wake import Wake
 
 log = logging.getLogger(__name__)
 
+# Aggregate lives in services.common.aggregate; models subclass it as outbox.Aggregate.
+__all__ = ["Aggregate", "OutboxRelay", "event_exchange", "insert", "modify"]
+
 
 def event_exchange(service_name):
     """The topic exchange a service's events are published to (the name nameko handlers bind)."""
     return Exchange(f"{service_name}.events", type="topic", durable=True, auto_delete=False)
-
-
-class Aggregate(Document):
-    """Base of every document whose changes emit events.
-
-    Never ``save()`` a loaded aggregate: change it with ``modify``/``insert`` below, so that the
-    relay's concurrent pulls from ``outbox`` are never overwritten.
-    """
-
-    meta = {"abstract": True, "indexes": ["outbox_n"]}
-
-    outbox = ListField(StringField())
-    outbox_n = IntField(default=0)
-    # Envelope ids of the events already applied to this document (idempotent handlers), and the
-    # stamps of the keyed requests that changed it (services/common/applied.py).
-    handled = ListField(StringField())
 
 
 def _serialise(envelopes):
@@ -57,7 +45,7 @@ def insert(doc, *envelopes, exists_detail=None):
     """Insert a new aggregate with its events; a duplicate unique key is 409 ``exists``."""
     doc.outbox = _serialise(envelopes)
     doc.outbox_n = len(envelopes)
-    mark = applied.stamp()
+    mark = stamp()
     if mark and envelopes:
         doc.handled = [*(doc.handled or ()), mark]
     try:
@@ -77,7 +65,7 @@ def modify(queryset, updates, envelopes=(), once=None):
     if envelopes:
         updates["push_all__outbox"] = _serialise(envelopes)
         updates["inc__outbox_n"] = len(envelopes)
-    marks, mark = [], applied.stamp()
+    marks, mark = [], stamp()
     if once is not None:
         queryset = queryset.filter(handled__nin=[once])
         marks.append(once)
@@ -109,25 +97,6 @@ def _track(doc, messages):
         _untracked.poke()
         return
     pending[(type(doc), doc.pk)] = messages
-
-
-def stamped(mark):
-    """The first aggregate whose ``handled`` holds ``mark``, or None. Scans: for rare recoveries only."""
-    for cls in _aggregate_classes():
-        doc = cls.objects(handled=mark).only("id").first()
-        if doc is not None:
-            return doc
-    return None
-
-
-def _aggregate_classes():
-    found, stack = [], list(Aggregate.__subclasses__())
-    while stack:
-        cls = stack.pop()
-        stack.extend(cls.__subclasses__())
-        if not cls._meta.get("abstract"):
-            found.append(cls)
-    return found
 
 
 class OutboxRelay(DependencyProvider):
@@ -209,7 +178,7 @@ class OutboxRelay(DependencyProvider):
     def sweep(self):
         # The backlog is measured before publishing: a flush that fails (broker down) must not leave
         # the gauge at its last good value, since an outage is exactly when the backlog grows.
-        pending = [(cls, doc["_id"], doc.get("outbox_n", 0)) for cls in _aggregate_classes()
+        pending = [(cls, doc["_id"], doc.get("outbox_n", 0)) for cls in aggregate_classes()
                    for doc in cls._get_collection().find({"outbox_n": {"$gt": 0}}, {"_id": 1, "outbox_n": 1})]
         backlog = sum(n for _, _, n in pending)
         metrics.OUTBOX_BACKLOG.labels(self.service_name).set(backlog)

@@ -77,6 +77,21 @@ class RateLimiter:
             del self._buckets[key]
 
 
+def cell_rate(tat, now, rate_per_sec, burst):
+    """The token bucket above as one number per client, so that replicas can share it in a database.
+
+    The generic cell rate algorithm: ``tat`` (theoretical arrival time) is when the client's bucket would be
+    full again; None for a client not seen. Returns ``(allowed, retry_after_seconds, new_tat)``; a refused
+    request leaves ``tat`` as it was (it spends nothing). Same answers as ``RateLimiter.check`` with cost 1.
+    """
+    interval = 1.0 / rate_per_sec
+    start = now if tat is None else max(tat, now)
+    wait = start - now - (burst - 1) * interval
+    if wait > 1e-9:  # a bucket that is short of one token by a rounding error is not short
+        return False, wait, tat
+    return True, 0.0, start + interval
+
+
 def retry_after_header(seconds):
     """The ``Retry-After`` header value for a wait of ``seconds``: whole seconds, at least 1."""
     return str(max(1, math.ceil(seconds)))

@@ -4,9 +4,11 @@ from datetime import timezone
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from services.common.paging import ListQuery
-from services.examination.domain.applications import ELIGIBILITY
-from services.examination.domain.vendors import ROLES
-from services.examination.sealing.sheets import STAGES
+
+# The service's vocabulary, defined here once: domain/ and sealing/ check against these same tuples.
+ROLES = ("question_setting", "grading", "interview")  # what a vendor may be assigned to do
+STAGES = ("written", "interview")  # the scored stages: whose sheets are sealed, and unsealed in turn
+ELIGIBILITY = ("pending", "eligible", "ineligible")  # an application's eligibility (资格审查)
 
 CODE = validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$", error="1-64 letters, digits, '-' or '_'")
 NAME = validate.Length(min=1, max=200)

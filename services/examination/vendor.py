@@ -5,7 +5,8 @@
         --public-key B64 --signing-key vendor.key --csv scores.csv [--out body.json]
     python -m services.examination.vendor submit --url URL [--token T] --campaign C body.json [body-2.json ...]
 
-It needs only this package and PyNaCl; it never talks to anything but the gateway URL it is given.
+It needs this package (its sealing code and the examination contract) and PyNaCl; it never talks to anything but
+the gateway URL it is given.
 """
 import argparse
 import csv
@@ -19,8 +20,9 @@ from pathlib import Path
 
 from services.common.cli import Parser, glue_token_value
 from services.common.errors import CadreError
+from services.examination.contract import STAGES
 from services.examination.sealing.keys import keygen, load_signing_key
-from services.examination.sealing.sheets import MAX_SCORE, MIN_SCORE, STAGES, check_examiner, seal_sheets, vendor_of
+from services.examination.sealing.sheets import MAX_SCORE, MIN_SCORE, check_examiner, seal_sheets, vendor_of
 
 DEFAULT_MAX_BYTES = 1024 * 1024 - 4096  # the gateway's 1 MiB limit, with room for HTTP framing
 

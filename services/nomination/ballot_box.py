@@ -5,26 +5,73 @@ seals every bucket and tracker set and reads the ballots for the tally. No recor
 voter, nor a tracker to a token, a ballot or a time; the tokens exist only in the answer that opens
 the session."""
 import random
+import secrets
 import time
 
 from pymongo.errors import DuplicateKeyError
 
+from services.common.errors import Invalid, NotFound
 from services.nomination import store
 from services.nomination.domain import ballots as ballot_rules
 from services.nomination.domain.stages import Stage
-from services.nomination.models import BallotBucket, BallotSession, BallotTrackerSet, Selection, UsedToken, new_id
+from services.nomination.models import (BallotBucket, BallotSession, BallotTrackerSet, Cadre, Selection, UsedToken,
+                                        new_id)
 
 PAD = "pad"
+# Where tokens, trackers and the deal into buckets draw their randomness: the system's CSPRNG.
+CHANCE = secrets.SystemRandom()
 
 
-def fill(session_id, tokens):
-    """Deal the keyed hashes of a new session's tokens, at random, into its buckets."""
+def issue(session_id, electorate):
+    """A new session's single-use tokens, their keyed hashes dealt at random into its buckets. The
+    tokens themselves are returned only: nothing keeps them."""
+    tokens = ballot_rules.issue_tokens(electorate, session=session_id, rng=CHANCE)
     hashes = ballot_rules.token_hashes(tokens, store.ballot_key())
     BallotBucket._get_collection().insert_many(
         [{"_id": new_id(), "session": session_id, "bucket": n, "closed": False, "unused": dealt, "ballots": []}
-         for n, dealt in enumerate(ballot_rules.deal_buckets(hashes))])
+         for n, dealt in enumerate(ballot_rules.deal_buckets(hashes, rng=CHANCE))])
     BallotTrackerSet._get_collection().insert_many(
         [_tracker_set(session_id, shard) for shard in ballot_rules.TRACKER_SHARDS])
+    return tokens
+
+
+def load_session(session_id):
+    session = BallotSession.objects(id=session_id).first()
+    if session is None:
+        raise NotFound(f"no ballot session {session_id!r}")
+    return session
+
+
+def terms(session):
+    """A stored session's terms, as the rules take them."""
+    return ballot_rules.SessionTerms(session.kind, session.electorate, session.seats, tuple(session.candidates))
+
+
+def form(token):
+    """What a token holder may see before casting: the session's seats and its candidates' names."""
+    session = admit(token)
+    names = {cadre.code: cadre.name for cadre in Cadre.objects(code__in=session["candidates"]).only("code", "name")}
+    return {"session": session["_id"], "seats": session["seats"],
+            "candidates": [{"code": code, "name": names.get(code, code)} for code in session["candidates"]]}
+
+
+def receipt(tracker):
+    """``{session, counted}`` for a voter's tracker: that the ballot was counted, never how it was cast."""
+    if not ballot_rules.is_tracker(tracker):
+        raise Invalid({"tracker": ["must be 32 lowercase hexadecimal characters"]})
+    session_id = find_tracker(tracker)
+    session = BallotSession.objects(id=session_id).only("id", "tallied").first() if session_id else None
+    if session is None:
+        raise NotFound("no ballot has this tracker")
+    return {"session": session.id, "counted": bool(session.tallied)}
+
+
+def board(session_id):
+    """The closed session's board: its trackers, its ballots and the tally's results."""
+    session = load_session(session_id)
+    ballot_rules.check_board(tallied=session.tallied)
+    published = ballot_rules.board(read_ballots(session_id), read_trackers(session_id), terms=terms(session))
+    return {"session": session_id, **published, "results": (session.result or {}).get("results", [])}
 
 
 def _tracker_set(session_id, shard, trackers=(), closed=False):
@@ -132,7 +179,7 @@ def _receipt(session_id, attempts=200):
     tracker for every ballot without one, and this cast takes one of them."""
     sets = BallotTrackerSet._get_collection()
     for attempt in range(attempts):
-        tracker = ballot_rules.new_tracker()
+        tracker = ballot_rules.new_tracker(rng=CHANCE)
         set_id = f"{session_id}:{ballot_rules.tracker_shard(tracker)}"
         found = sets.find_one({"_id": set_id}, {"trackers": 1, "closed": 1, "version": 1})
         if found is None:  # a session opened before receipts existed
@@ -179,7 +226,7 @@ def _close_trackers(session_id, ballots):
     if sets.find_one({"_id": f"{session_id}:{PAD}"}, {"_id": 1}) is not None:
         return
     missing = ballot_rules.missing_trackers(ballots, len(read_trackers(session_id)))
-    pads = {ballot_rules.new_tracker() for _ in range(missing)}
+    pads = {ballot_rules.new_tracker(rng=CHANCE) for _ in range(missing)}
     document = _tracker_set(session_id, PAD, pads, closed=True)
     document["spare"] = list(pads)
     try:

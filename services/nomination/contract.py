@@ -1,5 +1,8 @@
 """The nomination service's contract: marshmallow schemas of every body, RPC result and event it takes or sends, shared by producer, consumer and gateway."""
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
+
+from services.common.paging import ListQuery, page_of
+from services.nomination.domain.stages import STAGES
 
 RANKS = ("clerk", "deputy_section", "section")
 CATEGORIES = ("key_leadership", "promotion", "lateral_transfer", "public_selection")
@@ -115,6 +118,29 @@ class SelectionOut(Schema):
     slate_ratio = fields.Integer()
     stage = fields.String()
     vacancies = fields.Integer()
+
+
+class SelectionsQuery(ListQuery):
+    """``list_selections``: a page of selections, newest first, at one ``stage`` if given."""
+
+    stage = fields.String(load_default=None, validate=validate.OneOf([str(stage) for stage in STAGES]))
+
+
+class SelectionSummary(Schema):
+    """One selection of the console's list."""
+
+    id = fields.String()
+    post = fields.String()
+    mode = fields.String()
+    competitive = fields.Boolean()
+    vacancies = fields.Integer()
+    stage = fields.String()
+    created_at = fields.String(metadata={"description": "RFC 3339; left out for a selection stored without one"})
+    nominees = fields.Integer(metadata={"description": "how many nominations it holds (voided ones included)"})
+    next_actions = fields.List(fields.String(), metadata={"description": "the calls the stage table allows next"})
+
+
+SelectionSummaryPage = page_of(SelectionSummary)
 
 
 class NomineeOut(Schema):
@@ -311,87 +337,6 @@ class RankingOut(Schema):
     items = fields.List(fields.Nested(RankingItem))
 
 
-# --- events this service sends (data of the envelope) -------------------------------------------
+# --- events (data of the envelope), sent and consumed: in events.py, named here as well ------------
 
-class SelectionOpened(Schema):
-    selection = fields.String(required=True)
-    post = fields.String(required=True)
-    mode = fields.String(required=True)
-    competitive = fields.Boolean(required=True)
-    vacancies = fields.Integer(required=True)
-    key_leadership = fields.Boolean(required=True)
-
-
-class StageChanged(Schema):
-    selection = fields.String(required=True)
-    stage = fields.String(required=True)
-    previous = fields.String(required=True)
-
-
-# --- events this service consumes (data of the envelope) ----------------------------------------
-
-class _Loose(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-
-class ReviewOutcome(_Loose):
-    """``review.cleared`` / ``review.vetoed``."""
-
-    selection = fields.String(required=True)
-    cadre = fields.String(required=True)
-    reason = fields.String(load_default=None, allow_none=True)
-
-
-class PreReportApproved(_Loose):
-    selection = fields.String(required=True)
-
-
-class NoticeOpened(_Loose):
-    notice = fields.String(required=True)
-    selection = fields.String(required=True)
-
-
-class ObjectionEvent(_Loose):
-    """``objection.lodged`` / ``objection.resolved``."""
-
-    notice = fields.String(load_default=None, allow_none=True)
-    objection = fields.String(required=True)
-    selection = fields.String(required=True)
-    upheld = fields.Boolean(load_default=None, allow_none=True)
-
-
-class NoticeClosed(_Loose):
-    notice = fields.String(load_default=None, allow_none=True)
-    selection = fields.String(required=True)
-    outcome = fields.String(required=True, validate=validate.OneOf(("clear", "pending", "upheld")))
-    revision = fields.Integer(load_default=1)
-
-
-class CandidateRanked(_Loose):
-    exam_number = fields.String(required=True)
-    name = fields.String(load_default=None, allow_none=True)
-    rank = fields.Integer(required=True)
-    status = fields.String(load_default=None, allow_none=True)
-    total = fields.Float(load_default=None, allow_none=True)
-
-
-class CampaignPost(_Loose):
-    post = fields.String(required=True)
-    seats = fields.Integer(required=True)
-    ranking = fields.List(fields.Nested(CandidateRanked), load_default=list)
-
-
-class ResultsPublished(_Loose):
-    campaign = fields.String(required=True)
-    posts = fields.List(fields.Nested(CampaignPost), required=True)
-
-
-class UnitAssessed(_Loose):
-    unit = fields.String(required=True)
-    score = fields.Float(required=True)
-
-
-class AssessmentRanked(_Loose):
-    period = fields.String(required=True)
-    units = fields.List(fields.Nested(UnitAssessed), required=True)
+from services.nomination.events import *  # noqa: E402,F401,F403

@@ -1,23 +1,32 @@
 """Each step of a selection's procedure as the change it writes: the rule's verdict (from ``domain/``)
 turned into the selection's updates, its events and its stage change. ``store.act`` and
 ``store.change_selection`` apply these under the selection's version guard; ``service.py`` only picks
-the step."""
+the step. The steps that write documents of their own (opening, ballot sessions, nominations) store them
+with their event here, and ``heard`` applies what supervision's events tell us."""
+import logging
+import time
 from types import SimpleNamespace
 
 from services.common import config, outbox
 from services.common.clock import rfc3339, utcnow
-from services.common.errors import Conflict, Invalid, RuleViolation
-from services.nomination import contract, store
+from services.common.envelope import load_envelope
+from services.common.errors import Conflict, Invalid, NotFound, RuleViolation
+from services.common.validation import load
+from services.nomination import ballot_box, contract, registry, store
 from services.nomination.domain import appointment as appointment_rules
+from services.nomination.domain import ballots as ballot_rules
 from services.nomination.domain.consultation import record_consultation
 from services.nomination.domain.decision import check_decision
 from services.nomination.domain.deliberation import check_deliberation
 from services.nomination.domain.inspection import check_inspection
+from services.nomination.domain.nomination import check_nomination
 from services.nomination.domain.qualification import set_qualification
 from services.nomination.domain.selection import open_selection
-from services.nomination.domain.stages import Action, Stage
-from services.nomination.models import Cadre, Nomination, Post, Selection
+from services.nomination.domain.stages import Action, Stage, check_stage
+from services.nomination.models import BallotSession, Cadre, Nomination, Post, Selection
 from services.nomination.store import Change, transition
+
+log = logging.getLogger(__name__)
 
 # Refusals that may come from our copy of supervision's state trailing it: asked again of supervision.
 ASKABLE_DECISION_CODES = ("not_cleared", "pre_report_required")
@@ -60,7 +69,7 @@ def opening(body, caller):
     post = Post.objects(code=body["post"]).first()
     if post is None:
         raise Invalid({"post": ["unknown post"]})
-    opened = open_selection(store.post_value(post), vacancies=body["vacancies"], competitive=body["competitive"],
+    opened = open_selection(registry.post_value(post), vacancies=body["vacancies"], competitive=body["competitive"],
                             motion=body["motion"], weights=body.get("weights"))
     if not store.reserve(post.code, opened.vacancies):
         raise RuleViolation("more vacancies than the post has free", "over_headcount")
@@ -78,11 +87,23 @@ def opening(body, caller):
     return doc
 
 
+def asked_once(ask):
+    """``ask()`` (a question to another service) made at most once per call, when first needed."""
+    answers = []
+
+    def answer():
+        if not answers:
+            answers.append(ask())
+        return answers[0]
+
+    return answer
+
+
 def qualification(doc, body, caller):
     qualified = set_qualification(doc.stage, body["conditions"], body["scope"])
     change = Change(updates={"set__qualification": qualified.as_dict()})
-    change.envelopes.append(caller.envelope("selection.qualified", subject(doc.id),
-                                            {"selection": doc.id, **qualified.as_dict()}))
+    change.envelopes.append(caller.envelope("selection.qualified", subject(doc.id), contract.SelectionQualified().dump(
+        {"selection": doc.id, **qualified.as_dict()})))
     return transition(doc, Stage.QUALIFICATION, Action.QUALIFICATION, utcnow(), caller, change)
 
 
@@ -92,9 +113,66 @@ def consultation(doc, body, caller):
     item = {"source": heard.source, "opinion": heard.opinion, "at": rfc3339(now)}
     change = Change(updates={"set__sources_heard": sorted(heard.sources_heard),
                              "set__consultations": list(doc.consultations) + [item]})
-    change.envelopes.append(caller.envelope("selection.consulted", subject(doc.id),
-                                            {"selection": doc.id, "source": heard.source}))
+    change.envelopes.append(caller.envelope("selection.consulted", subject(doc.id), contract.SelectionConsulted().dump(
+        {"selection": doc.id, "source": heard.source})))
     return transition(doc, heard.stage, Action.CONSULTATION, now, caller, change)
+
+
+def ballot_session_opening(doc, body, caller):
+    """A secret-ballot session of the selection: its terms (the rules, then the candidates known), its
+    tokens issued into the ballot box, the session and its event. The answer is the only copy of the tokens."""
+    terms = ballot_rules.open_session(doc.stage, kind=body["kind"], electorate=body["electorate"],
+                                      seats=body["seats"], candidates=body["candidates"])
+    registry.require_cadres(terms.candidates, "candidates")
+    session = BallotSession(selection=doc.id, kind=terms.kind, electorate=terms.electorate, seats=terms.seats,
+                            candidates=list(terms.candidates))
+    tokens = ballot_box.issue(session.id, terms.electorate)
+    data = {"selection": doc.id, "session": session.id, "kind": terms.kind, "electorate": terms.electorate,
+            "seats": terms.seats}
+    outbox.insert(session, caller.envelope("ballot_session.opened", subject(doc.id),
+                                           contract.BallotSessionOpened().dump(data)))
+    return {"id": session.id, "tokens": tokens}
+
+
+def ballot_session_closing(session_id, caller):
+    """Close a ballot session: seal its box, tally its ballots and store the tally with its event, once."""
+    session = ballot_box.load_session(session_id)
+    doc = store.load_selection(session.selection)
+    check_stage(Action.CLOSE_SESSION, doc.stage)
+    if session.tallied:
+        raise Conflict("the ballot session is closed", "session_closed")
+    started = time.perf_counter()
+    result = ballot_rules.close_session(doc.stage, ballot_box.seal(session_id), terms=ballot_box.terms(session),
+                                        already_closed=False)
+    tally = result.as_dict()
+    log.info("tallied %d ballots in %.3fs", tally["cast"], time.perf_counter() - started)
+    event = caller.envelope("ballot_session.closed", subject(doc.id), contract.BallotSessionClosed().dump({
+        "selection": doc.id, "session": session_id, "kind": session.kind, **tally}))
+    stored = outbox.modify(BallotSession.objects(id=session_id, tallied=False),
+                           {"set__tallied": True, "set__result": tally}, [event])
+    if stored is None:
+        raise Conflict("the ballot session is closed", "session_closed")
+    return tally
+
+
+def nomination(doc, body, caller):
+    """A nomination in the selection: the stage, the cadre known, then the rules on the evidence its
+    basis names; stored with its event (409 ``exists`` for a cadre nominated before)."""
+    check_stage(Action.NOMINATION, doc.stage)  # out_of_order comes before a 400 on the cadre
+    cadre = registry.require_cadre(body["cadre"])
+    basis = body.get("basis")
+    session, campaign = store.nomination_evidence(doc, cadre, basis)
+    made = check_nomination(store.selection_value(doc), registry.cadre_value(cadre), store.qualification_value(doc),
+                            basis=basis, disclosure=body.get("disclosure"), relations=body.get("relations"),
+                            session=session, campaign=campaign)
+    nominated = Nomination(selection=doc.id, cadre=cadre.code, basis=made.basis.as_dict(),
+                           personal_matters_reported=made.personal_matters_reported,
+                           relations=[{"person": r.person, "kind": r.kind} for r in made.relations])
+    outbox.insert(nominated, caller.envelope("nomination.made", subject(doc.id), contract.NominationMade().dump({
+        "selection": doc.id, "cadre": cadre.code, "basis": made.basis.as_dict()})),
+        exists_detail="this cadre is already nominated in this selection")
+    return {"id": nominated.id, "selection": doc.id, "cadre": cadre.code, "basis": made.basis.as_dict(),
+            "status": made.status}
 
 
 def deliberation(doc, body, caller):
@@ -103,8 +181,9 @@ def deliberation(doc, body, caller):
                                 nominated=nominated)
     meeting = dict(body["meeting"])
     change = Change(updates={"set__shortlist": list(result.nominees), "set__deliberation": meeting})
-    change.envelopes.append(caller.envelope("selection.deliberated", subject(doc.id), {
-        "selection": doc.id, "nominees": list(result.nominees), "meeting": meeting}))
+    change.envelopes.append(caller.envelope("selection.deliberated", subject(doc.id),
+                                            contract.SelectionDeliberated().dump({
+        "selection": doc.id, "nominees": list(result.nominees), "meeting": meeting})))
     return transition(doc, result.stage, Action.DELIBERATION, utcnow(), caller, change)
 
 
@@ -112,9 +191,9 @@ def inspection(doc, body, caller):
     nominees = [c for c in doc.shortlist if c not in doc.voided]
     result = check_inspection(doc.stage, reports=body["reports"], nominees=nominees)
     change = Change(updates={"set__ratings": result.ratings()})
-    change.envelopes.append(caller.envelope("selection.inspected", subject(doc.id), {
+    change.envelopes.append(caller.envelope("selection.inspected", subject(doc.id), contract.SelectionInspected().dump({
         "selection": doc.id, "post": doc.post, "post_title": doc.post_title,
-        "key_leadership": doc.category == "key_leadership", "nominees": _names(nominees)}))
+        "key_leadership": doc.category == "key_leadership", "nominees": _names(nominees)})))
     return transition(doc, result.stage, Action.INSPECTION, utcnow(), caller, change)
 
 
@@ -150,10 +229,10 @@ def decision(doc, body, caller, clearance=None):
         result = check(_owners_reviews(doc, owner), bool(doc.pre_report_approved or owner["pre_report_approved"]))
     meeting = dict(body["meeting"])
     change = Change(updates={"set__appointees": list(result.appointees), "set__decision": meeting})
-    change.envelopes.append(caller.envelope("selection.decided", subject(doc.id), {
+    change.envelopes.append(caller.envelope("selection.decided", subject(doc.id), contract.SelectionDecided().dump({
         "selection": doc.id, "post": doc.post, "post_title": doc.post_title,
         "key_leadership": doc.category == "key_leadership", "appointees": _names(result.appointees),
-        "meeting": {k: meeting[k] for k in ("held_at", "place", "members", "present")}}))
+        "meeting": {k: meeting[k] for k in ("held_at", "place", "members", "present")}})))
     return transition(doc, result.stage, Action.DECISION, utcnow(), caller, change)
 
 
@@ -191,8 +270,8 @@ def appointment(doc, caller, clearance=None):
         transition(doc, Stage.APPOINTMENT, "notice_closed", now, caller, change)
         # the appointment's own stage change follows the one the notice made
         passed = SimpleNamespace(id=doc.id, stage=str(Stage.APPOINTMENT), history=change.updates["set__history"])
-    change.envelopes.append(caller.envelope("selection.appointed", subject(doc.id), {
-        "selection": doc.id, "post": doc.post, "appointees": list(made.appointees), "appointed_at": rfc3339(now)}))
+    change.envelopes.append(caller.envelope("selection.appointed", subject(doc.id), contract.SelectionAppointed().dump({
+        "selection": doc.id, "post": doc.post, "appointees": list(made.appointees), "appointed_at": rfc3339(now)})))
     # keyed by the selection: a retried write never fills the seats twice
     change.before_write = lambda: store.appoint(doc.post, len(made.appointees), doc.vacancies, f"appoint:{doc.id}")
     return transition(passed, made.stage, Action.APPOINTMENT, now, caller, change)
@@ -203,13 +282,24 @@ def filing(doc, body, caller):
     now = utcnow()
     data = {"selection": doc.id, "filed_with": filed.filed_with, "reference": filed.reference}
     change = Change(updates={"set__filing": {**data, "at": rfc3339(now)}, "set__closed_reason": "filed"})
-    change.envelopes.append(caller.envelope("filing.recorded", subject(doc.id), data))
-    change.envelopes.append(caller.envelope("selection.closed", subject(doc.id),
-                                            {"selection": doc.id, "reason": "filed"}))
+    change.envelopes.append(caller.envelope("filing.recorded", subject(doc.id), contract.FilingRecorded().dump(data)))
+    change.envelopes.append(caller.envelope("selection.closed", subject(doc.id), contract.SelectionClosed().dump(
+        {"selection": doc.id, "reason": "filed"})))
     return transition(doc, filed.stage, Action.FILING, now, caller, change)
 
 
 # --- what supervision tells us (events) ----------------------------------------------------------
+
+def heard(payload, schema, step, caller):
+    """Apply ``step`` to the selection a supervision event names, once per envelope; an event about a
+    selection this service does not hold is logged and dropped."""
+    envelope = load_envelope(payload)
+    data = load(schema(), envelope["data"])
+    try:
+        store.change_selection(data["selection"], lambda doc: step(doc, data, caller), once=envelope["id"])
+    except NotFound:
+        log.warning("%s for a selection this service does not hold", envelope["type"])
+
 
 def review_cleared(doc, data, caller):
     return Change(updates=_added(doc, "reviews_cleared", data["cadre"]))
@@ -219,8 +309,8 @@ def review_vetoed(doc, data, caller):
     change = Change(updates=_added(doc, "reviews_vetoed", data["cadre"]))
     if data.get("reason") == "concealment" and data["cadre"] not in doc.voided:
         change.updates.update(_added(doc, "voided", data["cadre"]))
-        change.envelopes.append(caller.envelope("nomination.voided", subject(doc.id), {
-            "selection": doc.id, "cadre": data["cadre"], "reason": "concealment"}))
+        change.envelopes.append(caller.envelope("nomination.voided", subject(doc.id), contract.NominationVoided().dump({
+            "selection": doc.id, "cadre": data["cadre"], "reason": "concealment"})))
     return change
 
 
@@ -258,7 +348,7 @@ def notice_closed(doc, data, caller):
         # closed without appointment: the reserved vacancies go back to the post, once
         change.updates.update({"set__closed_reason": "objection_upheld", "set__released": True})
         change.before_write = lambda: store.release(doc.post, doc.vacancies, f"release:{doc.id}")
-        change.envelopes.append(caller.envelope("selection.closed", subject(doc.id), {
-            "selection": doc.id, "reason": "objection_upheld"}))
+        change.envelopes.append(caller.envelope("selection.closed", subject(doc.id), contract.SelectionClosed().dump({
+            "selection": doc.id, "reason": "objection_upheld"})))
         transition(doc, Stage.CLOSED, "notice_closed", now, caller, change)
     return change

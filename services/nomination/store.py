@@ -1,21 +1,23 @@
-"""Between the documents and the rules: domain values from stored documents, the guarded change of a
-selection (optimistic, by ``version``), headcount updates, the ballot-token key, and the views."""
+"""Between the documents and the rules for selections: domain values from stored documents, the guarded
+change of a selection (optimistic, by ``version``), headcount updates, the ballot-token key, and the views.
+Units, posts and cadres are in ``registry``."""
 import logging
 import secrets
+from collections import Counter
 from dataclasses import dataclass, field
 
-from services.common import applied, config, keyfiles, outbox
-from services.common.clock import rfc3339
-from services.common.errors import Conflict, Invalid, NotFound
-from services.nomination import telemetry
+from services.common import applied, config, keyfiles, outbox, paging
+from services.common.clock import as_utc, rfc3339
+from services.common.errors import Conflict, NotFound
+from services.nomination import contract, telemetry
 from services.nomination.domain import ballots as ballots_rules
-from services.nomination.domain import entities, vocabulary
+from services.nomination.domain import listing, stages, vocabulary
 from services.nomination.domain import nomination as nomination_rules
 from services.nomination.domain.ballots import SessionOutcome
 from services.nomination.domain.qualification import Qualification
 from services.nomination.domain.selection import Selection as SelectionValue
 from services.nomination.models import (AssessmentRanking, BallotSession, Cadre, CampaignResult, Nomination, Post,
-                                        Selection, Unit)
+                                        Selection)
 
 log = logging.getLogger(__name__)
 
@@ -61,44 +63,6 @@ def qualification_value(doc):
         return None
     conditions = q.get("conditions") or {}
     return Qualification(conditions.get("min_rank"), conditions.get("min_grassroots_years"), frozenset(q["scope"]))
-
-
-def post_value(doc) -> entities.Post:
-    return entities.Post(doc.code, doc.unit, doc.title, doc.rank, doc.category, doc.headcount,
-                         doc.occupied, doc.reserved)
-
-
-def cadre_value(doc) -> entities.Cadre:
-    return entities.Cadre(doc.code, doc.name, doc.unit, doc.rank, doc.grassroots_years)
-
-
-def require_unit(code, field="unit"):
-    if not Unit.objects(code=code).only("code").first():
-        raise Invalid({field: [f"unknown unit {code!r}"]})
-
-
-def require_units(codes, field):
-    """400 naming the positions of the unknown units among ``codes``."""
-    known = {u.code for u in Unit.objects(code__in=list(codes)).only("code")}
-    unknown = [i for i, code in enumerate(codes) if code not in known]
-    if unknown:
-        raise Invalid({field: [f"item {i} is not a known unit" for i in unknown]})
-
-
-def require_cadre(code, field="cadre"):
-    doc = Cadre.objects(code=code).first()
-    if doc is None:
-        raise Invalid({field: ["unknown cadre"]})
-    return doc
-
-
-def require_cadres(codes, field):
-    """The cadre documents for ``codes`` in order; 400 naming the positions of unknown ones."""
-    found = {c.code: c for c in Cadre.objects(code__in=list(codes))}
-    missing = [i for i, code in enumerate(codes) if code not in found]
-    if missing:
-        raise Invalid({field: [f"item {i} is not a known cadre" for i in missing]})
-    return [found[code] for code in codes]
 
 
 def session_outcome(doc) -> SessionOutcome:
@@ -169,8 +133,9 @@ def transition(doc, new_stage, action, now, caller, change):
     item = {"stage": new_stage, "previous": doc.stage, "action": str(action), "at": rfc3339(now)}
     change.updates["set__stage"] = new_stage
     change.updates["set__history"] = list(doc.history) + [item]
+    data = {"selection": doc.id, "stage": new_stage, "previous": doc.stage}
     change.envelopes.append(caller.envelope("selection.stage_changed", f"selection:{doc.id}",
-                                            {"selection": doc.id, "stage": new_stage, "previous": doc.stage}))
+                                            contract.StageChanged().dump(data)))
     return change
 
 
@@ -252,20 +217,6 @@ def appoint(post_code, appointees, vacancies, key):
 
 # --- views ---------------------------------------------------------------------------------------
 
-def post_view(post):
-    return {
-        "code": post.code,
-        "unit": post.unit,
-        "title": post.title,
-        "rank": post.rank,
-        "category": post.category,
-        "headcount": post.headcount,
-        "occupied": post.occupied,
-        "reserved": post.reserved,
-        "vacancies": post.headcount - post.occupied - post.reserved,
-    }
-
-
 def selection_facts(doc):
     """The selection as supervision needs it to act on it: its post, whether it was inspected and
     whose joint reviews that opened, and whether it was decided."""
@@ -307,3 +258,42 @@ def selection_view(doc):
         "closed_reason": doc.closed_reason,
     })
     return view
+
+
+# --- the console's list --------------------------------------------------------------------------
+
+_LISTED = ("_id", "post", "mode", "competitive", "vacancies", "stage", "created_at")
+
+
+def list_selections(query):
+    """A page of selections, newest first (by creation time, then id), at ``query["stage"]`` if given."""
+    limit, cursor = query["limit"], query.get("cursor")
+    filters = {"stage": query["stage"]} if query.get("stage") else {}
+    if cursor is not None:
+        filters["created_at"] = {"$lt": listing.asked_before(listing.check_cursor(cursor))}
+    found = Selection._get_collection().find(filters, dict.fromkeys(_LISTED, 1)).sort([("created_at", -1), ("_id", -1)])
+    rows = []
+    for doc in found:  # the query gave a superset of the page: the key cuts it exactly
+        if listing.after_cursor(_listing_key(doc), cursor):
+            rows.append(doc)
+            if len(rows) > limit:
+                break
+    found.close()
+    counts = Counter(n["selection"] for n in Nomination._get_collection().find(
+        {"selection": {"$in": [doc["_id"] for doc in rows[:limit]]}}, {"selection": 1}))
+    return paging.page(rows, limit, _listing_key, lambda doc: selection_listed(doc, counts[doc["_id"]]))
+
+
+def _listing_key(doc):
+    return listing.listing_key(as_utc(doc.get("created_at")), doc["_id"])
+
+
+def selection_listed(doc, nominees):
+    """A stored selection (as the database gives it) as one item of the console's list."""
+    item = {"id": doc["_id"], "post": doc["post"], "mode": doc["mode"], "competitive": doc["competitive"],
+            "vacancies": doc["vacancies"], "stage": doc["stage"]}
+    if doc.get("created_at") is not None:
+        item["created_at"] = rfc3339(doc["created_at"])
+    item["nominees"] = nominees
+    item["next_actions"] = [str(action) for action in stages.next_actions(doc["stage"])]
+    return item

@@ -2,7 +2,24 @@
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from services.common.paging import ListQuery, page_of
-from services.records.domain.entries import RECORD_STAGES
+
+# The stages of the full-process record (全程记实). The seven of DESIGN.md come first;
+# the rest are the selection's own stages and the examination of a public selection.
+RECORD_STAGES = (
+    "motion",          # 动议
+    "nomination",      # 提名
+    "inspection",      # 考察
+    "deliberation",    # 酝酿
+    "decision",        # 讨论决定
+    "public_notice",   # 公示
+    "appointment",     # 任职
+    "qualification",
+    "consultation",
+    "recommendation",
+    "joint_review",
+    "filing",
+    "examination",
+)
 
 TEXT = validate.Length(min=1, max=2000)
 HEX = validate.Regexp(r"^[0-9a-f]{64}$")

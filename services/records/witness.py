@@ -25,7 +25,7 @@ from pathlib import Path
 
 from nacl.signing import SigningKey
 
-from services.common import config
+from services.common import config, keyfiles
 from services.common.cli import Parser
 from services.records.log import note, witnessing
 
@@ -40,23 +40,9 @@ def load_key(data_dir, configured=None):
     """``configured`` (base64 32-byte seed), else the key generated once into ``data_dir/witness.key``."""
     if configured:
         return SigningKey(base64.b64decode(configured, validate=True))
-    data_dir = Path(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / KEY_FILE
-    try:
-        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        for _ in range(50):
-            text = path.read_text().strip()
-            if text:
-                return SigningKey(base64.b64decode(text, validate=True))
-            time.sleep(0.1)
-        raise RuntimeError(f"{path} is empty")
-    with os.fdopen(handle, "w") as out:
-        out.write(base64.b64encode(bytes(SigningKey.generate())).decode("ascii") + "\n")
-        out.flush()
-        os.fsync(out.fileno())
-    return SigningKey(base64.b64decode(path.read_text().strip(), validate=True))
+    text = keyfiles.read_or_create(Path(data_dir) / KEY_FILE,
+                                   lambda: base64.b64encode(bytes(SigningKey.generate())).decode("ascii"))
+    return SigningKey(base64.b64decode(text, validate=True))
 
 
 class StateFile:

@@ -18,7 +18,7 @@ import requests
 from tests.cluster.rabbit import Cluster
 from tests.faults.test_faults import GATEWAY_AWAY, check
 from tests.faults.workload import ROLES, Workload
-from tests.harness import PYTHON, REPO, Suite, drop_vhost, eventually, free_port
+from tests.harness import PYTHON, REPO, ReplicatedSuite, drop_vhost, eventually
 
 pytestmark = pytest.mark.slow
 
@@ -28,40 +28,13 @@ RPC_TIMEOUT = 5
 LATENCY_BOUND = 2 * RPC_TIMEOUT + 5
 
 
-class ClusterSuite(Suite):
-    """harness.Suite on the cluster's vhost, with CADRE_REPLICAS=2 of every replicated service."""
+class ClusterSuite(ReplicatedSuite):
+    """The replicated suite on the cluster's vhost, two replicas of every replicated service."""
 
     def __init__(self, cluster, **extra_env):
-        second = {f"{s.upper()}_METRICS_PORT_2": free_port() for s in REPLICATED if s != "gateway"}
-        second["GATEWAY_PORT_2"] = free_port()
-        super().__init__(AMQP_URI=cluster.amqp_uri(), CADRE_REPLICAS=",".join(f"{s}=2" for s in REPLICATED),
-                         **second, **extra_env)
+        super().__init__(REPLICATED, AMQP_URI=cluster.amqp_uri(), **extra_env)
         drop_vhost(self.vhost)  # the harness made one on the default broker; this suite never uses it
         self.vhost = ""  # so the harness's stop drops nothing
-        self.bases = [self.base, f"http://127.0.0.1:{second['GATEWAY_PORT_2']}"]
-
-    def replica_pid(self, name):
-        return int((self.data_dir / "run" / f"{name}.pid").read_text())
-
-    def wait_healthy(self, timeout=120):
-        super().wait_healthy(timeout)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(self.bases[1] + "/health", timeout=5).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.5)
-        raise RuntimeError(f"second gateway not healthy within {timeout}s:\n{self.tail()}")
-
-    def stop(self):
-        super().stop()
-        for name in (f"{s}-2" for s in REPLICATED):
-            try:
-                os.kill(self.replica_pid(name), signal.SIGKILL)
-            except (OSError, ValueError):
-                pass
 
 
 @pytest.fixture(scope="module")

@@ -90,8 +90,11 @@ def new_session(api, sel, cadres, key):
 
 
 def gateway_state(mongo):
+    """The gateway's collections but its rate buckets: a public POST spends from the client's bucket (shared by
+    the replicas), which is a keyed hash of its address and a time (test_rate_buckets_hold_no_address)."""
     db = mongo["gateway"]
-    return {name: sorted(json_util.dumps(doc) for doc in db[name].find()) for name in db.list_collection_names()}
+    return {name: sorted(json_util.dumps(doc) for doc in db[name].find()) for name in db.list_collection_names()
+            if name != "rate_buckets"}
 
 
 def applied_counts(mongo):
@@ -232,3 +235,17 @@ def test_records_of_keys_expire_after_24_hours(api, mongo):
         "application/json", "created_at": datetime.now(timezone.utc) - timedelta(hours=25)})
     r = api.post("/api/v1/units", {"code": code("U"), "name": "u"}, as_="org", headers={"Idempotency-Key": key})
     assert r.status_code == 201 and "Idempotent-Replayed" not in r.headers, r.text
+
+
+def test_rate_buckets_hold_no_address_nor_a_plain_hash_of_it(api, mongo):
+    """The rate limit every replica shares keeps, per client, a time and an HMAC of the address under a key the
+    database does not hold: the operator cannot find a client's bucket by hashing addresses he guesses."""
+    import hashlib
+
+    api.post(f"/api/v1/notices/{uuid.uuid4().hex}/objections", {"content": "q"})
+    api.post("/api/v1/ballots", {"token": "not-a-token", "choices": ["x"]})
+    buckets = list(mongo["gateway"]["rate_buckets"].find())
+    assert {doc["_id"].split(":")[0] for doc in buckets} >= {"public", "ballot-refusals"}
+    assert all(set(doc) == {"_id", "tat", "version", "expires_at"} for doc in buckets), buckets
+    guesses = {hashlib.sha256(CLIENT_ADDRESS.encode()).hexdigest()[:32], hashlib.md5(CLIENT_ADDRESS.encode()).hexdigest()}
+    assert holding(mongo, {CLIENT_ADDRESS, *guesses}) == set()

@@ -12,7 +12,6 @@ from services.common import csvrows
 from services.common.errors import Invalid
 
 CSV_FIELDS = ("post", "id_number", "name", "birth_date", "education")
-ELIGIBILITY = ("pending", "eligible", "ineligible")
 MAX_TEXT = 100
 
 # GB 11643-1999: weights of the first 17 digits, and the check character for sum mod 11.

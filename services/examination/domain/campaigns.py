@@ -2,9 +2,8 @@
 from decimal import Decimal, InvalidOperation
 
 from services.common.errors import Conflict, Invalid
+from services.examination.contract import STAGES
 from services.examination.sealing.shares import MAX_OFFICERS
-
-UNSEAL_STAGES = ("written", "interview")
 
 
 def check_campaign(posts, weights, interview_ratio, threshold, officers):
@@ -59,8 +58,8 @@ def check_unseal(stage, now, not_before, unsealed_stages):
     already open; the interview stage waits for the written one (409
     ``wrong_stage``), since its candidates come from the written shortlist.
     """
-    if stage not in UNSEAL_STAGES:
-        raise Invalid({"stage": [f"must be one of {', '.join(UNSEAL_STAGES)}"]})
+    if stage not in STAGES:
+        raise Invalid({"stage": [f"must be one of {', '.join(STAGES)}"]})
     if now < not_before:
         raise Conflict("the unseal time has not come", "too_early")
     if stage in unsealed_stages:

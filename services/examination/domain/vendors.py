@@ -7,9 +7,9 @@ no affiliation to any local unit, who only ever see blind codes.
 from dataclasses import dataclass
 
 from services.common.errors import Forbidden, Invalid, RuleViolation
+from services.examination.contract import ROLES
 from services.examination.sealing.keys import parse_verify_key
 
-ROLES = ("question_setting", "grading", "interview")
 # Whose sheets a stage takes, and who may list that stage's blind codes.
 STAGE_ROLES = {"written": "grading", "interview": "interview"}
 

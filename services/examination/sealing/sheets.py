@@ -22,11 +22,11 @@ from nacl.exceptions import BadSignatureError, CryptoError
 from nacl.public import PrivateKey, SealedBox
 
 from services.common.errors import Invalid, RuleViolation
+from services.examination.contract import STAGES
 from services.examination.sealing.commitments import commitment_of
 from services.examination.sealing.encoding import decode_b64, encode_b64, is_hex_digest
 from services.examination.sealing.keys import load_signing_key, parse_public_key, parse_verify_key
 
-STAGES = ("written", "interview")
 SIGNATURE_CONTEXT = "cadre-sealed-sheet-v2"
 SIGNATURE_BYTES = 64
 MIN_SCORE, MAX_SCORE = 0, 100

@@ -1,16 +1,18 @@
 """Secret-ballot recommendation sessions (无记名推荐): session terms, single-use tokens, casting rules, the tally.
 
 A token is random and single-use; only its keyed hash is stored, and a stored ballot is
-just its list of choices, so nothing links a ballot to a voter.
+just its list of choices, so nothing links a ballot to a voter. The rules draw no randomness of their
+own: tokens, trackers and the deal into buckets come from the ``rng`` their caller passes (a
+``secrets.SystemRandom`` in the service, a seeded ``random.Random`` in a test).
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
 import math
 import re
-import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
@@ -60,14 +62,20 @@ def open_session(stage, *, kind, electorate, seats, candidates) -> SessionTerms:
     return SessionTerms(kind, electorate, seats, tuple(candidates))
 
 
-def issue_tokens(n: int, nbytes: int = TOKEN_BYTES, session: str = "") -> list[str]:
-    """``n`` distinct random single-use tokens (URL-safe text), each ``<session>.<random>`` when a
-    ``session`` is given: the session id tells the server where to look (the voter knows which
-    session they vote in anyway); the random part is what makes the token."""
+def issue_tokens(n: int, nbytes: int = TOKEN_BYTES, session: str = "", *, rng) -> list[str]:
+    """``n`` distinct random single-use tokens (URL-safe text of ``nbytes`` of ``rng``), each
+    ``<session>.<random>`` when a ``session`` is given: the session id tells the server where to look
+    (the voter knows which session they vote in anyway); the random part is what makes the token."""
     tokens: set[str] = set()
     while len(tokens) < n:
-        tokens.add(f"{session}.{secrets.token_urlsafe(nbytes)}" if session else secrets.token_urlsafe(nbytes))
+        drawn = _urlsafe(rng.randbytes(nbytes))
+        tokens.add(f"{session}.{drawn}" if session else drawn)
     return list(tokens)
+
+
+def _urlsafe(data: bytes) -> str:
+    """As ``secrets.token_urlsafe`` writes its bytes: base64url without padding."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
 def session_of_token(token: str) -> str:
@@ -94,8 +102,8 @@ def token_matches(token: str, key: bytes, stored_hash: str) -> bool:
     return hmac.compare_digest(token_hash(token, key), stored_hash)
 
 
-def deal_buckets(hashes: Sequence[str], size: int = BUCKET_SIZE, rng=None) -> list[list[str]]:
-    """Deal a session's token hashes into ``ceil(n / size)`` buckets at random.
+def deal_buckets(hashes: Sequence[str], size: int = BUCKET_SIZE, *, rng) -> list[list[str]]:
+    """Deal a session's token hashes into ``ceil(n / size)`` buckets at random (shuffled by ``rng``).
 
     A cast is one atomic update of the bucket that holds the token's hash (pull the hash, push the
     ballot), so the bucket a ballot lands in is the bucket its token was dealt to. The deal is
@@ -109,7 +117,7 @@ def deal_buckets(hashes: Sequence[str], size: int = BUCKET_SIZE, rng=None) -> li
     if size < 1:
         raise ValueError("a bucket holds at least one token")
     shuffled = list(hashes)
-    (rng or secrets.SystemRandom()).shuffle(shuffled)
+    rng.shuffle(shuffled)
     count = max(1, math.ceil(len(shuffled) / size))
     return [shuffled[i::count] for i in range(count)]
 
@@ -131,10 +139,10 @@ TRACKER_BYTES = 16
 TRACKER = re.compile(r"^[0-9a-f]{32}$")
 
 
-def new_tracker() -> str:
-    """A voter's receipt: 32 lowercase hex characters of fresh randomness, derived from nothing (not the
-    token, not the choices, not the time), so that nothing stored can be linked to it."""
-    return secrets.token_hex(TRACKER_BYTES)
+def new_tracker(*, rng) -> str:
+    """A voter's receipt: 32 lowercase hex characters of fresh randomness from ``rng``, derived from
+    nothing (not the token, not the choices, not the time), so that nothing stored can be linked to it."""
+    return rng.randbytes(TRACKER_BYTES).hex()
 
 
 def is_tracker(text) -> bool:

@@ -96,6 +96,13 @@ def check_stage(action, stage) -> None:
     raise Conflict(f"{action} is past: the selection is at {stage}", "wrong_stage")
 
 
+def next_actions(stage) -> tuple[Action, ...]:
+    """The calls allowed next at ``stage``, in the procedure's order: read from ``ALLOWED_STAGES``, the one
+    stage table (supervision's pre-report and observer included; none once closed)."""
+    stage = as_stage(stage)
+    return tuple(action for action, allowed in ALLOWED_STAGES.items() if stage in allowed)
+
+
 def stage_after(action, stage, *, sources_heard: Iterable[str] = ()) -> Stage:
     """The stage once ``action`` has succeeded at ``stage`` (``stage`` itself if it stays).
 

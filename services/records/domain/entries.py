@@ -3,27 +3,10 @@ import math
 import re
 
 from services.common.errors import Invalid
+from services.records.contract import RECORD_STAGES
 from services.records.log import jcs
 
 RECORDER = "records-service"
-
-# The stages of the full-process record (全程记实). The seven of DESIGN.md come first;
-# the rest are the selection's own stages and the examination of a public selection.
-RECORD_STAGES = (
-    "motion",          # 动议
-    "nomination",      # 提名
-    "inspection",      # 考察
-    "deliberation",    # 酝酿
-    "decision",        # 讨论决定
-    "public_notice",   # 公示
-    "appointment",     # 任职
-    "qualification",
-    "consultation",
-    "recommendation",
-    "joint_review",
-    "filing",
-    "examination",
-)
 
 STAGE_BY_EVENT_TYPE = {
     "selection.opened": "motion",

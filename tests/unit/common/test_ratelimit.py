@@ -3,7 +3,9 @@ import threading
 
 import pytest
 
-from services.common.ratelimit import RateLimiter, retry_after_header
+from hypothesis import given, settings, strategies as st
+
+from services.common.ratelimit import RateLimiter, cell_rate, retry_after_header
 
 
 def test_burst_then_refused_with_retry_after():
@@ -146,3 +148,43 @@ def test_costs_and_settings_are_named_when_wrong():
         with pytest.raises(ValueError, match=f"^{message}$"):
             RateLimiter(**kwargs)
     assert len(RateLimiter(rate_per_sec=1, burst=1, max_keys=1)) == 0
+
+
+# --- the same bucket as one number (what replicas share) ----------------------------------------
+
+def replay(rate, burst, times):
+    """The answers of RateLimiter and of cell_rate to the same requests from one client."""
+    limiter, tat, mine, theirs = RateLimiter(rate, burst), None, [], []
+    for now in times:
+        allowed, retry_after = limiter.check("c", now)
+        theirs.append((allowed, round(retry_after, 6)))
+        ok, wait, tat = cell_rate(tat, now, rate, burst)
+        mine.append((ok, round(wait, 6)))
+    return mine, theirs
+
+
+def test_cell_rate_allows_the_burst_at_once_then_one_per_interval():
+    mine, _ = replay(5, 20, [0.0] * 21 + [0.2, 0.2])
+    assert [ok for ok, _ in mine] == [True] * 20 + [False, True, False]
+    assert mine[20] == (False, 0.2)
+
+
+def test_cell_rate_refused_requests_spend_nothing():
+    tat = None
+    for now in (0.0, 0.0):
+        _, _, tat = cell_rate(tat, now, 1, 2)
+    assert cell_rate(tat, 0.5, 1, 2) == (False, 0.5, tat)  # refused: tat unchanged
+    assert cell_rate(tat, 1.0, 1, 2)[0] is True
+
+
+@settings(max_examples=300, deadline=None)
+@given(rate=st.floats(0.1, 50), burst=st.integers(1, 30),
+       gaps=st.lists(st.floats(0, 2), min_size=1, max_size=60))
+def test_cell_rate_answers_as_the_token_bucket(rate, burst, gaps):
+    times, now = [], 0.0
+    for gap in gaps:
+        now += gap
+        times.append(now)
+    mine, theirs = replay(rate, burst, times)
+    assert [ok for ok, _ in mine] == [ok for ok, _ in theirs]
+    assert all(abs(a[1] - b[1]) < 1e-4 for a, b in zip(mine, theirs))

@@ -10,6 +10,7 @@ from services.nomination.domain.ballots import (
 
 KEY = b"k" * 32
 CANDIDATES = ["C1", "C2", "C3", "C4"]
+CHANCE = random.Random(20240506)  # the rules take their randomness from the caller: a fixed one here
 
 
 def test_open_session_terms():
@@ -40,11 +41,22 @@ def test_open_session_out_of_stage():
 
 
 def test_tokens_are_distinct_random_url_safe():
-    tokens = issue_tokens(500)
+    tokens = issue_tokens(500, rng=CHANCE)
     assert len(tokens) == len(set(tokens)) == 500
     assert all(len(t) >= 40 and set(t) <= set(
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") for t in tokens)
-    assert set(issue_tokens(5)).isdisjoint(tokens)
+    assert set(issue_tokens(5, rng=CHANCE)).isdisjoint(tokens)
+
+
+def test_tokens_come_from_the_callers_random_source():
+    assert issue_tokens(3, rng=random.Random(1)) == issue_tokens(3, rng=random.Random(1))
+    assert issue_tokens(3, rng=random.Random(1)) != issue_tokens(3, rng=random.Random(2))
+    import base64
+    import secrets
+    drawn = random.Random(5).randbytes(32)
+    # written as secrets.token_urlsafe writes its bytes
+    assert issue_tokens(1, rng=random.Random(5)) == [base64.urlsafe_b64encode(drawn).rstrip(b"=").decode()]
+    assert len(issue_tokens(1, rng=secrets.SystemRandom())[0]) == len(secrets.token_urlsafe(32))
 
 
 def test_token_hash_is_keyed_hmac_sha256():
@@ -179,7 +191,7 @@ from services.nomination.domain.ballots import (  # noqa: E402
 @pytest.mark.parametrize("n,buckets", [(1, 1), (3, 1), (BUCKET_SIZE, 1), (BUCKET_SIZE + 1, 2), (10_000, 100)])
 def test_deal_buckets_sizes(n, buckets):
     hashes = [f"{i:064x}" for i in range(n)]
-    dealt = deal_buckets(hashes)
+    dealt = deal_buckets(hashes, rng=CHANCE)
     assert len(dealt) == buckets
     assert sorted(h for bucket in dealt for h in bucket) == sorted(hashes)  # each hash in exactly one
     assert max(map(len, dealt)) - min(map(len, dealt)) <= 1 and max(map(len, dealt)) <= BUCKET_SIZE
@@ -195,7 +207,7 @@ def test_deal_buckets_is_random_not_derived_from_the_hash_or_the_order():
 
 def test_deal_buckets_rejects_empty_buckets():
     with pytest.raises(ValueError):
-        deal_buckets(["a"], size=0)
+        deal_buckets(["a"], size=0, rng=CHANCE)
 
 
 def test_choices_encoding_is_a_sorted_string_round_trip():
@@ -222,7 +234,7 @@ def test_refuse_cast_order():
 
 def test_tokens_name_their_session():
     from services.nomination.domain.ballots import session_of_token
-    tokens = issue_tokens(5, session="abc123")
+    tokens = issue_tokens(5, session="abc123", rng=CHANCE)
     assert len(set(tokens)) == 5 and all(session_of_token(t) == "abc123" for t in tokens)
     assert all(len(t.split(".", 1)[1]) >= 40 for t in tokens)
     assert session_of_token("no-dot") == "" and session_of_token(".x") == "" and session_of_token("s.") == ""
@@ -234,7 +246,7 @@ from services.nomination.domain import ballots as rules  # noqa: E402
 
 
 def test_trackers_are_32_lowercase_hex_and_fresh():
-    made = {rules.new_tracker() for _ in range(200)}
+    made = {rules.new_tracker(rng=CHANCE) for _ in range(200)}
     assert len(made) == 200
     assert all(rules.is_tracker(t) for t in made)
     assert not rules.is_tracker("A" * 32) and not rules.is_tracker("a" * 31) and not rules.is_tracker(None)

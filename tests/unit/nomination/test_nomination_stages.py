@@ -118,3 +118,40 @@ def test_unknown_stage_is_a_programming_error():
 def test_stage_after_notice(closed, pending, upheld, expected):
     assert stage_after_notice(notice_closed=closed, pending_objections=pending,
                               upheld_objections=upheld) == expected
+
+
+# --- what the console offers next ---------------------------------------------------------------
+
+from services.nomination.domain.stages import next_actions  # noqa: E402
+
+
+@pytest.mark.parametrize("stage", ORDER)
+def test_next_actions_are_the_calls_the_table_allows_at_the_stage(stage):
+    assert {str(a) for a in next_actions(stage)} == {action for action, stages in TABLE.items() if stage in stages}
+
+
+@pytest.mark.parametrize("stage,expected", [
+    ("motion", ["qualification", "pre_report", "observer"]),
+    ("consultation", ["consultation", "pre_report", "observer"]),
+    ("recommendation", ["ballot_session", "ballot", "close_session", "nomination", "deliberation", "pre_report",
+                        "observer"]),
+    ("joint_review", ["decision", "pre_report", "observer"]),
+    ("public_notice", ["appointment"]),
+    ("appointment", ["appointment"]),
+    ("filing", ["filing"]),
+    ("closed", []),
+])
+def test_next_actions_in_the_procedures_order(stage, expected):
+    assert [str(a) for a in next_actions(stage)] == expected
+    assert next_actions(Stage(stage)) == next_actions(stage)
+
+
+def test_every_next_action_passes_the_stage_check():
+    for stage in ORDER:
+        for action in next_actions(stage):
+            check_stage(action, stage)
+
+
+def test_next_actions_of_an_unknown_stage_is_a_programming_error():
+    with pytest.raises(ValueError):
+        next_actions("limbo")
