@@ -16,7 +16,7 @@ from tests.e2e.test_nomination_support import (ballot_session, code, make_cadre,
 from tests.harness import client
 
 # How many times slower a client may typically be answered while another floods the same endpoint
-SLOWDOWN = 5
+SLOWDOWN = 8
 
 
 def metric(suite, port_setting, name, **labels):
@@ -75,6 +75,7 @@ def test_a_flood_of_ballots_gets_429_with_retry_after_and_others_are_served(suit
             t.join()
     print(f"other client's answer times alone {sorted(alone)}, during the flood {sorted(flooded)}")
     # answered well within the RPC deadline the suite runs with, and typically at most SLOWDOWN times slower
+    # (seen: about 3x with the shared limiter; 20x when each refusal holds the gateway 100 ms)
     assert max(flooded) < float(suite.env["RPC_TIMEOUT_SECONDS"]) / 2, (alone, flooded)
     assert statistics.median(flooded) <= SLOWDOWN * statistics.median(alone), (alone, flooded)
     hits = metric(suite, "GATEWAY_PORT", "cadre_http_requests_total", status="429")
