@@ -232,6 +232,21 @@ class ReplicatedSuite(Suite):
                 pass
 
 
+def entrypoint_runs(suite, service, entrypoint):
+    """How many workers of ``service``'s ``entrypoint`` (an event handler, a timer, an RPC) have ended, whatever
+    their outcome, as the process's /metrics counts them. A worker is counted after its effect is written, so
+    waiting for this to grow by n is waiting for n more events handled (or ticks run) by that process."""
+    text = requests.get(f"http://127.0.0.1:{suite.ports[service.upper() + '_METRICS_PORT']}/metrics", timeout=10).text
+    labels = (f'service="{service}"', f'entrypoint="{entrypoint}"')
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("cadre_entrypoint_requests_total{") and all(label in line for label in labels))
+
+
+def ran_again(suite, service, entrypoint, before, times=1, timeout=30):
+    """Wait until ``entrypoint`` of ``service`` has ended ``times`` more workers than ``before`` counted."""
+    return eventually(lambda: entrypoint_runs(suite, service, entrypoint) >= before + times, timeout=timeout)
+
+
 def eventually(check, timeout=15, interval=0.2):
     """Poll ``check`` until it returns a truthy value; that value, or AssertionError at the deadline."""
     deadline = time.monotonic() + timeout

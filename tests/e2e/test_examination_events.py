@@ -1,13 +1,12 @@
 """Examination's events on the bus (docs/EVENTS.md), never carrying personal data; and the unseal ceremony
 across a restart of the examination process (pending shares are in memory only)."""
 import json
-import time
 import uuid
 
 from kombu import Connection, Exchange, Queue
 
 from tests.e2e.test_examination_flow import World, _campaign_with_candidates, _mismatched_sheet, applicant
-from tests.harness import eventually
+from tests.harness import eventually, rabbitmqctl
 
 
 class Tap:
@@ -65,6 +64,14 @@ def test_every_receipt_share_unseal_and_refusal_is_an_event_without_personal_dat
         assert share not in everything
 
 
+def unacked(suite, queue):
+    """Messages of ``queue`` delivered to a consumer and not acknowledged yet, as the broker counts them."""
+    out = rabbitmqctl("list_queues", "-p", suite.vhost, "name", "messages_unacknowledged")
+    assert out.returncode == 0, out.stderr
+    counts = dict(line.split("\t") for line in out.stdout.splitlines() if line.startswith(queue + "\t"))
+    return int(counts[queue])
+
+
 def world_events(tap, world, type_):
     tap.drain()
     return [e for e in tap.events if e["type"] == type_ and e["subject"] == f"campaign:{world.campaign}"]
@@ -92,8 +99,8 @@ def test_a_restart_during_the_ceremony_means_officers_give_their_shares_again(ap
     world = World(api, officers=3, threshold=2)
     r = world.unseal("written", world.officers[0])
     assert r.json() == {"status": "pending", "shares": 1, "threshold": 2}
-    # let the broker see the RPC's ack: a request unacked at the kill is redelivered to the new process
-    time.sleep(2)
+    # the broker must have the RPC's ack: a request unacked at the kill is redelivered to the new process
+    eventually(lambda: unacked(suite, "rpc-examination") == 0, timeout=30)
     suite.kill("examination")
     eventually(lambda: api.get("/health").status_code == 200, timeout=90, interval=1)
     # the share given before the restart is gone: the next officer's share is the first again

@@ -4,14 +4,13 @@ appointment → filing. Every test here except the ranking one depends on nomina
 endpoints and its consumption of review.*, pre_report.approved, notice.* events).
 
 Durations are shortened (3 s) so the overdue, notice and filing timers act within a test."""
-import time
 import uuid
 
 import pytest
 
 from tests.e2e.test_nomination_support import (decision, inspect, ok, principals, problem, stage,
                                                to_inspection)
-from tests.harness import Suite, eventually
+from tests.harness import Suite, entrypoint_runs, eventually, ran_again
 
 DEPARTMENTS = ("discipline", "audit", "family_planning", "petition")
 
@@ -78,6 +77,17 @@ def decided(api, **kwargs):
     return world
 
 
+def nomination_copy(suite, sel):
+    """Nomination's copy of supervision's state for a selection (from its events), as its database holds it."""
+    import pymongo
+
+    client = pymongo.MongoClient(f"mongodb://127.0.0.1:{suite.ports['MONGODB_PORT']}/")
+    try:
+        return client.nomination.selections.find_one({"_id": sel}) or {}
+    finally:
+        client.close()
+
+
 def notice_of(api, sel):
     items = ok(api.get("/api/v1/notices", params={"selection": sel}))["items"]
     return items[0] if items else None
@@ -110,7 +120,7 @@ def test_inspection_opens_a_joint_review_per_nominee_for_the_four_departments(ap
     assert stage(api, world["selection"]) == "joint_review"
 
 
-def test_a_veto_blocks_the_decision_and_so_the_appointment(api):
+def test_a_veto_blocks_the_decision_and_so_the_appointment(api, suite):
     world = inspected(api)
     sel, cadre = world["selection"], world["cadres"][0]
     review = world["reviews"][cadre]
@@ -119,7 +129,8 @@ def test_a_veto_blocks_the_decision_and_so_the_appointment(api):
     state = ok(verdict(api, review, "audit", "veto", "离任审计发现重大问题"))
     assert state["status"] == "vetoed"
     problem(verdict(api, review, "audit"), 409, "already_submitted")
-    time.sleep(2)  # let review.vetoed reach nomination
+    # nomination has learnt of the veto, so its own copy refuses (not only supervision when asked)
+    eventually(lambda: cadre in nomination_copy(suite, sel).get("reviews_vetoed", []), timeout=30)
     problem(decide(api, sel, [cadre]), 422, "not_cleared")
     problem(appoint(api, sel), 422, "out_of_order")
 
@@ -137,7 +148,7 @@ def test_a_concealment_veto_voids_the_nomination(api):
     problem(decide(api, sel, [cadre]), 422, "not_cleared")
 
 
-def test_an_overdue_review_stays_uncleared_and_is_escalated(api):
+def test_an_overdue_review_stays_uncleared_and_is_escalated(api, suite):
     world = inspected(api)
     sel, cadre = world["selection"], world["cadres"][0]
     review = world["reviews"][cadre]
@@ -151,7 +162,8 @@ def test_an_overdue_review_stays_uncleared_and_is_escalated(api):
     found = eventually(lambda: listed("superior"), timeout=30)
     assert found[0]["status"] == "overdue" and found[0]["verdicts"]["petition"] is None
     assert listed("org")
-    time.sleep(2)
+    # supervision's timer, the only thing acting on a silent review, has looked at it again since
+    ran_again(suite, "supervision", "tick", entrypoint_runs(suite, "supervision", "tick"), times=2)
     problem(decide(api, sel, [cadre]), 422, "not_cleared")  # silence never clears
 
 
@@ -212,10 +224,12 @@ def test_a_late_objection_is_refused(api):
 
 # ---- pre-report and observer for a key-leadership post
 
-def test_key_leadership_needs_an_approved_pre_report_and_a_missing_observer_is_recorded(api):
+def test_key_leadership_needs_an_approved_pre_report_and_a_missing_observer_is_recorded(api, suite):
     world = cleared(api, category="key_leadership", post_rank="section", cadre_rank="deputy_section")
     sel = world["selection"]
-    time.sleep(2)  # review.cleared on its way to nomination
+    # nomination has every review.cleared, so the refusal below is the pre-report rule on its own copy
+    eventually(lambda: set(world["cadres"]) <= set(nomination_copy(suite, sel).get("reviews_cleared", [])),
+               timeout=30)
     problem(decide(api, sel, world["cadres"]), 422, "pre_report_required")
     report = ok(api.post(f"/api/v1/selections/{sel}/pre-report", {}, as_="org"), 201)["id"]
     ok(api.post(f"/api/v1/pre-reports/{report}/approve", as_="superior"))

@@ -23,6 +23,25 @@ DEPARTMENTS = ("discipline", "audit", "family_planning", "petition")
 ROLES = ("org", "committee", "auditor", "superior", *DEPARTMENTS)
 # A retried request that hears one of these was already applied by an earlier, unanswered attempt.
 ALREADY = {"exists", "token_used", "wrong_stage", "already_submitted", "out_of_order"}
+# An error kind the workload counts when it is a bug of the workload itself, whatever the fault.
+WORKLOAD_BUG = "workload bug"
+
+
+def error_kind(status, code=None, after_unanswered=False):
+    """The kind an error is counted under: ``"<status> <code>"`` for an HTTP answer (``"… after an unanswered
+    attempt"`` when an earlier attempt of the same request got no answer or a 5xx, so a 409 may only say
+    it took effect), the exception's class name when nothing came back; ``None`` for a 2xx."""
+    if isinstance(status, int):
+        if 200 <= status < 300:
+            return None
+        kind = f"{status} {code}" if code else str(status)
+        return f"{kind} after an unanswered attempt" if after_unanswered else kind
+    return str(status)
+
+
+def unexpected_errors(errors, expected):
+    """The kinds of ``errors`` (a Counter) that are not ``expected``, with their counts."""
+    return {kind: n for kind, n in errors.items() if kind not in expected}
 
 
 @dataclass
@@ -60,8 +79,7 @@ class Op:
     @property
     def already(self):
         """Not acknowledged, but a retry learnt that an earlier attempt took effect."""
-        ambiguous = any(not isinstance(a.status, int) or a.status >= 500 for a in self.attempts[:-1])
-        return (not self.acked and ambiguous and self.final is not None and self.final.status == 409
+        return (not self.acked and self.retried and self.final is not None and self.final.status == 409
                 and self.final.code in ALREADY)
 
 
@@ -81,6 +99,7 @@ class Workload:
         self.ops = []
         self.tallies = []  # (session, ballots acknowledged or already cast, tally's cast)
         self.flows = collections.Counter()
+        self.errors = collections.Counter()  # every error seen, by error_kind
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._workers = []
@@ -105,8 +124,14 @@ class Workload:
                 outcome = self._flow(session)
             except Exception as exc:  # a bug in the workload itself must not go unseen
                 outcome = f"error:{type(exc).__name__}:{exc}"[:120]
+                self.saw(f"{WORKLOAD_BUG}: {type(exc).__name__}")
             with self._lock:
                 self.flows[outcome] += 1
+
+    def saw(self, kind):
+        if kind is not None:
+            with self._lock:
+                self.errors[kind] += 1
 
     def call(self, session, kind, method, path, body=None, as_=None, subject=None, matter=None, stop_aware=True):
         op = Op(kind, subject, matter, body=body, as_=as_)
@@ -132,6 +157,7 @@ class Workload:
             except requests.RequestException as exc:
                 op.attempts.append(Attempt(started, time.monotonic() - started, type(exc).__name__))
                 retry = True
+            self.saw(error_kind(op.attempts[-1].status, op.attempts[-1].code, op.retried))
             if not retry or time.monotonic() > deadline:
                 break
             time.sleep(0.5)
@@ -209,10 +235,14 @@ class Workload:
             try:
                 r = s.get(f"{self.base}/api/v1/reviews", params={"selection": sel},
                           headers={"Authorization": f"Bearer {self.tokens['org']}"}, timeout=self.request_timeout)
+                problem = r.headers.get("Content-Type", "").startswith("application/problem+json")
+                self.saw(error_kind(r.status_code, r.json().get("code") if problem else None))
                 items = r.json().get("items", []) if r.status_code == 200 else []
                 review = items[0]["id"] if items else None
-            except (requests.RequestException, ValueError):
-                pass
+            except requests.RequestException as exc:
+                self.saw(error_kind(type(exc).__name__))
+            except ValueError:  # an answer that is not JSON: the gateway never sends one
+                self.saw("reviews answer not JSON")
             if review is None:
                 time.sleep(0.5)
         if review is None:

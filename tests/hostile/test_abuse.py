@@ -3,6 +3,7 @@ reused and unknown ballot tokens, key shares from the wrong officer. Each is ref
 and counted in a metric an alert can watch; the flood does not slow down other clients."""
 import base64
 import re
+import statistics
 import threading
 import time
 
@@ -14,7 +15,8 @@ from tests.e2e.test_nomination_support import (ballot_session, code, make_cadre,
                                                open_selection, problem, to_recommendation)
 from tests.harness import client
 
-
+# How many times slower a client may typically be answered while another floods the same endpoint
+SLOWDOWN = 8
 
 
 def metric(suite, port_setting, name, **labels):
@@ -49,10 +51,8 @@ def test_a_flood_of_ballots_gets_429_with_retry_after_and_others_are_served(suit
             except requests.RequestException:
                 pass
 
-    threads = [threading.Thread(target=flood) for _ in range(3)]
-    for t in threads:
-        t.start()
-    try:
+    def served():
+        """The other client's answer times, ten requests at its own pace."""
         latencies = []
         for _ in range(10):
             started = time.monotonic()
@@ -61,11 +61,23 @@ def test_a_flood_of_ballots_gets_429_with_retry_after_and_others_are_served(suit
             assert r.status_code == 403 and r.json()["code"] == "invalid_token", r.text
             assert other.get(suite.base + "/api/v1/notices", timeout=10).status_code == 200
             time.sleep(0.25)  # this client stays within its own rate
+        return latencies
+
+    alone = served()
+    threads = [threading.Thread(target=flood) for _ in range(3)]
+    for t in threads:
+        t.start()
+    try:
+        flooded = served()
     finally:
         stop.set()
         for t in threads:
             t.join()
-    assert max(latencies) < 2.0, latencies
+    print(f"other client's answer times alone {sorted(alone)}, during the flood {sorted(flooded)}")
+    # answered well within the RPC deadline the suite runs with, and typically at most SLOWDOWN times slower
+    # (seen: about 3x with the shared limiter; 20x when each refusal holds the gateway 100 ms)
+    assert max(flooded) < float(suite.env["RPC_TIMEOUT_SECONDS"]) / 2, (alone, flooded)
+    assert statistics.median(flooded) <= SLOWDOWN * statistics.median(alone), (alone, flooded)
     hits = metric(suite, "GATEWAY_PORT", "cadre_http_requests_total", status="429")
     assert hits >= 30
 

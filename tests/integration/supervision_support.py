@@ -1,6 +1,5 @@
 """Helpers for the supervision tests: publish nomination's events, watch supervision's, read metrics."""
 import json
-import time
 import uuid
 
 import pika
@@ -95,7 +94,3 @@ def clear_all(api, review_id, departments=("discipline", "audit", "family_planni
                         as_=department)
         assert last.status_code == 200, last.text
     return last.json()
-
-
-def sleep_past(seconds):
-    time.sleep(seconds)

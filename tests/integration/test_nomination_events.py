@@ -1,13 +1,12 @@
 """Nomination over real RabbitMQ and the database, with the events of supervision and examination put on
 the bus directly: what nomination does with each, and that a redelivered or stale event changes nothing."""
-import time
 
 import pytest
 
 from tests.e2e.test_nomination_support import (decision, inspect, make_cadre, make_post, make_unit, nominate, ok,
                                                open_selection, principals, problem, publish, stage, to_inspection,
                                                to_recommendation)
-from tests.harness import Suite, eventually
+from tests.harness import Suite, entrypoint_runs, eventually, ran_again
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +68,7 @@ def test_upheld_objection_delivered_twice_releases_the_vacancies_once(api, suite
     w = decided(api, suite)
     sel, post = w["selection"], w["post"]
     assert books(api, post) == (0, 1, 1)
+    closings = entrypoint_runs(suite, "nomination", "on_notice_closed")
     supervision(suite, "objection.lodged", sel, {"notice": "n-2", "objection": "o-1"})
     # (an appointment call now would be decided by asking the real supervision, whose notice knows nothing of
     # the objection this test put on the bus: what is checked here is nomination's copy)
@@ -81,8 +81,8 @@ def test_upheld_objection_delivered_twice_releases_the_vacancies_once(api, suite
     supervision(suite, "notice.closed", sel, {"notice": "n-2", "outcome": "upheld", "revision": 3})
     # an older revision arriving late changes nothing either
     supervision(suite, "notice.closed", sel, {"notice": "n-2", "outcome": "clear", "revision": 1})
-    eventually(lambda: ok(api.get(f"/api/v1/selections/{sel}", as_="org"))["stage"] == "closed")
-    time.sleep(1.5)
+    ran_again(suite, "nomination", "on_notice_closed", closings, times=5)  # every notice.closed above handled
+    assert ok(api.get(f"/api/v1/selections/{sel}", as_="org"))["stage"] == "closed"
     assert books(api, post) == (0, 0, 2)
     problem(api.post(f"/api/v1/selections/{sel}/appointment", as_="org"), 422, "objection_upheld")
 

@@ -2,10 +2,10 @@
 duplicates nothing and leaves one gap-free chain; a failing channel is retried until it delivers."""
 import json
 import signal
-import time
 import uuid
 
 import pika
+import pymongo
 import pytest
 
 from services.common.envelope import make_envelope
@@ -86,7 +86,11 @@ def test_a_failing_sms_sender_is_retried_until_it_delivers(suite):
     attempts = [json.loads(line) for line in open(suite.data_dir / "flaky-attempts.jsonl")]
     assert sum(1 for a in attempts if a["id"] == f"event:{envelope['id']}") == 3
     assert (suite.data_dir / "spool" / "email" / name).exists()  # the other channel was never held up
-    time.sleep(1)
+    # delivered, so never sent again
+    deliveries = pymongo.MongoClient(f"mongodb://127.0.0.1:{suite.ports['MONGODB_PORT']}/").records.deliveries
+    sms = eventually(lambda: (d := deliveries.find_one({"key": f"event:{envelope['id']}|sms"})) and
+                     d["status"] == "sent" and d)
+    assert sms["attempts"] == 3
 
 
 def test_the_feed_pages_exactly_through_items_published_within_one_second(suite):

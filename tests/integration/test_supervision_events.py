@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from tests.harness import Suite, eventually
+from tests.harness import Suite, entrypoint_runs, eventually, ran_again
 from tests.integration.supervision_support import (Tap, clear_all, metric, notice_of, publish, reviews, sid,
                                                     wait_reviews)
 
@@ -65,11 +65,12 @@ def test_inspection_opens_one_review_per_nominee_for_the_four_departments(suite,
 
 def test_a_redelivered_inspection_opens_nothing_twice(suite, api):
     selection = sid()
+    handled = entrypoint_runs(suite, "supervision", "on_selection_inspected")
     envelope = inspected(suite, selection, ["C1"])
     wait_reviews(api, selection, 1)
     publish(suite, "selection.inspected", None, envelope=envelope)
     inspected(suite, selection, ["C1"])  # a new envelope naming the same nominee
-    time.sleep(1.5)
+    ran_again(suite, "supervision", "on_selection_inspected", handled, times=3)  # all three handled
     assert len(reviews(api, selection)) == 1
 
 
@@ -155,8 +156,8 @@ def test_a_review_past_its_deadline_is_overdue_never_cleared_and_escalated(suite
     review = wait_reviews(api, selection, 1)[0]
     clear_all(api, review["id"], DEPARTMENTS[:3])  # family_planning... petition stays silent
     eventually(lambda: reviews(api, selection)[0]["status"] == "overdue", timeout=20)
-    time.sleep(1.5)
-    assert reviews(api, selection)[0]["status"] == "overdue"  # silence never clears it
+    ran_again(suite, "supervision", "tick", entrypoint_runs(suite, "supervision", "tick"), times=2)
+    assert reviews(api, selection)[0]["status"] == "overdue"  # silence never clears it, tick after tick
     for role in ("superior", "org"):
         r = api.get("/api/v1/reviews", as_=role, params={"status": "overdue", "limit": 500})
         assert r.status_code == 200
@@ -228,7 +229,9 @@ def test_observer_before_decision_and_absence_recorded_for_key_leadership(suite,
     assert late["code"] == "wrong_stage"
     pre = api.post(f"/api/v1/selections/{watched}/pre-report", {}, as_="org")
     assert pre.status_code == 409 and pre.json()["code"] == "wrong_stage"
-    time.sleep(1)
+    # the worker that would find the observer absent opens the notice after it: with the notice's event
+    # here, an observer.absent of the same worker would be here before it
+    tap.wait("notice.opened", watched)
     assert not tap.events("observer.absent", watched)
 
 

@@ -15,8 +15,8 @@ def test_a_member_of_the_public_reads_a_notice_and_lodges_an_objection_then_is_r
     article = web.find(f"#notice-{notice['id']}")
     assert article.get_attribute("data-status") == "open"
     assert notice["title"] in article.text and "公示期" in article.text
-    # the appointees and the post are in the notice's body
-    assert world["cadres"][0] in article.text or "拟任" in article.text
+    # the appointee (by name) and the post are in the notice's body
+    assert f"Name {world['cadres'][0]}，拟任Head" in article.text, article.text
     web.submit(web.find("form.objection", article), {"content": "据反映，公示对象在原单位有违规问题。"},
                shot="objection_received_zh")
     code, text = web.outcome()
