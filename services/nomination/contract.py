@@ -2,8 +2,12 @@
 from marshmallow import Schema, ValidationError, fields, validate
 
 from services.common.paging import ListQuery, page_of
-from services.nomination.domain.stages import STAGES
 
+# A selection's stages in the procedure's order (domain/stages.py makes its Stage of these): 动议 motion,
+# 资格条件和范围 qualification, 征求意见 consultation, 推荐 recommendation, 考察 inspection, 会审 joint review,
+# 公示 public notice, 任职 appointment, 备案 filing.
+STAGES = ("motion", "qualification", "consultation", "recommendation", "inspection", "joint_review",
+          "public_notice", "appointment", "filing", "closed")
 RANKS = ("clerk", "deputy_section", "section")
 CATEGORIES = ("key_leadership", "promotion", "lateral_transfer", "public_selection")
 CODE = validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$", error="1-64 letters, digits, '-' or '_'")
@@ -123,7 +127,7 @@ class SelectionOut(Schema):
 class SelectionsQuery(ListQuery):
     """``list_selections``: a page of selections, newest first, at one ``stage`` if given."""
 
-    stage = fields.String(load_default=None, validate=validate.OneOf([str(stage) for stage in STAGES]))
+    stage = fields.String(load_default=None, validate=validate.OneOf(STAGES))
 
 
 class SelectionSummary(Schema):

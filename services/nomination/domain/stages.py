@@ -12,21 +12,13 @@ from enum import StrEnum
 from typing import Iterable
 
 from services.common.errors import Conflict, RuleViolation
+from services.nomination.contract import STAGES as STAGE_NAMES
 
 from .vocabulary import CONSULTATION_SOURCES
 
 
-class Stage(StrEnum):
-    MOTION = "motion"                  # 动议
-    QUALIFICATION = "qualification"    # 资格条件和范围
-    CONSULTATION = "consultation"      # 征求意见
-    RECOMMENDATION = "recommendation"  # 推荐
-    INSPECTION = "inspection"          # 考察
-    JOINT_REVIEW = "joint_review"      # 会审
-    PUBLIC_NOTICE = "public_notice"    # 公示
-    APPOINTMENT = "appointment"        # 任职
-    FILING = "filing"                  # 备案
-    CLOSED = "closed"
+# the contract's stages, in its order (the one list; the gateway reads it there)
+Stage = StrEnum("Stage", [(name.upper(), name) for name in STAGE_NAMES])
 
 
 class Action(StrEnum):
