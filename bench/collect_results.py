@@ -1,4 +1,5 @@
 """Gather bench/results/*.md into bench/RESULTS.md (each benchmark writes its own file)."""
+
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -6,7 +7,9 @@ ORDER = ["gateway", "nomination", "examination", "supervision", "records", "load
 
 
 def main():
-    files = sorted((HERE / "results").glob("*.md"), key=lambda p: (ORDER.index(p.stem) if p.stem in ORDER else 99, p.stem))
+    files = sorted(
+        (HERE / "results").glob("*.md"), key=lambda p: (ORDER.index(p.stem) if p.stem in ORDER else 99, p.stem)
+    )
     parts = [
         "# Benchmark results\n",
         "Each section is written by the benchmark named in its command, on this project's 2-core machine.",

@@ -13,6 +13,7 @@ measured in the same run at the same client count. Hold /tmp/cadre-suite.lock ar
 beam.smp is shared with every other user of the broker on this machine: its figure is the delta over the
 window, and includes whatever else happened on the broker meanwhile.
 """
+
 import argparse
 import json
 import os
@@ -64,8 +65,10 @@ class Meter:
     def __init__(self, suite):
         self.suite = suite
         self.beam = beam_pid()
-        self.ports = {name: suite.ports[f"{name.upper()}_METRICS_PORT"]
-                      for name in ("nomination", "examination", "supervision", "records")}
+        self.ports = {
+            name: suite.ports[f"{name.upper()}_METRICS_PORT"]
+            for name in ("nomination", "examination", "supervision", "records")
+        }
 
     def pids(self):
         pids = {name: self.suite.pid(name) for name in PROCESSES}
@@ -88,8 +91,12 @@ class Meter:
 
     def read(self):
         by_command = self.db_commands()
-        return {"cpu": {name: cpu_seconds(pid) for name, pid in self.pids().items()},
-                "db": sum(by_command.values()), "db_by": by_command, "t": time.monotonic()}
+        return {
+            "cpu": {name: cpu_seconds(pid) for name, pid in self.pids().items()},
+            "db": sum(by_command.values()),
+            "db_by": by_command,
+            "t": time.monotonic(),
+        }
 
 
 def python_cpu(reading):
@@ -140,26 +147,60 @@ def prepare(suite, client, n, clients):
     unit = f"CU-{tag}"
     client.ok(client.post(s, "/api/v1/units", {"code": unit, "name": "bench"}, "org"))
     cadre = f"CC-{tag}"
-    client.ok(client.post(s, "/api/v1/cadres", {"code": cadre, "name": "Bench Cadre", "unit": unit,
-                                                "rank": "deputy_section", "grassroots_years": 5}, "org"))
+    client.ok(
+        client.post(
+            s,
+            "/api/v1/cadres",
+            {"code": cadre, "name": "Bench Cadre", "unit": unit, "rank": "deputy_section", "grassroots_years": 5},
+            "org",
+        )
+    )
     post = f"CP-{tag}"
-    client.ok(client.post(s, "/api/v1/posts", {"code": post, "unit": unit, "title": "t", "rank": "section",
-                                               "category": "promotion", "headcount": 3}, "org"))
+    client.ok(
+        client.post(
+            s,
+            "/api/v1/posts",
+            {"code": post, "unit": unit, "title": "t", "rank": "section", "category": "promotion", "headcount": 3},
+            "org",
+        )
+    )
     reviews_needed = -(-n // len(DEPARTMENTS))
 
     def selection(i):
         session = requests.Session()
         code = f"CP-{tag}-{i}"
-        client.ok(client.post(session, "/api/v1/posts", {"code": code, "unit": unit, "title": "t", "rank": "section",
-                                                         "category": "promotion", "headcount": 1}, "org"))
-        return client.ok(client.post(session, "/api/v1/selections", {
-            "post": code, "vacancies": 1, "competitive": False,
-            "motion": {"proposed_by": "Secretary Li", "reason": "vacancy"}}, "org"))["id"]
+        client.ok(
+            client.post(
+                session,
+                "/api/v1/posts",
+                {"code": code, "unit": unit, "title": "t", "rank": "section", "category": "promotion", "headcount": 1},
+                "org",
+            )
+        )
+        return client.ok(
+            client.post(
+                session,
+                "/api/v1/selections",
+                {
+                    "post": code,
+                    "vacancies": 1,
+                    "competitive": False,
+                    "motion": {"proposed_by": "Secretary Li", "reason": "vacancy"},
+                },
+                "org",
+            )
+        )["id"]
 
     with ThreadPoolExecutor(clients) as pool:
         selections = list(pool.map(selection, range(n + reviews_needed + 1)))
-    world = {"unit": unit, "cadre": cadre, "post": post, "fresh": selections[:n],
-             "walk": selections[n:n + reviews_needed], "ballot_selection": selections[-1]}
+    world = {
+        "unit": unit,
+        "cadre": cadre,
+        "post": post,
+        "fresh": selections[:n],
+        "walk": selections[n : n + reviews_needed],
+        "ballot_selection": selections[-1],
+    }
     return world
 
 
@@ -167,31 +208,73 @@ def walk_to_review(client, world, sel, electorate=3, ballots=True):
     """From created to a joint review open (or to a ballot session with ``electorate`` tokens)."""
     s = requests.Session()
     unit, cadre = world["unit"], world["cadre"]
-    client.ok(client.post(s, f"/api/v1/selections/{sel}/qualification",
-                          {"conditions": {"min_rank": "clerk", "min_grassroots_years": 2}, "scope": [unit]}, "org"))
+    client.ok(
+        client.post(
+            s,
+            f"/api/v1/selections/{sel}/qualification",
+            {"conditions": {"min_rank": "clerk", "min_grassroots_years": 2}, "scope": [unit]},
+            "org",
+        )
+    )
     for source in ("leader_in_charge", "grassroots"):
-        client.ok(client.post(s, f"/api/v1/selections/{sel}/consultations", {"source": source, "opinion": "agreed"},
-                              "org"))
-    session = client.ok(client.post(s, f"/api/v1/selections/{sel}/ballot-sessions",
-                                    {"kind": "democratic", "electorate": electorate, "seats": 1,
-                                     "candidates": [cadre]}, "org"))
+        client.ok(
+            client.post(s, f"/api/v1/selections/{sel}/consultations", {"source": source, "opinion": "agreed"}, "org")
+        )
+    session = client.ok(
+        client.post(
+            s,
+            f"/api/v1/selections/{sel}/ballot-sessions",
+            {"kind": "democratic", "electorate": electorate, "seats": 1, "candidates": [cadre]},
+            "org",
+        )
+    )
     if not ballots:
         return session
     for token in session["tokens"]:
         client.ok(client.post(s, "/api/v1/ballots", {"token": token, "choices": [cadre]}, keyed=False))
     client.ok(client.post(s, f"/api/v1/ballot-sessions/{session['id']}/close", None, "org"))
-    client.ok(client.post(s, f"/api/v1/selections/{sel}/nominations",
-                          {"cadre": cadre, "basis": {"ballot_session": session["id"]},
-                           "disclosure": {"personal_matters_reported": True}, "relations": []}, "org"))
-    client.ok(client.post(s, f"/api/v1/selections/{sel}/deliberation",
-                          {"meeting": {"held_at": datetime.now(timezone.utc).isoformat(), "place": "Room 3",
-                                       "attendees": 9, "present": 7}, "nominees": [cadre]}, "org"))
-    client.ok(client.post(s, f"/api/v1/selections/{sel}/inspection",
-                          {"reports": [{"cadre": cadre, "summary": "sound", "rating": 80}]}, "org"))
+    client.ok(
+        client.post(
+            s,
+            f"/api/v1/selections/{sel}/nominations",
+            {
+                "cadre": cadre,
+                "basis": {"ballot_session": session["id"]},
+                "disclosure": {"personal_matters_reported": True},
+                "relations": [],
+            },
+            "org",
+        )
+    )
+    client.ok(
+        client.post(
+            s,
+            f"/api/v1/selections/{sel}/deliberation",
+            {
+                "meeting": {
+                    "held_at": datetime.now(timezone.utc).isoformat(),
+                    "place": "Room 3",
+                    "attendees": 9,
+                    "present": 7,
+                },
+                "nominees": [cadre],
+            },
+            "org",
+        )
+    )
+    client.ok(
+        client.post(
+            s,
+            f"/api/v1/selections/{sel}/inspection",
+            {"reports": [{"cadre": cadre, "summary": "sound", "rating": 80}]},
+            "org",
+        )
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        r = s.get(f"{client.base}/api/v1/reviews", params={"selection": sel}, headers=client.headers("org", False),
-                  timeout=30)
+        r = s.get(
+            f"{client.base}/api/v1/reviews", params={"selection": sel}, headers=client.headers("org", False), timeout=30
+        )
         items = r.json().get("items", []) if r.status_code == 200 else []
         if items:
             return items[0]["id"]
@@ -206,17 +289,49 @@ def prepare_sheets(suite, client, n):
     for name in officers:
         api.principal(name, "officer")
     campaign = f"CB-{uuid.uuid4().hex[:6]}"
-    created = client.ok(client.post(s, "/api/v1/campaigns", {
-        "code": campaign, "title": "bench", "posts": [{"code": "P0", "title": "Post", "seats": 2}],
-        "weights": {"written": 0.6, "interview": 0.4}, "interview_ratio": 3,
-        "unseal": {"not_before": "2099-01-01T00:00:00+00:00", "threshold": 2, "officers": officers}}, "org"))
+    created = client.ok(
+        client.post(
+            s,
+            "/api/v1/campaigns",
+            {
+                "code": campaign,
+                "title": "bench",
+                "posts": [{"code": "P0", "title": "Post", "seats": 2}],
+                "weights": {"written": 0.6, "interview": 0.4},
+                "interview_ratio": 3,
+                "unseal": {"not_before": "2099-01-01T00:00:00+00:00", "threshold": 2, "officers": officers},
+            },
+            "org",
+        )
+    )
     vendor, keys = f"CV-{uuid.uuid4().hex[:6]}", keygen()
-    client.ok(client.post(s, "/api/v1/vendors", {"code": vendor, "name": "Grading firm", "roles": ["grading"],
-                                                 "signing_key": keys.verify_key, "affiliations": []}, "org"))
+    client.ok(
+        client.post(
+            s,
+            "/api/v1/vendors",
+            {
+                "code": vendor,
+                "name": "Grading firm",
+                "roles": ["grading"],
+                "signing_key": keys.verify_key,
+                "affiliations": [],
+            },
+            "org",
+        )
+    )
     client.ok(client.post(s, f"/api/v1/campaigns/{campaign}/vendors", {"vendor": vendor, "role": "grading"}, "org"))
     api.principal(vendor, "vendor")
-    bodies = [seal_sheet(campaign, "written", f"{vendor}/g{i}", [{"blind_code": f"B{i:05d}", "score": 71.5}],
-                         created["public_key"], keys.signing_key) for i in range(n)]
+    bodies = [
+        seal_sheet(
+            campaign,
+            "written",
+            f"{vendor}/g{i}",
+            [{"blind_code": f"B{i:05d}", "score": 71.5}],
+            created["public_key"],
+            keys.signing_key,
+        )
+        for i in range(n)
+    ]
     return campaign, vendor, bodies
 
 
@@ -226,17 +341,31 @@ def measure(meter, idle, idle_db, kind, fn, clients, per_client):
     after = settle(meter, sum(v for k, v in idle.items() if k != "rabbitmq"))
     window = after["t"] - before["t"]
     n = result["requests"]
-    cpu = {name: max(0.0, (after["cpu"][name] - before["cpu"][name]) - idle.get(name, 0.0) * window) / n * 1000
-           for name in after["cpu"]}
+    cpu = {
+        name: max(0.0, (after["cpu"][name] - before["cpu"][name]) - idle.get(name, 0.0) * window) / n * 1000
+        for name in after["cpu"]
+    }
     by = {k: round((v - before["db_by"].get(k, 0.0)) / n, 2) for k, v in after["db_by"].items()}
-    return {"kind": kind, "cpu_ms": cpu, "db_by": {k: v for k, v in sorted(by.items()) if v >= 0.05}, "total_ms": sum(cpu.values()), "db_per_request": max(0.0, after["db"] - before["db"] - idle_db * window) / n,
-            **result}
+    return {
+        "kind": kind,
+        "cpu_ms": cpu,
+        "db_by": {k: v for k, v in sorted(by.items()) if v >= 0.05},
+        "total_ms": sum(cpu.values()),
+        "db_per_request": max(0.0, after["db"] - before["db"] - idle_db * window) / n,
+        **result,
+    }
 
 
 def run(args):
-    suite = Suite(LOG_LEVEL="WARNING", DB_COMMAND_METRICS=1, PUBLIC_RATE_PER_SECOND=100000,
-                  PUBLIC_RATE_BURST=100000, BALLOT_REFUSALS_PER_MINUTE=100000, REVIEW_DEADLINE_SECONDS=86400,
-                  RPC_TIMEOUT_SECONDS=30).start()
+    suite = Suite(
+        LOG_LEVEL="WARNING",
+        DB_COMMAND_METRICS=1,
+        PUBLIC_RATE_PER_SECOND=100000,
+        PUBLIC_RATE_BURST=100000,
+        BALLOT_REFUSALS_PER_MINUTE=100000,
+        REVIEW_DEADLINE_SECONDS=86400,
+        RPC_TIMEOUT_SECONDS=30,
+    ).start()
     rows, rest = [], {}
     try:
         api = suite.api
@@ -252,8 +381,11 @@ def run(args):
         a = meter.read()
         time.sleep(args.rest)
         b = meter.read()
-        rest = {"seconds": b["t"] - a["t"], "db_per_s": (b["db"] - a["db"]) / (b["t"] - a["t"]),
-                "cpu": {k: (b["cpu"][k] - a["cpu"][k]) / (b["t"] - a["t"]) for k in b["cpu"]}}
+        rest = {
+            "seconds": b["t"] - a["t"],
+            "db_per_s": (b["db"] - a["db"]) / (b["t"] - a["t"]),
+            "cpu": {k: (b["cpu"][k] - a["cpu"][k]) / (b["t"] - a["t"]) for k in b["cpu"]},
+        }
         idle = rest["cpu"]
 
         world = prepare(suite, client, n, args.clients)
@@ -268,39 +400,56 @@ def run(args):
             return client.post(s, "/api/v1/units", {"code": f"CW-{uuid.uuid4().hex[:10]}", "name": "bench"}, "org")
 
         def qualification(s, i):
-            return client.post(s, f"/api/v1/selections/{world['fresh'][i]}/qualification",
-                               {"conditions": {"min_rank": "clerk", "min_grassroots_years": 2},
-                                "scope": [world["unit"]]}, "org")
+            return client.post(
+                s,
+                f"/api/v1/selections/{world['fresh'][i]}/qualification",
+                {"conditions": {"min_rank": "clerk", "min_grassroots_years": 2}, "scope": [world["unit"]]},
+                "org",
+            )
 
         def ballot(s, i):
-            return client.post(s, "/api/v1/ballots", {"token": ballot_session["tokens"][i],
-                                                      "choices": [world["cadre"]]}, keyed=False)
+            return client.post(
+                s, "/api/v1/ballots", {"token": ballot_session["tokens"][i], "choices": [world["cadre"]]}, keyed=False
+            )
 
         def verdict(s, i):
             review, dept = verdicts[i]
-            return client.post(s, f"/api/v1/reviews/{review}/verdicts", {"verdict": "clear", "reason": "none found"},
-                               dept)
+            return client.post(
+                s, f"/api/v1/reviews/{review}/verdicts", {"verdict": "clear", "reason": "none found"}, dept
+            )
 
         def sheet(s, i):
             return client.post(s, f"/api/v1/campaigns/{campaign}/sealed-sheets", sheets[i], vendor)
 
         def record(s, i):
-            return client.post(s, "/api/v1/records", {"subject": f"unit:{world['unit']}", "stage": "motion",
-                                                      "place": "Room 3", "responsible": "Secretary Li",
-                                                      "matter": "informal consultation", "result": "agreed"}, "org")
+            return client.post(
+                s,
+                "/api/v1/records",
+                {
+                    "subject": f"unit:{world['unit']}",
+                    "stage": "motion",
+                    "place": "Room 3",
+                    "responsible": "Secretary Li",
+                    "matter": "informal consultation",
+                    "result": "agreed",
+                },
+                "org",
+            )
 
         read_headers = client.headers("org", keyed=False)
 
         def read(s, i):
             return s.get(f"{suite.base}/api/v1/posts/{world['post']}", headers=read_headers, timeout=30)
 
-        workloads = [("POST /api/v1/units", unit, args.requests),
-                     ("POST /selections/{id}/qualification (selection step)", qualification, args.requests),
-                     ("POST /api/v1/ballots", ballot, args.requests),
-                     ("POST /reviews/{id}/verdicts", verdict, args.requests),
-                     ("POST /campaigns/{code}/sealed-sheets", sheet, args.requests),
-                     ("POST /api/v1/records (manual)", record, args.requests),
-                     ("GET /api/v1/posts/{code}", read, args.requests * 3)]
+        workloads = [
+            ("POST /api/v1/units", unit, args.requests),
+            ("POST /selections/{id}/qualification (selection step)", qualification, args.requests),
+            ("POST /api/v1/ballots", ballot, args.requests),
+            ("POST /reviews/{id}/verdicts", verdict, args.requests),
+            ("POST /campaigns/{code}/sealed-sheets", sheet, args.requests),
+            ("POST /api/v1/records (manual)", record, args.requests),
+            ("GET /api/v1/posts/{code}", read, args.requests * 3),
+        ]
         for kind, fn, per_client in workloads:
             rows.append(measure(meter, idle, rest["db_per_s"], kind, fn, args.clients, per_client))
             print(json.dumps(rows[-1]), flush=True)
@@ -323,21 +472,25 @@ def table(args, rows, rest, echo, command):
         "CPU ms per request, each process (at-rest CPU subtracted; `rabbitmq` is the shared beam.smp's delta):",
         "",
         "| workload | req/s | × echo | p50 ms | p99 ms | errors | DB cmds/req | CPU ms/req all | "
-        + " | ".join(names) + " |",
+        + " | ".join(names)
+        + " |",
         "|---|---:|---:|---:|---:|---:|---:|---:|" + "---:|" * len(names),
     ]
     for row in rows:
         lines.append(
             f"| {row['kind']} | {row['rps']} | {row['rps'] / echo['rps']:.2f} | {row['p50_ms']} | {row['p99_ms']} "
             f"| {row['errors']} | {row['db_per_request']:.1f} | **{row['total_ms']:.1f}** | "
-            + " | ".join(f"{row['cpu_ms'][n]:.1f}" for n in names) + " |")
+            + " | ".join(f"{row['cpu_ms'][n]:.1f}" for n in names)
+            + " |"
+        )
     at_rest = rest["cpu"]
     python = sum(v for k, v in at_rest.items() if k != "rabbitmq")
     lines += [
         "",
         f"At rest over {rest['seconds']:.0f} s: the suite's processes **{python * 100:.1f}% of one core** "
         f"(beam.smp, shared: {at_rest.get('rabbitmq', 0) * 100:.1f}%), {rest['db_per_s']:.1f} DB commands/s: "
-        + ", ".join(f"{k} {v * 100:.1f}%" for k, v in at_rest.items()) + ".",
+        + ", ".join(f"{k} {v * 100:.1f}%" for k, v in at_rest.items())
+        + ".",
     ]
     return "\n".join(lines) + "\n"
 

@@ -1,4 +1,5 @@
 """The baseline: a bare nameko HTTP→RPC echo pair, the framework's own ceiling on this machine."""
+
 from nameko.rpc import ServiceRpc, rpc
 from nameko.web.handlers import http
 

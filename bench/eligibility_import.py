@@ -6,6 +6,7 @@ Target (the product owner's issue): under 5 s for 1,403 decisions. The service a
 in one bulk write; the figure is the whole request as a department sees it (gateway, RPC, parse, write).
 Appends its section to bench/RESULTS.md and writes bench/results/eligibility_import.md.
 """
+
 import argparse
 import platform
 import statistics
@@ -45,19 +46,44 @@ def run(api, args):
         assert response.status_code == status, response.text[:500]
         return response.json()
 
-    ok(api.post("/api/v1/campaigns", {
-        "code": campaign, "title": "bench", "posts": [{"code": f"P{i}", "title": f"Post {i}", "seats": 2}
-                                                      for i in range(POSTS)],
-        "weights": {"written": 0.6, "interview": 0.4}, "interview_ratio": 3,
-        "unseal": {"not_before": (datetime.now(timezone.utc) + timedelta(days=1)).isoformat(), "threshold": 1,
-                   "officers": [officer]}}, as_="org"), 201)
-    imported = ok(api.request("POST", f"/api/v1/campaigns/{campaign}/applications/import", as_="org",
-                              data=csv_body(args.applicants).encode(), headers={"Content-Type": "text/csv"}))
+    ok(
+        api.post(
+            "/api/v1/campaigns",
+            {
+                "code": campaign,
+                "title": "bench",
+                "posts": [{"code": f"P{i}", "title": f"Post {i}", "seats": 2} for i in range(POSTS)],
+                "weights": {"written": 0.6, "interview": 0.4},
+                "interview_ratio": 3,
+                "unseal": {
+                    "not_before": (datetime.now(timezone.utc) + timedelta(days=1)).isoformat(),
+                    "threshold": 1,
+                    "officers": [officer],
+                },
+            },
+            as_="org",
+        ),
+        201,
+    )
+    imported = ok(
+        api.request(
+            "POST",
+            f"/api/v1/campaigns/{campaign}/applications/import",
+            as_="org",
+            data=csv_body(args.applicants).encode(),
+            headers={"Content-Type": "text/csv"},
+        )
+    )
     assert imported["imported"] == args.applicants, imported["rejected"][:3]
     numbers, cursor = [], None
     while True:
-        page = ok(api.get(f"/api/v1/campaigns/{campaign}/applications", as_="org",
-                          params={"limit": 500, **({"cursor": cursor} if cursor else {})}))
+        page = ok(
+            api.get(
+                f"/api/v1/campaigns/{campaign}/applications",
+                as_="org",
+                params={"limit": 500, **({"cursor": cursor} if cursor else {})},
+            )
+        )
         numbers += [item["exam_number"] for item in page["items"]]
         cursor = page["next_cursor"]
         if not cursor:
@@ -68,16 +94,28 @@ def run(api, args):
         text = decisions_csv(numbers, round_).encode()
         size = len(text)
         started = time.perf_counter()
-        answer = ok(api.request("POST", f"/api/v1/campaigns/{campaign}/eligibility/import", as_="org", data=text,
-                                headers={"Content-Type": "text/csv"}))
+        answer = ok(
+            api.request(
+                "POST",
+                f"/api/v1/campaigns/{campaign}/eligibility/import",
+                as_="org",
+                data=text,
+                headers={"Content-Type": "text/csv"},
+            )
+        )
         timings.append(time.perf_counter() - started)
         assert answer == {"updated": args.applicants, "rejected": []}, str(answer)[:500]
     # the last file's decisions are what the listing shows
     listed = {}
     cursor = None
     while True:
-        page = ok(api.get(f"/api/v1/campaigns/{campaign}/applications", as_="org",
-                          params={"limit": 500, **({"cursor": cursor} if cursor else {})}))
+        page = ok(
+            api.get(
+                f"/api/v1/campaigns/{campaign}/applications",
+                as_="org",
+                params={"limit": 500, **({"cursor": cursor} if cursor else {})},
+            )
+        )
         listed.update({item["exam_number"]: item["eligibility"] for item in page["items"]})
         cursor = page["next_cursor"]
         if not cursor:
@@ -100,10 +138,10 @@ services, gateway) on the same 2 cores shared with other engineers' runs. Measur
 
 | phase | figure | target |
 |---|---|---|
-| first file: {args.applicants:,} decisions ({f['bytes']:,} bytes, one POST, applied in one bulk write) | {first:.2f} s | < {TARGET_S:.0f} s |
+| first file: {args.applicants:,} decisions ({f["bytes"]:,} bytes, one POST, applied in one bulk write) | {first:.2f} s | < {TARGET_S:.0f} s |
 | later files (every applicant decided again){f" — median of {len(rest)}" if rest else ""} | {statistics.median(rest) if rest else first:.2f} s | < {TARGET_S:.0f} s |
 
-Target {'met' if worst < TARGET_S else 'MISSED'} (slowest file {worst:.2f} s).
+Target {"met" if worst < TARGET_S else "MISSED"} (slowest file {worst:.2f} s).
 """
     write_results("eligibility_import", text)
     results = Path(__file__).resolve().parent / "RESULTS.md"

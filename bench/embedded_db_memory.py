@@ -5,6 +5,7 @@ the services make (an indexed range, an unindexed equality, an array membership,
 
     .venv/bin/python bench/embedded_db_memory.py          # -> bench/results/embedded_db.md
 """
+
 import subprocess
 import sys
 import tempfile
@@ -30,10 +31,12 @@ def rss_mib(pid):
 def queries(items):
     """The shapes of the services' queries, once each; their times in ms."""
     timings = []
-    for query in (lambda: list(items.find({"outbox_n": {"$gt": 0}})),
-                  lambda: list(items.find({"code": "c0-5"})),
-                  lambda: list(items.find({"handled": "missing"})),
-                  lambda: items.count_documents({"outbox_n": 0})):
+    for query in (
+        lambda: list(items.find({"outbox_n": {"$gt": 0}})),
+        lambda: list(items.find({"code": "c0-5"})),
+        lambda: list(items.find({"handled": "missing"})),
+        lambda: items.count_documents({"outbox_n": 0}),
+    ):
         started = time.perf_counter()
         query()
         timings.append(f"{(time.perf_counter() - started) * 1000:.1f}")
@@ -43,8 +46,11 @@ def queries(items):
 def main(rounds=6, per_round=5000, repeats=10, batches=4):
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="cadre-nxmem-") as data:
-        proc = subprocess.Popen(database_command({"CADRE_DATA_DIR": data, "MONGODB_PORT": str(port)}),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            database_command({"CADRE_DATA_DIR": data, "MONGODB_PORT": str(port)}),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             for _ in range(100):
                 if port_open("127.0.0.1", port):
@@ -54,8 +60,12 @@ def main(rounds=6, per_round=5000, repeats=10, batches=4):
             items.create_index("outbox_n")
             rows = [(0, rss_mib(proc.pid), "", "", "", "")]
             for n in range(rounds):
-                items.insert_many([{"code": f"c{n}-{i}", "outbox_n": 0, "handled": [f"e{n}-{i}"], "pad": "y" * 500}
-                                   for i in range(per_round)])
+                items.insert_many(
+                    [
+                        {"code": f"c{n}-{i}", "outbox_n": 0, "handled": [f"e{n}-{i}"], "pad": "y" * 500}
+                        for i in range(per_round)
+                    ]
+                )
                 rows.append(((n + 1) * per_round, rss_mib(proc.pid), *queries(items)))
             again = []  # the same queries again on the same data, RSS after each batch
             for _ in range(batches):
@@ -76,8 +86,11 @@ def main(rounds=6, per_round=5000, repeats=10, batches=4):
     ]
     lines += [f"| {docs:,} | {rss:.1f} | {a} | {b} | {c} | {d} |" for docs, rss, a, b, c, d in rows]
     last = rows[-1][1]
-    lines += ["", f"Then the same four queries again on the same {rows[-1][0]:,} documents, {repeats} times a batch; "
-              "RSS after each batch (MiB): " + " → ".join(f"{v:.1f}" for v in [last, *again]) + "."]
+    lines += [
+        "",
+        f"Then the same four queries again on the same {rows[-1][0]:,} documents, {repeats} times a batch; "
+        "RSS after each batch (MiB): " + " → ".join(f"{v:.1f}" for v in [last, *again]) + ".",
+    ]
     text = "\n".join(lines) + "\n"
     (REPO / "bench" / "results" / "embedded_db.md").write_text(text)
     print(text)

@@ -1,7 +1,8 @@
 """GET /api/v1/posts/{code} through the whole stack, next to the bare nameko HTTP→RPC echo.
 
-    .venv/bin/python bench/gateway_bench.py [--clients 10] [--requests 300]
+.venv/bin/python bench/gateway_bench.py [--clients 10] [--requests 300]
 """
+
 import argparse
 import json
 import platform
@@ -28,8 +29,11 @@ def main():
         api.principal("org", "org")
         unit, post = f"U-{uuid.uuid4().hex[:6]}", f"P-{uuid.uuid4().hex[:6]}"
         api.post("/api/v1/units", {"code": unit, "name": "bench"}, as_="org").raise_for_status()
-        api.post("/api/v1/posts", {"code": post, "unit": unit, "title": "t", "rank": "section",
-                                   "category": "promotion", "headcount": 3}, as_="org").raise_for_status()
+        api.post(
+            "/api/v1/posts",
+            {"code": post, "unit": unit, "title": "t", "rank": "section", "category": "promotion", "headcount": 3},
+            as_="org",
+        ).raise_for_status()
         headers = {"Authorization": f"Bearer {api.tokens['org']}"}
         url = f"{suite.base}/api/v1/posts/{post}"
         real = load(lambda s, i: s.get(url, headers=headers, timeout=30), args.clients, args.requests)

@@ -1,4 +1,5 @@
 """Benchmark harness: the bare echo baseline and a closed-loop load driver, measured in one run."""
+
 import os
 import statistics
 import subprocess
@@ -26,14 +27,32 @@ class Echo:
         self.procs = []
 
     def __enter__(self):
-        env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONWARNINGS="ignore",
-                   AMQP_URI=f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}", GATEWAY_PORT=str(self.port),
-                   LOG_LEVEL="WARNING", CADRE_SERVICE="bench_echo")
+        env = dict(
+            os.environ,
+            PYTHONPATH=str(REPO),
+            PYTHONWARNINGS="ignore",
+            AMQP_URI=f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}",
+            GATEWAY_PORT=str(self.port),
+            LOG_LEVEL="WARNING",
+            CADRE_SERVICE="bench_echo",
+        )
         self.log = tempfile.NamedTemporaryFile(prefix="echo-", suffix=".log", delete=False)
         for cls in ("EchoRpc", "EchoHttp"):
-            self.procs.append(subprocess.Popen(
-                [str(REPO / ".venv/bin/nameko"), "run", "--config", str(REPO / "config.yaml"), f"bench.echo_service:{cls}"],
-                cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT))
+            self.procs.append(
+                subprocess.Popen(
+                    [
+                        str(REPO / ".venv/bin/nameko"),
+                        "run",
+                        "--config",
+                        str(REPO / "config.yaml"),
+                        f"bench.echo_service:{cls}",
+                    ],
+                    cwd=REPO,
+                    env=env,
+                    stdout=self.log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:

@@ -8,6 +8,7 @@ second half.
     .venv/bin/python bench/load.py                      # 600 s, 4 clients -> bench/results/load.md
     .venv/bin/python bench/load.py --seconds 60 --clients 8 --out /tmp/load.md
 """
+
 import argparse
 import collections
 import statistics
@@ -79,11 +80,25 @@ def summarise(ops, window):
     rows = []
     for kind, latencies in sorted(by_kind.items(), key=lambda kv: -len(kv[1])):
         latencies.sort()
-        rows.append((kind, len(latencies), len(latencies) / seconds, statistics.median(latencies) * 1000,
-                     percentile(latencies, 0.99) * 1000, errors[kind]))
+        rows.append(
+            (
+                kind,
+                len(latencies),
+                len(latencies) / seconds,
+                statistics.median(latencies) * 1000,
+                percentile(latencies, 0.99) * 1000,
+                errors[kind],
+            )
+        )
     every = sorted(latency for values in by_kind.values() for latency in values)
-    total = ("all", len(every), len(every) / seconds, statistics.median(every) * 1000,
-             percentile(every, 0.99) * 1000, sum(errors.values()))
+    total = (
+        "all",
+        len(every),
+        len(every) / seconds,
+        statistics.median(every) * 1000,
+        percentile(every, 0.99) * 1000,
+        sum(errors.values()),
+    )
     return rows, total
 
 
@@ -97,8 +112,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     baseline = echo_baseline(args.clients, 500)
-    suite = Suite(PUBLIC_RATE_PER_SECOND=100000, PUBLIC_RATE_BURST=100000, REVIEW_DEADLINE_SECONDS=86400,
-                  LOG_LEVEL="WARNING").start()
+    suite = Suite(
+        PUBLIC_RATE_PER_SECOND=100000, PUBLIC_RATE_BURST=100000, REVIEW_DEADLINE_SECONDS=86400, LOG_LEVEL="WARNING"
+    ).start()
     try:
         for role in ROLES:
             suite.api.principal(role, role)
@@ -153,10 +169,17 @@ def main(argv=None):
     rss_half = sampler.at(started + (ended - started) / 2)
     for name in PROCESSES:
         a, h, b = rss_start[name], rss_half[name], rss_end[name]
-        lines.append(f"| {name} | {a / 1024:.1f} | {h / 1024:.1f} | {b / 1024:.1f} | {(b - a) / a * 100:+.1f}% "
-                     f"| {(b - h) / h * 100:+.1f}% |")
-    lines += ["", "RSS readings (MiB), one column per process:", "",
-              "| s | " + " | ".join(PROCESSES) + " |", "|---:|" + "---:|" * len(PROCESSES)]
+        lines.append(
+            f"| {name} | {a / 1024:.1f} | {h / 1024:.1f} | {b / 1024:.1f} | {(b - a) / a * 100:+.1f}% "
+            f"| {(b - h) / h * 100:+.1f}% |"
+        )
+    lines += [
+        "",
+        "RSS readings (MiB), one column per process:",
+        "",
+        "| s | " + " | ".join(PROCESSES) + " |",
+        "|---:|" + "---:|" * len(PROCESSES),
+    ]
     for moment, values in sampler.samples:
         lines.append(f"| {moment - started:.0f} | " + " | ".join(f"{values[n] / 1024:.1f}" for n in PROCESSES) + " |")
     text = "\n".join(lines) + "\n"

@@ -6,6 +6,7 @@ gateway, then the session closed and tallied; the bare nameko HTTP→RPC echo me
 POST /api/v1/ballots is public and rate-limited per client address; every client here shares
 127.0.0.1, so the suite runs with PUBLIC_RATE_PER_SECOND / PUBLIC_RATE_BURST raised to 1,000,000.
 """
+
 import argparse
 import json
 import platform
@@ -33,17 +34,26 @@ def setup(api, candidates=5):
 
     unit, post_code = f"U-{uuid.uuid4().hex[:6]}", f"P-{uuid.uuid4().hex[:6]}"
     post("/api/v1/units", {"code": unit, "name": "bench"})
-    post("/api/v1/posts", {"code": post_code, "unit": unit, "title": "t", "rank": "section",
-                           "category": "promotion", "headcount": 3})
+    post(
+        "/api/v1/posts",
+        {"code": post_code, "unit": unit, "title": "t", "rank": "section", "category": "promotion", "headcount": 3},
+    )
     cadres = []
     for i in range(candidates):
         cadres.append(f"C-{uuid.uuid4().hex[:6]}")
-        post("/api/v1/cadres", {"code": cadres[-1], "name": f"n{i}", "unit": unit, "rank": "deputy_section",
-                                "grassroots_years": 5})
-    sel = post("/api/v1/selections", {"post": post_code, "vacancies": 1, "competitive": False,
-                                      "motion": {"proposed_by": "a", "reason": "b"}})["id"]
-    post(f"/api/v1/selections/{sel}/qualification",
-         {"conditions": {"min_rank": "clerk", "min_grassroots_years": 0}, "scope": [unit]}, 200)
+        post(
+            "/api/v1/cadres",
+            {"code": cadres[-1], "name": f"n{i}", "unit": unit, "rank": "deputy_section", "grassroots_years": 5},
+        )
+    sel = post(
+        "/api/v1/selections",
+        {"post": post_code, "vacancies": 1, "competitive": False, "motion": {"proposed_by": "a", "reason": "b"}},
+    )["id"]
+    post(
+        f"/api/v1/selections/{sel}/qualification",
+        {"conditions": {"min_rank": "clerk", "min_grassroots_years": 0}, "scope": [unit]},
+        200,
+    )
     for source in ("leader_in_charge", "grassroots"):
         post(f"/api/v1/selections/{sel}/consultations", {"source": source, "opinion": "ok"}, 200)
     return sel, cadres
@@ -57,15 +67,19 @@ def main():
     per_client = args.ballots // args.clients
     ballots = per_client * args.clients
 
-    suite = Suite(LOG_LEVEL="INFO", PUBLIC_RATE_PER_SECOND=1_000_000, PUBLIC_RATE_BURST=1_000_000,
-                  RPC_TIMEOUT_SECONDS=30).start()
+    suite = Suite(
+        LOG_LEVEL="INFO", PUBLIC_RATE_PER_SECOND=1_000_000, PUBLIC_RATE_BURST=1_000_000, RPC_TIMEOUT_SECONDS=30
+    ).start()
     try:
         api = suite.api
         sel, cadres = setup(api)
         started = time.perf_counter()
-        r = api.post(f"/api/v1/selections/{sel}/ballot-sessions",
-                     {"kind": "democratic", "electorate": ballots, "seats": 2, "candidates": cadres}, as_="org",
-                     timeout=120)
+        r = api.post(
+            f"/api/v1/selections/{sel}/ballot-sessions",
+            {"kind": "democratic", "electorate": ballots, "seats": 2, "candidates": cadres},
+            as_="org",
+            timeout=120,
+        )
         assert r.status_code == 201, r.text
         open_seconds = time.perf_counter() - started
         session, tokens = r.json()["id"], r.json()["tokens"]
@@ -73,7 +87,7 @@ def main():
 
         def ballot(http, i):
             # every 10th ballot over-marked (3 choices for 2 seats): cast, and counted invalid
-            choices = cadres[i % 5: i % 5 + 3] if i % 10 == 0 else [cadres[i % 5], cadres[(i + 1) % 5]]
+            choices = cadres[i % 5 : i % 5 + 3] if i % 10 == 0 else [cadres[i % 5], cadres[(i + 1) % 5]]
             return http.post(url, json={"token": tokens[i], "choices": choices}, timeout=60)
 
         cast = load(ballot, args.clients, per_client, warmup=0)
@@ -110,8 +124,17 @@ def main():
         f"(ballots/echo: {ratio:.2f}; a ballot is 3 reads and 2 writes on the database: the used-token mark and the one atomic bucket update)\n"
     )
     print(text)
-    print(json.dumps({"cast": cast, "echo": echo, "close_seconds": close_seconds, "tally_seconds": tally_seconds,
-                      "tally": {k: tally[k] for k in ("cast", "valid", "invalid", "quorum_met")}}))
+    print(
+        json.dumps(
+            {
+                "cast": cast,
+                "echo": echo,
+                "close_seconds": close_seconds,
+                "tally_seconds": tally_seconds,
+                "tally": {k: tally[k] for k in ("cast", "valid", "invalid", "quorum_met")},
+            }
+        )
+    )
     write_results("nomination", text)
 
 

@@ -6,6 +6,7 @@ processes to schedule, not cores: the figure says what replication costs or buys
     .venv/bin/python bench/replicas.py                    # 120 s each, 4 clients -> bench/results/replicas.md
     .venv/bin/python bench/replicas.py --seconds 30 --clients 4 --out /tmp/replicas.md
 """
+
 import argparse
 import sys
 import time
@@ -20,8 +21,9 @@ from tests.faults.workload import ROLES, Workload  # noqa: E402
 from tests.harness import ReplicatedSuite  # noqa: E402
 
 REPLICATED = ("nomination", "supervision", "records", "gateway")
-SETTINGS = dict(PUBLIC_RATE_PER_SECOND=100000, PUBLIC_RATE_BURST=100000, REVIEW_DEADLINE_SECONDS=86400,
-                LOG_LEVEL="WARNING")
+SETTINGS = dict(
+    PUBLIC_RATE_PER_SECOND=100000, PUBLIC_RATE_BURST=100000, REVIEW_DEADLINE_SECONDS=86400, LOG_LEVEL="WARNING"
+)
 
 
 def measure(replicated, clients, warmup, seconds):
@@ -71,10 +73,13 @@ def main(argv=None):
         "| suite | requests | req/s | × echo | p50 ms | p99 ms | errors | flows completed |",
         "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
-    for name, (_, n, rps, p50, p99, errors), flows in (("one of each", one, one_flows),
-                                                        ("two replicas (" + ", ".join(REPLICATED) + ")", two, two_flows)):
-        lines.append(f"| {name} | {n} | {rps:.1f} | {rps / baseline['rps']:.2f} | {p50:.1f} | {p99:.1f} | {errors} "
-                     f"| {flows} |")
+    for name, (_, n, rps, p50, p99, errors), flows in (
+        ("one of each", one, one_flows),
+        ("two replicas (" + ", ".join(REPLICATED) + ")", two, two_flows),
+    ):
+        lines.append(
+            f"| {name} | {n} | {rps:.1f} | {rps / baseline['rps']:.2f} | {p50:.1f} | {p99:.1f} | {errors} | {flows} |"
+        )
     lines += ["", f"Two replicas against one: {two[2] / one[2]:.2f}× the throughput, p99 {two[4] / one[4]:.2f}×."]
     text = "\n".join(lines) + "\n"
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

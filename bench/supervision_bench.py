@@ -8,6 +8,7 @@ The verdicts arrive in a shuffled order, so the four departments of one review o
 same moment: each verdict is a version-guarded update of the review that recomputes its status, and a
 lost race is retried inside the service (that cost is part of the figure).
 """
+
 import argparse
 import platform
 import random
@@ -47,10 +48,14 @@ def main():
         for first in range(0, args.reviews, args.per_event):
             sel = f"bench-{uuid.uuid4().hex[:10]}"
             selections.append(sel)
-            nominees = [{"cadre": f"C{n:05d}", "name": f"n{n}"} for n in range(first, min(first + args.per_event,
-                                                                                      args.reviews))]
-            publish(suite, "selection.inspected", {"selection": sel, "post": "P", "post_title": "t",
-                                                   "key_leadership": False, "nominees": nominees})
+            nominees = [
+                {"cadre": f"C{n:05d}", "name": f"n{n}"} for n in range(first, min(first + args.per_event, args.reviews))
+            ]
+            publish(
+                suite,
+                "selection.inspected",
+                {"selection": sel, "post": "P", "post_title": "t", "key_leadership": False, "nominees": nominees},
+            )
         while db.reviews.count_documents({"selection": {"$in": selections}}) < args.reviews:
             time.sleep(0.2)
         open_seconds = time.perf_counter() - started
@@ -64,20 +69,25 @@ def main():
 
         def give(session, i):
             review, dept = work[i]
-            return session.post(f"{suite.base}/api/v1/reviews/{review}/verdicts",
-                                json={"verdict": "clear", "reason": "no findings"},
-                                headers={"Authorization": f"Bearer {tokens[dept]}"}, timeout=30)
+            return session.post(
+                f"{suite.base}/api/v1/reviews/{review}/verdicts",
+                json={"verdict": "clear", "reason": "no findings"},
+                headers={"Authorization": f"Bearer {tokens[dept]}"},
+                timeout=30,
+            )
 
         result = load(give, args.clients, per_client, warmup=0)
         cleared = db.reviews.count_documents({"selection": {"$in": selections}, "status": "cleared"})
-        expected_cleared = len({review for review, _ in work[:per_client * args.clients]}
-                               - {review for review, _ in work[per_client * args.clients:]})
+        expected_cleared = len(
+            {review for review, _ in work[: per_client * args.clients]}
+            - {review for review, _ in work[per_client * args.clients :]}
+        )
     finally:
         suite.stop()
 
     try:
         baseline = echo_baseline(args.clients, 500)
-        echo_row = (f"{baseline['rps']} req/s (p50 {baseline['p50_ms']} ms, p99 {baseline['p99_ms']} ms)")
+        echo_row = f"{baseline['rps']} req/s (p50 {baseline['p50_ms']} ms, p99 {baseline['p99_ms']} ms)"
         ratio_row = f"{result['rps'] / baseline['rps']:.0%}"
     except Exception as exc:  # the baseline is the lead's harness: report its absence, keep our figures
         echo_row = f"not measured ({type(exc).__name__}: {exc})"
@@ -92,10 +102,10 @@ other engineers' test suites at the time of the run (figures are indicative, not
 | what | figure |
 |---|---|
 | reviews opened from {len(selections)} `selection.inspected` events | {args.reviews} in {open_seconds:.2f} s ({args.reviews / open_seconds:.0f} reviews/s) |
-| verdicts given ({args.clients} concurrent clients, shuffled order) | {result['requests']} in {result['seconds']} s |
-| **verdicts per second** | **{result['rps']}** |
-| latency p50 / p99 | {result['p50_ms']} ms / {result['p99_ms']} ms |
-| errors (non-2xx) | {result['errors']} |
+| verdicts given ({args.clients} concurrent clients, shuffled order) | {result["requests"]} in {result["seconds"]} s |
+| **verdicts per second** | **{result["rps"]}** |
+| latency p50 / p99 | {result["p50_ms"]} ms / {result["p99_ms"]} ms |
+| errors (non-2xx) | {result["errors"]} |
 | reviews cleared afterwards (expected {expected_cleared}) | {cleared} |
 | bare nameko HTTP→RPC echo, same clients | {echo_row} |
 | verdicts/s as a share of the echo | {ratio_row} |

@@ -10,6 +10,7 @@ starts the suite as `make run` does (with its witness), appends ``--entries`` th
 measures the gateway's tile serving rate and both verifiers against the live log: anonymous (tiles) and
 with a token (the whole listing, then the tiles), the latter being the verifier before this work.
 """
+
 import argparse
 import concurrent.futures
 import sys
@@ -52,8 +53,14 @@ def bench_verify(entries):
         code3 = verify_main(["--url", server.url, "--state", f"{tmp}/state2.json", "--token", LogServer.TOKEN])
         with_token = time.perf_counter() - started
     assert code == code2 == code3 == 0
-    return {"entries": entries, "tiles": len(tiles.level0_tiles(entries)) + len(tiles.upper_tiles(entries)),
-            "anonymous_s": first, "anonymous_again_s": second, "with_token_s": with_token, "build_s": built}
+    return {
+        "entries": entries,
+        "tiles": len(tiles.level0_tiles(entries)) + len(tiles.upper_tiles(entries)),
+        "anonymous_s": first,
+        "anonymous_again_s": second,
+        "with_token_s": with_token,
+        "build_s": built,
+    }
 
 
 def bench_witness(checkpoints, per_checkpoint=50):
@@ -80,8 +87,12 @@ def bench_witness(checkpoints, per_checkpoint=50):
             server.shutdown()
             server.server_close()
     times.sort()
-    return {"checkpoints": checkpoints, "median_ms": times[len(times) // 2] * 1000,
-            "p95_ms": times[int(len(times) * 0.95)] * 1000, "per_second": len(times) / sum(times)}
+    return {
+        "checkpoints": checkpoints,
+        "median_ms": times[len(times) // 2] * 1000,
+        "p95_ms": times[int(len(times) * 0.95)] * 1000,
+        "per_second": len(times) / sum(times),
+    }
 
 
 def bench_tiles(url, seconds=10, workers=4):
@@ -122,6 +133,7 @@ def bench_suite(entries):
         def cosigned():
             text = requests.get(f"{suite.base}/log/checkpoint", timeout=30).text
             return int(text.split("\n")[1]) >= target and text.count("\u2014") >= 2
+
         eventually(cosigned, timeout=3600, interval=1)
         results = {"tiles": bench_tiles(suite.base)}
         for label, token in (("anonymous", None), ("with_token", api.tokens["auditor"])):
@@ -130,11 +142,27 @@ def bench_suite(entries):
             if token:
                 env["CADRE_TOKEN"] = token
             started = time.perf_counter()
-            run = subprocess.run([PYTHON, "-m", "services.records.verify", "--url", suite.base, "--state",
-                                  str(suite.data_dir / f"state-{label}.json")], cwd=REPO, env=env,
-                                 capture_output=True, text=True, timeout=1200)
-            results[label] = {"seconds": round(time.perf_counter() - started, 2), "exit": run.returncode,
-                              "output": run.stdout.strip()[:200]}
+            run = subprocess.run(
+                [
+                    PYTHON,
+                    "-m",
+                    "services.records.verify",
+                    "--url",
+                    suite.base,
+                    "--state",
+                    str(suite.data_dir / f"state-{label}.json"),
+                ],
+                cwd=REPO,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=1200,
+            )
+            results[label] = {
+                "seconds": round(time.perf_counter() - started, 2),
+                "exit": run.returncode,
+                "output": run.stdout.strip()[:200],
+            }
         return results
     finally:
         suite.stop()

@@ -1,4 +1,5 @@
 """Operator commands for principals: create, list, revoke, rotate (API.md "Operating it")."""
+
 import warnings
 
 # The pinned eventlet warns on import that it is deprecated (DESIGN.md pins it): not the operator's business.
@@ -37,11 +38,13 @@ def _days(text):
 
 
 def parser():
-    root = Parser(prog="python -m gateway.admin", description="Manage the principals that call the gateway.",
-                  examples=EXAMPLES)
+    root = Parser(
+        prog="python -m gateway.admin", description="Manage the principals that call the gateway.", examples=EXAMPLES
+    )
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    create = commands.add_parser("create-principal", help="create a principal and print its token once",
-                                 examples=EXAMPLES)
+    create = commands.add_parser(
+        "create-principal", help="create a principal and print its token once", examples=EXAMPLES
+    )
     create.add_argument("--name", required=True)
     create.add_argument("--role", required=True, choices=ROLES)
     create.add_argument("--expires-in", type=_days, metavar="DAYS", help="end the token after DAYS days")

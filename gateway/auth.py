@@ -1,5 +1,6 @@
 """Principals and their bearer tokens: random, shown once, stored only as SHA-256 hashes; revocable,
 rotatable and expiring, with every gateway replica refusing an ended token within seconds."""
+
 import hashlib
 import math
 import secrets
@@ -41,8 +42,12 @@ def expiry(expires_in_days, now):
     """The expiry ``--expires-in DAYS`` gives, or None without one."""
     if expires_in_days is None:
         return None
-    if not isinstance(expires_in_days, (int, float)) or not math.isfinite(expires_in_days) or expires_in_days <= 0 \
-            or expires_in_days > 36600:
+    if (
+        not isinstance(expires_in_days, (int, float))
+        or not math.isfinite(expires_in_days)
+        or expires_in_days <= 0
+        or expires_in_days > 36600
+    ):
         raise Invalid({"expires-in": ["a number of days above 0 and at most 36600"]})
     return now + timedelta(days=expires_in_days)
 
@@ -57,8 +62,9 @@ def create_principal(name, role, expires_in_days=None):
     expires_at = expiry(expires_in_days, now)
     token = secrets.token_urlsafe(32)
     try:
-        Principal(name=name, role=role, token_hash=token_hash(token), created_at=now,
-                  expires_at=expires_at).save(force_insert=True)
+        Principal(name=name, role=role, token_hash=token_hash(token), created_at=now, expires_at=expires_at).save(
+            force_insert=True
+        )
     except NotUniqueError:
         raise Conflict(f"principal {name!r} exists", "exists")
     return {"name": name, "role": role, "token": token, "expires_at": _iso(expires_at)}
@@ -67,8 +73,13 @@ def create_principal(name, role, expires_in_days=None):
 def list_principals():
     """Every principal as ``{name, role, created_at, expires_at, revoked}``: never a token or its hash."""
     for p in Principal.objects.order_by("name").only("name", "role", "created_at", "expires_at", "revoked_at"):
-        yield {"name": p.name, "role": p.role, "created_at": _iso(p.created_at), "expires_at": _iso(p.expires_at),
-               "revoked": p.revoked_at is not None}
+        yield {
+            "name": p.name,
+            "role": p.role,
+            "created_at": _iso(p.created_at),
+            "expires_at": _iso(p.expires_at),
+            "revoked": p.revoked_at is not None,
+        }
 
 
 def _named(name):
@@ -113,7 +124,7 @@ class Authenticator:
         """``(name, role)`` of the token; ``fresh`` reads the database even if cached (signing in)."""
         if not authorization or not authorization.startswith("Bearer "):
             raise Unauthorized("a bearer token is required")
-        digest = token_hash(authorization[len("Bearer "):].strip())
+        digest = token_hash(authorization[len("Bearer ") :].strip())
         hit = self._cache.get(digest)
         now = time.monotonic()
         if hit and hit[2] > now and not fresh:

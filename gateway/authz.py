@@ -4,6 +4,7 @@ Keys are (method, werkzeug rule); values are the roles allowed, or PUBLIC, or ``
 API.md gives the same path different roles by its query string. A route that is not in this table
 cannot be served (the gateway refuses to start), so the table stays complete.
 """
+
 PUBLIC = "public"
 
 
@@ -24,14 +25,25 @@ class ByQuery(frozenset):
         return self
 
     def for_query(self, args):
-        matched = [roles for (name, value), roles in self.rows.items()
-                   if name in args and (value is None or args.get(name) == value)]
+        matched = [
+            roles
+            for (name, value), roles in self.rows.items()
+            if name in args and (value is None or args.get(name) == value)
+        ]
         return frozenset.intersection(*matched) if matched else self.otherwise
 
 
 ROLES = (
-    "org", "committee", "discipline", "audit", "family_planning", "petition",
-    "superior", "vendor", "officer", "auditor",
+    "org",
+    "committee",
+    "discipline",
+    "audit",
+    "family_planning",
+    "petition",
+    "superior",
+    "vendor",
+    "officer",
+    "auditor",
 )
 DEPARTMENTS = ("discipline", "audit", "family_planning", "petition")
 
@@ -88,9 +100,10 @@ TABLE = {
     # supervision
     # the superior sees overdue reviews only, never every department's verdicts of a selection; a
     # department lists its own reviews (the service shows it its own verdicts only)
-    ("GET", "/api/v1/reviews"): ByQuery({("selection", None): {"org", *DEPARTMENTS},
-                                         ("status", "overdue"): {"superior", "org"}},
-                                        otherwise={"org", *DEPARTMENTS}),
+    ("GET", "/api/v1/reviews"): ByQuery(
+        {("selection", None): {"org", *DEPARTMENTS}, ("status", "overdue"): {"superior", "org"}},
+        otherwise={"org", *DEPARTMENTS},
+    ),
     ("POST", "/api/v1/reviews/<id>/verdicts"): frozenset(DEPARTMENTS),
     ("POST", "/api/v1/selections/<id>/pre-report"): ORG,
     ("POST", "/api/v1/pre-reports/<id>/approve"): frozenset({"superior"}),

@@ -1,4 +1,5 @@
 """RPC to the services with a deadline on every call: a slow or absent service is a quick 503."""
+
 import time
 
 import eventlet
@@ -14,8 +15,15 @@ from services.common.errors import CadreError, Unavailable
 SERVICES = ("nomination", "examination", "supervision", "records")
 # pymongo's connection failures, by the class name nameko carries across RPC: the service's database
 # is down or restarting, which the caller must hear as 503 unavailable, not as a 500.
-DATABASE_UNREACHABLE = {"AutoReconnect", "ConnectionFailure", "ServerSelectionTimeoutError", "NetworkTimeout",
-                        "NotPrimaryError", "WaitQueueTimeoutError", "ExecutionTimeout"}
+DATABASE_UNREACHABLE = {
+    "AutoReconnect",
+    "ConnectionFailure",
+    "ServerSelectionTimeoutError",
+    "NetworkTimeout",
+    "NotPrimaryError",
+    "WaitQueueTimeoutError",
+    "ExecutionTimeout",
+}
 
 
 class Backend(ClusterRpc):

@@ -5,6 +5,7 @@ HKDF of (principal, key), the request it answered is kept as an HMAC under anoth
 the response is sealed under a third. So the database's operator can read neither the ballot tokens or
 key shares a kept response carries, nor the key, nor test guesses of a request body against the digest.
 """
+
 from datetime import timedelta
 
 from mongoengine import NotUniqueError
@@ -85,8 +86,12 @@ def begin(request, digest, _tries=3):
     same = keyed.same_digest(first.request_digest, digest)
     if first.status is None and same and _abandoned(first.created_at):
         # take the abandoned claim over; of racing retries only one matches the old created_at
-        if IdempotentResponse.objects(lookup=request.lookup, status=None, created_at=first.created_at).modify(
-                set__created_at=utcnow()) is not None:
+        if (
+            IdempotentResponse.objects(lookup=request.lookup, status=None, created_at=first.created_at).modify(
+                set__created_at=utcnow()
+            )
+            is not None
+        ):
             return None
     replay(same, first.status)
     return first.status, request.unseal(first.body), first.content_type

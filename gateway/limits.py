@@ -1,4 +1,5 @@
 """Rate limits that every gateway replica shares: one bucket per client in the gateway's database."""
+
 import logging
 import time
 from datetime import datetime, timezone
@@ -22,8 +23,9 @@ def client_secret():
     """The key client addresses are hashed under: derived from the gateway's signing key, which every
     replica holds and nobody who only reads the database does."""
     seed = bytes(signing.signing_key("gateway"))
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                info=b"cadre-selection/gateway/rate-limit/v1").derive(seed)
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"cadre-selection/gateway/rate-limit/v1").derive(
+        seed
+    )
 
 
 class SharedRateLimiter:
@@ -51,8 +53,11 @@ class SharedRateLimiter:
         try:
             return self._shared(self._bucket_id(client), now)
         except PyMongoError as exc:
-            log.warning("rate limit %s: database unavailable (%s); limiting on this replica alone",
-                        self.name, type(exc).__name__)
+            log.warning(
+                "rate limit %s: database unavailable (%s); limiting on this replica alone",
+                self.name,
+                type(exc).__name__,
+            )
             return self._local.check(client, time.monotonic())
 
     def _shared(self, bucket_id, now):

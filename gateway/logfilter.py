@@ -1,4 +1,5 @@
 """Keeps client addresses out of the gateway's logs: no line may link a ballot or an objection to a sender."""
+
 import logging
 import re
 

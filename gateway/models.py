@@ -1,4 +1,5 @@
 """The gateway's own documents: principals and stored idempotent responses."""
+
 from mongoengine import DateTimeField, Document, FloatField, IntField, StringField
 
 from services.common.clock import utcnow
@@ -34,8 +35,10 @@ class IdempotentResponse(Document):
     created_at = DateTimeField(default=utcnow)
     # the database deletes a key's record after a day; idempotency.begin ignores older ones as well,
     # for a database that does not run TTL deletes
-    meta = {"collection": "idempotency_records",
-            "indexes": [{"fields": ["created_at"], "expireAfterSeconds": RECORD_SECONDS}]}
+    meta = {
+        "collection": "idempotency_records",
+        "indexes": [{"fields": ["created_at"], "expireAfterSeconds": RECORD_SECONDS}],
+    }
 
 
 class RateBucket(Document):

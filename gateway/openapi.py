@@ -1,4 +1,5 @@
 """The OpenAPI 3 document, generated from the routes and their marshmallow schemas with apispec."""
+
 import re
 from functools import lru_cache
 
@@ -19,8 +20,10 @@ class Problem(Schema):
     detail = fields.String()
     code = fields.String()
     # a field's messages, or for a nested object (``motion``, ``meeting``) its own fields' messages
-    errors = fields.Dict(keys=fields.String(), values=fields.Raw(
-        metadata={"oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "object"}]}))
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.Raw(metadata={"oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "object"}]}),
+    )
 
 
 def schema_name(schema):
@@ -44,9 +47,13 @@ PATH_SCHEMAS = {
 
 def _parameters(route):
     params = [
-        {"name": name, "in": "path", "required": True,
-         "schema": PATH_SCHEMAS.get((route.rule, name))
-         or ({"type": "integer", "minimum": 0} if converter == "int" else {"type": "string"})}
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": PATH_SCHEMAS.get((route.rule, name))
+            or ({"type": "integer", "minimum": 0} if converter == "int" else {"type": "string"}),
+        }
         for converter, name in RULE_PARAM.findall(route.rule)
     ]
     if route.query is not None:

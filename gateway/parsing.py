@@ -13,6 +13,7 @@ What it refuses, and why each would otherwise have been a 500 somewhere behind i
   ``１２`` as 1 and 12, so ``?limit=١`` would be served as a valid limit), cursors that are not the
   printable ASCII every list issues, and control characters in any query value.
 """
+
 import json
 import math
 import re
@@ -50,6 +51,7 @@ def read_body(request):
 
 
 # --- JSON ------------------------------------------------------------------------------------------
+
 
 def _malformed(message):
     return Invalid({"body": [message]})
@@ -116,8 +118,13 @@ def parse_json(raw):
     if json_depth(text) > MAX_DEPTH:
         raise _malformed(f"nests deeper than {MAX_DEPTH} levels")
     try:
-        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant,
-                           parse_float=_finite, parse_int=_bounded_int)
+        value = json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_constant=_no_constant,
+            parse_float=_finite,
+            parse_int=_bounded_int,
+        )
     except (ValueError, RecursionError) as exc:
         raise _malformed(f"malformed JSON: {exc}"[:200]) from None
     if "\\u" in text and (where := _surrogate_at(value)) is not None:
@@ -138,12 +145,14 @@ def load(schema_cls, data, where):
 
 # --- CSV -------------------------------------------------------------------------------------------
 
+
 def csv_text(raw):
     """A text/csv body as text (the services' one CSV decoder: UTF-8, a BOM allowed)."""
     return csvrows.decode(raw, "body")
 
 
 # --- query and path --------------------------------------------------------------------------------
+
 
 def load_query(schema_cls, args):
     """The query string loaded by the schema, after refusing what the schema's own parsing would

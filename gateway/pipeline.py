@@ -6,6 +6,7 @@ entrypoint hands in a bearer token's principal and turns the answer into its HTT
 hands in its session's principal and reads the answer as data. So whatever the console refuses is the
 API's refusal, with its problem code and detail.
 """
+
 import json
 import time
 
@@ -33,8 +34,11 @@ def _check_table():
 
 
 _check_table()
-URL_MAP = Map([Rule(route.rule, endpoint=route, methods=[route.method]) for route in ROUTES], strict_slashes=False,
-              converters={"int": parsing.AsciiIntegerConverter})
+URL_MAP = Map(
+    [Rule(route.rule, endpoint=route, methods=[route.method]) for route in ROUTES],
+    strict_slashes=False,
+    converters={"int": parsing.AsciiIntegerConverter},
+)
 
 
 class MethodNotAllowedError(CadreError):
@@ -72,7 +76,9 @@ class Pipeline:
 
     def count_refusal(self, client):
         """One more refused ballot from ``client``: past the limit, 429 instead of the refusal."""
-        allowed, retry_after = self.refusal_limiter.check(client, time.time())  # wall clock: the replicas share the buckets
+        allowed, retry_after = self.refusal_limiter.check(
+            client, time.time()
+        )  # wall clock: the replicas share the buckets
         if not allowed:
             error = RateLimited("too many refused ballots from this client; retry later", "rate_limited")
             error.retry_after = retry_after_header(retry_after)
@@ -90,7 +96,9 @@ class Pipeline:
             if caller_role not in roles:
                 raise Forbidden(f"role {caller_role!r} may not {route.method} {route.rule}")
         if route.rate_limited is True:
-            allowed, retry_after = self.public_limiter.check(client, time.time())  # wall clock: the replicas share the buckets
+            allowed, retry_after = self.public_limiter.check(
+                client, time.time()
+            )  # wall clock: the replicas share the buckets
             if not allowed:
                 error = RateLimited("too many requests from this client; retry later", "rate_limited")
                 error.retry_after = retry_after_header(retry_after)
@@ -109,8 +117,7 @@ class Pipeline:
             kwargs.update(route.before(caller_role, kwargs) or {})
 
         scope = caller_name or "public"  # public POSTs keep no record (idempotency.UNRECORDED)
-        keyed = idempotency.keyed_request(route.key, scope, inputs.idempotency_key) \
-            if route.method == "POST" else None
+        keyed = idempotency.keyed_request(route.key, scope, inputs.idempotency_key) if route.method == "POST" else None
         if keyed:
             replay = idempotency.begin(keyed, keyed.digest(route.method, inputs.path, raw))
             if replay is not None:

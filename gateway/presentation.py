@@ -4,6 +4,7 @@ and the results' notice-board export (CSV).
 Everything that came from data is escaped (the templates' autoescaping, ElementTree), so an entry can never
 inject markup.
 """
+
 import csv
 import io
 from xml.etree import ElementTree as ET
@@ -70,7 +71,17 @@ def results_csv(result):
     writer.writerow(RESULTS_COLUMNS)
     for post in result["posts"]:
         for row in post["ranking"]:
-            writer.writerow([post["post"], post["seats"], row["rank"], row["exam_number"], row["name"],
-                             _number(row["written"]), _number(row["interview"]), _number(row["total"]),
-                             row["status"]])
+            writer.writerow(
+                [
+                    post["post"],
+                    post["seats"],
+                    row["rank"],
+                    row["exam_number"],
+                    row["name"],
+                    _number(row["written"]),
+                    _number(row["interview"]),
+                    _number(row["total"]),
+                    row["status"],
+                ]
+            )
     return out.getvalue()

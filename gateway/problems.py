@@ -1,4 +1,5 @@
 """problem+json responses (RFC 9457) and the gateway's other response helpers."""
+
 import json
 
 from werkzeug.wrappers import Response
@@ -11,8 +12,7 @@ def json_text(payload):
 
 
 def json_response(status, payload, request_id, content_type="application/json", headers=None):
-    response = Response(json_text(payload), status=status,
-                        content_type=f"{content_type}; charset=utf-8")
+    response = Response(json_text(payload), status=status, content_type=f"{content_type}; charset=utf-8")
     response.headers["X-Request-ID"] = request_id
     for name, value in (headers or {}).items():
         response.headers[name] = value

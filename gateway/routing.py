@@ -1,5 +1,6 @@
 """How an HTTP endpoint maps onto a service RPC: one ``Route`` per endpoint of API.md, what the request
 pipeline reads of a request (``Inputs``) and what it answers (``Answer``)."""
+
 import json
 from dataclasses import dataclass, field
 from typing import Callable, Optional

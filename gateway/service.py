@@ -1,5 +1,6 @@
 """The HTTP gateway: authentication, authorization, validation, idempotency and RPC deadlines
 in front of the four services (API.md "Conventions")."""
+
 import logging
 import re
 import time
@@ -77,10 +78,14 @@ class GatewayService:
 
     auth = Authenticator()
     # shared by every replica (gateway/limits.py): a client does not get N times the rate from N gateways
-    public_limiter = SharedRateLimiter("public", config.get_float("PUBLIC_RATE_PER_SECOND"),
-                                       config.get_float("PUBLIC_RATE_BURST"))
-    refusal_limiter = SharedRateLimiter("ballot-refusals", config.get_float("BALLOT_REFUSALS_PER_MINUTE") / 60,
-                                        config.get_float("BALLOT_REFUSALS_PER_MINUTE"))
+    public_limiter = SharedRateLimiter(
+        "public", config.get_float("PUBLIC_RATE_PER_SECOND"), config.get_float("PUBLIC_RATE_BURST")
+    )
+    refusal_limiter = SharedRateLimiter(
+        "ballot-refusals",
+        config.get_float("BALLOT_REFUSALS_PER_MINUTE") / 60,
+        config.get_float("BALLOT_REFUSALS_PER_MINUTE"),
+    )
     trusted_proxies = parse_trusted_proxies(config.get("TRUSTED_PROXIES"))
 
     @http("GET", "/health")
@@ -132,13 +137,15 @@ class GatewayService:
     @http("GET,POST", "/")
     def web_home(self, request):
         """The web pages (gateway/web): they act through the pipeline as the signed-in principal."""
-        return _strict_transport(request, site.serve(self.pipeline,
-                                                     apply_trusted_proxies(request, self.trusted_proxies)))
+        return _strict_transport(
+            request, site.serve(self.pipeline, apply_trusted_proxies(request, self.trusted_proxies))
+        )
 
     @http("GET,POST", "/web/<path:path>")
     def web_pages(self, request, path):
-        return _strict_transport(request, site.serve(self.pipeline,
-                                                     apply_trusted_proxies(request, self.trusted_proxies)))
+        return _strict_transport(
+            request, site.serve(self.pipeline, apply_trusted_proxies(request, self.trusted_proxies))
+        )
 
     @api_http("GET,POST,PUT,PATCH,DELETE", "/api/<anypath:path>")
     def api(self, request, path):
@@ -158,8 +165,9 @@ class GatewayService:
             response = problem_response(Unavailable("the gateway's database is unreachable"), request_id)
         except Exception:
             log.exception("unexpected error serving %s %s", request.method, route.rule if route else "?")
-            response = problem_response(CadreError("the gateway failed; the request id identifies it in the logs", "internal"),
-                                        request_id)
+            response = problem_response(
+                CadreError("the gateway failed; the request id identifies it in the logs", "internal"), request_id
+            )
         endpoint = route.rule if route else "unmatched"
         chassis_metrics.HTTP_REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
         chassis_metrics.HTTP_DURATION.labels(request.method, endpoint).observe(time.perf_counter() - started)
@@ -175,8 +183,14 @@ class GatewayService:
         """One API request through the pipeline, as the bearer token's principal."""
         serving = self.pipeline
         principal = serving.bearer_principal(route, request.args, request.headers.get("Authorization"))
-        inputs = Inputs(path=request.path, request_id=request_id, query=request.args,
-                        read_body=lambda: parsing.read_body(request), accept=request.accept_mimetypes,
-                        languages=request.accept_languages, idempotency_key=request.headers.get("Idempotency-Key"),
-                        base_url=request.base_url)
+        inputs = Inputs(
+            path=request.path,
+            request_id=request_id,
+            query=request.args,
+            read_body=lambda: parsing.read_body(request),
+            accept=request.accept_mimetypes,
+            languages=request.accept_languages,
+            idempotency_key=request.headers.get("Idempotency-Key"),
+            base_url=request.base_url,
+        )
         return serving.serve(route, params, inputs, request.remote_addr or "unknown", principal).response(request_id)

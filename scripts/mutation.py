@@ -7,6 +7,7 @@ file (before/after, equivalent mutants) is written by hand.
 
     python scripts/mutation.py [--package NAME ...] [--max-children N] [--time-limit SECONDS] [--survivors]
 """
+
 import argparse
 import datetime
 import os
@@ -56,8 +57,9 @@ def run(package, max_children, time_limit, names=None):
 
 def statuses():
     """{mutant name: status} of every mutant mutmut knows, from its saved results."""
-    out = subprocess.run(MUTMUT + ["results", "--all", "true"], cwd=ROOT, capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        MUTMUT + ["results", "--all", "true"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
     return {m.group(1): m.group(2).strip() for m in map(RESULT.match, out.splitlines()) if m}
 
 
@@ -69,9 +71,14 @@ def score(package, by_name):
     untested = sum(s == "no tests" for s in mine)
     unchecked = len(mine) - killed - survived
     tested = killed + survived
-    return {"killed": killed, "survived": survived, "no unit test": untested, "not checked": unchecked,
-            "score": f"{100 * killed / tested:.1f} %" if tested else "–",
-            "reached": f"{100 * killed / (tested - untested):.1f} %" if tested > untested else "–"}
+    return {
+        "killed": killed,
+        "survived": survived,
+        "no unit test": untested,
+        "not checked": unchecked,
+        "score": f"{100 * killed / tested:.1f} %" if tested else "–",
+        "reached": f"{100 * killed / (tested - untested):.1f} %" if tested > untested else "–",
+    }
 
 
 def survivors(package, by_name):
@@ -99,13 +106,24 @@ def write_report(rows, command):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--package", action="append", choices=sorted(PACKAGES),
-                        help="a package to run (repeatable; default every package)")
-    parser.add_argument("--max-children", type=int, default=1,
-                        help="parallel test processes (use 2 only while holding /tmp/cadre-suite.lock)")
+    parser.add_argument(
+        "--package",
+        action="append",
+        choices=sorted(PACKAGES),
+        help="a package to run (repeatable; default every package)",
+    )
+    parser.add_argument(
+        "--max-children",
+        type=int,
+        default=1,
+        help="parallel test processes (use 2 only while holding /tmp/cadre-suite.lock)",
+    )
     parser.add_argument("--time-limit", type=int, default=1800, help="seconds per package before it is cut off")
-    parser.add_argument("--survivors", action="store_true",
-                        help="run again only the mutants that survived last time (after adding tests)")
+    parser.add_argument(
+        "--survivors",
+        action="store_true",
+        help="run again only the mutants that survived last time (after adding tests)",
+    )
     args = parser.parse_args(argv)
     packages = args.package or list(PACKAGES)
     for package in packages:
@@ -114,9 +132,12 @@ def main(argv=None):
             run(package, args.max_children, args.time_limit, names)
     by_name = statuses()
     rows = {package: score(package, by_name) for package in packages}
-    command = "make mutation" + (" PACKAGES='" + " ".join(packages) + "'" if args.package else "") + (
-        f" MUTATION_TIME_LIMIT={args.time_limit}" if args.time_limit != 1800 else "") + (
-        " MUTATION_FLAGS=--survivors" if args.survivors else "")
+    command = (
+        "make mutation"
+        + (" PACKAGES='" + " ".join(packages) + "'" if args.package else "")
+        + (f" MUTATION_TIME_LIMIT={args.time_limit}" if args.time_limit != 1800 else "")
+        + (" MUTATION_FLAGS=--survivors" if args.survivors else "")
+    )
     write_report(rows, command)
     for package in packages:
         print(package, rows[package])

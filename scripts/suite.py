@@ -3,6 +3,7 @@ the gateway and one witness of the records log as separate processes, logs prefi
 
     python scripts/suite.py            # what `make run` does
 """
+
 import os
 import shutil
 import signal
@@ -88,8 +89,19 @@ def database_command(env):
     data = Path(env.get("CADRE_DATA_DIR") or config.DEFAULTS["CADRE_DATA_DIR"]) / "mongo"
     data.mkdir(parents=True, exist_ok=True)
     port = env.get("MONGODB_PORT") or config.DEFAULTS["MONGODB_PORT"]
-    return [str(DB_VENV / "bin" / "nx-27017"), "--host", "127.0.0.1", "-p", str(port), "--data-dir", str(data),
-            "--pid-file", str(data / "nx.pid"), "--log-file", str(data / "nx.log")]
+    return [
+        str(DB_VENV / "bin" / "nx-27017"),
+        "--host",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "--data-dir",
+        str(data),
+        "--pid-file",
+        str(data / "nx.pid"),
+        "--log-file",
+        str(data / "nx.log"),
+    ]
 
 
 def replicas(env):
@@ -128,8 +140,9 @@ def witness_environment(env):
     os.environ.update(env)
     try:
         log_key = load_signing_key()
-        data_dir = env.get("WITNESS_DATA_DIR") or str(Path(env.get("CADRE_DATA_DIR") or config.DEFAULTS["CADRE_DATA_DIR"])
-                                                       / "witness-discipline")
+        data_dir = env.get("WITNESS_DATA_DIR") or str(
+            Path(env.get("CADRE_DATA_DIR") or config.DEFAULTS["CADRE_DATA_DIR"]) / "witness-discipline"
+        )
         witness_key = load_key(data_dir, env.get("WITNESS_SIGNING_KEY"))
     finally:
         os.environ.clear()
@@ -164,8 +177,9 @@ class Suite:
         if not env["AMQP_URI"]:
             del env["AMQP_URI"]
         output = subprocess.DEVNULL if quiet else subprocess.PIPE
-        proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
         if not quiet:
             threading.Thread(target=self._pipe, args=(name, proc.stdout), daemon=True).start()
         self.procs[name] = proc

@@ -1,4 +1,5 @@
 """Shared fixtures: one throw-away suite per test session for e2e tests."""
+
 import pytest
 
 from tests.harness import Suite
@@ -17,7 +18,16 @@ def suite():
 @pytest.fixture(scope="session")
 def api(suite):
     api = suite.api
-    for role in ("org", "committee", "discipline", "audit", "family_planning", "petition", "superior", "officer",
-                 "auditor"):
+    for role in (
+        "org",
+        "committee",
+        "discipline",
+        "audit",
+        "family_planning",
+        "petition",
+        "superior",
+        "officer",
+        "auditor",
+    ):
         api.principal(role, role)
     return api

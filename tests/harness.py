@@ -1,5 +1,6 @@
 """Test harness: a throw-away suite (own vhost, own database on a free port, own data dir),
 started as `make run` starts it, and an HTTP client for it."""
+
 import json
 import os
 import random
@@ -91,8 +92,14 @@ class Api:
     def principal(self, name, role):
         """Create (once) a principal with the admin CLI, exactly as an operator would."""
         if name not in self.tokens:
-            out = subprocess.run([PYTHON, "-m", "gateway.admin", "create-principal", "--name", name, "--role", role],
-                                 cwd=REPO, env=self.env, capture_output=True, text=True, timeout=60)
+            out = subprocess.run(
+                [PYTHON, "-m", "gateway.admin", "create-principal", "--name", name, "--role", role],
+                cwd=REPO,
+                env=self.env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
             assert out.returncode == 0, out.stderr
             self.tokens[name] = json.loads(out.stdout)["token"]
         return self.tokens[name]
@@ -130,13 +137,15 @@ class Suite:
         env = dict(os.environ)
         env.pop("MONGODB_URI", None)
         env.update({k: str(v) for k, v in self.ports.items()})
-        env.update({
-            "AMQP_URI": f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}",
-            "CADRE_DATA_DIR": str(self.data_dir),
-            "PYTHONPATH": str(REPO),
-            "PYTHONWARNINGS": "ignore",
-            "RPC_TIMEOUT_SECONDS": "5",
-        })
+        env.update(
+            {
+                "AMQP_URI": f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}",
+                "CADRE_DATA_DIR": str(self.data_dir),
+                "PYTHONPATH": str(REPO),
+                "PYTHONWARNINGS": "ignore",
+                "RPC_TIMEOUT_SECONDS": "5",
+            }
+        )
         env.update({k: str(v) for k, v in extra_env.items()})
         self.env = env
         self.base = f"http://127.0.0.1:{self.ports['GATEWAY_PORT']}"
@@ -146,8 +155,14 @@ class Suite:
 
     def start(self, timeout=120):
         self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([PYTHON, str(REPO / "scripts" / "suite.py")], cwd=REPO, env=self.env,
-                                     stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            [PYTHON, str(REPO / "scripts" / "suite.py")],
+            cwd=REPO,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.wait_healthy(timeout)
         return self
 
@@ -203,8 +218,9 @@ class ReplicatedSuite(Suite):
         if "gateway" in self.replicated:
             second["GATEWAY_PORT_2"] = free_port()
         super().__init__(CADRE_REPLICAS=",".join(f"{s}=2" for s in self.replicated), **{**second, **extra_env})
-        self.bases = [self.base] + ([f"http://127.0.0.1:{second['GATEWAY_PORT_2']}"] if "GATEWAY_PORT_2" in second
-                                    else [])
+        self.bases = [self.base] + (
+            [f"http://127.0.0.1:{second['GATEWAY_PORT_2']}"] if "GATEWAY_PORT_2" in second else []
+        )
 
     def replica_pid(self, name):
         return int((self.data_dir / "run" / f"{name}.pid").read_text())
@@ -238,8 +254,11 @@ def entrypoint_runs(suite, service, entrypoint):
     waiting for this to grow by n is waiting for n more events handled (or ticks run) by that process."""
     text = requests.get(f"http://127.0.0.1:{suite.ports[service.upper() + '_METRICS_PORT']}/metrics", timeout=10).text
     labels = (f'service="{service}"', f'entrypoint="{entrypoint}"')
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith("cadre_entrypoint_requests_total{") and all(label in line for label in labels))
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("cadre_entrypoint_requests_total{") and all(label in line for label in labels)
+    )
 
 
 def ran_again(suite, service, entrypoint, before, times=1, timeout=30):

@@ -1,4 +1,5 @@
 """Tests that play a legitimate party on the bus sign as it would, with the suite's own keys."""
+
 import time
 import uuid
 

@@ -11,6 +11,7 @@ CadreVerifierFailure/CadreVerifierNotRunning watch. When the monitor exits it is
 INTERVAL seconds. The state file keeps the last verified checkpoint so a shrinking or forked log is
 caught across restarts too.
 """
+
 import argparse
 import os
 import signal
@@ -24,8 +25,12 @@ from prometheus_client import Counter, Gauge, start_http_server
 REPO = Path(__file__).resolve().parents[2]
 OUTCOMES = {0: "ok", 1: "failed", 2: "unreachable"}
 
-LAST_EXIT = Gauge("cadre_verifier_last_exit_code", "Exit status of the last verifier run (0 ok, 1 check failed, 2 unreachable).")
-LAST_SUCCESS = Gauge("cadre_verifier_last_success_timestamp_seconds", "Unix time of the last run whose checks all held.")
+LAST_EXIT = Gauge(
+    "cadre_verifier_last_exit_code", "Exit status of the last verifier run (0 ok, 1 check failed, 2 unreachable)."
+)
+LAST_SUCCESS = Gauge(
+    "cadre_verifier_last_success_timestamp_seconds", "Unix time of the last run whose checks all held."
+)
 LAST_DURATION = Gauge("cadre_verifier_last_duration_seconds", "How long the last verifier run took.")
 RUNS = Counter("cadre_verifier_runs_total", "Verifier runs by outcome.", ["outcome"])
 
@@ -52,8 +57,17 @@ def follow(url, state, interval):
     """Run the monitor until it exits; every line it prints is one check's outcome. Returns its exit status."""
     env = dict(os.environ, PYTHONPATH=os.environ.get("PYTHONPATH") or str(REPO))
     env.pop("CADRE_TOKEN", None)  # the monitor checks what anyone can: no account
-    command = [sys.executable, "-m", "services.records.verify", "--url", url, "--state", state,
-               "--follow", str(interval)]
+    command = [
+        sys.executable,
+        "-m",
+        "services.records.verify",
+        "--url",
+        url,
+        "--state",
+        state,
+        "--follow",
+        str(interval),
+    ]
     started = time.monotonic()
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -81,8 +95,12 @@ def main(argv=None):
     parser.add_argument("--interval", type=float, default=float(os.environ.get("VERIFIER_INTERVAL_SECONDS", "300")))
     parser.add_argument("--port", type=int, default=int(os.environ.get("VERIFIER_METRICS_PORT", "9105")))
     parser.add_argument("--host", default=os.environ.get("VERIFIER_METRICS_HOST", "0.0.0.0"))
-    parser.add_argument("--state", default=os.environ.get(
-        "VERIFIER_STATE", str(Path(os.environ.get("CADRE_DATA_DIR", "/var/lib/cadre")) / "verify-state.json")))
+    parser.add_argument(
+        "--state",
+        default=os.environ.get(
+            "VERIFIER_STATE", str(Path(os.environ.get("CADRE_DATA_DIR", "/var/lib/cadre")) / "verify-state.json")
+        ),
+    )
     args = parser.parse_args(argv)
     Path(args.state).parent.mkdir(parents=True, exist_ok=True)
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))

@@ -1,4 +1,5 @@
 """Endpoints of API.md "Records": the log, its proofs and checkpoints (JSON and C2SP), dossiers and the disclosure feed."""
+
 import base64
 from urllib.parse import urlencode
 
@@ -42,42 +43,135 @@ PARTIAL_TILE_CACHE = "public, max-age=5"
 
 
 def render_note(result, inputs):
-    return Answer(200, text=result["note"], content_type="text/plain; charset=utf-8",
-                  headers={"Cache-Control": CHECKPOINT_CACHE})
+    return Answer(
+        200, text=result["note"], content_type="text/plain; charset=utf-8", headers={"Cache-Control": CHECKPOINT_CACHE}
+    )
 
 
 def render_tile(result, inputs):
-    return Answer(200, text=base64.b64decode(result["data"]), content_type="application/octet-stream",
-                  headers={"Cache-Control": FULL_TILE_CACHE if result["full"] else PARTIAL_TILE_CACHE})
+    return Answer(
+        200,
+        text=base64.b64decode(result["data"]),
+        content_type="application/octet-stream",
+        headers={"Cache-Control": FULL_TILE_CACHE if result["full"] else PARTIAL_TILE_CACHE},
+    )
 
 
 ROUTES = [
-    Route("POST", "/api/v1/records", SERVICE, "append_manual", "Add a manual entry (the caller is the recorder)",
-          body=s.ManualEntryIn, response=s.EntryOut, status=201, tags=TAGS),
-    Route("GET", "/api/v1/records", SERVICE, "list_records", "Entries in seq order, all or one subject's",
-          query=s.RecordsQuery, response=s.RecordsPage, tags=TAGS),
-    Route("GET", "/api/v1/records/checkpoint", SERVICE, "checkpoint", "The latest signed checkpoint",
-          response=s.CheckpointOut, tags=TAGS),
-    Route("GET", "/api/v1/records/public-key", SERVICE, "public_key", "The checkpoint signing key",
-          response=s.PublicKeyOut, tags=TAGS),
-    Route("GET", "/api/v1/records/witnesses", SERVICE, "witnesses",
-          "The witnesses that cosign the log's checkpoints: name, C2SP verifier key, submission prefix",
-          response=s.WitnessesOut, tags=TAGS),
-    Route("GET", "/log/checkpoint", SERVICE, "log_checkpoint",
-          "C2SP tlog-checkpoint signed note with the witnesses' cosignatures (text/plain)",
-          render=render_note, tags=TAGS),
-    Route("GET", "/log/tile/<level>/<path:path>", SERVICE, "log_tile",
-          "C2SP tlog-tiles hash tile: /log/tile/{L}/{N} or /log/tile/{L}/{N}.p/{W} (application/octet-stream)",
-          render=render_tile, tags=TAGS),
-    Route("GET", "/api/v1/records/<int:seq>/proof", SERVICE, "inclusion_proof", "RFC 6962 inclusion proof of one entry",
-          query=s.ProofQuery, response=s.ProofOut, tags=TAGS),
-    Route("GET", "/api/v1/records/consistency", SERVICE, "consistency_proof", "RFC 6962 consistency proof between sizes",
-          query=s.ConsistencyQuery, response=s.ConsistencyOut, tags=TAGS),
-    Route("GET", "/api/v1/selections/<id>/dossier", SERVICE, "dossier",
-          "A selection's records with inclusion proofs (Accept: text/html for a printable page)",
-          response=s.DossierOut, render=render_dossier, tags=TAGS),
-    Route("GET", "/api/v1/disclosures", SERVICE, "list_disclosures", "Information disclosure feed, newest first",
-          query=s.DisclosuresQuery, response=s.DisclosuresPage, tags=TAGS),
-    Route("GET", "/api/v1/disclosures.atom", SERVICE, "list_disclosures", "Information disclosure feed as Atom 1.0",
-          query=s.DisclosuresQuery, render=render_atom, tags=TAGS),
+    Route(
+        "POST",
+        "/api/v1/records",
+        SERVICE,
+        "append_manual",
+        "Add a manual entry (the caller is the recorder)",
+        body=s.ManualEntryIn,
+        response=s.EntryOut,
+        status=201,
+        tags=TAGS,
+    ),
+    Route(
+        "GET",
+        "/api/v1/records",
+        SERVICE,
+        "list_records",
+        "Entries in seq order, all or one subject's",
+        query=s.RecordsQuery,
+        response=s.RecordsPage,
+        tags=TAGS,
+    ),
+    Route(
+        "GET",
+        "/api/v1/records/checkpoint",
+        SERVICE,
+        "checkpoint",
+        "The latest signed checkpoint",
+        response=s.CheckpointOut,
+        tags=TAGS,
+    ),
+    Route(
+        "GET",
+        "/api/v1/records/public-key",
+        SERVICE,
+        "public_key",
+        "The checkpoint signing key",
+        response=s.PublicKeyOut,
+        tags=TAGS,
+    ),
+    Route(
+        "GET",
+        "/api/v1/records/witnesses",
+        SERVICE,
+        "witnesses",
+        "The witnesses that cosign the log's checkpoints: name, C2SP verifier key, submission prefix",
+        response=s.WitnessesOut,
+        tags=TAGS,
+    ),
+    Route(
+        "GET",
+        "/log/checkpoint",
+        SERVICE,
+        "log_checkpoint",
+        "C2SP tlog-checkpoint signed note with the witnesses' cosignatures (text/plain)",
+        render=render_note,
+        tags=TAGS,
+    ),
+    Route(
+        "GET",
+        "/log/tile/<level>/<path:path>",
+        SERVICE,
+        "log_tile",
+        "C2SP tlog-tiles hash tile: /log/tile/{L}/{N} or /log/tile/{L}/{N}.p/{W} (application/octet-stream)",
+        render=render_tile,
+        tags=TAGS,
+    ),
+    Route(
+        "GET",
+        "/api/v1/records/<int:seq>/proof",
+        SERVICE,
+        "inclusion_proof",
+        "RFC 6962 inclusion proof of one entry",
+        query=s.ProofQuery,
+        response=s.ProofOut,
+        tags=TAGS,
+    ),
+    Route(
+        "GET",
+        "/api/v1/records/consistency",
+        SERVICE,
+        "consistency_proof",
+        "RFC 6962 consistency proof between sizes",
+        query=s.ConsistencyQuery,
+        response=s.ConsistencyOut,
+        tags=TAGS,
+    ),
+    Route(
+        "GET",
+        "/api/v1/selections/<id>/dossier",
+        SERVICE,
+        "dossier",
+        "A selection's records with inclusion proofs (Accept: text/html for a printable page)",
+        response=s.DossierOut,
+        render=render_dossier,
+        tags=TAGS,
+    ),
+    Route(
+        "GET",
+        "/api/v1/disclosures",
+        SERVICE,
+        "list_disclosures",
+        "Information disclosure feed, newest first",
+        query=s.DisclosuresQuery,
+        response=s.DisclosuresPage,
+        tags=TAGS,
+    ),
+    Route(
+        "GET",
+        "/api/v1/disclosures.atom",
+        SERVICE,
+        "list_disclosures",
+        "Information disclosure feed as Atom 1.0",
+        query=s.DisclosuresQuery,
+        render=render_atom,
+        tags=TAGS,
+    ),
 ]

@@ -1,4 +1,5 @@
 """The page request: locale, session, CSRF, rendering, and calling the API as the session's principal."""
+
 import json
 import mimetypes
 import secrets
@@ -20,8 +21,10 @@ from services.common.errors import CadreError, Unauthorized
 STATIC = Path(__file__).resolve().parent / "static"
 
 # Security headers of every page: scripts and styles only from our own static files, no framing.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-       "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
 
 
 class Refused(Exception):
@@ -38,8 +41,9 @@ class Page:
         self.locale = i18n.negotiate(request)
         self.env, self.translations = ENVIRONMENTS[self.locale]
         given = request.headers.get("X-Request-ID", "")
-        self.request_id = given if given and len(given) <= 128 and given.replace("-", "").isalnum() \
-            else str(uuid.uuid4())
+        self.request_id = (
+            given if given and len(given) <= 128 and given.replace("-", "").isalnum() else str(uuid.uuid4())
+        )
         self.fresh_visitor = None
         if self.session is None and not sessions.visitor_token(request):
             self.fresh_visitor = secrets.token_urlsafe(24)
@@ -61,9 +65,15 @@ class Page:
             raw = json.dumps(body or {}, ensure_ascii=False).encode("utf-8")
         else:
             raw = b""
-        inputs = Inputs(path=path, request_id=self.request_id, query=query, read_body=lambda: raw,
-                        accept=MIMEAccept([(accept, 1)] if accept else []), idempotency_key=idempotency_key,
-                        base_url=self.request.host_url.rstrip("/") + path)
+        inputs = Inputs(
+            path=path,
+            request_id=self.request_id,
+            query=query,
+            read_body=lambda: raw,
+            accept=MIMEAccept([(accept, 1)] if accept else []),
+            idempotency_key=idempotency_key,
+            base_url=self.request.host_url.rstrip("/") + path,
+        )
         try:
             route, params = self.pipeline.match(method, path)
             principal = (self.session.name, self.session.role) if self.session is not None else None
@@ -107,8 +117,14 @@ class Page:
     # --- responses
     def render(self, template, status=200, **values):
         body = self.env.get_template(template).render(
-            page=self, session=self.session, csrf=self.csrf, idem=secrets.token_urlsafe(16),
-            request=self.request, lang_url=self._lang_url, **values)
+            page=self,
+            session=self.session,
+            csrf=self.csrf,
+            idem=secrets.token_urlsafe(16),
+            request=self.request,
+            lang_url=self._lang_url,
+            **values,
+        )
         return self.finish(Response(body, status=status, content_type="text/html; charset=utf-8"))
 
     def redirect(self, location):
@@ -122,8 +138,14 @@ class Page:
     def finish(self, response):
         chosen = self.request.args.get("lang")
         if chosen and i18n._normal(chosen):
-            response.set_cookie(i18n.COOKIE, i18n._normal(chosen), max_age=365 * 86400, path="/", samesite="Lax",
-                                secure=self.request.is_secure)
+            response.set_cookie(
+                i18n.COOKIE,
+                i18n._normal(chosen),
+                max_age=365 * 86400,
+                path="/",
+                samesite="Lax",
+                secure=self.request.is_secure,
+            )
         if self.fresh_visitor:
             sessions.set_cookie(response, sessions.VISITOR_COOKIE, self.fresh_visitor, self.request)
         response.headers["Content-Security-Policy"] = CSP

@@ -1,5 +1,6 @@
 """The public ballot pages: a token opens the list of the session's candidates by name, the voter ticks
 at most ``seats`` of them, the answer is the voter's tracker; and the tracker check."""
+
 from urllib.parse import quote
 
 CHECK_PATH = "/web/ballot/check"
@@ -21,21 +22,40 @@ def ballot(page):
     ticked = [code for code in page.request.form.getlist("choice") if code in on_list]
     if len(ticked) > form.body["seats"]:
         # the API would count it as an invalid ballot: the page says so before anything is cast
-        return page.render("ballot.html", step="choose", token=token, form=form.body, answer=None, ticked=ticked,
-                           too_many=len(ticked), status=400)
+        return page.render(
+            "ballot.html",
+            step="choose",
+            token=token,
+            form=form.body,
+            answer=None,
+            ticked=ticked,
+            too_many=len(ticked),
+            status=400,
+        )
     # no Idempotency-Key: a ballot keeps no idempotency record (API.md), the token is single-use anyway
     answer = page.api("POST", "/api/v1/ballots", body={"token": token, "choices": ticked})
     if not answer.ok:
         return page.render("ballot.html", step="token", token="", form=None, answer=answer, status=answer.status)
-    return page.render("ballot.html", step="done", token="", form=None, answer=answer,
-                       tracker=answer.body["tracker"], check_url=f"{CHECK_PATH}?tracker={answer.body['tracker']}")
+    return page.render(
+        "ballot.html",
+        step="done",
+        token="",
+        form=None,
+        answer=answer,
+        tracker=answer.body["tracker"],
+        check_url=f"{CHECK_PATH}?tracker={answer.body['tracker']}",
+    )
 
 
 def ballot_check(page):
     tracker = page.request.args.get("tracker", "").strip().lower()
     answer = page.api("GET", f"/api/v1/ballots/{quote(tracker, safe='')}") if tracker else None
-    return page.render("ballot_check.html", tracker=tracker, answer=answer,
-                       status=answer.status if answer is not None and not answer.ok else 200)
+    return page.render(
+        "ballot_check.html",
+        tracker=tracker,
+        answer=answer,
+        status=answer.status if answer is not None and not answer.ok else 200,
+    )
 
 
 BOARD_RULE = "/api/v1/ballot-sessions/<id>/board"
@@ -51,10 +71,15 @@ def recount(board):
         if item.get("valid"):
             for cadre in item.get("choices", []):
                 counted[cadre] = counted.get(cadre, 0) + 1
-    rows = [{"cadre": cadre, "published": published.get(cadre), "recounted": counted.get(cadre, 0)}
-            for cadre in sorted(set(published) | set(counted), key=lambda c: (-counted.get(c, 0), c))]
-    return {"rows": rows, "equal": counted == published,
-            "trackers_match": len(board.get("trackers", [])) == len(board.get("ballots", []))}
+    rows = [
+        {"cadre": cadre, "published": published.get(cadre), "recounted": counted.get(cadre, 0)}
+        for cadre in sorted(set(published) | set(counted), key=lambda c: (-counted.get(c, 0), c))
+    ]
+    return {
+        "rows": rows,
+        "equal": counted == published,
+        "trackers_match": len(board.get("trackers", [])) == len(board.get("ballots", [])),
+    }
 
 
 def board(page):
@@ -62,5 +87,10 @@ def board(page):
     session = page.request.args.get("session", "").strip()
     answer = page.api("GET", f"/api/v1/ballot-sessions/{quote(session, safe='')}/board") if session else None
     checked = recount(answer.body) if answer is not None and answer.ok else None
-    return page.render("ballot_board.html", ballot_session=session, answer=answer, checked=checked,
-                       status=answer.status if answer is not None and not answer.ok else 200)
+    return page.render(
+        "ballot_board.html",
+        ballot_session=session,
+        answer=answer,
+        checked=checked,
+        status=answer.status if answer is not None and not answer.ok else 200,
+    )

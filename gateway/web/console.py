@@ -1,5 +1,6 @@
 """The department console: its menu and home, the registry, campaigns, routine assessment, joint reviews,
 oversight, objections, unsealing, the record and dossiers (the selection pages are in selection_pages)."""
+
 from urllib.parse import quote
 
 from gateway.web import forms
@@ -36,6 +37,7 @@ def console(page):
 
 # ---- the record, read as the session's principal --------------------------------------------------
 
+
 def recent_records(page, count=1000, subject=None):
     """The latest ``count`` entries of the log (or all of one subject's), oldest first."""
     query = {"limit": 500}
@@ -57,16 +59,31 @@ def recent_records(page, count=1000, subject=None):
     return items, None
 
 
-
 # ---- org: units, posts, cadres ---------------------------------------------------------------------
 
 REGISTRY_ACTIONS = {
     "unit": ("/api/v1/units", lambda f: {"code": f("code"), "name": f("name")}),
-    "post": ("/api/v1/posts", lambda f: {"code": f("code"), "unit": f("unit"), "title": f("title"), "rank": f("rank"),
-                                         "category": f("category"), "headcount": forms.number(f("headcount"))}),
-    "cadre": ("/api/v1/cadres", lambda f: {"code": f("code"), "name": f("name"), "unit": f("unit"),
-                                           "rank": f("rank"),
-                                           "grassroots_years": forms.number(f("grassroots_years"))}),
+    "post": (
+        "/api/v1/posts",
+        lambda f: {
+            "code": f("code"),
+            "unit": f("unit"),
+            "title": f("title"),
+            "rank": f("rank"),
+            "category": f("category"),
+            "headcount": forms.number(f("headcount")),
+        },
+    ),
+    "cadre": (
+        "/api/v1/cadres",
+        lambda f: {
+            "code": f("code"),
+            "name": f("name"),
+            "unit": f("unit"),
+            "rank": f("rank"),
+            "grassroots_years": forms.number(f("grassroots_years")),
+        },
+    ),
 }
 
 
@@ -84,12 +101,16 @@ def registry(page):
         action = page.form("action")
         if action in REGISTRY_ACTIONS:
             path, build = REGISTRY_ACTIONS[action]
-            outcome = {"action": action, "answer": page.api("POST", path, body=build(page.form),
-                                                            idempotency_key=page.idempotency_key())}
+            outcome = {
+                "action": action,
+                "answer": page.api("POST", path, body=build(page.form), idempotency_key=page.idempotency_key()),
+            }
         elif action in ("posts-import", "cadres-import"):
             path = "/api/v1/posts/import" if action == "posts-import" else "/api/v1/cadres/import"
-            outcome = {"action": action, "answer": page.api("POST", path, csv=_csv_of(page),
-                                                            idempotency_key=page.idempotency_key())}
+            outcome = {
+                "action": action,
+                "answer": page.api("POST", path, csv=_csv_of(page), idempotency_key=page.idempotency_key()),
+            }
     post = page.request.args.get("post", "").strip()
     if post:
         looked_up = page.api("GET", f"/api/v1/posts/{post}")
@@ -98,6 +119,7 @@ def registry(page):
 
 
 # ---- org: campaigns ----------------------------------------------------------------------------
+
 
 def campaigns(page):
     page.require("POST", "/api/v1/campaigns")
@@ -111,18 +133,30 @@ def campaigns(page):
             while len(parts) < 3:
                 parts.append("")
             posts.append({"code": parts[0], "title": parts[1], "seats": forms.number(parts[2])})
-        body = {"code": page.form("code"), "title": page.form("title"), "posts": posts,
-                "weights": {"written": forms.number(page.form("written")),
-                            "interview": forms.number(page.form("interview"))},
-                "interview_ratio": forms.number(page.form("interview_ratio")),
-                "unseal": {"not_before": forms.moment(page.form("not_before")),
-                           "threshold": forms.number(page.form("threshold")),
-                           "officers": forms.codes(page.form("officers"))}}
+        body = {
+            "code": page.form("code"),
+            "title": page.form("title"),
+            "posts": posts,
+            "weights": {
+                "written": forms.number(page.form("written")),
+                "interview": forms.number(page.form("interview")),
+            },
+            "interview_ratio": forms.number(page.form("interview_ratio")),
+            "unseal": {
+                "not_before": forms.moment(page.form("not_before")),
+                "threshold": forms.number(page.form("threshold")),
+                "officers": forms.codes(page.form("officers")),
+            },
+        }
         answer = page.api("POST", "/api/v1/campaigns", body=body, idempotency_key=page.idempotency_key())
         if answer.ok:
             return page.render("key_shares.html", campaign=answer.body)
-    return page.render("campaigns.html", answer=answer, now_local=forms.now_local,
-                       status=answer.status if answer and not answer.ok else 200)
+    return page.render(
+        "campaigns.html",
+        answer=answer,
+        now_local=forms.now_local,
+        status=answer.status if answer and not answer.ok else 200,
+    )
 
 
 def campaign(page, code):
@@ -132,38 +166,62 @@ def campaign(page, code):
         action = page.form("action")
         key = page.idempotency_key()
         if action == "import":
-            answer = page.api("POST", f"/api/v1/campaigns/{code}/applications/import", csv=_csv_of(page),
-                              idempotency_key=key)
+            answer = page.api(
+                "POST", f"/api/v1/campaigns/{code}/applications/import", csv=_csv_of(page), idempotency_key=key
+            )
         elif action == "eligibility-import":
-            answer = page.api("POST", f"/api/v1/campaigns/{code}/eligibility/import", csv=_csv_of(page),
-                              idempotency_key=key)
+            answer = page.api(
+                "POST", f"/api/v1/campaigns/{code}/eligibility/import", csv=_csv_of(page), idempotency_key=key
+            )
         elif action == "application":
-            answer = page.api("POST", f"/api/v1/campaigns/{code}/applications", idempotency_key=key, body={
-                "post": page.form("post"), "applicant": {"id_number": page.form("id_number"), "name": page.form("name"),
-                                                         "birth_date": page.form("birth_date"),
-                                                         "education": page.form("education")}})
+            answer = page.api(
+                "POST",
+                f"/api/v1/campaigns/{code}/applications",
+                idempotency_key=key,
+                body={
+                    "post": page.form("post"),
+                    "applicant": {
+                        "id_number": page.form("id_number"),
+                        "name": page.form("name"),
+                        "birth_date": page.form("birth_date"),
+                        "education": page.form("education"),
+                    },
+                },
+            )
         elif action == "eligibility":
-            answer = page.api("POST", f"/api/v1/applications/{page.form('application')}/eligibility",
-                              idempotency_key=key, body={"eligible": page.form("eligible") == "yes",
-                                                         "reason": page.form("reason") or None})
+            answer = page.api(
+                "POST",
+                f"/api/v1/applications/{page.form('application')}/eligibility",
+                idempotency_key=key,
+                body={"eligible": page.form("eligible") == "yes", "reason": page.form("reason") or None},
+            )
         elif action == "blind-codes":
             answer = page.api("POST", f"/api/v1/campaigns/{code}/blind-codes", idempotency_key=key)
         elif action == "publish":
             answer = page.api("POST", f"/api/v1/campaigns/{code}/publish", idempotency_key=key)
         elif action == "vendor":
-            answer = page.api("POST", f"/api/v1/campaigns/{code}/vendors", idempotency_key=key,
-                              body={"vendor": page.form("vendor"), "role": page.form("role")})
+            answer = page.api(
+                "POST",
+                f"/api/v1/campaigns/{code}/vendors",
+                idempotency_key=key,
+                body={"vendor": page.form("vendor"), "role": page.form("role")},
+            )
         elif action == "interview-draw":
-            answer = page.api("POST", f"/api/v1/campaigns/{code}/interview-draw", idempotency_key=key,
-                              body={"examiners": forms.number(page.form("examiners"))})
+            answer = page.api(
+                "POST",
+                f"/api/v1/campaigns/{code}/interview-draw",
+                idempotency_key=key,
+                body={"examiners": forms.number(page.form("examiners"))},
+            )
         else:
             answer = None
         outcome = {"action": action, "answer": answer} if answer else None
     applications = page.api("GET", f"/api/v1/campaigns/{code}/applications", query={"limit": 500})
     results_ = page.api("GET", f"/api/v1/campaigns/{code}/results")
     status = outcome["answer"].status if outcome and not outcome["answer"].ok else 200
-    return page.render("campaign.html", code=code, applications=applications, results=results_, outcome=outcome,
-                       status=status)
+    return page.render(
+        "campaign.html", code=code, applications=applications, results=results_, outcome=outcome, status=status
+    )
 
 
 # ---- org, superior: routine assessment ------------------------------------------------------------
@@ -177,46 +235,72 @@ def assessments(page):
     outcome = None
     if page.request.method == "POST":
         page.require("POST", "/api/v1/assessments")
-        outcome = page.api("POST", "/api/v1/assessments", idempotency_key=page.idempotency_key(),
-                           body={"period": page.form("period"), "unit": page.form("unit"),
-                                 "score": forms.number(page.form("score"))})
+        outcome = page.api(
+            "POST",
+            "/api/v1/assessments",
+            idempotency_key=page.idempotency_key(),
+            body={"period": page.form("period"), "unit": page.form("unit"), "score": forms.number(page.form("score"))},
+        )
     period = (page.request.args.get("period") or page.form("period")).strip()
     bottom = (page.request.args.get("bottom") or page.form("bottom")).strip()
     ranking_ = None
     if period:
-        ranking_ = page.api("GET", RANKING.replace("<period>", quote(period, safe="")),
-                            query={"bottom": bottom or None})
+        ranking_ = page.api(
+            "GET", RANKING.replace("<period>", quote(period, safe="")), query={"bottom": bottom or None}
+        )
     status = 200
     if outcome is not None and not outcome.ok:
         status = outcome.status
     elif ranking_ is not None and not ranking_.ok and page.request.method == "GET":
         status = ranking_.status
-    return page.render("assessments.html", outcome=outcome, ranking=ranking_, period=period, bottom=bottom,
-                       can_record=page.can("POST", "/api/v1/assessments"), status=status)
+    return page.render(
+        "assessments.html",
+        outcome=outcome,
+        ranking=ranking_,
+        period=period,
+        bottom=bottom,
+        can_record=page.can("POST", "/api/v1/assessments"),
+        status=status,
+    )
 
 
 # ---- the review departments, org, superior: joint reviews ------------------------------------------
+
 
 def reviews(page):
     page.require("GET", "/api/v1/reviews")
     outcome = None
     if page.request.method == "POST":
         page.require("POST", "/api/v1/reviews/<id>/verdicts")
-        outcome = page.api("POST", f"/api/v1/reviews/{page.form('review')}/verdicts",
-                           body={"verdict": page.form("verdict"), "reason": page.form("reason") or None},
-                           idempotency_key=page.idempotency_key())
+        outcome = page.api(
+            "POST",
+            f"/api/v1/reviews/{page.form('review')}/verdicts",
+            body={"verdict": page.form("verdict"), "reason": page.form("reason") or None},
+            idempotency_key=page.idempotency_key(),
+        )
     # the superior may list overdue reviews only (gateway/authz.py)
     status_filter = page.request.args.get("status", "overdue" if page.session.role == "superior" else "pending")
-    answer = page.api("GET", "/api/v1/reviews", query={"status": status_filter if status_filter != "all" else None,
-                                                       "selection": page.request.args.get("selection"),
-                                                       "limit": 200})
-    return page.render("reviews.html", answer=answer, outcome=outcome, status_filter=status_filter,
-                       can_verdict=page.can("POST", "/api/v1/reviews/<id>/verdicts"),
-                       status=outcome.status if outcome and not outcome.ok else 200)
-
+    answer = page.api(
+        "GET",
+        "/api/v1/reviews",
+        query={
+            "status": status_filter if status_filter != "all" else None,
+            "selection": page.request.args.get("selection"),
+            "limit": 200,
+        },
+    )
+    return page.render(
+        "reviews.html",
+        answer=answer,
+        outcome=outcome,
+        status_filter=status_filter,
+        can_verdict=page.can("POST", "/api/v1/reviews/<id>/verdicts"),
+        status=outcome.status if outcome and not outcome.ok else 200,
+    )
 
 
 # ---- superior: pre-reports, observers, overdue ----------------------------------------------------
+
 
 def oversight(page):
     page.require("GET", "/api/v1/filings")
@@ -225,12 +309,17 @@ def oversight(page):
         action = page.form("action")
         if action == "approve":
             page.require("POST", "/api/v1/pre-reports/<id>/approve")
-            outcome = page.api("POST", f"/api/v1/pre-reports/{page.form('pre_report')}/approve",
-                               idempotency_key=page.idempotency_key())
+            outcome = page.api(
+                "POST", f"/api/v1/pre-reports/{page.form('pre_report')}/approve", idempotency_key=page.idempotency_key()
+            )
         elif action == "observer":
             page.require("POST", "/api/v1/selections/<id>/observer")
-            outcome = page.api("POST", f"/api/v1/selections/{page.form('selection')}/observer",
-                               body={"name": page.form("name")}, idempotency_key=page.idempotency_key())
+            outcome = page.api(
+                "POST",
+                f"/api/v1/selections/{page.form('selection')}/observer",
+                body={"name": page.form("name")},
+                idempotency_key=page.idempotency_key(),
+            )
     pre_reports = {}
     if page.can("GET", "/api/v1/records"):
         entries, _ = recent_records(page)
@@ -238,52 +327,68 @@ def oversight(page):
             if entry.get("matter") in ("pre report submitted", "pre report approved"):
                 data = entry_result(entry)
                 if data.get("pre_report"):
-                    item = pre_reports.setdefault(data["pre_report"], {"id": data["pre_report"],
-                                                                       "selection": data.get("selection"),
-                                                                       "status": "submitted"})
+                    item = pre_reports.setdefault(
+                        data["pre_report"],
+                        {"id": data["pre_report"], "selection": data.get("selection"), "status": "submitted"},
+                    )
                     if entry["matter"] == "pre report approved":
                         item["status"] = "approved"
     overdue_reviews = page.api("GET", "/api/v1/reviews", query={"status": "overdue", "limit": 200})
     overdue_filings = page.api("GET", "/api/v1/filings", query={"status": "overdue", "limit": 200})
-    return page.render("oversight.html", outcome=outcome, pre_reports=list(pre_reports.values()),
-                       overdue_reviews=overdue_reviews, overdue_filings=overdue_filings,
-                       can_approve=page.can("POST", "/api/v1/pre-reports/<id>/approve"),
-                       can_observe=page.can("POST", "/api/v1/selections/<id>/observer"),
-                       status=outcome.status if outcome and not outcome.ok else 200)
+    return page.render(
+        "oversight.html",
+        outcome=outcome,
+        pre_reports=list(pre_reports.values()),
+        overdue_reviews=overdue_reviews,
+        overdue_filings=overdue_filings,
+        can_approve=page.can("POST", "/api/v1/pre-reports/<id>/approve"),
+        can_observe=page.can("POST", "/api/v1/selections/<id>/observer"),
+        status=outcome.status if outcome and not outcome.ok else 200,
+    )
 
 
 # ---- org, discipline: objections ----------------------------------------------------------------
+
 
 def objections(page):
     page.require("POST", "/api/v1/objections/<id>/resolve")
     outcome = None
     if page.request.method == "POST":
-        outcome = page.api("POST", f"/api/v1/objections/{page.form('objection')}/resolve",
-                           body={"upheld": page.form("upheld") == "yes", "finding": page.form("finding")},
-                           idempotency_key=page.idempotency_key())
+        outcome = page.api(
+            "POST",
+            f"/api/v1/objections/{page.form('objection')}/resolve",
+            body={"upheld": page.form("upheld") == "yes", "finding": page.form("finding")},
+            idempotency_key=page.idempotency_key(),
+        )
     listed = page.api("GET", "/api/v1/notices", query={"limit": 30})
     board = []
     if listed.ok:
         for notice in listed.body["items"]:
             lodged = page.api("GET", f"/api/v1/notices/{notice['id']}/objections", query={"limit": 200})
             board.append((notice, lodged.body.get("items", []) if lodged.ok else []))
-    return page.render("objections.html", board=board, outcome=outcome,
-                       status=outcome.status if outcome and not outcome.ok else 200)
+    return page.render(
+        "objections.html", board=board, outcome=outcome, status=outcome.status if outcome and not outcome.ok else 200
+    )
 
 
 # ---- officer: unseal ---------------------------------------------------------------------------
+
 
 def unseal(page):
     page.require("POST", "/api/v1/campaigns/<code>/unseal")
     answer = None
     if page.request.method == "POST":
-        answer = page.api("POST", f"/api/v1/campaigns/{page.form('campaign')}/unseal",
-                          body={"stage": page.form("stage"), "share": page.form("share")},
-                          idempotency_key=page.idempotency_key())
+        answer = page.api(
+            "POST",
+            f"/api/v1/campaigns/{page.form('campaign')}/unseal",
+            body={"stage": page.form("stage"), "share": page.form("share")},
+            idempotency_key=page.idempotency_key(),
+        )
     return page.render("unseal.html", answer=answer, status=answer.status if answer and not answer.ok else 200)
 
 
 # ---- auditor (and org, committee, superior): the record and dossiers --------------------------------
+
 
 def records(page):
     page.require("GET", "/api/v1/records")
@@ -294,13 +399,18 @@ def records(page):
         size = checkpoint.body.get("size", 0) if checkpoint.ok else 0
         cursor = str(max(0, size - 50))
     answer = page.api("GET", "/api/v1/records", query={"cursor": cursor, "subject": subject, "limit": 50})
-    return page.render("records.html", answer=answer, subject=subject or "",
-                       previous=str(max(0, int(cursor) - 50)) if cursor and cursor.isdigit() and int(cursor) else None)
+    return page.render(
+        "records.html",
+        answer=answer,
+        subject=subject or "",
+        previous=str(max(0, int(cursor) - 50)) if cursor and cursor.isdigit() and int(cursor) else None,
+    )
 
 
 def dossier(page):
     page.require("GET", "/api/v1/selections/<id>/dossier")
     sel = page.request.args.get("selection", "").strip()
     answer = page.api("GET", f"/api/v1/selections/{sel}/dossier") if sel else None
-    return page.render("dossier.html", sel=sel, answer=answer,
-                       status=answer.status if answer is not None and not answer.ok else 200)
+    return page.render(
+        "dossier.html", sel=sel, answer=answer, status=answer.status if answer is not None and not answer.ok else 200
+    )

@@ -1,5 +1,6 @@
 """Turning form fields into the API's JSON bodies. Values are passed on as typed where they parse and as
 given where they do not, so that the API's own validation names the field at fault."""
+
 from datetime import datetime, timedelta, timezone
 import re
 
@@ -54,26 +55,41 @@ def selection_body(action, form):
     if action == "qualification":
         # a condition left blank sets no such condition (API.md): it is left out, not sent empty
         conditions = {"min_rank": get("min_rank"), "min_grassroots_years": number(get("min_grassroots_years"))}
-        return {"conditions": {name: value for name, value in conditions.items() if value not in ("", None)},
-                "scope": codes(get("scope"))}
+        return {
+            "conditions": {name: value for name, value in conditions.items() if value not in ("", None)},
+            "scope": codes(get("scope")),
+        }
     if action == "consultation":
         return {"source": get("source"), "opinion": get("opinion")}
     if action == "ballot-session":
-        return {"kind": get("kind"), "electorate": number(get("electorate")), "seats": number(get("seats")),
-                "candidates": codes(get("candidates"))}
+        return {
+            "kind": get("kind"),
+            "electorate": number(get("electorate")),
+            "seats": number(get("seats")),
+            "candidates": codes(get("candidates")),
+        }
     if action == "nomination":
         basis_kind = get("basis_kind") or "ballot_session"
         relations = []
         for line in lines(get("relations")):
             person, _, kind = line.rpartition(",") if "," in line else (line, "", "kin")
             relations.append({"person": person.strip(), "kind": kind.strip()})
-        return {"cadre": get("cadre"), "basis": {basis_kind: get("basis")},
-                "disclosure": {"personal_matters_reported": checkbox(form, "personal_matters_reported")},
-                "relations": relations}
+        return {
+            "cadre": get("cadre"),
+            "basis": {basis_kind: get("basis")},
+            "disclosure": {"personal_matters_reported": checkbox(form, "personal_matters_reported")},
+            "relations": relations,
+        }
     if action == "deliberation":
-        return {"meeting": {"held_at": moment(get("held_at")), "place": get("place"),
-                            "attendees": number(get("attendees")), "present": number(get("present"))},
-                "nominees": codes(get("nominees"))}
+        return {
+            "meeting": {
+                "held_at": moment(get("held_at")),
+                "place": get("place"),
+                "attendees": number(get("attendees")),
+                "present": number(get("present")),
+            },
+            "nominees": codes(get("nominees")),
+        }
     if action == "inspection":
         reports = []
         for line in lines(get("reports")):
@@ -83,10 +99,16 @@ def selection_body(action, form):
             reports.append({"cadre": parts[0], "rating": number(parts[1]), "summary": parts[2]})
         return {"reports": reports}
     if action == "decision":
-        return {"meeting": {"held_at": moment(get("held_at")), "agenda_filed_at": moment(get("agenda_filed_at")),
-                            "place": get("place"), "members": number(get("members")),
-                            "present": number(get("present"))},
-                "appointees": codes(get("appointees"))}
+        return {
+            "meeting": {
+                "held_at": moment(get("held_at")),
+                "agenda_filed_at": moment(get("agenda_filed_at")),
+                "place": get("place"),
+                "members": number(get("members")),
+                "present": number(get("present")),
+            },
+            "appointees": codes(get("appointees")),
+        }
     if action == "filing":
         return {"filed_with": get("filed_with"), "reference": get("reference")}
     if action == "pre-report":

@@ -4,6 +4,7 @@ The catalogue is the .po files under translations/ (extracted with Babel, see do
 install compiles them to .mo files (deploy/install.sh); a fresh clone has none, and its .po files are compiled
 in memory when the gateway starts, so development needs no build step and no binary files.
 """
+
 from io import BytesIO
 from pathlib import Path
 

@@ -1,4 +1,5 @@
 """The public pages: the notice board and objections, disclosures, results, the record check, and signing in."""
+
 from itertools import product
 
 from gateway.web import session as sessions
@@ -29,8 +30,9 @@ def notice_records(page, items):
         query = {"subject": subject, "matter": matter, "limit": 500}
         for _ in range(20):
             try:
-                answer = page.pipeline.backend("records", "list_records", ("gateway-web", None, page.request_id),
-                                              query=query)
+                answer = page.pipeline.backend(
+                    "records", "list_records", ("gateway-web", None, page.request_id), query=query
+                )
             except CadreError:
                 break  # the board still shows the notices; only the check links are missing
             for entry in answer["items"]:
@@ -50,17 +52,22 @@ def notice_records(page, items):
 
 def notices(page, outcome=None, status=200):
     status_filter = page.request.args.get("status") or None
-    answer = page.api("GET", "/api/v1/notices", query={"status": status_filter,
-                                                       "cursor": page.request.args.get("cursor"), "limit": 20})
+    answer = page.api(
+        "GET",
+        "/api/v1/notices",
+        query={"status": status_filter, "cursor": page.request.args.get("cursor"), "limit": 20},
+    )
     records_ = notice_records(page, answer.body["items"]) if answer.ok else {}
-    return page.render("notices.html", status=status, answer=answer, outcome=outcome, status_filter=status_filter,
-                       records=records_)
+    return page.render(
+        "notices.html", status=status, answer=answer, outcome=outcome, status_filter=status_filter, records=records_
+    )
 
 
 def objection(page, id):
     content = page.request.form.get("content", "")
-    answer = page.api("POST", f"/api/v1/notices/{id}/objections", body={"content": content},
-                      idempotency_key=page.idempotency_key())
+    answer = page.api(
+        "POST", f"/api/v1/notices/{id}/objections", body={"content": content}, idempotency_key=page.idempotency_key()
+    )
     outcome = {"answer": answer, "notice": id}
     return page.render("objection.html", status=200 if answer.ok else answer.status, outcome=outcome)
 
@@ -92,6 +99,7 @@ def check(page):
 
 # ---- signing in ---------------------------------------------------------------------------------
 
+
 def login(page):
     problem = None
     if page.request.method == "POST":
@@ -109,8 +117,12 @@ def login(page):
             sessions.set_cookie(response, sessions.SESSION_COOKIE, sid, page.request)
             response.delete_cookie(sessions.VISITOR_COOKIE, path="/")
             return response
-    return page.render("login.html", status=401 if problem else 200, problem=problem,
-                       next=_safe_next(page.request.args.get("next") or page.form("next")))
+    return page.render(
+        "login.html",
+        status=401 if problem else 200,
+        problem=problem,
+        next=_safe_next(page.request.args.get("next") or page.form("next")),
+    )
 
 
 def _safe_next(value):

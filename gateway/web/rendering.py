@@ -1,4 +1,5 @@
 """The templates' environment, one per locale: translations, the labels of the API's codes and the filters."""
+
 import base64
 import json
 from datetime import datetime, timedelta, timezone
@@ -51,8 +52,14 @@ def _html_escaped(value):
 
 def _environment(locale, finalize=None):
     options = {"finalize": finalize} if finalize else {}
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
-                      extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True, **options)
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        **options,
+    )
     translations = i18n.load(locale)
     env.install_gettext_translations(translations, newstyle=True)
     env.filters["label"] = lambda value: translations.gettext(LABELS[value]) if value in LABELS else value

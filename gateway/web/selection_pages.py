@@ -1,5 +1,6 @@
 """The console's selection pages: the selections by stage, one selection with its next allowed actions as
 forms, the ranking of the four emphases, and the committee's decisions."""
+
 import services.nomination.contract as nomination_contract
 from gateway.web import forms
 from gateway.web.app import entry_result
@@ -58,13 +59,17 @@ def listed_selection(page, id, stage):
 
 # ---- org: selections ---------------------------------------------------------------------------
 
+
 def selections(page):
     page.require("GET", SEL)
     outcome = None
     if page.request.method == "POST":
-        body = {"post": page.form("post"), "vacancies": forms.number(page.form("vacancies")),
-                "competitive": forms.checkbox(page.request.form, "competitive"),
-                "motion": {"proposed_by": page.form("proposed_by"), "reason": page.form("reason")}}
+        body = {
+            "post": page.form("post"),
+            "vacancies": forms.number(page.form("vacancies")),
+            "competitive": forms.checkbox(page.request.form, "competitive"),
+            "motion": {"proposed_by": page.form("proposed_by"), "reason": page.form("reason")},
+        }
         outcome = page.api("POST", "/api/v1/selections", body=body, idempotency_key=page.idempotency_key())
         if outcome.ok:
             return page.redirect(f"/web/console/selections/{outcome.body['id']}")
@@ -75,8 +80,14 @@ def selections(page):
     by_stage = {}
     for item in listed:
         by_stage.setdefault(item["stage"], []).append(item)
-    return page.render("selections.html", by_stage=by_stage, stages=STAGES, error=error,
-                       outcome=outcome, status=outcome.status if outcome else 200)
+    return page.render(
+        "selections.html",
+        by_stage=by_stage,
+        stages=STAGES,
+        error=error,
+        outcome=outcome,
+        status=outcome.status if outcome else 200,
+    )
 
 
 def _ballot_sessions(entries):
@@ -88,8 +99,13 @@ def _ballot_sessions(entries):
             if not sid:
                 continue
             item = sessions_.setdefault(sid, {"id": sid, "status": "open"})
-            item.update({k: data[k] for k in ("kind", "electorate", "seats", "cast", "turnout", "quorum_met",
-                                               "results") if k in data})
+            item.update(
+                {
+                    k: data[k]
+                    for k in ("kind", "electorate", "seats", "cast", "turnout", "quorum_met", "results")
+                    if k in data
+                }
+            )
             if entry.get("matter") == "ballot session closed":
                 item["status"] = "closed"
     return list(sessions_.values())
@@ -99,37 +115,48 @@ def selection(page, id, outcome=None, status=200):
     page.require("GET", SEL)
     answer = page.api("GET", f"/api/v1/selections/{id}")
     if not answer.ok:
-        return page.render("error.html", status=answer.status, code=answer.body.get("code"),
-                           detail=answer.body.get("detail"))
+        return page.render(
+            "error.html", status=answer.status, code=answer.body.get("code"), detail=answer.body.get("detail")
+        )
     detail = answer.body
     entries, _ = recent_records(page, subject=f"selection:{id}") if page.can("GET", "/api/v1/records") else ([], None)
     listed = listed_selection(page, id, detail["stage"])
     steps = [form_of(step) for step in (listed or {}).get("next_actions", [])]
     actions = [action for action in steps if action and page.can("POST", SELECTION_ACTIONS[action])]
-    return page.render("selection.html", status=status, sel=detail, actions=actions, entries=entries,
-                       ballot_sessions=_ballot_sessions(entries), outcome=outcome,
-                       now_local=forms.now_local, dossier=page.can("GET", "/api/v1/selections/<id>/dossier"))
+    return page.render(
+        "selection.html",
+        status=status,
+        sel=detail,
+        actions=actions,
+        entries=entries,
+        ballot_sessions=_ballot_sessions(entries),
+        outcome=outcome,
+        now_local=forms.now_local,
+        dossier=page.can("GET", "/api/v1/selections/<id>/dossier"),
+    )
 
 
 def selection_action(page, id, action):
     if action == "close-session":
         page.require("POST", "/api/v1/ballot-sessions/<id>/close")
         session_id = page.form("session")
-        outcome = page.api("POST", f"/api/v1/ballot-sessions/{session_id}/close",
-                           idempotency_key=page.idempotency_key())
-        return selection(page, id, outcome={"action": action, "answer": outcome},
-                         status=200 if outcome.ok else outcome.status)
+        outcome = page.api(
+            "POST", f"/api/v1/ballot-sessions/{session_id}/close", idempotency_key=page.idempotency_key()
+        )
+        return selection(
+            page, id, outcome={"action": action, "answer": outcome}, status=200 if outcome.ok else outcome.status
+        )
     if action not in SELECTION_ACTIONS:
         return page.render("error.html", status=404, code="not_found", detail=action)
     page.require("POST", SELECTION_ACTIONS[action])
     body = forms.selection_body(action, page.request.form)
-    answer = page.api("POST", SELECTION_ACTIONS[action].replace("<id>", id), body=body,
-                      idempotency_key=page.idempotency_key())
+    answer = page.api(
+        "POST", SELECTION_ACTIONS[action].replace("<id>", id), body=body, idempotency_key=page.idempotency_key()
+    )
     if action == "ballot-session" and answer.ok:
         # the tokens exist only in this answer: the printable slips, once
         return page.render("slips.html", sel=id, session_=answer.body, body=body)
-    return selection(page, id, outcome={"action": action, "answer": answer},
-                     status=200 if answer.ok else answer.status)
+    return selection(page, id, outcome={"action": action, "answer": answer}, status=200 if answer.ok else answer.status)
 
 
 def ranking(page, id):
@@ -140,15 +167,25 @@ def ranking(page, id):
 
 # ---- committee: decisions ----------------------------------------------------------------------
 
+
 def decisions(page):
     page.require("POST", "/api/v1/selections/<id>/decision")
     outcome = None
     if page.request.method == "POST":
         sel = page.form("selection")
-        outcome = page.api("POST", f"/api/v1/selections/{sel}/decision",
-                           body=forms.selection_body("decision", page.request.form),
-                           idempotency_key=page.idempotency_key())
+        outcome = page.api(
+            "POST",
+            f"/api/v1/selections/{sel}/decision",
+            body=forms.selection_body("decision", page.request.form),
+            idempotency_key=page.idempotency_key(),
+        )
     waiting, error = listed_selections(page, stage="joint_review")
-    return page.render("decisions.html", waiting=waiting, error=error, outcome=outcome, now_local=forms.now_local,
-                       chosen=page.request.args.get("selection", ""),
-                       status=outcome.status if outcome and not outcome.ok else 200)
+    return page.render(
+        "decisions.html",
+        waiting=waiting,
+        error=error,
+        outcome=outcome,
+        now_local=forms.now_local,
+        chosen=page.request.args.get("selection", ""),
+        status=outcome.status if outcome and not outcome.ok else 200,
+    )

@@ -9,6 +9,7 @@ id, HttpOnly and SameSite=Strict. Every form carries a CSRF token (the session's
 without a session a double-submit value from their own HttpOnly SameSite=Strict cookie), and a
 POST whose Origin is another site is refused before anything else.
 """
+
 import hashlib
 import hmac
 import secrets
@@ -51,9 +52,14 @@ def _hash(sid):
 def open_session(name, role):
     """A new session for the principal; returns the session id for the cookie."""
     sid = secrets.token_urlsafe(32)
-    WebSession(sid_hash=_hash(sid), name=name, role=role, generation=live_generation(name),
-               csrf=secrets.token_urlsafe(24),
-               expires_at=utcnow() + timedelta(seconds=SESSION_SECONDS)).save(force_insert=True)
+    WebSession(
+        sid_hash=_hash(sid),
+        name=name,
+        role=role,
+        generation=live_generation(name),
+        csrf=secrets.token_urlsafe(24),
+        expires_at=utcnow() + timedelta(seconds=SESSION_SECONDS),
+    ).save(force_insert=True)
     return sid
 
 
@@ -108,6 +114,6 @@ def check_post(request, session):
 
 
 def set_cookie(response, name, value, request, max_age=None):
-    response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="Strict",
-                        secure=request.is_secure)
-
+    response.set_cookie(
+        name, value, max_age=max_age, path="/", httponly=True, samesite="Strict", secure=request.is_secure
+    )

@@ -1,5 +1,6 @@
 """The web pages' URL map and entry point: which handler serves a page, the sign-in gate of the console,
 refusals as error pages, and the pages' HTTP metrics (docs/web.md)."""
+
 import time
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound as PageNotFound
@@ -11,50 +12,69 @@ from gateway.web.app import Page, Refused, static_file
 from services.common import metrics as chassis_metrics
 from services.common.errors import CadreError
 
-PAGES = Map([
-    Rule("/", endpoint="home"),
-    Rule("/web/", endpoint="home"),
-    Rule("/web/static/<path:name>", endpoint="static"),
-    Rule("/web/notices", endpoint="notices"),
-    Rule("/web/notices/<id>/objection", endpoint="objection", methods=["POST"]),
-    Rule("/web/disclosures", endpoint="disclosures"),
-    Rule("/web/results", endpoint="results"),
-    Rule("/web/check", endpoint="check"),
-    Rule("/web/ballot", endpoint="ballot", methods=["GET", "POST"]),
-    Rule("/web/ballot/check", endpoint="ballot_check"),
-    Rule("/web/login", endpoint="login", methods=["GET", "POST"]),
-    Rule("/web/logout", endpoint="logout", methods=["POST"]),
-    Rule("/web/console", endpoint="console"),
-    Rule("/web/console/selections", endpoint="selections", methods=["GET", "POST"]),
-    Rule("/web/console/selections/<id>", endpoint="selection"),
-    Rule("/web/console/selections/<id>/ranking", endpoint="ranking"),
-    Rule("/web/console/selections/<id>/<action>", endpoint="selection_action", methods=["POST"]),
-    Rule("/web/console/registry", endpoint="registry", methods=["GET", "POST"]),
-    Rule("/web/console/campaigns", endpoint="campaigns", methods=["GET", "POST"]),
-    Rule("/web/console/campaigns/<code>", endpoint="campaign", methods=["GET", "POST"]),
-    Rule("/web/console/assessments", endpoint="assessments", methods=["GET", "POST"]),
-    Rule("/web/console/reviews", endpoint="reviews", methods=["GET", "POST"]),
-    Rule("/web/console/decisions", endpoint="decisions", methods=["GET", "POST"]),
-    Rule("/web/console/oversight", endpoint="oversight", methods=["GET", "POST"]),
-    Rule("/web/console/objections", endpoint="objections", methods=["GET", "POST"]),
-    Rule("/web/console/unseal", endpoint="unseal", methods=["GET", "POST"]),
-    Rule("/web/console/records", endpoint="records"),
-    Rule("/web/console/dossier", endpoint="dossier"),
-    Rule("/web/console/ballot-board", endpoint="console_ballot_board"),
-], strict_slashes=False)
+PAGES = Map(
+    [
+        Rule("/", endpoint="home"),
+        Rule("/web/", endpoint="home"),
+        Rule("/web/static/<path:name>", endpoint="static"),
+        Rule("/web/notices", endpoint="notices"),
+        Rule("/web/notices/<id>/objection", endpoint="objection", methods=["POST"]),
+        Rule("/web/disclosures", endpoint="disclosures"),
+        Rule("/web/results", endpoint="results"),
+        Rule("/web/check", endpoint="check"),
+        Rule("/web/ballot", endpoint="ballot", methods=["GET", "POST"]),
+        Rule("/web/ballot/check", endpoint="ballot_check"),
+        Rule("/web/login", endpoint="login", methods=["GET", "POST"]),
+        Rule("/web/logout", endpoint="logout", methods=["POST"]),
+        Rule("/web/console", endpoint="console"),
+        Rule("/web/console/selections", endpoint="selections", methods=["GET", "POST"]),
+        Rule("/web/console/selections/<id>", endpoint="selection"),
+        Rule("/web/console/selections/<id>/ranking", endpoint="ranking"),
+        Rule("/web/console/selections/<id>/<action>", endpoint="selection_action", methods=["POST"]),
+        Rule("/web/console/registry", endpoint="registry", methods=["GET", "POST"]),
+        Rule("/web/console/campaigns", endpoint="campaigns", methods=["GET", "POST"]),
+        Rule("/web/console/campaigns/<code>", endpoint="campaign", methods=["GET", "POST"]),
+        Rule("/web/console/assessments", endpoint="assessments", methods=["GET", "POST"]),
+        Rule("/web/console/reviews", endpoint="reviews", methods=["GET", "POST"]),
+        Rule("/web/console/decisions", endpoint="decisions", methods=["GET", "POST"]),
+        Rule("/web/console/oversight", endpoint="oversight", methods=["GET", "POST"]),
+        Rule("/web/console/objections", endpoint="objections", methods=["GET", "POST"]),
+        Rule("/web/console/unseal", endpoint="unseal", methods=["GET", "POST"]),
+        Rule("/web/console/records", endpoint="records"),
+        Rule("/web/console/dossier", endpoint="dossier"),
+        Rule("/web/console/ballot-board", endpoint="console_ballot_board"),
+    ],
+    strict_slashes=False,
+)
 
 
 HANDLERS = {
-    "home": public.home, "notices": public.notices, "objection": public.objection,
-    "disclosures": public.disclosures, "results": public.results, "check": public.check,
-    "ballot": ballot_pages.ballot, "ballot_check": ballot_pages.ballot_check,
-    "login": public.login, "logout": public.logout,
-    "console": console.console, "registry": console.registry, "campaigns": console.campaigns,
-    "campaign": console.campaign, "assessments": console.assessments, "reviews": console.reviews,
-    "oversight": console.oversight, "objections": console.objections, "unseal": console.unseal,
-    "records": console.records, "dossier": console.dossier, "console_ballot_board": ballot_pages.board,
-    "selections": selection_pages.selections, "selection": selection_pages.selection,
-    "selection_action": selection_pages.selection_action, "ranking": selection_pages.ranking,
+    "home": public.home,
+    "notices": public.notices,
+    "objection": public.objection,
+    "disclosures": public.disclosures,
+    "results": public.results,
+    "check": public.check,
+    "ballot": ballot_pages.ballot,
+    "ballot_check": ballot_pages.ballot_check,
+    "login": public.login,
+    "logout": public.logout,
+    "console": console.console,
+    "registry": console.registry,
+    "campaigns": console.campaigns,
+    "campaign": console.campaign,
+    "assessments": console.assessments,
+    "reviews": console.reviews,
+    "oversight": console.oversight,
+    "objections": console.objections,
+    "unseal": console.unseal,
+    "records": console.records,
+    "dossier": console.dossier,
+    "console_ballot_board": ballot_pages.board,
+    "selections": selection_pages.selections,
+    "selection": selection_pages.selection,
+    "selection_action": selection_pages.selection_action,
+    "ranking": selection_pages.ranking,
     "decisions": selection_pages.decisions,
 }
 
@@ -78,24 +98,40 @@ def _serve_page(pipeline, request):
     """(``web:<page>``, the response) of one page request."""
     static = request.path.startswith("/web/static/")
     if static:
-        response = static_file(request.path[len("/web/static/"):])
+        response = static_file(request.path[len("/web/static/") :])
         return "web:static", response if response is not None else _plain(404, "not found")
     page = Page(pipeline, request)
     page.menu = console.menu(page) if page.session is not None else []
     try:
         endpoint, params = PAGES.bind("localhost").match(request.path, method=request.method)
     except MethodNotAllowed:
-        return "web:unmatched", page.render("error.html", status=405, code="method_not_allowed",
-                                            detail=request.method)
+        return "web:unmatched", page.render("error.html", status=405, code="method_not_allowed", detail=request.method)
     except PageNotFound:
         return "web:unmatched", page.render("error.html", status=404, code="not_found", detail=request.path)
     return "web:" + endpoint, _handle(page, request, endpoint, params)
 
 
 def _handle(page, request, endpoint, params):
-    if endpoint.startswith(("console", "selection", "ranking", "registry", "campaign", "reviews", "decisions",
-                            "oversight", "objections", "unseal", "records", "dossier",
-                            "assessments")) and page.session is None:
+    if (
+        endpoint.startswith(
+            (
+                "console",
+                "selection",
+                "ranking",
+                "registry",
+                "campaign",
+                "reviews",
+                "decisions",
+                "oversight",
+                "objections",
+                "unseal",
+                "records",
+                "dossier",
+                "assessments",
+            )
+        )
+        and page.session is None
+    ):
         return page.redirect("/web/login?next=" + request.path)
     try:
         if request.method == "POST":

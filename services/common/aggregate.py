@@ -4,6 +4,7 @@
 request being run (``stamp()``); ``services.common.applied`` runs keyed requests (``running(key)``) and,
 when one was cut short, looks for its stamp (``stamped``). Both import this module, never each other.
 """
+
 import threading
 from contextlib import contextmanager
 

@@ -17,6 +17,7 @@ caller's Idempotency-Key and the answer is sealed under a secret derived from th
 the gateway (``request_keys``, ``services.common.keyed``) and passed in the RPC context. Answers that
 carry secrets (ballot tokens, key shares) are thus kept only where the client's key opens them.
 """
+
 import logging
 from datetime import timedelta
 
@@ -41,10 +42,12 @@ class AppliedRequest(Document):
     # {"result": ...} or {"error": [class name, detail, code, errors]}
     answer = StringField()
     at = DateTimeField(required=True)  # when the request was claimed; the record ends a day later
-    meta = {"collection": "applied_requests",
-            # the database deletes records of keys after a day; _claim ignores older ones as well, for a
-            # database that does not run TTL deletes
-            "indexes": [{"fields": ["at"], "expireAfterSeconds": keyed.RECORD_SECONDS}]}
+    meta = {
+        "collection": "applied_requests",
+        # the database deletes records of keys after a day; _claim ignores older ones as well, for a
+        # database that does not run TTL deletes
+        "indexes": [{"fields": ["at"], "expireAfterSeconds": keyed.RECORD_SECONDS}],
+    }
 
 
 def request_keys(scope, key):
@@ -98,8 +101,11 @@ def _took_effect(key, secret):
     changed = stamped(mark_of(key))
     if changed is None:
         return None
-    error = Conflict(f"this request already took effect ({type(changed).__name__.lower()} {changed.pk}); "
-                     "its answer was lost when the service stopped, so read the resource", "exists")
+    error = Conflict(
+        f"this request already took effect ({type(changed).__name__.lower()} {changed.pk}); "
+        "its answer was lost when the service stopped, so read the resource",
+        "exists",
+    )
     _keep(key, secret, {"error": [type(error).__name__, *error.args]})
     return error
 

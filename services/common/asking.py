@@ -9,6 +9,7 @@ the gateway's deadline and whatever the gateway signed) travels with it unchange
 ours: the lesser of ``ASK_TIMEOUT_SECONDS`` and what is left of the gateway's deadline less a margin,
 so that the asking service still answers (503 ``unavailable``) before the gateway gives up on it.
 """
+
 import time
 
 import eventlet

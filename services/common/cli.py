@@ -1,4 +1,5 @@
 """What the command-line tools share: one argument parser, and reading a bearer token that may start with a dash."""
+
 import argparse
 import sys
 

@@ -1,4 +1,5 @@
 """Time in UTC: now, stored times read back as aware UTC, and the RFC 3339 form events and answers use."""
+
 from datetime import datetime, timezone
 
 

@@ -1,4 +1,5 @@
 """Who is acting and under which request id: set by the gateway, carried by nameko's context data."""
+
 import contextvars
 from dataclasses import dataclass
 

@@ -5,6 +5,7 @@ it, a record the csv module cannot read (a field over ``MAX_FIELD_CHARS``, a quo
 bad record, reported by number with the others still read: API.md keeps the good rows of an import.
 A field's content is never echoed in an error.
 """
+
 import csv
 import io
 from dataclasses import dataclass

@@ -10,6 +10,7 @@ to the exchange and routing key it was first published with (from its ``x-death`
 it from the dead-letter queue; ``drop`` removes it. Both act only after the broker confirmed the
 republish, so nothing is lost between the two queues.
 """
+
 import warnings
 
 # The pinned eventlet warns on import that it is deprecated (DESIGN.md pins it): not the operator's business.
@@ -74,12 +75,15 @@ def _select(messages, which):
 
 
 def main(argv=None):
-    parser = Parser(prog="python -m services.common.deadletters", description="Inspect, replay or drop dead letters.",
-                    examples="""
+    parser = Parser(
+        prog="python -m services.common.deadletters",
+        description="Inspect, replay or drop dead letters.",
+        examples="""
   python -m services.common.deadletters list --limit 20
   python -m services.common.deadletters show 0
   python -m services.common.deadletters replay 0      # back onto the exchange it came from
-  python -m services.common.deadletters drop 0""")
+  python -m services.common.deadletters drop 0""",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list").add_argument("--limit", type=int, default=50)
     sub.add_parser("show").add_argument("n")
@@ -97,8 +101,18 @@ def main(argv=None):
         elif args.command == "show":
             index = _select(messages, args.n)[0]
             _, properties, body = messages[index]
-            print(json.dumps({**describe(index + 1, properties, body), "headers": properties.headers,
-                              "body": body.decode("utf-8", "replace")}, ensure_ascii=False, default=str, indent=2))
+            print(
+                json.dumps(
+                    {
+                        **describe(index + 1, properties, body),
+                        "headers": properties.headers,
+                        "body": body.decode("utf-8", "replace"),
+                    },
+                    ensure_ascii=False,
+                    default=str,
+                    indent=2,
+                )
+            )
         else:
             chosen = set(_select(messages, args.n))
             for index, (method, properties, body) in enumerate(messages):
@@ -106,11 +120,22 @@ def main(argv=None):
                     continue
                 if args.command == "replay":
                     exchange, routing_key, _, _ = origin(properties)
-                    headers = {k: v for k, v in (properties.headers or {}).items()
-                               if k not in ("x-death", ATTEMPTS_HEADER) and not k.startswith("x-first-death")}
-                    channel.basic_publish(exchange, routing_key, body, pika.BasicProperties(
-                        content_type=properties.content_type, content_encoding=properties.content_encoding,
-                        headers=headers, delivery_mode=2))
+                    headers = {
+                        k: v
+                        for k, v in (properties.headers or {}).items()
+                        if k not in ("x-death", ATTEMPTS_HEADER) and not k.startswith("x-first-death")
+                    }
+                    channel.basic_publish(
+                        exchange,
+                        routing_key,
+                        body,
+                        pika.BasicProperties(
+                            content_type=properties.content_type,
+                            content_encoding=properties.content_encoding,
+                            headers=headers,
+                            delivery_mode=2,
+                        ),
+                    )
                 channel.basic_ack(method.delivery_tag)
                 print(f"{args.command}ed {index + 1}")
     finally:

@@ -1,5 +1,6 @@
 """The entrypoint decorators services use: nameko's, told which errors are the caller's fault,
 and an RPC that acts only for a caller the gateway vouched for and who has not given up yet."""
+
 import functools
 import logging
 import sys
@@ -43,8 +44,7 @@ class DeadlineRpc(Rpc):
             try:
                 self.rpc_consumer.handle_result(message, None, sys.exc_info())
             except BROKER_LOST as exc:
-                log.warning("reply to %s not sent, the broker is unreachable: %s", self.method_name,
-                            type(exc).__name__)
+                log.warning("reply to %s not sent, the broker is unreachable: %s", self.method_name, type(exc).__name__)
 
     def handle_result(self, message, worker_ctx, result, exc_info):
         try:

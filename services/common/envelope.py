@@ -1,4 +1,5 @@
 """The one envelope every event travels in (DESIGN.md "Messages")."""
+
 import re
 import uuid
 from datetime import datetime, timezone
@@ -59,13 +60,23 @@ def _plain(payload):
     try:
         keys = set(payload)
         signature = payload.get("signature", "-")
-        if (keys != FIELDS and keys != UNSIGNED_FIELDS or not isinstance(signature, str) or not signature
-                or not all(isinstance(payload[k], str) for k in ("id", "type", "source", "subject", "occurred_at"))):
+        if (
+            keys != FIELDS
+            and keys != UNSIGNED_FIELDS
+            or not isinstance(signature, str)
+            or not signature
+            or not all(isinstance(payload[k], str) for k in ("id", "type", "source", "subject", "occurred_at"))
+        ):
             return None
-        if (payload["version"] != 1 or isinstance(payload["version"], bool) or not isinstance(payload["data"], dict)
-                or not EVENT_TYPE.match(payload["type"])
-                or not 1 <= len(payload["source"]) <= 64 or not 1 <= len(payload["subject"]) <= 200
-                or not all(payload[k] is None or isinstance(payload[k], str) for k in ("correlation_id", "actor"))):
+        if (
+            payload["version"] != 1
+            or isinstance(payload["version"], bool)
+            or not isinstance(payload["data"], dict)
+            or not EVENT_TYPE.match(payload["type"])
+            or not 1 <= len(payload["source"]) <= 64
+            or not 1 <= len(payload["subject"]) <= 200
+            or not all(payload[k] is None or isinstance(payload[k], str) for k in ("correlation_id", "actor"))
+        ):
             return None
         occurred_at = datetime.fromisoformat(payload["occurred_at"].replace("Z", "+00:00"))
         if occurred_at.tzinfo is None:

@@ -4,6 +4,7 @@ A failed delivery is re-queued at the tail of its queue (so it never blocks what
 with an attempt counter in its headers; after ``EVENT_MAX_ATTEMPTS`` it is rejected into the
 dead-letter exchange, where ``python -m services.common.deadletters`` can inspect and replay it.
 """
+
 import logging
 
 import eventlet

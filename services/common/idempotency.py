@@ -8,6 +8,7 @@ Two shapes cover every handler:
   adds the id to the document's ``handled`` list in the same atomic update and matches only
   documents that do not list it yet.
 """
+
 from mongoengine import NotUniqueError
 
 from services.common import outbox

@@ -8,6 +8,7 @@ reveals nothing about another, the same key of two principals yields unrelated r
 reads the database can neither find a record from a key he guesses without the key itself, nor test
 guesses of a request body, nor read a kept answer (API.md "Conventions", DESIGN.md "Security").
 """
+
 import base64
 import hmac as std_hmac
 import os
@@ -29,8 +30,9 @@ class Unreadable(Exception):
 
 def derive(key, scope, purpose):
     """32 bytes for ``purpose`` from the client's Idempotency-Key, salted with the caller's scope."""
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=scope.encode("utf-8"),
-                info=INFO_PREFIX + purpose.encode("ascii")).derive(key.encode("utf-8"))
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=scope.encode("utf-8"), info=INFO_PREFIX + purpose.encode("ascii")
+    ).derive(key.encode("utf-8"))
 
 
 def lookup(key, scope, store):

@@ -1,4 +1,5 @@
 """Key files in the data dir: made once by whichever process comes first, read whole by every other."""
+
 import os
 import time
 from pathlib import Path

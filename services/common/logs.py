@@ -1,4 +1,5 @@
 """JSON-lines logging to stderr, each line with the process's service name and the request id."""
+
 import json
 import logging
 import sys

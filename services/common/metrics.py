@@ -2,6 +2,7 @@
 
 Names start with ``cadre_``, use base units and ``_total`` for counters, and never carry ids.
 """
+
 import time
 
 from nameko.extensions import DependencyProvider
@@ -32,15 +33,21 @@ HTTP_DURATION = Histogram(
 EVENTS_PUBLISHED = Counter("cadre_events_published_total", "Events published from the outbox.", ["service", "type"])
 OUTBOX_BACKLOG = Gauge("cadre_outbox_backlog", "Events written but not yet confirmed by the broker.", ["service"])
 EVENTS_DEAD_LETTERED = Counter(
-    "cadre_events_dead_lettered_total", "Events sent to the dead-letter queue after their last attempt.", ["service", "type"]
+    "cadre_events_dead_lettered_total",
+    "Events sent to the dead-letter queue after their last attempt.",
+    ["service", "type"],
 )
-EVENTS_RETRIED = Counter("cadre_events_retried_total", "Failed event deliveries queued for another attempt.", ["service", "type"])
+EVENTS_RETRIED = Counter(
+    "cadre_events_retried_total", "Failed event deliveries queued for another attempt.", ["service", "type"]
+)
 EVENTS_REJECTED = Counter(
-    "cadre_events_rejected_total", "Events dead-lettered unhandled: unsigned, or not signed by their source.",
+    "cadre_events_rejected_total",
+    "Events dead-lettered unhandled: unsigned, or not signed by their source.",
     ["service", "reason"],
 )
 RPC_REJECTED = Counter(
-    "cadre_rpc_rejected_total", "RPC requests refused unrun: caller context missing, forged or expired.",
+    "cadre_rpc_rejected_total",
+    "RPC requests refused unrun: caller context missing, forged or expired.",
     ["service", "reason"],
 )
 

@@ -1,4 +1,5 @@
 """The Mongo dependency: each service connects mongoengine to its own logical database."""
+
 import mongoengine
 from mongoengine.connection import get_db
 from nameko.extensions import DependencyProvider

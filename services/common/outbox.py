@@ -8,6 +8,7 @@ The relay publishes each pending envelope, waits for the broker's confirm, then 
 that envelope from the document; a crash in between publishes it again, which consumers absorb
 because every handler is idempotent on the envelope id.
 """
+
 import json
 import logging
 import threading
@@ -169,7 +170,9 @@ class OutboxRelay(DependencyProvider):
             for message in messages:
                 envelope = json.loads(message)
                 self.publisher.publish(envelope, routing_key=envelope["type"])
-                coll.update_one({"_id": pk, "outbox": message}, {"$pull": {"outbox": message}, "$inc": {"outbox_n": -1}})
+                coll.update_one(
+                    {"_id": pk, "outbox": message}, {"$pull": {"outbox": message}, "$inc": {"outbox_n": -1}}
+                )
                 metrics.EVENTS_PUBLISHED.labels(self.service_name, envelope["type"]).inc()
         finally:
             self._inflight.discard(key)
@@ -178,8 +181,11 @@ class OutboxRelay(DependencyProvider):
     def sweep(self):
         # The backlog is measured before publishing: a flush that fails (broker down) must not leave
         # the gauge at its last good value, since an outage is exactly when the backlog grows.
-        pending = [(cls, doc["_id"], doc.get("outbox_n", 0)) for cls in aggregate_classes()
-                   for doc in cls._get_collection().find({"outbox_n": {"$gt": 0}}, {"_id": 1, "outbox_n": 1})]
+        pending = [
+            (cls, doc["_id"], doc.get("outbox_n", 0))
+            for cls in aggregate_classes()
+            for doc in cls._get_collection().find({"outbox_n": {"$gt": 0}}, {"_id": 1, "outbox_n": 1})
+        ]
         backlog = sum(n for _, _, n in pending)
         metrics.OUTBOX_BACKLOG.labels(self.service_name).set(backlog)
         for cls, pk, _ in pending:

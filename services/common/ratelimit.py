@@ -1,5 +1,6 @@
 """Token-bucket rate limiting per client key, for the gateway's public endpoints (429 with Retry-After),
 and the client address behind trusted proxies that the limits are keyed by."""
+
 import ipaddress
 import math
 import threading
@@ -98,6 +99,7 @@ def retry_after_header(seconds):
 
 
 # --- the client behind the ingress -------------------------------------------------------------
+
 
 def parse_trusted_proxies(value):
     """``TRUSTED_PROXIES``: empty (no proxy trusted), a hop count (``"1"``: the ingress in front), or

@@ -2,6 +2,7 @@
 
 Kept apart from ``errors`` so that the rules (domain/), which raise these errors, do not load nameko.
 """
+
 from nameko.exceptions import deserialize_to_instance
 
 from services.common.errors import CadreError

@@ -1,4 +1,5 @@
 """Optimistic updates: a read-modify-write redone on a fresh read while its guarded write loses races, a bounded number of times."""
+
 from services.common.errors import Conflict
 
 DEFAULT_ATTEMPTS = 10
@@ -20,5 +21,6 @@ def until_written(attempt, attempts=DEFAULT_ATTEMPTS, gave_up=None, pause=None):
             return result
         if pause is not None:
             pause(n)
-    raise gave_up if gave_up is not None else Conflict("the resource kept changing under this request; retry",
-                                                       "conflict")
+    raise (
+        gave_up if gave_up is not None else Conflict("the resource kept changing under this request; retry", "conflict")
+    )

@@ -7,6 +7,7 @@ The public key of a party: ``<PARTY>_PUBLIC_KEY``, else ``keys/<party>.pub``, el
 signing key when this process holds it. A party whose public key is not known *yet* is ``KeyUnknown``
 (retry later), never a forgery: its process may just not have started.
 """
+
 import base64
 import binascii
 from pathlib import Path
@@ -151,6 +152,7 @@ def _check(party, message, signature):
 
 # --- event envelopes --------------------------------------------------------------------------------
 
+
 def sign_document(key, doc):
     """``doc`` with ``signature``: ``key`` over the JCS of ``doc`` without it."""
     return dict(doc, **{SIGNATURE: _signature(key, _canonical(doc, SIGNATURE))})
@@ -190,6 +192,7 @@ def verify_document(doc, party):
 
 
 # --- RPC caller contexts ----------------------------------------------------------------------------
+
 
 def _context_entries(data):
     return {k: v for k, v in data.items() if k.startswith(CONTEXT_PREFIX) and k != CONTEXT_SIGNATURE}

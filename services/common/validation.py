@@ -1,4 +1,5 @@
 """Loading a message with its marshmallow schema, failing as a 400 that names each field."""
+
 from marshmallow import ValidationError
 
 from services.common.errors import Invalid

@@ -1,5 +1,6 @@
 """Timers that wake on work: a tick does its database work when something changed since the last one,
 and otherwise only at a slow safety interval (work another replica left behind, a time that came due)."""
+
 import time
 
 from nameko.extensions import DependencyProvider

@@ -5,6 +5,7 @@ which would hand whoever reads it the key. A restart during a ceremony means off
 One lock per (campaign, stage) makes officers arriving together wait for each other, so a quorum is
 counted, and a stage opened, once.
 """
+
 from contextlib import contextmanager
 
 from eventlet.semaphore import Semaphore
@@ -31,8 +32,9 @@ def give(campaign, stage, officer, share):
     Call within ``turn``.
     """
     key = (campaign.code, stage)
-    quorum = _PENDING.get(key) or UnsealQuorum(campaign.code, campaign.threshold, dict(campaign.share_hashes),
-                                               campaign.public_key)
+    quorum = _PENDING.get(key) or UnsealQuorum(
+        campaign.code, campaign.threshold, dict(campaign.share_hashes), campaign.public_key
+    )
     try:
         shares = quorum.add(officer, share)
     except RuleViolation as refused:

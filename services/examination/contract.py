@@ -1,4 +1,5 @@
 """The examination service's contract: marshmallow schemas of every body, RPC result and event it takes or sends, shared by producer, consumer and gateway."""
+
 from datetime import timezone
 
 from marshmallow import EXCLUDE, Schema, fields, validate
@@ -20,11 +21,13 @@ def Code(**kwargs):
 
 # --- bodies -------------------------------------------------------------------------------------
 
+
 class VendorIn(Schema):
     code = Code(required=True)
     name = fields.String(required=True, validate=NAME)
-    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True,
-                        validate=validate.Length(min=1, max=len(ROLES)))
+    roles = fields.List(
+        fields.String(validate=validate.OneOf(ROLES)), required=True, validate=validate.Length(min=1, max=len(ROLES))
+    )
     signing_key = fields.String(required=True, validate=validate.Length(min=1, max=200))
     affiliations = fields.List(Code(), required=True, validate=validate.Length(max=100))
 
@@ -164,7 +167,6 @@ class AssignedOut(Schema):
 
 
 class BlindCodeQuery(ListQuery):
-
     stage = fields.String(required=True, validate=validate.OneOf(STAGES))
 
 
@@ -227,6 +229,7 @@ class PublishedOut(ResultsOut):
 
 
 # --- events (data of each envelope; docs/EVENTS.md) ---------------------------------------------
+
 
 class VendorRegistered(Schema):
     vendor = fields.String(required=True)

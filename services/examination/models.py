@@ -4,8 +4,8 @@ assignments, papers, applications and sealed sheets.
 Nothing here can reveal a score before its unseal: sheets are stored sealed, the campaign keeps only
 hashes of its key shares, and the shares given during an unseal live in the process's memory only.
 """
-from mongoengine import (BooleanField, DateTimeField, DictField, Document, FloatField, IntField, ListField,
-                         StringField)
+
+from mongoengine import BooleanField, DateTimeField, DictField, Document, FloatField, IntField, ListField, StringField
 
 from services.common.outbox import Aggregate
 

@@ -1,5 +1,6 @@
 """Examination service entrypoints: vendors, campaigns, papers, applications, blind codes, sealed sheets,
 the unseal ceremony and results (API.md "Examination")."""
+
 import secrets
 import uuid
 
@@ -33,10 +34,19 @@ class ExaminationService(HealthMixin):
     @rpc
     def register_vendor(self, body):
         body = load(contract.VendorIn(), body)
-        vendor = vendors.register_vendor(body["code"], body["name"], body["roles"], body["signing_key"],
-                                         body["affiliations"], store.local_units(body["affiliations"]))
-        envelope = self.caller.envelope("vendor.registered", f"vendor:{vendor.code}", contract.VendorRegistered().dump(
-            {"vendor": vendor.code, "roles": list(vendor.roles)}))
+        vendor = vendors.register_vendor(
+            body["code"],
+            body["name"],
+            body["roles"],
+            body["signing_key"],
+            body["affiliations"],
+            store.local_units(body["affiliations"]),
+        )
+        envelope = self.caller.envelope(
+            "vendor.registered",
+            f"vendor:{vendor.code}",
+            contract.VendorRegistered().dump({"vendor": vendor.code, "roles": list(vendor.roles)}),
+        )
         return contract.VendorOut().dump(store.add_vendor(vendor, envelope))
 
     @rpc
@@ -46,8 +56,9 @@ class ExaminationService(HealthMixin):
         vendor = store.vendor(body["vendor"])
         if vendor is None:
             raise Invalid({"vendor": [f"unknown vendor {body['vendor']!r}"]})
-        vendors.check_assignment(vendor.roles, body["role"], vendor.affiliations,
-                                 store.local_units(vendor.affiliations))
+        vendors.check_assignment(
+            vendor.roles, body["role"], vendor.affiliations, store.local_units(vendor.affiliations)
+        )
         view = {"campaign": code, "vendor": vendor.code, "role": body["role"]}
         store.add_assignment(view, self._event("vendor.assigned", code, contract.VendorAssigned, view))
         return view
@@ -56,12 +67,18 @@ class ExaminationService(HealthMixin):
     def create_campaign(self, body):
         body = load(contract.CampaignIn(), body)
         unseal = body["unseal"]
-        campaigns.check_campaign(body["posts"], body["weights"], body["interview_ratio"], unseal["threshold"],
-                                 unseal["officers"])
+        campaigns.check_campaign(
+            body["posts"], body["weights"], body["interview_ratio"], unseal["threshold"], unseal["officers"]
+        )
         store.not_a_campaign(body["code"])
         key = new_campaign_key(body["code"], unseal["officers"], unseal["threshold"])
-        data = {"campaign": body["code"], "title": body["title"], "posts": body["posts"],
-                "threshold": unseal["threshold"], "officers": unseal["officers"]}
+        data = {
+            "campaign": body["code"],
+            "title": body["title"],
+            "posts": body["posts"],
+            "threshold": unseal["threshold"],
+            "officers": unseal["officers"],
+        }
         store.add_campaign(body, key, self._event("campaign.opened", body["code"], contract.CampaignOpened, data))
         # The shares leave in this answer and nowhere else; only their hashes were stored.
         return {"code": body["code"], "public_key": key.public_key, "key_shares": key.key_shares}
@@ -94,16 +111,21 @@ class ExaminationService(HealthMixin):
         except RuleViolation:  # refused, and the refusal is on the record
             store.refuse_reveal(id, self._event("paper.reveal_refused", paper.campaign, contract.PaperEvent, data))
             raise
-        return store.reveal(paper, body["paper"], utcnow(),
-                            lambda: self._event("paper.revealed", paper.campaign, contract.PaperEvent, data))
+        return store.reveal(
+            paper,
+            body["paper"],
+            utcnow(),
+            lambda: self._event("paper.revealed", paper.campaign, contract.PaperEvent, data),
+        )
 
     @rpc
     def create_application(self, code, body):
         body = load(contract.ApplicationIn(), body)
         campaign = store.campaign(code)
         store.not_unsealed(campaign, "applications")
-        applicant = apps.validate_application(body["post"], body["applicant"], set(store.seats(campaign)),
-                                              utcnow().date())
+        applicant = apps.validate_application(
+            body["post"], body["applicant"], set(store.seats(campaign)), utcnow().date()
+        )
         created = store.add_application(code, applicant)
         telemetry.APPLICATIONS.labels("one").inc()
         return created
@@ -155,8 +177,9 @@ class ExaminationService(HealthMixin):
     def assign_blind_codes(self, code):
         store.not_unsealed(store.campaign(code), "blind codes")
         assigned = store.assign_blind_codes(code, secrets.choice)
-        envelope = self._event("blind_codes.assigned", code, contract.BlindCodesAssigned,
-                               {"campaign": code, "assigned": assigned})
+        envelope = self._event(
+            "blind_codes.assigned", code, contract.BlindCodesAssigned, {"campaign": code, "assigned": assigned}
+        )
         outbox.modify(Campaign.objects(code=code), {}, [envelope])
         return {"assigned": assigned}
 
@@ -175,11 +198,16 @@ class ExaminationService(HealthMixin):
         campaign = store.campaign(code)
         if campaign.drawn:
             raise Conflict("the interview draw was already made", "exists")
-        made = draw.draw_interview(store.interview_vendors(code), body["examiners"], store.shortlisted(campaign),
-                                   draw.new_seed(secrets.token_bytes))
+        made = draw.draw_interview(
+            store.interview_vendors(code),
+            body["examiners"],
+            store.shortlisted(campaign),
+            draw.new_seed(secrets.token_bytes),
+        )
         result = {"examiners": made.examiners, "order": made.order, "seed": made.seed}
-        store.record_draw(code, result, self._event("interview.drawn", code, contract.InterviewDrawn,
-                                                    {"campaign": code, **result}))
+        store.record_draw(
+            code, result, self._event("interview.drawn", code, contract.InterviewDrawn, {"campaign": code, **result})
+        )
         return result
 
     @rpc
@@ -193,9 +221,18 @@ class ExaminationService(HealthMixin):
             received = verify_receipt(body, code, store.vendor(actor).signing_key, actor)
             if stage in campaign.unsealed or stage in campaign.closing:
                 raise Conflict("this stage is already unsealed", "already_unsealed")
-            sheet = store.add_sheet(code, actor, received, utcnow(), lambda s: self._event(
-                "sheet.received", code, contract.SheetReceivedEvent,
-                {"campaign": code, "sheet": s.id, "stage": stage, "vendor": actor, "commitment": s.commitment}))
+            sheet = store.add_sheet(
+                code,
+                actor,
+                received,
+                utcnow(),
+                lambda s: self._event(
+                    "sheet.received",
+                    code,
+                    contract.SheetReceivedEvent,
+                    {"campaign": code, "sheet": s.id, "stage": stage, "vendor": actor, "commitment": s.commitment},
+                ),
+            )
         except (RuleViolation, Conflict) as refused:
             telemetry.SHEETS_REFUSED.labels(refused.code).inc()
             raise
@@ -213,14 +250,25 @@ class ExaminationService(HealthMixin):
             campaign = store.campaign(code)
             campaigns.check_unseal(stage, utcnow(), as_utc(campaign.not_before), campaign.unsealed)
             quorum, shares = ceremony.give(campaign, stage, officer, body["share"])  # 422 invalid_share
-            data = {"campaign": code, "stage": stage, "officer": officer, "shares": shares,
-                    "threshold": campaign.threshold}
-            outbox.modify(Campaign.objects(code=code), {}, [self._event("share.given", code, contract.ShareGiven, data)])
+            data = {
+                "campaign": code,
+                "stage": stage,
+                "officer": officer,
+                "shares": shares,
+                "threshold": campaign.threshold,
+            }
+            outbox.modify(
+                Campaign.objects(code=code), {}, [self._event("share.given", code, contract.ShareGiven, data)]
+            )
             if not quorum.ready:
                 return {"status": "pending", "shares": shares, "threshold": campaign.threshold}
             try:
-                return ceremony.open_stage(campaign, stage, quorum, lambda found: self._event(
-                    "campaign.unsealed", code, contract.CampaignUnsealed, found))
+                return ceremony.open_stage(
+                    campaign,
+                    stage,
+                    quorum,
+                    lambda found: self._event("campaign.unsealed", code, contract.CampaignUnsealed, found),
+                )
             finally:
                 ceremony.forget(code, stage, quorum)
 

@@ -1,4 +1,5 @@
 """Between the examination documents and its rules: domain values from documents, guarded writes, views."""
+
 import secrets
 import uuid
 from collections import Counter as Tally
@@ -41,6 +42,7 @@ class _Registered:
 
 # --- reading ----------------------------------------------------------------------------------------
 
+
 def campaign(code):
     doc = Campaign.objects(code=code).first()
     if doc is None:
@@ -62,18 +64,31 @@ def vendor(code):
 
 
 def add_vendor(vendor_, envelope):
-    doc = Vendor(code=vendor_.code, name=vendor_.name, roles=list(vendor_.roles), signing_key=vendor_.signing_key,
-                 affiliations=list(vendor_.affiliations))
+    doc = Vendor(
+        code=vendor_.code,
+        name=vendor_.name,
+        roles=list(vendor_.roles),
+        signing_key=vendor_.signing_key,
+        affiliations=list(vendor_.affiliations),
+    )
     outbox.insert(doc, envelope, exists_detail=f"vendor {vendor_.code!r} already exists")
     return doc
 
 
 def add_campaign(body, key, envelope):
     unseal = body["unseal"]
-    doc = Campaign(code=body["code"], title=body["title"], posts=body["posts"], weights=body["weights"],
-                   interview_ratio=body["interview_ratio"], not_before=unseal["not_before"],
-                   threshold=unseal["threshold"], officers=unseal["officers"], share_hashes=key.share_hashes,
-                   public_key=key.public_key)
+    doc = Campaign(
+        code=body["code"],
+        title=body["title"],
+        posts=body["posts"],
+        weights=body["weights"],
+        interview_ratio=body["interview_ratio"],
+        not_before=unseal["not_before"],
+        threshold=unseal["threshold"],
+        officers=unseal["officers"],
+        share_hashes=key.share_hashes,
+        public_key=key.public_key,
+    )
     outbox.insert(doc, envelope, exists_detail=f"campaign {doc.code!r} already exists")
     return doc
 
@@ -107,9 +122,11 @@ def scores(doc, stage):
 def candidates(code):
     """Eligible applicants holding a blind code: who is scored and ranked."""
     rows = Application._get_collection().find(
-        {"campaign": code, "eligibility": "eligible"}, {"exam_number": 1, "name": 1, "post": 1, "blind_code": 1})
-    return [results.Candidate(r["exam_number"], r["name"], r["post"], r["blind_code"]) for r in rows
-            if r.get("blind_code")]
+        {"campaign": code, "eligibility": "eligible"}, {"exam_number": 1, "name": 1, "post": 1, "blind_code": 1}
+    )
+    return [
+        results.Candidate(r["exam_number"], r["name"], r["post"], r["blind_code"]) for r in rows if r.get("blind_code")
+    ]
 
 
 def seats(doc):
@@ -134,19 +151,36 @@ def stage_blind_codes(doc, stage):
 
 
 def rank(doc):
-    return results.rank_results([{"code": p["code"], "seats": p["seats"]} for p in doc.posts], candidates(doc.code),
-                                scores(doc, "written"), scores(doc, "interview"), doc.weights, doc.interview_ratio,
-                                "interview" in doc.unsealed)
+    return results.rank_results(
+        [{"code": p["code"], "seats": p["seats"]} for p in doc.posts],
+        candidates(doc.code),
+        scores(doc, "written"),
+        scores(doc, "interview"),
+        doc.weights,
+        doc.interview_ratio,
+        "interview" in doc.unsealed,
+    )
 
 
 def application_view(doc):
-    return {"id": doc["_id"] if "_id" in doc else doc["id"], "post": doc["post"], "exam_number": doc["exam_number"],
-            "name": doc["name"], "eligibility": doc.get("eligibility", "pending")}
+    return {
+        "id": doc["_id"] if "_id" in doc else doc["id"],
+        "post": doc["post"],
+        "exam_number": doc["exam_number"],
+        "name": doc["name"],
+        "eligibility": doc.get("eligibility", "pending"),
+    }
 
 
 def paper_view(paper):
-    return {"id": paper.id, "campaign": paper.campaign, "vendor": paper.vendor, "commitment": paper.commitment,
-            "status": paper.status, "revealed_at": rfc3339(as_utc(paper.revealed_at)) if paper.revealed_at else None}
+    return {
+        "id": paper.id,
+        "campaign": paper.campaign,
+        "vendor": paper.vendor,
+        "commitment": paper.commitment,
+        "status": paper.status,
+        "revealed_at": rfc3339(as_utc(paper.revealed_at)) if paper.revealed_at else None,
+    }
 
 
 def problem_summary(problems):
@@ -157,6 +191,7 @@ def problem_summary(problems):
 
 # --- applications -----------------------------------------------------------------------------------
 
+
 def _reserve(code, n):
     """The first of ``n`` fresh application sequence numbers (an atomic counter on the campaign)."""
     doc = Campaign.objects(code=code).modify(new=True, inc__applications=n)
@@ -164,10 +199,18 @@ def _reserve(code, n):
 
 
 def _application_doc(code, seq, applicant, key):
-    return {"_id": uuid.uuid4().hex, "campaign": code, "seq": seq, "post": applicant.post,
-            "exam_number": codes.exam_number(code, seq), "id_hash": apps.id_number_digest(key, applicant.id_number),
-            "name": applicant.name, "birth_date": applicant.birth_date, "education": applicant.education,
-            "eligibility": "pending"}
+    return {
+        "_id": uuid.uuid4().hex,
+        "campaign": code,
+        "seq": seq,
+        "post": applicant.post,
+        "exam_number": codes.exam_number(code, seq),
+        "id_hash": apps.id_number_digest(key, applicant.id_number),
+        "name": applicant.name,
+        "birth_date": applicant.birth_date,
+        "education": applicant.education,
+        "eligibility": "pending",
+    }
 
 
 def add_application(code, applicant):
@@ -212,10 +255,15 @@ def add_applications(code, parsed):
 
 
 def applications_page(code, after, limit):
-    return list(Application._get_collection()
-                .find({"campaign": code, "seq": {"$gt": after}},
-                      {"post": 1, "exam_number": 1, "name": 1, "eligibility": 1, "seq": 1})
-                .sort("seq", 1).limit(limit + 1))
+    return list(
+        Application._get_collection()
+        .find(
+            {"campaign": code, "seq": {"$gt": after}},
+            {"post": 1, "exam_number": 1, "name": 1, "eligibility": 1, "seq": 1},
+        )
+        .sort("seq", 1)
+        .limit(limit + 1)
+    )
 
 
 def application(id):
@@ -227,22 +275,34 @@ def application(id):
 
 def set_eligibility(id, eligibility, reason):
     updated = Application.objects(id=id).modify(new=True, set__eligibility=eligibility, set__reason=reason)
-    return application_view({"id": updated.id, "post": updated.post, "exam_number": updated.exam_number,
-                             "name": updated.name, "eligibility": updated.eligibility})
+    return application_view(
+        {
+            "id": updated.id,
+            "post": updated.post,
+            "exam_number": updated.exam_number,
+            "name": updated.name,
+            "eligibility": updated.eligibility,
+        }
+    )
 
 
 def exam_numbers(code):
     """``{exam_number: application id}`` of a campaign."""
-    return {r["exam_number"]: r["_id"] for r in Application._get_collection().find({"campaign": code},
-                                                                                  {"exam_number": 1})}
+    return {
+        r["exam_number"]: r["_id"] for r in Application._get_collection().find({"campaign": code}, {"exam_number": 1})
+    }
 
 
 def apply_eligibility(code, ids, decisions):
     """Apply a file's decisions in one round trip, whatever its length; how many applications matched."""
     if not decisions:
         return 0
-    operations = [UpdateOne({"_id": ids[d.exam_number], "campaign": code},
-                            {"$set": {"eligibility": d.eligibility, "reason": d.reason}}) for d in decisions]
+    operations = [
+        UpdateOne(
+            {"_id": ids[d.exam_number], "campaign": code}, {"$set": {"eligibility": d.eligibility, "reason": d.reason}}
+        )
+        for d in decisions
+    ]
     return Application._get_collection().bulk_write(operations, ordered=False).matched_count
 
 
@@ -256,12 +316,14 @@ def assign_blind_codes(code, pick):
     if not waiting:
         return 0
     # guarded by blind_code null: an application never gets a second code
-    operations = [UpdateOne({"_id": pk, "blind_code": None}, {"$set": {"blind_code": bc}})
-                  for pk, bc in zip(waiting, fresh)]
+    operations = [
+        UpdateOne({"_id": pk, "blind_code": None}, {"$set": {"blind_code": bc}}) for pk, bc in zip(waiting, fresh)
+    ]
     return coll.bulk_write(operations, ordered=False).modified_count
 
 
 # --- papers -----------------------------------------------------------------------------------------
+
 
 def paper(id):
     doc = Paper.objects(id=id).first()
@@ -271,8 +333,16 @@ def paper(id):
 
 
 def add_paper(data, now, envelope):
-    outbox.insert(Paper(id=data["paper"], campaign=data["campaign"], vendor=data["vendor"],
-                        commitment=data["commitment"], committed_at=now), envelope)
+    outbox.insert(
+        Paper(
+            id=data["paper"],
+            campaign=data["campaign"],
+            vendor=data["vendor"],
+            commitment=data["commitment"],
+            committed_at=now,
+        ),
+        envelope,
+    )
 
 
 def refuse_reveal(id, envelope):
@@ -283,8 +353,11 @@ def reveal(paper_, text, now, envelope_of):
     """Keep a revealed paper once; the paper's view (the same whoever revealed it first)."""
     if paper_.status == "revealed":
         return paper_view(paper_)
-    updated = outbox.modify(Paper.objects(id=paper_.id, status="committed"),
-                            {"set__status": "revealed", "set__paper": text, "set__revealed_at": now}, [envelope_of()])
+    updated = outbox.modify(
+        Paper.objects(id=paper_.id, status="committed"),
+        {"set__status": "revealed", "set__paper": text, "set__revealed_at": now},
+        [envelope_of()],
+    )
     if updated is None:  # revealed meanwhile by a concurrent request
         return paper_view(paper(paper_.id))
     paper_.status, paper_.revealed_at = "revealed", now
@@ -293,28 +366,44 @@ def reveal(paper_, text, now, envelope_of):
 
 def record_draw(code, result, envelope):
     """Keep the interview draw, once."""
-    if outbox.modify(Campaign.objects(code=code, drawn=False), {"set__drawn": True, "set__draw": result},
-                     [envelope]) is None:
+    if (
+        outbox.modify(Campaign.objects(code=code, drawn=False), {"set__drawn": True, "set__draw": result}, [envelope])
+        is None
+    ):
         raise Conflict("the interview draw was already made", "exists")
 
 
 def publish(code, now, envelope):
     """Mark the results published, once."""
-    if outbox.modify(Campaign.objects(code=code, published=False), {"set__published": True, "set__published_at": now},
-                     [envelope]) is None:
+    if (
+        outbox.modify(
+            Campaign.objects(code=code, published=False), {"set__published": True, "set__published_at": now}, [envelope]
+        )
+        is None
+    ):
         raise Conflict("the results are already published", "exists")
 
 
 # --- sealed sheets ----------------------------------------------------------------------------------
+
 
 def add_sheet(code, actor, received, now, envelope_of):
     """Keep a sheet received sealed; 409 when it was sent before or its stage began to unseal meanwhile.
 
     ``envelope_of(sheet)`` makes the ``sheet.received`` envelope once the sheet is surely kept.
     """
-    sheet = Sheet(id=uuid.uuid4().hex, campaign=code, stage=received.stage, vendor=actor, examiner=received.examiner,
-                  ciphertext=received.ciphertext, commitment=received.commitment, signature=received.signature,
-                  ciphertext_sha256=received.ciphertext_sha256, received_at=now)
+    sheet = Sheet(
+        id=uuid.uuid4().hex,
+        campaign=code,
+        stage=received.stage,
+        vendor=actor,
+        examiner=received.examiner,
+        ciphertext=received.ciphertext,
+        commitment=received.commitment,
+        signature=received.signature,
+        ciphertext_sha256=received.ciphertext_sha256,
+        received_at=now,
+    )
     try:
         outbox.insert(sheet)
     except Conflict:
@@ -335,10 +424,12 @@ def close_stage(code, stage):
 
 def sealed_sheets(code, stage):
     """The stage's sheets, still sealed, with their signed examiners."""
-    return [{"id": r["_id"], "examiner": r.get("examiner"), "ciphertext": r["ciphertext"],
-             "commitment": r["commitment"]}
-            for r in Sheet._get_collection().find({"campaign": code, "stage": stage},
-                                                  {"examiner": 1, "ciphertext": 1, "commitment": 1})]
+    return [
+        {"id": r["_id"], "examiner": r.get("examiner"), "ciphertext": r["ciphertext"], "commitment": r["commitment"]}
+        for r in Sheet._get_collection().find(
+            {"campaign": code, "stage": stage}, {"examiner": 1, "ciphertext": 1, "commitment": 1}
+        )
+    ]
 
 
 def reopen_stage(code, stage):
@@ -347,9 +438,15 @@ def reopen_stage(code, stage):
 
 def record_unseal(code, stage, sheets, accepted, stage_scores, problems, summary, envelope):
     """Store a stage's scores and each sheet's outcome; 409 when the stage was unsealed meanwhile."""
-    done = outbox.modify(Campaign.objects(code=code, unsealed__nin=[stage]),
-                         {f"set__scores__{stage}": {bc: str(s) for bc, s in stage_scores.items()},
-                          f"set__problems__{stage}": summary, "push__unsealed": stage}, [envelope])
+    done = outbox.modify(
+        Campaign.objects(code=code, unsealed__nin=[stage]),
+        {
+            f"set__scores__{stage}": {bc: str(s) for bc, s in stage_scores.items()},
+            f"set__problems__{stage}": summary,
+            "push__unsealed": stage,
+        },
+        [envelope],
+    )
     if done is None:
         raise Conflict("this stage is already unsealed", "already_unsealed")
     by_sheet = {}
@@ -358,5 +455,6 @@ def record_unseal(code, stage, sheets, accepted, stage_scores, problems, summary
     coll = Sheet._get_collection()
     for sheet in sheets:
         status = "opened" if sheet["id"] in accepted else "rejected"
-        coll.update_one({"_id": sheet["id"]},
-                        {"$set": {"status": status, "problems": by_sheet.get(sheet["id"], [])[:1000]}})
+        coll.update_one(
+            {"_id": sheet["id"]}, {"$set": {"status": status, "problems": by_sheet.get(sheet["id"], [])[:1000]}}
+        )

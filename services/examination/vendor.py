@@ -8,6 +8,7 @@
 It needs this package (its sealing code and the examination contract) and PyNaCl; it never talks to anything but
 the gateway URL it is given.
 """
+
 import argparse
 import csv
 import json
@@ -39,8 +40,15 @@ def cmd_keygen(args):
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(keys.signing_key + "\n")
-    print(json.dumps({"signing_key": keys.verify_key, "private_key_file": str(out),
-                      "note": "give signing_key to the organization department; keep the file secret"}))
+    print(
+        json.dumps(
+            {
+                "signing_key": keys.verify_key,
+                "private_key_file": str(out),
+                "note": "give signing_key to the organization department; keep the file secret",
+            }
+        )
+    )
 
 
 def read_scores(path):
@@ -87,20 +95,24 @@ def cmd_seal(args):
         # The tool does not know the vendor's code; the shape of the name it can check before anything is sealed.
         check_examiner(args.stage, args.examiner, vendor_of(args.examiner))
     except CadreError:
-        raise Refused("--examiner must be your vendor code, or for the written stage <vendor code>/<grader> "
-                      "(letters, digits, - and _, at most 64 each)") from None
+        raise Refused(
+            "--examiner must be your vendor code, or for the written stage <vendor code>/<grader> "
+            "(letters, digits, - and _, at most 64 each)"
+        ) from None
     signing_key = load_signing_key(Path(args.signing_key).read_text().strip())
     scores = read_scores(args.csv)
-    bodies = seal_sheets(args.campaign, args.stage, args.examiner, scores, args.public_key, signing_key,
-                         args.max_bytes)
+    bodies = seal_sheets(args.campaign, args.stage, args.examiner, scores, args.public_key, signing_key, args.max_bytes)
     if args.out is None:
         if len(bodies) > 1:
             raise Refused(f"the scores need {len(bodies)} sheets to stay under the size limit; give --out")
         print(json.dumps(bodies[0], separators=(",", ":")))
         return
     out = Path(args.out)
-    names = [out] if len(bodies) == 1 else [out.with_name(f"{out.stem}-{n}{out.suffix or '.json'}")
-                                            for n in range(1, len(bodies) + 1)]
+    names = (
+        [out]
+        if len(bodies) == 1
+        else [out.with_name(f"{out.stem}-{n}{out.suffix or '.json'}") for n in range(1, len(bodies) + 1)]
+    )
     for name, body in zip(names, bodies):
         name.write_text(json.dumps(body, separators=(",", ":")))
     print(json.dumps({"files": [str(n) for n in names], "sheets": len(bodies), "scores": len(scores)}))
@@ -110,9 +122,14 @@ def post_sheet(url, token, campaign, body, timeout=60):
     """POST one sheet body; ``(status, answer)``. The commitment is the Idempotency-Key: a retry is safe."""
     request = urllib.request.Request(
         f"{url.rstrip('/')}/api/v1/campaigns/{campaign}/sealed-sheets",
-        data=json.dumps(body, separators=(",", ":")).encode("utf-8"), method="POST",
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json",
-                 "Idempotency-Key": f"sheet-{body.get('commitment', '')}"})
+        data=json.dumps(body, separators=(",", ":")).encode("utf-8"),
+        method="POST",
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+            "Idempotency-Key": f"sheet-{body.get('commitment', '')}",
+        },
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read() or b"{}")
@@ -141,27 +158,44 @@ def cmd_submit(args):
             failed += 1
             continue
         ok = status == 202 or (status == 409 and answer.get("code") == "already_submitted")
-        print(json.dumps({"file": path, "status": status, **({"id": answer["id"], "received_at": answer["received_at"]}
-                                                            if status == 202 else {"code": answer.get("code"),
-                                                                                   "detail": answer.get("detail")})}))
+        print(
+            json.dumps(
+                {
+                    "file": path,
+                    "status": status,
+                    **(
+                        {"id": answer["id"], "received_at": answer["received_at"]}
+                        if status == 202
+                        else {"code": answer.get("code"), "detail": answer.get("detail")}
+                    ),
+                }
+            )
+        )
         failed += 0 if ok else 1
     return 1 if failed else 0
 
 
 def parser():
-    p = Parser(prog="python -m services.examination.vendor", description=__doc__.split("\n")[0], examples="""
+    p = Parser(
+        prog="python -m services.examination.vendor",
+        description=__doc__.split("\n")[0],
+        examples="""
   python -m services.examination.vendor keygen --out vendor.key        # register the printed public key
   python -m services.examination.vendor seal --campaign GX-2026 --stage written --examiner V1/g1 \\
       --public-key "$CAMPAIGN_KEY" --signing-key vendor.key --csv scores.csv --out sheet.json
-  CADRE_TOKEN=… python -m services.examination.vendor submit --url https://cadre.example --campaign GX-2026 sheet*.json""")
+  CADRE_TOKEN=… python -m services.examination.vendor submit --url https://cadre.example --campaign GX-2026 sheet*.json""",
+    )
     sub = p.add_subparsers(dest="command", required=True)
     k = sub.add_parser("keygen", help="make an Ed25519 signing key; prints the public half to register")
     k.add_argument("--out", default="vendor.key", help="file for the private key (created 0600; default vendor.key)")
     s = sub.add_parser("seal", help="seal and sign a CSV of scores (blind_code,score) as sheet bodies")
     s.add_argument("--campaign", required=True)
     s.add_argument("--stage", required=True, choices=STAGES)
-    s.add_argument("--examiner", required=True,
-                   help="who scored, as signed: your vendor code; for written also <vendor code>/<grader>")
+    s.add_argument(
+        "--examiner",
+        required=True,
+        help="who scored, as signed: your vendor code; for written also <vendor code>/<grader>",
+    )
     s.add_argument("--public-key", required=True, help="the campaign's public_key (base64)")
     s.add_argument("--signing-key", required=True, help="file made by keygen")
     s.add_argument("--csv", required=True, help="scores, header blind_code,score")
@@ -169,8 +203,11 @@ def parser():
     s.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, help=argparse.SUPPRESS)
     u = sub.add_parser("submit", help="post sealed sheet bodies to the gateway")
     u.add_argument("--url", required=True, help="gateway base URL, e.g. https://cadre.example")
-    u.add_argument("--token", default=os.environ.get("CADRE_TOKEN"),
-                   help="the vendor's API token; default $CADRE_TOKEN (keeps it out of the process list)")
+    u.add_argument(
+        "--token",
+        default=os.environ.get("CADRE_TOKEN"),
+        help="the vendor's API token; default $CADRE_TOKEN (keeps it out of the process list)",
+    )
     u.add_argument("--campaign", required=True)
     u.add_argument("files", nargs="+")
     return p

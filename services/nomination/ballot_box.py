@@ -4,6 +4,7 @@ stored), the voter's receipt (tracker) kept in sorted sets apart from the ballot
 seals every bucket and tracker set and reads the ballots for the tally. No record links a token to a
 voter, nor a tracker to a token, a ballot or a time; the tokens exist only in the answer that opens
 the session."""
+
 import random
 import secrets
 import time
@@ -15,8 +16,15 @@ from services.common.errors import Invalid, NotFound
 from services.nomination import store
 from services.nomination.domain import ballots as ballot_rules
 from services.nomination.domain.stages import Stage
-from services.nomination.models import (BallotBucket, BallotSession, BallotTrackerSet, Cadre, Selection, UsedToken,
-                                        new_id)
+from services.nomination.models import (
+    BallotBucket,
+    BallotSession,
+    BallotTrackerSet,
+    Cadre,
+    Selection,
+    UsedToken,
+    new_id,
+)
 
 PAD = "pad"
 # Where tokens, trackers and the deal into buckets draw their randomness: the system's CSPRNG.
@@ -29,10 +37,14 @@ def issue(session_id, electorate):
     tokens = ballot_rules.issue_tokens(electorate, session=session_id, rng=CHANCE)
     hashes = ballot_rules.token_hashes(tokens, store.ballot_key())
     BallotBucket._get_collection().insert_many(
-        [{"_id": new_id(), "session": session_id, "bucket": n, "closed": False, "unused": dealt, "ballots": []}
-         for n, dealt in enumerate(ballot_rules.deal_buckets(hashes, rng=CHANCE))])
+        [
+            {"_id": new_id(), "session": session_id, "bucket": n, "closed": False, "unused": dealt, "ballots": []}
+            for n, dealt in enumerate(ballot_rules.deal_buckets(hashes, rng=CHANCE))
+        ]
+    )
     BallotTrackerSet._get_collection().insert_many(
-        [_tracker_set(session_id, shard) for shard in ballot_rules.TRACKER_SHARDS])
+        [_tracker_set(session_id, shard) for shard in ballot_rules.TRACKER_SHARDS]
+    )
     return tokens
 
 
@@ -52,8 +64,11 @@ def form(token):
     """What a token holder may see before casting: the session's seats and its candidates' names."""
     session = admit(token)
     names = {cadre.code: cadre.name for cadre in Cadre.objects(code__in=session["candidates"]).only("code", "name")}
-    return {"session": session["_id"], "seats": session["seats"],
-            "candidates": [{"code": code, "name": names.get(code, code)} for code in session["candidates"]]}
+    return {
+        "session": session["_id"],
+        "seats": session["seats"],
+        "candidates": [{"code": code, "name": names.get(code, code)} for code in session["candidates"]],
+    }
 
 
 def receipt(tracker):
@@ -76,8 +91,15 @@ def board(session_id):
 
 
 def _tracker_set(session_id, shard, trackers=(), closed=False):
-    return {"_id": f"{session_id}:{shard}", "session": session_id, "shard": shard, "trackers": sorted(trackers),
-            "spare": [], "closed": closed, "version": 0}
+    return {
+        "_id": f"{session_id}:{shard}",
+        "session": session_id,
+        "shard": shard,
+        "trackers": sorted(trackers),
+        "spare": [],
+        "closed": closed,
+        "version": 0,
+    }
 
 
 def admit(token):
@@ -92,7 +114,8 @@ def _bucket_of(token):
     # the token names its session; which of the session's buckets holds it is found by looking
     # (an index on ``unused`` would do, but the embedded test database answers nothing through one)
     bucket = BallotBucket._get_collection().find_one(
-        {"session": ballot_rules.session_of_token(token), "unused": digest}, {"session": 1, "closed": 1})
+        {"session": ballot_rules.session_of_token(token), "unused": digest}, {"session": 1, "closed": 1}
+    )
     if bucket is None:
         marked = UsedToken._get_collection().find_one({"_id": digest}, {"_id": 1}) is not None
         ballot_rules.check_ballot(token_known=marked, token_used=marked, session_closed=False)
@@ -100,14 +123,18 @@ def _bucket_of(token):
 
 
 def _check_open(bucket):
-    session = BallotSession._get_collection().find_one({"_id": bucket["session"]},
-                                                       {"closed": 1, "selection": 1, "seats": 1, "candidates": 1})
+    session = BallotSession._get_collection().find_one(
+        {"_id": bucket["session"]}, {"closed": 1, "selection": 1, "seats": 1, "candidates": 1}
+    )
     if session is None:  # tokens whose session was never stored
         ballot_rules.check_ballot(token_known=False, token_used=False, session_closed=False)
     selection = Selection._get_collection().find_one({"_id": session["selection"]}, {"stage": 1})
-    ballot_rules.check_ballot(token_known=True, token_used=False,
-                              session_closed=bool(session.get("closed") or bucket.get("closed")),
-                              stage=selection["stage"] if selection else Stage.CLOSED)
+    ballot_rules.check_ballot(
+        token_known=True,
+        token_used=False,
+        session_closed=bool(session.get("closed") or bucket.get("closed")),
+        stage=selection["stage"] if selection else Stage.CLOSED,
+    )
     return session
 
 
@@ -130,18 +157,22 @@ def cast(token, choices):
     def attempt():
         # THE cast: one atomic update of one document, so the token is spent iff the ballot is stored;
         # a closed bucket refuses, and a racing attempt on the same token finds the hash gone
-        if buckets.update_one({"_id": bucket["_id"], "unused": digest, "closed": False},
-                              {"$pull": {"unused": digest}, "$push": {"ballots": stored}}).matched_count:
+        if buckets.update_one(
+            {"_id": bucket["_id"], "unused": digest, "closed": False},
+            {"$pull": {"unused": digest}, "$push": {"ballots": stored}},
+        ).matched_count:
             # the ballot is in; only now its receipt (a tracker stored without a ballot could not be
             # told apart from the others, a ballot without a tracker is made good by the close)
             return _receipt(bucket["session"])
         still = buckets.find_one({"_id": bucket["_id"], "unused": digest}, {"closed": 1})
-        ballot_rules.refuse_cast(in_unused=still is not None, bucket_closed=bool(still and still.get("closed")),
-                                 marked_used=True)
+        ballot_rules.refuse_cast(
+            in_unused=still is not None, bucket_closed=bool(still and still.get("closed")), marked_used=True
+        )
         return None  # lost a race with nothing that refuses it: again
 
-    return retry.until_written(attempt, 3, gave_up=RuntimeError("a ballot bucket refused an open, unused token "
-                                                                "three times"))
+    return retry.until_written(
+        attempt, 3, gave_up=RuntimeError("a ballot bucket refused an open, unused token three times")
+    )
 
 
 def seal(session_id):
@@ -160,15 +191,19 @@ def seal(session_id):
 
 
 def read_ballots(session_id):
-    return [ballot_rules.decode_choices(stored)
-            for bucket in BallotBucket._get_collection().find({"session": session_id}, {"ballots": 1, "_id": 0})
-            for stored in bucket.get("ballots", [])]
+    return [
+        ballot_rules.decode_choices(stored)
+        for bucket in BallotBucket._get_collection().find({"session": session_id}, {"ballots": 1, "_id": 0})
+        for stored in bucket.get("ballots", [])
+    ]
 
 
 def read_trackers(session_id):
-    return [tracker for tracker_set in BallotTrackerSet._get_collection().find({"session": session_id},
-                                                                                 {"trackers": 1, "_id": 0})
-            for tracker in tracker_set.get("trackers", [])]
+    return [
+        tracker
+        for tracker_set in BallotTrackerSet._get_collection().find({"session": session_id}, {"trackers": 1, "_id": 0})
+        for tracker in tracker_set.get("trackers", [])
+    ]
 
 
 def find_tracker(tracker):
@@ -196,14 +231,19 @@ def _receipt(session_id, attempts=200):
             return None
         if found.get("closed"):
             return _spare(session_id)
-        if sets.update_one({"_id": set_id, "version": found["version"], "closed": False},
-                           {"$set": {"trackers": ballot_rules.with_tracker(found["trackers"], tracker)},
-                            "$inc": {"version": 1}}).matched_count:
+        if sets.update_one(
+            {"_id": set_id, "version": found["version"], "closed": False},
+            {"$set": {"trackers": ballot_rules.with_tracker(found["trackers"], tracker)}, "$inc": {"version": 1}},
+        ).matched_count:
             return tracker
         return None
 
-    return retry.until_written(attempt, attempts, gave_up=RuntimeError("could not store a ballot's tracker"),
-                               pause=lambda n: time.sleep(random.uniform(0, 0.002 * min(n + 1, 20))))
+    return retry.until_written(
+        attempt,
+        attempts,
+        gave_up=RuntimeError("could not store a ballot's tracker"),
+        pause=lambda n: time.sleep(random.uniform(0, 0.002 * min(n + 1, 20))),
+    )
 
 
 def _spare(session_id, wait_seconds=5.0):
@@ -215,8 +255,10 @@ def _spare(session_id, wait_seconds=5.0):
         if pad is not None:
             if not pad.get("spare"):
                 break
-            if sets.update_one({"_id": pad["_id"], "version": pad["version"]},
-                               {"$set": {"spare": pad["spare"][1:]}, "$inc": {"version": 1}}).matched_count:
+            if sets.update_one(
+                {"_id": pad["_id"], "version": pad["version"]},
+                {"$set": {"spare": pad["spare"][1:]}, "$inc": {"version": 1}},
+            ).matched_count:
                 return pad["spare"][0]
         time.sleep(0.01)
     raise RuntimeError("a ballot was stored as its session closed, and no spare tracker was left for it")
@@ -229,8 +271,10 @@ def _close_trackers(session_id, ballots):
     pads go into ONE new document, inserted once (a second or repeated close finds it there), so two
     closes never pad twice."""
     sets = BallotTrackerSet._get_collection()
-    sets.update_many({"session": session_id, "shard": {"$in": list(ballot_rules.TRACKER_SHARDS)}},
-                     {"$set": {"closed": True}, "$inc": {"version": 1}})
+    sets.update_many(
+        {"session": session_id, "shard": {"$in": list(ballot_rules.TRACKER_SHARDS)}},
+        {"$set": {"closed": True}, "$inc": {"version": 1}},
+    )
     if sets.find_one({"_id": f"{session_id}:{PAD}"}, {"_id": 1}) is not None:
         return
     missing = ballot_rules.missing_trackers(ballots, len(read_trackers(session_id)))

@@ -1,4 +1,5 @@
 """The nomination service's contract: marshmallow schemas of every body, RPC result and event it takes or sends, shared by producer, consumer and gateway."""
+
 from marshmallow import Schema, ValidationError, fields, validate
 
 from services.common.paging import ListQuery, page_of
@@ -6,8 +7,18 @@ from services.common.paging import ListQuery, page_of
 # A selection's stages in the procedure's order (domain/stages.py makes its Stage of these): 动议 motion,
 # 资格条件和范围 qualification, 征求意见 consultation, 推荐 recommendation, 考察 inspection, 会审 joint review,
 # 公示 public notice, 任职 appointment, 备案 filing.
-STAGES = ("motion", "qualification", "consultation", "recommendation", "inspection", "joint_review",
-          "public_notice", "appointment", "filing", "closed")
+STAGES = (
+    "motion",
+    "qualification",
+    "consultation",
+    "recommendation",
+    "inspection",
+    "joint_review",
+    "public_notice",
+    "appointment",
+    "filing",
+    "closed",
+)
 RANKS = ("clerk", "deputy_section", "section")
 CATEGORIES = ("key_leadership", "promotion", "lateral_transfer", "public_selection")
 CODE = validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$", error="1-64 letters, digits, '-' or '_'")
@@ -83,8 +94,10 @@ class CadreCreated(Schema):
 # and gives 422 codes. Fields whose absence or emptiness is a rule (a nomination's basis or
 # disclosure) stay loose here so that the rule, not a 400, answers.
 
+
 def _datetime_text(value):
     from datetime import datetime
+
     try:
         datetime.fromisoformat(value)
     except (TypeError, ValueError):
@@ -205,8 +218,9 @@ class BallotIn(Schema):
     # choices are not checked against the list here: an over-marked or off-list ballot is
     # accepted and counted as invalid
     token = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    choices = fields.List(fields.String(validate=validate.Length(max=200)), required=True,
-                          validate=validate.Length(max=500))
+    choices = fields.List(
+        fields.String(validate=validate.Length(max=200)), required=True, validate=validate.Length(max=500)
+    )
 
 
 class BallotOut(Schema):
@@ -267,8 +281,7 @@ class RelationIn(Schema):
 
 class NominationIn(Schema):
     cadre = Code(required=True)
-    basis = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True), load_default=None,
-                        allow_none=True)
+    basis = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True), load_default=None, allow_none=True)
     disclosure = fields.Dict(keys=fields.String(), load_default=None, allow_none=True)
     relations = fields.List(fields.Nested(RelationIn), load_default=list)
 

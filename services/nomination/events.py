@@ -1,9 +1,11 @@
 """Part of the nomination contract: the data of the selection events nomination sends (every envelope's
 ``data`` is dumped through one of these) and of the other services' events it acts on. Named in
 ``contract`` too, which is the one import."""
+
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 # --- events this service sends (data of the envelope) -------------------------------------------
+
 
 class SelectionOpened(Schema):
     selection = fields.String(required=True)
@@ -18,6 +20,7 @@ class StageChanged(Schema):
     selection = fields.String(required=True)
     stage = fields.String(required=True)
     previous = fields.String(required=True)
+
 
 class SelectionQualified(Schema):
     selection = fields.String(required=True)
@@ -134,6 +137,7 @@ class SelectionClosed(Schema):
 
 
 # --- events this service consumes (data of the envelope) ----------------------------------------
+
 
 class _Loose(Schema):
     class Meta:

@@ -1,9 +1,9 @@
 """The nomination service's documents: units, posts with their headcount books, cadres, selections,
 ballot sessions and their tokens and ballots, nominations, and the outcomes other services publish."""
+
 import uuid
 
-from mongoengine import (BooleanField, DateTimeField, DictField, Document, IntField, ListField,
-                         StringField)
+from mongoengine import BooleanField, DateTimeField, DictField, Document, IntField, ListField, StringField
 
 from services.common.clock import utcnow
 from services.common.outbox import Aggregate
@@ -150,8 +150,7 @@ class BallotBucket(Document):
     closed = BooleanField(default=False)
     unused = ListField(StringField())
     ballots = ListField(StringField())
-    meta = {"collection": "ballot_buckets",
-            "indexes": [{"fields": ["session", "bucket"], "unique": True}]}
+    meta = {"collection": "ballot_buckets", "indexes": [{"fields": ["session", "bucket"], "unique": True}]}
 
 
 class BallotTrackerSet(Document):

@@ -1,5 +1,6 @@
 """Units, posts and cadres: their creation with its event, the CSV imports, the checks that codes name known ones,
 their values for the rules and the post's view."""
+
 from services.common import outbox
 from services.common.errors import Conflict, Invalid, NotFound
 from services.nomination import contract
@@ -11,8 +12,11 @@ from services.nomination.models import Cadre, Post, Unit
 
 def create_unit(body, caller):
     unit = Unit(**body)
-    outbox.insert(unit, caller.envelope("unit.created", f"unit:{unit.code}", contract.UnitCreated().dump(body)),
-                  exists_detail=f"unit {unit.code!r} already exists")
+    outbox.insert(
+        unit,
+        caller.envelope("unit.created", f"unit:{unit.code}", contract.UnitCreated().dump(body)),
+        exists_detail=f"unit {unit.code!r} already exists",
+    )
     return contract.UnitOut().dump(unit)
 
 
@@ -28,20 +32,26 @@ def create_cadre(body, caller):
 
 def _insert_post(body, caller):
     post = Post(**body, free=body["headcount"])
-    outbox.insert(post, caller.envelope("post.created", f"post:{post.code}", contract.PostCreated().dump(body)),
-                  exists_detail=f"post {post.code!r} already exists")
+    outbox.insert(
+        post,
+        caller.envelope("post.created", f"post:{post.code}", contract.PostCreated().dump(body)),
+        exists_detail=f"post {post.code!r} already exists",
+    )
     return post
 
 
 def _insert_cadre(body, caller):
     cadre = Cadre(**body)
-    outbox.insert(cadre, caller.envelope("cadre.created", f"cadre:{cadre.code}",
-                                         contract.CadreCreated().dump(body)),
-                  exists_detail=f"cadre {cadre.code!r} already exists")
+    outbox.insert(
+        cadre,
+        caller.envelope("cadre.created", f"cadre:{cadre.code}", contract.CadreCreated().dump(body)),
+        exists_detail=f"cadre {cadre.code!r} already exists",
+    )
     return cadre
 
 
 # --- CSV imports ---------------------------------------------------------------------------------
+
 
 def import_posts(text, caller):
     return _import(text, entities.import_posts, contract.PostIn, lambda values: _insert_post(values, caller))
@@ -82,6 +92,7 @@ def _import(text, parse, schema, insert):
 
 # --- known codes ---------------------------------------------------------------------------------
 
+
 def load_post(code):
     post = Post.objects(code=code).first()
     if post is None:
@@ -120,9 +131,11 @@ def require_cadres(codes, field):
 
 # --- values and views ----------------------------------------------------------------------------
 
+
 def post_value(doc) -> entities.Post:
-    return entities.Post(doc.code, doc.unit, doc.title, doc.rank, doc.category, doc.headcount,
-                         doc.occupied, doc.reserved)
+    return entities.Post(
+        doc.code, doc.unit, doc.title, doc.rank, doc.category, doc.headcount, doc.occupied, doc.reserved
+    )
 
 
 def cadre_value(doc) -> entities.Cadre:

@@ -1,5 +1,6 @@
 """Nomination service entrypoints: units, posts, cadres, selections and their procedure, secret ballots,
 and the events of supervision and examination it acts on. The rules are in ``domain/``."""
+
 from services.common.asking import Ask
 from services.common.base import HealthMixin, chassis
 from services.common.entrypoints import event_handler, query, rpc, timer
@@ -207,15 +208,24 @@ class NominationService(HealthMixin):
     def on_results_published(self, payload):
         envelope = load_envelope(payload)
         data = load(contract.ResultsPublished(), envelope["data"])
-        insert_once(CampaignResult(event_id=envelope["id"], campaign=data["campaign"],
-                                   published_at=envelope["occurred_at"], posts=data["posts"]))
+        insert_once(
+            CampaignResult(
+                event_id=envelope["id"],
+                campaign=data["campaign"],
+                published_at=envelope["occurred_at"],
+                posts=data["posts"],
+            )
+        )
 
     @event_handler("supervision", "assessment.ranked")
     def on_assessment_ranked(self, payload):
         envelope = load_envelope(payload)
         data = load(contract.AssessmentRanked(), envelope["data"])
-        insert_once(AssessmentRanking(event_id=envelope["id"], period=data["period"],
-                                      ranked_at=envelope["occurred_at"], units=data["units"]))
+        insert_once(
+            AssessmentRanking(
+                event_id=envelope["id"], period=data["period"], ranked_at=envelope["occurred_at"], units=data["units"]
+            )
+        )
 
     # --- metrics --------------------------------------------------------------------------------
 

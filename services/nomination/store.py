@@ -1,6 +1,7 @@
 """Between the documents and the rules for selections: domain values from stored documents, the guarded
 change of a selection (optimistic, by ``version``), headcount updates, the ballot-token key, and the views.
 Units, posts and cadres are in ``registry``."""
+
 import logging
 import secrets
 from collections import Counter
@@ -16,8 +17,15 @@ from services.nomination.domain import nomination as nomination_rules
 from services.nomination.domain.ballots import SessionOutcome
 from services.nomination.domain.qualification import Qualification
 from services.nomination.domain.selection import Selection as SelectionValue
-from services.nomination.models import (AssessmentRanking, BallotSession, Cadre, CampaignResult, Nomination, Post,
-                                        Selection)
+from services.nomination.models import (
+    AssessmentRanking,
+    BallotSession,
+    Cadre,
+    CampaignResult,
+    Nomination,
+    Post,
+    Selection,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +52,7 @@ def ballot_key():
 
 # --- domain values from documents ----------------------------------------------------------------
 
+
 def load_selection(selection_id):
     doc = Selection.objects(id=selection_id).first()
     if doc is None:
@@ -52,9 +61,16 @@ def load_selection(selection_id):
 
 
 def selection_value(doc) -> SelectionValue:
-    return SelectionValue(id=doc.id, post=doc.post, post_rank=doc.post_rank, category=doc.category,
-                          vacancies=doc.vacancies, competitive=doc.competitive, stage=doc.stage,
-                          proposed_by=doc.proposed_by)
+    return SelectionValue(
+        id=doc.id,
+        post=doc.post,
+        post_rank=doc.post_rank,
+        category=doc.category,
+        vacancies=doc.vacancies,
+        competitive=doc.competitive,
+        stage=doc.stage,
+        proposed_by=doc.proposed_by,
+    )
 
 
 def qualification_value(doc):
@@ -68,8 +84,15 @@ def qualification_value(doc):
 def session_outcome(doc) -> SessionOutcome:
     result = doc.result or {}
     votes = {item["cadre"]: item["votes"] for item in result.get("results", [])}
-    return SessionOutcome(doc.id, doc.selection, doc.kind, bool(doc.tallied), bool(result.get("quorum_met")),
-                          int(result.get("valid", 0)), votes)
+    return SessionOutcome(
+        doc.id,
+        doc.selection,
+        doc.kind,
+        bool(doc.tallied),
+        bool(result.get("quorum_met")),
+        int(result.get("valid", 0)),
+        votes,
+    )
 
 
 def nomination_evidence(doc, cadre, basis):
@@ -77,7 +100,7 @@ def nomination_evidence(doc, cadre, basis):
     names none, or one this service does not hold (the rules then refuse the basis)."""
     if not (isinstance(basis, dict) and len(basis) == 1):
         return None, None
-    (kind, reference), = basis.items()
+    ((kind, reference),) = basis.items()
     if not isinstance(reference, str):
         return None, None
     if kind == "ballot_session":
@@ -85,8 +108,9 @@ def nomination_evidence(doc, cadre, basis):
         return (session_outcome(found) if found else None), None
     if kind == "campaign":
         found = CampaignResult.objects(campaign=reference).order_by("-published_at").first()
-        return None, nomination_rules.campaign_outcome(reference, found.posts if found else None, doc.post,
-                                                       cadre.code, cadre.name)
+        return None, nomination_rules.campaign_outcome(
+            reference, found.posts if found else None, doc.post, cadre.code, cadre.name
+        )
     return None, None
 
 
@@ -97,15 +121,20 @@ def ranking_inputs(doc):
     if doc.shortlist:
         nominees = [c for c in doc.shortlist if c not in doc.voided]
     else:
-        nominees = [n.cadre for n in Nomination.objects(selection=doc.id).order_by("created_at")
-                    if n.cadre not in doc.voided]
+        nominees = [
+            n.cadre for n in Nomination.objects(selection=doc.id).order_by("created_at") if n.cadre not in doc.voided
+        ]
     cadres = {c.code: c for c in Cadre.objects(code__in=nominees)}
     latest = AssessmentRanking.objects.order_by("-ranked_at").first()
     scores = {u["unit"]: u["score"] for u in (latest.units if latest else [])}
-    return {"nominees": nominees, "ratings": dict(doc.ratings),
-            "performance": {c: scores.get(cadres[c].unit) if c in cadres else None for c in nominees},
-            "grassroots_years": {c: cadres[c].grassroots_years for c in nominees if c in cadres},
-            "sessions": selection_sessions(doc.id), "weights": dict(doc.weights) or None}
+    return {
+        "nominees": nominees,
+        "ratings": dict(doc.ratings),
+        "performance": {c: scores.get(cadres[c].unit) if c in cadres else None for c in nominees},
+        "grassroots_years": {c: cadres[c].grassroots_years for c in nominees if c in cadres},
+        "sessions": selection_sessions(doc.id),
+        "weights": dict(doc.weights) or None,
+    }
 
 
 def selection_sessions(selection_id):
@@ -113,6 +142,7 @@ def selection_sessions(selection_id):
 
 
 # --- changing a selection ------------------------------------------------------------------------
+
 
 @dataclass
 class Change:
@@ -134,8 +164,9 @@ def transition(doc, new_stage, action, now, caller, change):
     change.updates["set__stage"] = new_stage
     change.updates["set__history"] = list(doc.history) + [item]
     data = {"selection": doc.id, "stage": new_stage, "previous": doc.stage}
-    change.envelopes.append(caller.envelope("selection.stage_changed", f"selection:{doc.id}",
-                                            contract.StageChanged().dump(data)))
+    change.envelopes.append(
+        caller.envelope("selection.stage_changed", f"selection:{doc.id}", contract.StageChanged().dump(data))
+    )
     return change
 
 
@@ -153,6 +184,7 @@ def act(selection_id, decide):
 
 def _apply(selection_id, decide, once, attempts):
     """(the change's result, the selection as written)."""
+
     def attempt():
         doc = load_selection(selection_id)
         if once is not None and once in doc.handled:
@@ -162,18 +194,21 @@ def _apply(selection_id, decide, once, attempts):
             change.before_write()
         updates = dict(change.updates)
         updates["inc__version"] = 1
-        written = outbox.modify(Selection.objects(id=selection_id, version=doc.version), updates,
-                                change.envelopes, once=once)
+        written = outbox.modify(
+            Selection.objects(id=selection_id, version=doc.version), updates, change.envelopes, once=once
+        )
         if written is None:
             return None
         telemetry.refresh_stage_gauge_soon()
         return change.result, written
 
-    return retry.until_written(attempt, attempts,
-                               gave_up=Conflict("the selection kept changing under this request; retry", "conflict"))
+    return retry.until_written(
+        attempt, attempts, gave_up=Conflict("the selection kept changing under this request; retry", "conflict")
+    )
 
 
 # --- headcount books -----------------------------------------------------------------------------
+
 
 def reserve(post_code, vacancies):
     """Hold ``vacancies`` of the post in ONE guarded atomic update; False when not that many are free.
@@ -183,10 +218,15 @@ def reserve(post_code, vacancies):
     """
     mark = _hold_mark()
     if mark is None:
-        return Post.objects(code=post_code, free__gte=vacancies).modify(
-            new=True, inc__free=-vacancies, inc__reserved=vacancies) is not None
+        return (
+            Post.objects(code=post_code, free__gte=vacancies).modify(
+                new=True, inc__free=-vacancies, inc__reserved=vacancies
+            )
+            is not None
+        )
     held = Post.objects(code=post_code, free__gte=vacancies, handled__nin=[mark]).modify(
-        new=True, inc__free=-vacancies, inc__reserved=vacancies, push__handled=mark)
+        new=True, inc__free=-vacancies, inc__reserved=vacancies, push__handled=mark
+    )
     return held is not None or Post.objects(code=post_code, handled=mark).first() is not None
 
 
@@ -207,31 +247,47 @@ def unreserve(post_code, vacancies):
     if mark is None:
         Post.objects(code=post_code).modify(inc__free=vacancies, inc__reserved=-vacancies)
     else:
-        Post.objects(code=post_code, handled=mark).modify(inc__free=vacancies, inc__reserved=-vacancies,
-                                                          pull__handled=mark)
+        Post.objects(code=post_code, handled=mark).modify(
+            inc__free=vacancies, inc__reserved=-vacancies, pull__handled=mark
+        )
 
 
 def appoint(post_code, appointees, vacancies, key):
     """occupied += appointees, reserved -= vacancies, once per ``key``."""
-    outbox.modify(Post.objects(code=post_code),
-                  {"inc__occupied": appointees, "inc__reserved": -vacancies, "inc__free": vacancies - appointees},
-                  once=key)
+    outbox.modify(
+        Post.objects(code=post_code),
+        {"inc__occupied": appointees, "inc__reserved": -vacancies, "inc__free": vacancies - appointees},
+        once=key,
+    )
 
 
 # --- views ---------------------------------------------------------------------------------------
 
+
 def selection_facts(doc):
     """The selection as supervision needs it to act on it: its post, whether it was inspected and
     whose joint reviews that opened, and whether it was decided."""
-    return {"selection": doc.id, "post": doc.post, "post_title": doc.post_title,
-            "key_leadership": doc.category == "key_leadership", "inspected": bool(doc.ratings),
-            "under_review": [c for c in doc.shortlist if c not in doc.voided] if doc.ratings else [],
-            "decided": bool(doc.decision)}
+    return {
+        "selection": doc.id,
+        "post": doc.post,
+        "post_title": doc.post_title,
+        "key_leadership": doc.category == "key_leadership",
+        "inspected": bool(doc.ratings),
+        "under_review": [c for c in doc.shortlist if c not in doc.voided] if doc.ratings else [],
+        "decided": bool(doc.decision),
+    }
 
 
 def selection_summary(doc):
-    return {"id": doc.id, "post": doc.post, "mode": doc.mode, "competitive": doc.competitive,
-            "slate_ratio": doc.slate_ratio, "stage": doc.stage, "vacancies": doc.vacancies}
+    return {
+        "id": doc.id,
+        "post": doc.post,
+        "mode": doc.mode,
+        "competitive": doc.competitive,
+        "slate_ratio": doc.slate_ratio,
+        "stage": doc.stage,
+        "vacancies": doc.vacancies,
+    }
 
 
 def nominee_status(doc, cadre):
@@ -247,19 +303,22 @@ def nominee_status(doc, cadre):
 def selection_view(doc):
     nominations = Nomination.objects(selection=doc.id).order_by("created_at")
     view = selection_summary(doc)
-    view.update({
-        "post_title": doc.post_title,
-        "category": doc.category,
-        "motion": {"proposed_by": doc.proposed_by, "reason": doc.reason},
-        "weights": dict(doc.weights),
-        "qualification": dict(doc.qualification) if doc.qualification else None,
-        "consultations": [dict(c) for c in doc.consultations],
-        "nominees": [{"cadre": n.cadre, "status": nominee_status(doc, n.cadre), "basis": dict(n.basis)}
-                     for n in nominations],
-        "history": [dict(h) for h in doc.history],
-        "notice": doc.notice,
-        "closed_reason": doc.closed_reason,
-    })
+    view.update(
+        {
+            "post_title": doc.post_title,
+            "category": doc.category,
+            "motion": {"proposed_by": doc.proposed_by, "reason": doc.reason},
+            "weights": dict(doc.weights),
+            "qualification": dict(doc.qualification) if doc.qualification else None,
+            "consultations": [dict(c) for c in doc.consultations],
+            "nominees": [
+                {"cadre": n.cadre, "status": nominee_status(doc, n.cadre), "basis": dict(n.basis)} for n in nominations
+            ],
+            "history": [dict(h) for h in doc.history],
+            "notice": doc.notice,
+            "closed_reason": doc.closed_reason,
+        }
+    )
     return view
 
 
@@ -282,8 +341,12 @@ def list_selections(query):
             if len(rows) > limit:
                 break
     found.close()
-    counts = Counter(n["selection"] for n in Nomination._get_collection().find(
-        {"selection": {"$in": [doc["_id"] for doc in rows[:limit]]}}, {"selection": 1}))
+    counts = Counter(
+        n["selection"]
+        for n in Nomination._get_collection().find(
+            {"selection": {"$in": [doc["_id"] for doc in rows[:limit]]}}, {"selection": 1}
+        )
+    )
     return paging.page(rows, limit, _listing_key, lambda doc: selection_listed(doc, counts[doc["_id"]]))
 
 
@@ -293,8 +356,14 @@ def _listing_key(doc):
 
 def selection_listed(doc, nominees):
     """A stored selection (as the database gives it) as one item of the console's list."""
-    item = {"id": doc["_id"], "post": doc["post"], "mode": doc["mode"], "competitive": doc["competitive"],
-            "vacancies": doc["vacancies"], "stage": doc["stage"]}
+    item = {
+        "id": doc["_id"],
+        "post": doc["post"],
+        "mode": doc["mode"],
+        "competitive": doc["competitive"],
+        "vacancies": doc["vacancies"],
+        "stage": doc["stage"],
+    }
     if doc.get("created_at") is not None:
         item["created_at"] = rfc3339(doc["created_at"])
     item["nominees"] = nominees

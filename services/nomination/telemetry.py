@@ -1,4 +1,5 @@
 """The nomination service's domain metrics: selections by stage, ballots cast, discipline violations."""
+
 import functools
 
 from prometheus_client import Counter, Gauge
@@ -8,11 +9,15 @@ from services.common.mongo import counts_by
 
 SELECTIONS_BY_STAGE = Gauge("cadre_nomination_selections", "Selections by the stage they rest in.", ["stage"])
 BALLOTS_CAST = Counter("cadre_nomination_ballots_cast_total", "Secret ballots accepted.")
-DISCIPLINE_VIOLATIONS = Counter("cadre_nomination_discipline_violations_total",
-                                "Calls refused by a rule of the procedure (422), by rule code.", ["code"])
+DISCIPLINE_VIOLATIONS = Counter(
+    "cadre_nomination_discipline_violations_total",
+    "Calls refused by a rule of the procedure (422), by rule code.",
+    ["code"],
+)
 
-BALLOTS_REFUSED = Counter("cadre_nomination_ballots_refused_total",
-                          "Ballots refused: unknown, reused or late tokens, by code.", ["code"])
+BALLOTS_REFUSED = Counter(
+    "cadre_nomination_ballots_refused_total", "Ballots refused: unknown, reused or late tokens, by code.", ["code"]
+)
 
 _stale = {"flag": True}
 

@@ -1,6 +1,7 @@
 """Disclosure channel senders. SMS and e-mail are pluggable (``RECORDS_SMS_SENDER`` / ``RECORDS_EMAIL_SENDER``
 name a ``module:function`` taking the message dict); the default writes each message to a spool directory
 ($CADRE_DATA_DIR/spool/{sms,email}/) so nothing is lost and an operator can see what would be sent."""
+
 import importlib
 import json
 import os

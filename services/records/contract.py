@@ -1,4 +1,5 @@
 """The records service's contract: marshmallow schemas of every body, RPC result and event it takes or sends, shared by producer, consumer and gateway."""
+
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from services.common.paging import ListQuery, page_of
@@ -6,13 +7,13 @@ from services.common.paging import ListQuery, page_of
 # The stages of the full-process record (全程记实). The seven of DESIGN.md come first;
 # the rest are the selection's own stages and the examination of a public selection.
 RECORD_STAGES = (
-    "motion",          # 动议
-    "nomination",      # 提名
-    "inspection",      # 考察
-    "deliberation",    # 酝酿
-    "decision",        # 讨论决定
-    "public_notice",   # 公示
-    "appointment",     # 任职
+    "motion",  # 动议
+    "nomination",  # 提名
+    "inspection",  # 考察
+    "deliberation",  # 酝酿
+    "decision",  # 讨论决定
+    "public_notice",  # 公示
+    "appointment",  # 任职
     "qualification",
     "consultation",
     "recommendation",
@@ -57,6 +58,7 @@ class RecordsQuery(ListQuery):
 
 
 RecordsPage = page_of(EntryOut, "RecordsPage")
+
 
 class CheckpointOut(Schema):
     size = fields.Integer()
@@ -104,13 +106,21 @@ class _Lenient(Schema):
 
 
 # ``from`` is a Python keyword, so this schema is built from a dict to keep the wire names as field names.
-ConsistencyQuery = _Lenient.from_dict({
-    "from": fields.Integer(required=True, validate=validate.Range(min=0)),
-    "to": fields.Integer(required=True, validate=validate.Range(min=0)),
-}, name="ConsistencyQuery")
-ConsistencyOut = Schema.from_dict({
-    "from": fields.Integer(), "to": fields.Integer(), "path": fields.List(fields.String()),
-}, name="ConsistencyOut")
+ConsistencyQuery = _Lenient.from_dict(
+    {
+        "from": fields.Integer(required=True, validate=validate.Range(min=0)),
+        "to": fields.Integer(required=True, validate=validate.Range(min=0)),
+    },
+    name="ConsistencyQuery",
+)
+ConsistencyOut = Schema.from_dict(
+    {
+        "from": fields.Integer(),
+        "to": fields.Integer(),
+        "path": fields.List(fields.String()),
+    },
+    name="ConsistencyOut",
+)
 
 
 class DossierEntryOut(EntryOut):

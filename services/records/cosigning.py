@@ -1,5 +1,6 @@
 """The records log in the C2SP formats: its signed-note checkpoint with the witnesses' cosignatures, its hash
 tiles, and the submission of every new checkpoint to the witnesses of ``RECORDS_WITNESSES``."""
+
 import base64
 import logging
 
@@ -54,10 +55,20 @@ def served_note(store):
         return note_of(store, latest, [])
     # The newest checkpoints first (the usual case: the witnesses keep up), then, after an outage, the
     # sizes the first witness cosigned, newest first.
-    recent = [doc["size"] for doc in Checkpoint._get_collection().find({}, {"_id": 0, "size": 1})
-              .sort("size", -1).limit(RECENT_CHECKPOINTS)]
-    older = [doc["size"] for doc in Cosignature._get_collection().find({"witness": names[0]}, {"_id": 0, "size": 1})
-             .sort("size", -1).limit(RECENT_CHECKPOINTS * 16)]
+    recent = [
+        doc["size"]
+        for doc in Checkpoint._get_collection()
+        .find({}, {"_id": 0, "size": 1})
+        .sort("size", -1)
+        .limit(RECENT_CHECKPOINTS)
+    ]
+    older = [
+        doc["size"]
+        for doc in Cosignature._get_collection()
+        .find({"witness": names[0]}, {"_id": 0, "size": 1})
+        .sort("size", -1)
+        .limit(RECENT_CHECKPOINTS * 16)
+    ]
     for sizes in (recent, older):
         lines = {}
         for cosig in Cosignature._get_collection().find({"size": {"$in": sizes}}, {"_id": 0}):
@@ -71,6 +82,7 @@ def served_note(store):
 
 
 # -- submitting to the witnesses -------------------------------------------------------------------
+
 
 def _last_cosigned_size(name):
     doc = Cosignature._get_collection().find_one({"witness": name}, {"_id": 0, "size": 1}, sort=[("size", -1)])
@@ -91,8 +103,12 @@ def submit(store, witness, doc, session=None):
         proof = store.tree.consistency_proof(old, doc["size"]) if old else []
         body = witnessing.encode_request(old, proof, signed)
         try:
-            response = session.post(f"{witness.url}/add-checkpoint", data=body, timeout=SUBMIT_TIMEOUT_SECONDS,
-                                    headers={"Content-Type": "text/plain; charset=utf-8"})
+            response = session.post(
+                f"{witness.url}/add-checkpoint",
+                data=body,
+                timeout=SUBMIT_TIMEOUT_SECONDS,
+                headers={"Content-Type": "text/plain; charset=utf-8"},
+            )
         except requests.RequestException as error:
             log.warning("witness %s unreachable: %s", witness.name, type(error).__name__)
             return False
@@ -106,8 +122,13 @@ def submit(store, witness, doc, session=None):
                 return False
             continue
         if response.status_code != 200:
-            log.error("witness %s refused checkpoint %d: %d %s", witness.name, doc["size"], response.status_code,
-                      response.text[:200])
+            log.error(
+                "witness %s refused checkpoint %d: %d %s",
+                witness.name,
+                doc["size"],
+                response.status_code,
+                response.text[:200],
+            )
             return False
         return _store_cosignature(witness, doc, text, response.text)
     return False
@@ -147,6 +168,7 @@ def cosign_latest(store, session=None):
 
 # -- hash tiles ------------------------------------------------------------------------------------
 
+
 def tile(store, level_text, rest):
     """``{"data": base64, "full": bool}`` of ``tile/<L>/<rest>``; level 0 read from the stored leaf hashes."""
     try:
@@ -155,9 +177,12 @@ def tile(store, level_text, rest):
         raise Invalid({"path": [str(error)]})
     if level == 0:
         start = n * tiles.TILE_WIDTH
-        docs = list(Entry._get_collection().find({"seq": {"$gte": start, "$lt": start + width}},
-                                                 {"_id": 0, "seq": 1, "leaf_hash": 1}).sort("seq", 1)
-                    .batch_size(tiles.TILE_WIDTH + 1))  # one round trip, not the default 101 + getMore
+        docs = list(
+            Entry._get_collection()
+            .find({"seq": {"$gte": start, "$lt": start + width}}, {"_id": 0, "seq": 1, "leaf_hash": 1})
+            .sort("seq", 1)
+            .batch_size(tiles.TILE_WIDTH + 1)
+        )  # one round trip, not the default 101 + getMore
         if len(docs) < width or any(d["seq"] != start + i for i, d in enumerate(docs)):
             raise NotFound(f"the log has no {tiles.tile_path(level, n, width)}")
         corrupt = [d["seq"] for d in docs if not is_hex_hash(d.get("leaf_hash"))]

@@ -14,6 +14,7 @@ Every message is verified as it arrives (services/common/signing.py): an event n
 service whose exchange it came on, or a manual entry not signed by records, is dead-lettered
 unrecorded; one whose signer's public key is not known yet holds the log back until it is.
 """
+
 import json
 import logging
 from collections import OrderedDict

@@ -1,4 +1,5 @@
 """The verifier's HTTP side: the public read endpoints of the records log, fetched concurrently where they can be."""
+
 import concurrent.futures
 import threading
 
@@ -115,8 +116,9 @@ class LogClient:
     def witnesses(self):
         document = self._get("/api/v1/records/witnesses")
         listed = document.get("witnesses") if isinstance(document, dict) else None
-        if not isinstance(listed, list) or not all(isinstance(w, dict) and isinstance(w.get("vkey"), str)
-                                                   for w in listed):
+        if not isinstance(listed, list) or not all(
+            isinstance(w, dict) and isinstance(w.get("vkey"), str) for w in listed
+        ):
             raise FetchError("GET /api/v1/records/witnesses: not a list of witnesses")
         return [w["vkey"] for w in listed]
 

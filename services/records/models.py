@@ -1,4 +1,5 @@
 """The records service's documents: log entries, signed checkpoints, witness cosignatures, disclosures and their channel deliveries."""
+
 from mongoengine import BooleanField, DateTimeField, DictField, Document, IntField, StringField
 
 

@@ -1,5 +1,6 @@
 """Information disclosure storage and its channel outbox: feed items from events and policies, and the
 deliveries (website feed, SMS, e-mail) retried until sent."""
+
 import json
 import logging
 from datetime import datetime, timedelta, timezone
@@ -13,8 +14,14 @@ from services.common.clock import rfc3339
 from services.common.mongo import counts_by
 from services.common.wake import Wake
 from services.records import channels, metrics
-from services.records.domain.disclosures import (CHANNELS, channel_message, check_feed_cursor, feed_order, policy_items,
-                                                  retry_delay_seconds)
+from services.records.domain.disclosures import (
+    CHANNELS,
+    channel_message,
+    check_feed_cursor,
+    feed_order,
+    policy_items,
+    retry_delay_seconds,
+)
 from services.records.models import Delivery, Disclosure
 
 log = logging.getLogger(__name__)
@@ -50,16 +57,27 @@ def store_items(items, now=None):
     disclosures, deliveries = [], []
     for item in items:
         doc = {
-            "key": item["key"], "kind": item["kind"], "title": item["title"], "summary": item.get("summary"),
-            "subject": item.get("subject"), "published_at": _parse_time(item.get("published_at")),
-            "details": item.get("details") or {}, "published": False,
+            "key": item["key"],
+            "kind": item["kind"],
+            "title": item["title"],
+            "summary": item.get("summary"),
+            "subject": item.get("subject"),
+            "published_at": _parse_time(item.get("published_at")),
+            "details": item.get("details") or {},
+            "published": False,
         }
         disclosures.append(dict(doc, feed_order=feed_order(doc["published_at"], doc["key"])))
         for channel in CHANNELS:
-            deliveries.append({
-                "key": f"{item['key']}|{channel}", "disclosure": item["key"], "channel": channel,
-                "status": "pending", "attempts": 0, "next_attempt_at": now,
-            })
+            deliveries.append(
+                {
+                    "key": f"{item['key']}|{channel}",
+                    "disclosure": item["key"],
+                    "channel": channel,
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                }
+            )
     _insert_ignoring_duplicates(Disclosure._get_collection(), disclosures)
     _insert_ignoring_duplicates(Delivery._get_collection(), deliveries)
     if deliveries:
@@ -73,8 +91,12 @@ def store_policies():
 
 def item_view(doc):
     return {
-        "id": doc["key"], "kind": doc["kind"], "title": doc["title"], "summary": doc.get("summary"),
-        "subject": doc.get("subject"), "published_at": rfc3339(doc["published_at"]),
+        "id": doc["key"],
+        "kind": doc["kind"],
+        "title": doc["title"],
+        "summary": doc.get("summary"),
+        "subject": doc.get("subject"),
+        "published_at": rfc3339(doc["published_at"]),
         "details": doc.get("details") or {},
     }
 
@@ -117,8 +139,11 @@ def deliver_due(now=None, limit=100):
     coll = Delivery._get_collection()
     sent = 0
     max_attempts = config.get_int("RECORDS_DELIVERY_MAX_ATTEMPTS")
-    for due in list(coll.find({"status": "pending", "next_attempt_at": {"$lte": now}}, {"_id": 0, "key": 1})
-                    .sort("next_attempt_at", 1).limit(limit)):
+    for due in list(
+        coll.find({"status": "pending", "next_attempt_at": {"$lte": now}}, {"_id": 0, "key": 1})
+        .sort("next_attempt_at", 1)
+        .limit(limit)
+    ):
         claimed = coll.find_one_and_update(
             {"key": due["key"], "status": "pending", "next_attempt_at": {"$lte": now}},
             {"$set": {"next_attempt_at": now + timedelta(seconds=LEASE_SECONDS)}, "$inc": {"attempts": 1}},
@@ -131,11 +156,16 @@ def deliver_due(now=None, limit=100):
         except Exception as error:
             attempts = claimed["attempts"]
             failed = attempts >= max_attempts
-            coll.update_one({"key": claimed["key"]}, {"$set": {
-                "status": "failed" if failed else "pending",
-                "next_attempt_at": now + timedelta(seconds=retry_delay_seconds(attempts)),
-                "last_error": f"{type(error).__name__}: {error}"[:300],
-            }})
+            coll.update_one(
+                {"key": claimed["key"]},
+                {
+                    "$set": {
+                        "status": "failed" if failed else "pending",
+                        "next_attempt_at": now + timedelta(seconds=retry_delay_seconds(attempts)),
+                        "last_error": f"{type(error).__name__}: {error}"[:300],
+                    }
+                },
+            )
             metrics.DELIVERIES.labels(claimed["channel"], "failed" if failed else "retry").inc()
             log.warning("disclosure delivery on %s failed (attempt %d)", claimed["channel"], attempts)
             continue

@@ -1,5 +1,6 @@
 """Records service entrypoints: the firehose writer, manual entries, the log's read endpoints, checkpoints,
 dossiers and the information-disclosure feed with its channel outbox."""
+
 import logging
 import time
 import uuid
@@ -16,8 +17,12 @@ from services.common.validation import load
 from services.records import cosigning, publishing, contract
 from services.records.domain.disclosures import disclosure_from_event
 from services.records.domain.entries import manual_entry_fields
-from services.records.domain.listing import (check_consistency_bounds, check_proof_bounds, parse_seq_cursor,
-                                             subject_filter)
+from services.records.domain.listing import (
+    check_consistency_bounds,
+    check_proof_bounds,
+    parse_seq_cursor,
+    subject_filter,
+)
 from services.records.firehose import firehose, manual_message
 from services.records import metrics
 from services.records.models import Entry
@@ -29,8 +34,12 @@ DOSSIER_MAX_ENTRIES = 10_000
 
 
 def _proof(store, seq, size):
-    return {"index": seq, "size": size, "leaf_hash": store.tree.leaf(seq).hex(),
-            "path": [node.hex() for node in store.tree.inclusion_proof(seq, size)]}
+    return {
+        "index": seq,
+        "size": size,
+        "leaf_hash": store.tree.leaf(seq).hex(),
+        "path": [node.hex() for node in store.tree.inclusion_proof(seq, size)],
+    }
 
 
 class RecordsService(HealthMixin):
@@ -69,9 +78,12 @@ class RecordsService(HealthMixin):
     def append_manual(self, body):
         """Queue a manual entry behind everything already on the firehose and wait until it is appended."""
         body = load(contract.ManualEntryIn(), body)
-        fields = manual_entry_fields(body, recorder=self.caller.actor,
-                                     occurred_at=rfc3339(datetime.now(timezone.utc)),
-                                     correlation_id=self.caller.correlation_id)
+        fields = manual_entry_fields(
+            body,
+            recorder=self.caller.actor,
+            occurred_at=rfc3339(datetime.now(timezone.utc)),
+            correlation_id=self.caller.correlation_id,
+        )
         request_id = str(uuid.uuid4())
         self.store.enqueue_manual(manual_message(request_id, fields))
         deadline = time.monotonic() + max(1.0, config.get_float("RPC_TIMEOUT_SECONDS") - 1)
@@ -135,13 +147,18 @@ class RecordsService(HealthMixin):
         query = load(contract.ConsistencyQuery(), query)
         first, second = query["from"], query["to"]
         check_consistency_bounds(first, second, self.store.sync())
-        return {"from": first, "to": second, "path": [n.hex() for n in self.store.tree.consistency_proof(first, second)]}
+        return {
+            "from": first,
+            "to": second,
+            "path": [n.hex() for n in self.store.tree.consistency_proof(first, second)],
+        }
 
     @rpc
     def dossier(self, id):
         subject = f"selection:{id}"
-        docs = list(Entry._get_collection().find({"about": subject}, {"_id": 0}).sort("seq", 1)
-                    .limit(DOSSIER_MAX_ENTRIES))
+        docs = list(
+            Entry._get_collection().find({"about": subject}, {"_id": 0}).sort("seq", 1).limit(DOSSIER_MAX_ENTRIES)
+        )
         if not docs:
             raise NotFound(f"nothing is recorded about selection {id!r}")
         self.store.sync()

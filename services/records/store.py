@@ -6,6 +6,7 @@ process that is not the writer (another replica behind the single-active-consume
 up from the database (``sync``) before it answers. A semaphore serialises the writer and
 ``sync`` so a leaf is never appended twice.
 """
+
 import logging
 from collections import OrderedDict
 from datetime import datetime, timezone
@@ -233,8 +234,9 @@ class LogStore(DependencyProvider):
         size = self.tree.size
         if latest is not None and latest["size"] >= size and not force:
             return latest
-        signed = sign_checkpoint(self.signing_key, size, self.tree.root(size).hex(),
-                                 format_timestamp(datetime.now(timezone.utc)))
+        signed = sign_checkpoint(
+            self.signing_key, size, self.tree.root(size).hex(), format_timestamp(datetime.now(timezone.utc))
+        )
         try:
             Checkpoint._get_collection().insert_one(dict(signed))
         except DuplicateKeyError:
@@ -252,5 +254,6 @@ class LogStore(DependencyProvider):
 
     def public_key(self):
         """``{key_id, public_key, vkey}``: ``vkey`` is the C2SP note verifier key of ``GET /log/checkpoint``."""
-        return dict(public_key_document(self.signing_key),
-                    vkey=log_vkey(config.get("RECORDS_LOG_ORIGIN"), self.signing_key))
+        return dict(
+            public_key_document(self.signing_key), vkey=log_vkey(config.get("RECORDS_LOG_ORIGIN"), self.signing_key)
+        )

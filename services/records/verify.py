@@ -11,6 +11,7 @@ network; ``--follow SECONDS`` keeps checking each new checkpoint and exits on th
 split view). Prints one line a check. Exit status: 0 all checks hold; 1 a check failed (with the
 first bad ``seq`` when one can be named); 2 the log could not be fetched.
 """
+
 import json
 import os
 import sys
@@ -70,9 +71,15 @@ def run(client, remembered, pinned_key=None):
     public_key = client.public_key()
     trusted_key = pinned_key or (remembered or {}).get("public_key")
     if trusted_key and trusted_key != public_key:
-        return VerifyResult(False, None, "public key: the log now serves a different key than the one trusted"), \
-            checkpoint, public_key, []
-    size_hint = checkpoint.get("size") if isinstance(checkpoint, dict) and isinstance(checkpoint.get("size"), int) else None
+        return (
+            VerifyResult(False, None, "public key: the log now serves a different key than the one trusted"),
+            checkpoint,
+            public_key,
+            [],
+        )
+    size_hint = (
+        checkpoint.get("size") if isinstance(checkpoint, dict) and isinstance(checkpoint.get("size"), int) else None
+    )
     entries = client.entries(size_hint)
     previous = (remembered or {}).get("checkpoint")
     path = None
@@ -88,8 +95,7 @@ def log_state_key(vkey_text):
     return f"tlog:{vkey_text}"
 
 
-def run_public(client, remembered, vkey_text, witness_vkeys, required, tile_cache=None, listed_hashes=None,
-               now=None):
+def run_public(client, remembered, vkey_text, witness_vkeys, required, tile_cache=None, listed_hashes=None, now=None):
     """The public checks; returns ``(VerifyResult, state record)``. ``remembered``: the last verified
     ``{"size", "root"}`` of this log (or None); ``listed_hashes``: the listing's recomputed leaf hashes
     when a token gave it, to hold against the tiles."""
@@ -104,8 +110,9 @@ def run_public(client, remembered, vkey_text, witness_vkeys, required, tile_cach
     if required > len(verifiers):
         return VerifyResult(False, None, f"witnesses: {required} required, {len(verifiers)} listed"), None
     try:
-        checkpoint, vouched = check_signed_note(client.note(), log_verifier, verifiers, required,
-                                                time.time() if now is None else now)
+        checkpoint, vouched = check_signed_note(
+            client.note(), log_verifier, verifiers, required, time.time() if now is None else now
+        )
         wanted = [(0, n, width) for n, width in tiles.level0_tiles(checkpoint.size)]
         level0 = client.tiles(wanted, tile_cache)
         leaves = [value for tile in wanted for value in level0[tile]]
@@ -119,32 +126,56 @@ def run_public(client, remembered, vkey_text, witness_vkeys, required, tile_cach
             return VerifyResult(False, seq, f"tiles: the listed leaf hash of seq {seq} is not the tiles'"), None
     names = ", ".join(name for name, _ in vouched) or "none"
     consistency = f"consistent with size {remembered['size']}" if remembered else "first run"
-    message = (f"checkpoint {checkpoint.size} of {checkpoint.origin} signed by the log, root recomputed from "
-               f"{len(wanted)} tiles; {len(vouched)} witness cosignature(s) of {required} required ({names}); "
-               f"{consistency}")
+    message = (
+        f"checkpoint {checkpoint.size} of {checkpoint.origin} signed by the log, root recomputed from "
+        f"{len(wanted)} tiles; {len(vouched)} witness cosignature(s) of {required} required ({names}); "
+        f"{consistency}"
+    )
     return VerifyResult(True, None, message), {"size": checkpoint.size, "root": checkpoint.root.hex()}
 
 
 def parse_args(argv):
-    parser = Parser(prog="python -m services.records.verify", description=__doc__.splitlines()[0], examples="""
+    parser = Parser(
+        prog="python -m services.records.verify",
+        description=__doc__.splitlines()[0],
+        examples="""
   python -m services.records.verify --url http://127.0.0.1:8000              # public checks, no account
   CADRE_TOKEN=… python -m services.records.verify --url http://127.0.0.1:8000 # and every entry and the chain
   python -m services.records.verify --url http://127.0.0.1:8000 --follow 60  # monitor: exit on a split view
-  python -m services.records.verify --dossier dossier-42.json                # a saved dossier, offline""")
+  python -m services.records.verify --dossier dossier-42.json                # a saved dossier, offline""",
+    )
     parser.add_argument("--url", help="gateway base URL, e.g. http://127.0.0.1:8000")
     parser.add_argument("--state", default=DEFAULT_STATE, help="where the last verified checkpoint is kept")
-    parser.add_argument("--token", default=os.environ.get("CADRE_TOKEN"),
-                        help="bearer token of an org, committee, superior or auditor principal "
-                             "(the listing is not public); default $CADRE_TOKEN")
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("CADRE_TOKEN"),
+        help="bearer token of an org, committee, superior or auditor principal "
+        "(the listing is not public); default $CADRE_TOKEN",
+    )
     parser.add_argument("--public-key", help="base64 Ed25519 public key to trust instead of the one first seen")
     parser.add_argument("--vkey", help="the log's C2SP verifier key to trust instead of the one first seen")
-    parser.add_argument("--witness", action="append", default=None, metavar="VKEY",
-                        help="a witness's verifier key to trust (repeatable; default: the log's listed witnesses)")
-    parser.add_argument("--witnesses", type=int, default=None, metavar="N",
-                        help="how many witnesses must have cosigned the checkpoint (default: all)")
+    parser.add_argument(
+        "--witness",
+        action="append",
+        default=None,
+        metavar="VKEY",
+        help="a witness's verifier key to trust (repeatable; default: the log's listed witnesses)",
+    )
+    parser.add_argument(
+        "--witnesses",
+        type=int,
+        default=None,
+        metavar="N",
+        help="how many witnesses must have cosigned the checkpoint (default: all)",
+    )
     parser.add_argument("--dossier", metavar="FILE", help="check a saved dossier (JSON) offline, with no network")
-    parser.add_argument("--follow", type=float, default=None, metavar="SECONDS",
-                        help="keep checking every SECONDS; exit non-zero on the first check that fails")
+    parser.add_argument(
+        "--follow",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="keep checking every SECONDS; exit non-zero on the first check that fails",
+    )
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per HTTP request")
     args = parser.parse_args(glue_token_value(argv))
     if not args.url and not args.dossier:
@@ -172,8 +203,11 @@ def main_dossier(args, state_path):
         except (OSError, ValueError) as error:
             print(f"ERROR: cannot read state: {error}")
             return EXIT_UNREACHABLE
-        keys = {record.get("public_key") for url, record in state.items()
-                if isinstance(record, dict) and record.get("public_key") and (not args.url or url == args.url.rstrip("/"))}
+        keys = {
+            record.get("public_key")
+            for url, record in state.items()
+            if isinstance(record, dict) and record.get("public_key") and (not args.url or url == args.url.rstrip("/"))
+        }
         if len(keys) != 1:
             print("ERROR: give --public-key (the state file does not name one key for this log)")
             return EXIT_UNREACHABLE
@@ -194,8 +228,7 @@ def report(result):
 def verify_once(args, client, state, base_url, tile_cache):
     """One full check; updates ``state`` in memory when all holds. Returns the exit status."""
     remembered = state.get(base_url)
-    if remembered is not None and not (isinstance(remembered, dict)
-                                       and isinstance(remembered.get("checkpoint"), dict)):
+    if remembered is not None and not (isinstance(remembered, dict) and isinstance(remembered.get("checkpoint"), dict)):
         print(f"ERROR: the state file holds no usable checkpoint for {base_url}")
         return EXIT_UNREACHABLE
     listed_hashes, listing_result, checkpoint, public_key = None, None, None, None
@@ -209,21 +242,26 @@ def verify_once(args, client, state, base_url, tile_cache):
         served_vkey = client.vkey()
         vkey_text = args.vkey or (state.get(f"vkey:{base_url}") or served_vkey)
         if vkey_text != served_vkey:
-            return report(VerifyResult(False, None, "vkey: the log now serves a different note key than the one trusted"))
+            return report(
+                VerifyResult(False, None, "vkey: the log now serves a different note key than the one trusted")
+            )
         key = log_state_key(vkey_text)
         remembered_log = state.get(key)
-        if remembered_log is not None and not (isinstance(remembered_log, dict)
-                                               and isinstance(remembered_log.get("size"), int)):
+        if remembered_log is not None and not (
+            isinstance(remembered_log, dict) and isinstance(remembered_log.get("size"), int)
+        ):
             print(f"ERROR: the state file holds no usable checkpoint for {vkey_text}")
             return EXIT_UNREACHABLE
         witness_vkeys = args.witness if args.witness is not None else client.witnesses()
-        result, record = run_public(client, remembered_log, vkey_text, witness_vkeys, args.witnesses, tile_cache,
-                                    listed_hashes)
+        result, record = run_public(
+            client, remembered_log, vkey_text, witness_vkeys, args.witnesses, tile_cache, listed_hashes
+        )
         if not result.ok and tile_cache:
             # Tiles kept from an earlier round may be what no longer fits: say what the log serves now.
             tile_cache.clear()
-            result, record = run_public(client, remembered_log, vkey_text, witness_vkeys, args.witnesses, tile_cache,
-                                        listed_hashes)
+            result, record = run_public(
+                client, remembered_log, vkey_text, witness_vkeys, args.witnesses, tile_cache, listed_hashes
+            )
     except FetchError as error:
         print(f"ERROR: {error}", flush=True)
         return EXIT_UNREACHABLE

@@ -11,6 +11,7 @@ the cosignature is sent. A kill -9 leaves either the old state or the new one, n
 
 ``--print-vkey`` prints the witness's verifier key (type 0x04) for the log operator and exits.
 """
+
 import base64
 import fcntl
 import json
@@ -40,8 +41,9 @@ def load_key(data_dir, configured=None):
     """``configured`` (base64 32-byte seed), else the key generated once into ``data_dir/witness.key``."""
     if configured:
         return SigningKey(base64.b64decode(configured, validate=True))
-    text = keyfiles.read_or_create(Path(data_dir) / KEY_FILE,
-                                   lambda: base64.b64encode(bytes(SigningKey.generate())).decode("ascii"))
+    text = keyfiles.read_or_create(
+        Path(data_dir) / KEY_FILE, lambda: base64.b64encode(bytes(SigningKey.generate())).decode("ascii")
+    )
     return SigningKey(base64.b64decode(text, validate=True))
 
 
@@ -63,8 +65,10 @@ class StateFile:
         return {origin: (entry["size"], base64.b64decode(entry["root"])) for origin, entry in raw.items()}
 
     def write(self, state):
-        document = {origin: {"size": size, "root": base64.b64encode(root).decode("ascii")}
-                    for origin, (size, root) in state.items()}
+        document = {
+            origin: {"size": size, "root": base64.b64encode(root).decode("ascii")}
+            for origin, (size, root) in state.items()
+        }
         handle, temporary = tempfile.mkstemp(dir=self.dir, prefix=".state-")
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as out:
@@ -119,7 +123,8 @@ class Witness:
 
     def add_checkpoint(self, body):
         decision = self.state.transact(
-            lambda state: witnessing.decide(body, self.logs, state, self.name, self.key, self.clock()))
+            lambda state: witnessing.decide(body, self.logs, state, self.name, self.key, self.clock())
+        )
         log.info("add-checkpoint: %d", decision.status)
         return decision
 
@@ -164,14 +169,27 @@ def make_handler(witness):
 
 
 def parse_args(argv):
-    parser = Parser(prog="python -m services.records.witness", description=__doc__.splitlines()[0], examples="""
+    parser = Parser(
+        prog="python -m services.records.witness",
+        description=__doc__.splitlines()[0],
+        examples="""
   python -m services.records.witness --name witness.discipline.example --log "$LOG_VKEY" --port 8710
-  python -m services.records.witness --print-vkey      # the key to list in RECORDS_WITNESSES""")
-    parser.add_argument("--name", default=config.get("WITNESS_NAME"), help="the witness's key name (default $WITNESS_NAME)")
-    parser.add_argument("--log", action="append", default=None,
-                        help="verifier key of a log to witness (repeatable; default $WITNESS_LOGS, comma-separated)")
-    parser.add_argument("--data-dir", default=config.get("WITNESS_DATA_DIR") or str(config.data_dir() / "witness"),
-                        help="the witness's own key and state (default $WITNESS_DATA_DIR or $CADRE_DATA_DIR/witness)")
+  python -m services.records.witness --print-vkey      # the key to list in RECORDS_WITNESSES""",
+    )
+    parser.add_argument(
+        "--name", default=config.get("WITNESS_NAME"), help="the witness's key name (default $WITNESS_NAME)"
+    )
+    parser.add_argument(
+        "--log",
+        action="append",
+        default=None,
+        help="verifier key of a log to witness (repeatable; default $WITNESS_LOGS, comma-separated)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        default=config.get("WITNESS_DATA_DIR") or str(config.data_dir() / "witness"),
+        help="the witness's own key and state (default $WITNESS_DATA_DIR or $CADRE_DATA_DIR/witness)",
+    )
     parser.add_argument("--host", default=config.get("WITNESS_HOST"))
     parser.add_argument("--port", type=int, default=config.get_int("WITNESS_PORT"))
     parser.add_argument("--print-vkey", action="store_true", help="print the witness's verifier key and exit")

@@ -1,4 +1,5 @@
 """The supervision service's contract: marshmallow schemas of every body, RPC result and event it takes or sends, shared by producer, consumer and gateway."""
+
 import re
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
@@ -56,6 +57,7 @@ def Code(**kwargs):
 
 # ---- HTTP bodies and queries (loaded at the gateway and again in the service)
 
+
 class ReviewQuery(ListQuery):
     selection = fields.String(load_default=None, validate=ID)
     status = fields.String(load_default=None, validate=validate.OneOf(REVIEW_STATUSES))
@@ -64,8 +66,7 @@ class ReviewQuery(ListQuery):
 class VerdictIn(Schema):
     verdict = fields.String(required=True, validate=validate.OneOf(VERDICTS))
     # required for a veto (the domain says so, naming the field); optional for a clear
-    reason = fields.String(load_default=None, allow_none=True,
-                           validate=validate.Length(max=REASON_MAX_CHARS))
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=REASON_MAX_CHARS))
 
 
 class PreReportIn(Schema):
@@ -124,6 +125,7 @@ class RankingQuery(Schema):
 
 # ---- HTTP responses (for the OpenAPI document)
 
+
 class VerdictOut(Schema):
     verdict = fields.String()
     reason = fields.String(allow_none=True)
@@ -141,6 +143,7 @@ class ReviewOut(Schema):
 
 
 ReviewPage = page_of(ReviewOut, "ReviewPage")
+
 
 class CreatedOut(Schema):
     id = fields.String()
@@ -174,6 +177,7 @@ class FilingOut(Schema):
 
 FilingPage = page_of(FilingOut, "FilingPage")
 
+
 class NoticeOut(Schema):
     id = fields.String()
     subject = fields.String()
@@ -185,6 +189,7 @@ class NoticeOut(Schema):
 
 
 NoticePage = page_of(NoticeOut, "NoticePage")
+
 
 class ObjectionOut(Schema):
     id = fields.String()
@@ -198,6 +203,7 @@ class ObjectionOut(Schema):
 
 
 ObjectionPage = page_of(ObjectionOut, "ObjectionPage")
+
 
 class AdjustmentOut(Schema):
     cadre = fields.String()
@@ -236,6 +242,7 @@ class RankingOut(Schema):
 
 
 # ---- events consumed from nomination.events (tolerant of fields added later)
+
 
 class _Incoming(Schema):
     class Meta:
@@ -287,6 +294,7 @@ class NominationVoided(_Incoming):
 
 
 # ---- events sent on supervision.events (data only; the envelope is common)
+
 
 class ReviewOpened(Schema):
     review = fields.String(required=True)

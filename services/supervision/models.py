@@ -6,8 +6,8 @@ order things happened. Documents whose state is read-then-written by concurrent 
 ``version`` that every change increments and every change filters on (optimistic concurrency:
 the portable alternative to a multi-document transaction).
 """
-from mongoengine import (BooleanField, DateTimeField, DictField, Document, FloatField, IntField, ListField,
-                         StringField)
+
+from mongoengine import BooleanField, DateTimeField, DictField, Document, FloatField, IntField, ListField, StringField
 
 from services.common.outbox import Aggregate
 
@@ -119,8 +119,10 @@ class Assessment(Aggregate):
     score = FloatField(required=True)
     recorded_at = DateTimeField(required=True)
     recorded_by = StringField()
-    meta = {"collection": "assessments",
-            "indexes": [{"fields": ["period", "kind", "subject"], "unique": True}, ("kind", "subject")]}
+    meta = {
+        "collection": "assessments",
+        "indexes": [{"fields": ["period", "kind", "subject"], "unique": True}, ("kind", "subject")],
+    }
 
 
 class Ranking(Aggregate):

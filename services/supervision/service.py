@@ -1,6 +1,7 @@
 """Supervision service entrypoints: joint reviews, pre-reports and observers, public notices and
 objections, filings and routine assessments. The rules are in ``domain/``; ``store.py`` reads the
 documents as their values and views, ``changes.py`` writes their outcomes with the events."""
+
 import logging
 
 from services.common import config
@@ -35,8 +36,13 @@ class SupervisionService(HealthMixin):
     def on_selection_inspected(self, payload):
         envelope, data = _event(payload, contract.SelectionInspected)
         sid = data["selection"]
-        changes.learn_selection(sid, envelope["id"], post=data["post"] or "", post_title=data["post_title"],
-                                key_leadership=data["key_leadership"])
+        changes.learn_selection(
+            sid,
+            envelope["id"],
+            post=data["post"] or "",
+            post_title=data["post_title"],
+            key_leadership=data["key_leadership"],
+        )
         changes.open_reviews(sid, [n["cadre"] for n in data["nominees"]], self.caller, envelope)
 
     @rpc
@@ -61,8 +67,9 @@ class SupervisionService(HealthMixin):
     @event_handler("nomination", "selection.opened")
     def on_selection_opened(self, payload):
         envelope, data = _event(payload, contract.SelectionOpened)
-        changes.learn_selection(data["selection"], envelope["id"], post=data["post"] or "",
-                                key_leadership=data["key_leadership"])
+        changes.learn_selection(
+            data["selection"], envelope["id"], post=data["post"] or "", key_leadership=data["key_leadership"]
+        )
 
     # ---- what nomination asks when its copy of supervision's state says no
 

@@ -1,5 +1,6 @@
 """Supervision's documents read as the rules' values and as the views callers get, and the lookups and
 waits behind a call (``changes.py`` holds the writes)."""
+
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,7 @@ SELECTION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 # ---- ids, pages and envelopes
+
 
 def jsonable(value):
     """``value`` with every datetime in it as RFC 3339 text."""
@@ -71,49 +73,85 @@ def envelope(caller, event, cause=None):
     data = jsonable(event.data)
     if cause is None:
         return caller.envelope(event.type, event.subject, data)
-    return make_envelope(event.type, caller.service, event.subject, data, actor=cause.get("actor"),
-                         correlation_id=cause.get("correlation_id"))
+    return make_envelope(
+        event.type,
+        caller.service,
+        event.subject,
+        data,
+        actor=cause.get("actor"),
+        correlation_id=cause.get("correlation_id"),
+    )
 
 
 # ---- documents as the rules' values
 
+
 def review(doc):
     verdicts = {
-        d: (review_rules.Verdict(v["verdict"], v.get("reason") or "", as_utc(v["at"])) if (v := doc.verdicts.get(d)) else None)
+        d: (
+            review_rules.Verdict(v["verdict"], v.get("reason") or "", as_utc(v["at"]))
+            if (v := doc.verdicts.get(d))
+            else None
+        )
         for d in doc.departments
     }
-    return review_rules.Review(id=str(doc.id), selection=doc.selection, cadre=doc.cadre, opened_at=as_utc(doc.opened_at),
-                               due_at=as_utc(doc.due_at), status=doc.status, verdicts=verdicts)
+    return review_rules.Review(
+        id=str(doc.id),
+        selection=doc.selection,
+        cadre=doc.cadre,
+        opened_at=as_utc(doc.opened_at),
+        due_at=as_utc(doc.due_at),
+        status=doc.status,
+        verdicts=verdicts,
+    )
 
 
 def notice(doc):
     return notice_rules.Notice(
-        id=str(doc.id), selection=doc.selection, title=doc.title, body=doc.body, opens_at=as_utc(doc.opens_at),
-        closes_at=as_utc(doc.closes_at), status=doc.status,
+        id=str(doc.id),
+        selection=doc.selection,
+        title=doc.title,
+        body=doc.body,
+        opens_at=as_utc(doc.opens_at),
+        closes_at=as_utc(doc.closes_at),
+        status=doc.status,
         appointees=tuple(notice_rules.Appointee(a["name"], a["post"]) for a in doc.appointees),
-        outcome=doc.outcome, revision=doc.revision)
+        outcome=doc.outcome,
+        revision=doc.revision,
+    )
 
 
 def objection_stubs(doc):
     """The notice's objections as the outcome rule needs them (statuses; content is elsewhere)."""
-    return [notice_rules.Objection(id=oid, notice=str(doc.id), content="-", lodged_at=doc.opens_at, status=status)
-            for oid, status in doc.objections.items()]
+    return [
+        notice_rules.Objection(id=oid, notice=str(doc.id), content="-", lodged_at=doc.opens_at, status=status)
+        for oid, status in doc.objections.items()
+    ]
 
 
 def filing(doc):
-    return filing_rules.Filing(selection=doc.selection, appointed_at=as_utc(doc.appointed_at),
-                               due_at=as_utc(doc.due_at),
-                               status=doc.status, filed_with=doc.filed_with, reference=doc.reference,
-                               filed_at=as_utc(doc.filed_at), late=bool(doc.late))
+    return filing_rules.Filing(
+        selection=doc.selection,
+        appointed_at=as_utc(doc.appointed_at),
+        due_at=as_utc(doc.due_at),
+        status=doc.status,
+        filed_with=doc.filed_with,
+        reference=doc.reference,
+        filed_at=as_utc(doc.filed_at),
+        late=bool(doc.late),
+    )
 
 
 def cadre_history(cadre):
     """A cadre's routine-assessment scores, every period's."""
-    return [assessment_rules.CadreAssessment(assessment_rules.Period.parse(d.period), d.subject, d.score)
-            for d in Assessment.objects(kind="cadre", subject=cadre)]
+    return [
+        assessment_rules.CadreAssessment(assessment_rules.Period.parse(d.period), d.subject, d.score)
+        for d in Assessment.objects(kind="cadre", subject=cadre)
+    ]
 
 
 # ---- views
+
 
 def review_view(doc, role=None):
     shown = jsonable(review(doc).as_dict())
@@ -128,9 +166,18 @@ def notice_view(doc):
 
 
 def objection_view(doc):
-    return jsonable({"id": str(doc.id), "notice": doc.notice, "status": doc.status, "content": doc.content,
-                     "lodged_at": doc.lodged_at, "finding": doc.finding, "resolved_at": as_utc(doc.resolved_at),
-                     "resolved_by": doc.resolved_by})
+    return jsonable(
+        {
+            "id": str(doc.id),
+            "notice": doc.notice,
+            "status": doc.status,
+            "content": doc.content,
+            "lodged_at": doc.lodged_at,
+            "finding": doc.finding,
+            "resolved_at": as_utc(doc.resolved_at),
+            "resolved_by": doc.resolved_by,
+        }
+    )
 
 
 def filing_view(doc):
@@ -138,8 +185,16 @@ def filing_view(doc):
 
 
 def pre_report_view(doc):
-    return jsonable({"id": str(doc.id), "selection": doc.selection, "status": doc.status,
-                     "created_at": doc.created_at, "approved_at": as_utc(doc.approved_at), "approved_by": doc.approved_by})
+    return jsonable(
+        {
+            "id": str(doc.id),
+            "selection": doc.selection,
+            "status": doc.status,
+            "created_at": doc.created_at,
+            "approved_at": as_utc(doc.approved_at),
+            "approved_by": doc.approved_by,
+        }
+    )
 
 
 def reviews_page(query, role):
@@ -165,6 +220,7 @@ def filings_page(query):
 
 # ---- selections as supervision knows them
 
+
 @dataclass(frozen=True)
 class KnownSelection:
     """What a call on a selection needs of it: whether the committee has decided it."""
@@ -182,8 +238,9 @@ def ensure_selection(sid):
     """The selection's document, created empty if no event about it has arrived yet."""
     try:
         # every field a later filter names is written here: a filter never matches a missing field
-        Selection.objects(sid=sid).update_one(upsert=True, set_on_insert__outbox_n=0, set_on_insert__decided=False,
-                                              set_on_insert__key_leadership=False)
+        Selection.objects(sid=sid).update_one(
+            upsert=True, set_on_insert__outbox_n=0, set_on_insert__decided=False, set_on_insert__key_leadership=False
+        )
     except NotUniqueError:  # two handlers raced to create it: it exists now
         pass
 
@@ -199,8 +256,11 @@ def known_selection(sid, nomination):
     facts = nomination("selection_facts", id=sid)
     # what selection.opened will say too: the event, when it comes, rewrites the same values
     ensure_selection(sid)
-    Selection.objects(sid=sid).update_one(set__post=facts["post"] or "", set__post_title=facts["post_title"],
-                                          set__key_leadership=bool(facts["key_leadership"]))
+    Selection.objects(sid=sid).update_one(
+        set__post=facts["post"] or "",
+        set__post_title=facts["post_title"],
+        set__key_leadership=bool(facts["key_leadership"]),
+    )
     return KnownSelection(decided=bool(facts["decided"]))
 
 
@@ -232,17 +292,26 @@ def clearance(selection):
     report = PreReport.objects(selection=selection).only("status").first()
     found = Notice.objects(selection=selection).only("status", "outcome", "revision", "objections").first()
     return clearance_rules.clearance(
-        selection, pre_report_status=report.status if report else None,
+        selection,
+        pre_report_status=report.status if report else None,
         reviews=[(r.cadre, r.status) for r in Review.objects(selection=selection).only("cadre", "status")],
-        notice=None if found is None else {"status": found.status, "outcome": found.outcome,
-                                           "revision": found.revision, "objections": dict(found.objections)})
+        notice=None
+        if found is None
+        else {
+            "status": found.status,
+            "outcome": found.outcome,
+            "revision": found.revision,
+            "objections": dict(found.objections),
+        },
+    )
 
 
 def next_due():
     """The earliest time a pending review, an open notice or a due filing comes due, or None."""
     found = [doc.due_at for doc in Review.objects(status=review_rules.PENDING).order_by("due_at").only("due_at")[:1]]
-    found += [doc.closes_at for doc in Notice.objects(status=notice_rules.OPEN).order_by("closes_at")
-              .only("closes_at")[:1]]
+    found += [
+        doc.closes_at for doc in Notice.objects(status=notice_rules.OPEN).order_by("closes_at").only("closes_at")[:1]
+    ]
     found += [doc.due_at for doc in Filing.objects(status=filing_rules.DUE).order_by("due_at").only("due_at")[:1]]
     found = [as_utc(moment) for moment in found if moment not in (None, "")]
     return min(found) if found else None

@@ -1,4 +1,5 @@
 """Supervision's metrics: reviews and filings by status, and counts of what its calls, events and clock did."""
+
 from prometheus_client import Counter, Gauge
 
 from services.common.mongo import counts_by
@@ -6,7 +7,9 @@ from services.supervision import contract
 from services.supervision.models import Filing, Review
 
 REVIEWS = Gauge("cadre_reviews", "Joint reviews by status.", ["status"])
-REVIEWS_OVERDUE = Counter("cadre_reviews_overdue_total", "Joint reviews marked overdue (a verdict missing at the deadline).")
+REVIEWS_OVERDUE = Counter(
+    "cadre_reviews_overdue_total", "Joint reviews marked overdue (a verdict missing at the deadline)."
+)
 VERDICTS = Counter("cadre_review_verdicts_total", "Verdicts given in joint reviews.", ["department", "verdict"])
 FILINGS = Gauge("cadre_filings", "Post-appointment filings by status.", ["status"])
 FILINGS_OVERDUE = Counter("cadre_filings_overdue_total", "Filings marked overdue (not filed by the deadline).")

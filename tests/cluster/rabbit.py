@@ -1,6 +1,7 @@
 """Three RabbitMQ nodes on this machine, joined into one cluster, from the installed rabbitmq-server: own node
 names, AMQP, distribution and management ports, data directories and one Erlang cookie (in a HOME of their own,
 so the machine's default node on 5672 and its cookie are never touched)."""
+
 import atexit
 import os
 import secrets
@@ -34,30 +35,44 @@ class Node:
         conf = conf.replace("quorum_queue.initial_cluster_size = 3", "")
         (self.dir / "rabbitmq.conf").write_text(
             conf + f"\nmanagement.tcp.port = {self.mgmt_port}\nmanagement.tcp.ip = 127.0.0.1\n"
-            f"listeners.tcp.default = {self.port}\n")
+            f"listeners.tcp.default = {self.port}\n"
+        )
         (self.dir / "enabled_plugins").write_text("[rabbitmq_management].\n")
         self.proc = None
 
     @property
     def env(self):
-        env = dict(os.environ, HOME=str(self.cluster.dir), RABBITMQ_NODENAME=self.name,
-                   RABBITMQ_NODE_PORT=str(self.port), RABBITMQ_DIST_PORT=str(self.dist_port),
-                   RABBITMQ_CONFIG_FILE=str(self.dir / "rabbitmq.conf"),
-                   RABBITMQ_ENABLED_PLUGINS_FILE=str(self.dir / "enabled_plugins"),
-                   RABBITMQ_MNESIA_BASE=str(self.dir / "mnesia"), RABBITMQ_LOG_BASE=str(self.dir / "log"),
-                   RABBITMQ_PID_FILE=str(self.dir / "rabbit.pid"), RABBITMQ_LOGS=str(self.dir / "log" / "node.log"),
-                   RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-rabbit quorum_cluster_size 3")
+        env = dict(
+            os.environ,
+            HOME=str(self.cluster.dir),
+            RABBITMQ_NODENAME=self.name,
+            RABBITMQ_NODE_PORT=str(self.port),
+            RABBITMQ_DIST_PORT=str(self.dist_port),
+            RABBITMQ_CONFIG_FILE=str(self.dir / "rabbitmq.conf"),
+            RABBITMQ_ENABLED_PLUGINS_FILE=str(self.dir / "enabled_plugins"),
+            RABBITMQ_MNESIA_BASE=str(self.dir / "mnesia"),
+            RABBITMQ_LOG_BASE=str(self.dir / "log"),
+            RABBITMQ_PID_FILE=str(self.dir / "rabbit.pid"),
+            RABBITMQ_LOGS=str(self.dir / "log" / "node.log"),
+            RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-rabbit quorum_cluster_size 3",
+        )
         env.pop("RABBITMQ_CONF_ENV_FILE", None)
         return env
 
     def ctl(self, *args, timeout=120):
-        return subprocess.run([CTL, "-q", "-n", self.name, *args], env=self.env, capture_output=True, text=True,
-                              timeout=timeout)
+        return subprocess.run(
+            [CTL, "-q", "-n", self.name, *args], env=self.env, capture_output=True, text=True, timeout=timeout
+        )
 
     def start(self):
         (self.dir / "rabbit.pid").unlink(missing_ok=True)
-        self.proc = subprocess.Popen([SERVER], env=self.env, stdout=open(self.dir / "stdout.log", "ab"),
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            [SERVER],
+            env=self.env,
+            stdout=open(self.dir / "stdout.log", "ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def wait(self, timeout=120):
         deadline = time.monotonic() + timeout
@@ -143,8 +158,13 @@ class Cluster:
 
     def setup_vhost(self):
         """The vhost exactly as production makes it: deploy/rabbitmq/setup.sh against the management API."""
-        env = dict(os.environ, RABBITMQ_API=f"http://127.0.0.1:{self.nodes[0].mgmt_port}/api",
-                   RABBITMQ_USER="guest", RABBITMQ_PASSWORD="guest", CADRE_VHOST=self.vhost)
+        env = dict(
+            os.environ,
+            RABBITMQ_API=f"http://127.0.0.1:{self.nodes[0].mgmt_port}/api",
+            RABBITMQ_USER="guest",
+            RABBITMQ_PASSWORD="guest",
+            CADRE_VHOST=self.vhost,
+        )
         out = subprocess.run(["sh", str(DEPLOY / "setup.sh")], env=env, capture_output=True, text=True, timeout=180)
         assert out.returncode == 0, out.stdout + out.stderr
         self.setup_output = out.stdout

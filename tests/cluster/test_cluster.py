@@ -4,6 +4,7 @@ examination. Under the mixed workload through both gateways: the broker node lea
 and restarted, one replica of each service killed -9 in turn, a whole node stopped and restarted. Each fault is
 counted as the fault suite counts (tests/faults): nothing acknowledged lost or duplicated, the log verifies and
 each checkpoint is consistent with the one before. Run with -s to see the counts."""
+
 import collections
 import json
 import os
@@ -48,9 +49,16 @@ def cluster():
 
 @pytest.fixture(scope="module")
 def suite(cluster):
-    running = ClusterSuite(cluster, RPC_TIMEOUT_SECONDS=RPC_TIMEOUT, OUTBOX_SWEEP_SECONDS=0.5,
-                           SUPERVISION_TICK_SECONDS=0.5, REVIEW_DEADLINE_SECONDS=3600, PUBLIC_RATE_PER_SECOND=10000,
-                           PUBLIC_RATE_BURST=10000, LOG_LEVEL="WARNING")
+    running = ClusterSuite(
+        cluster,
+        RPC_TIMEOUT_SECONDS=RPC_TIMEOUT,
+        OUTBOX_SWEEP_SECONDS=0.5,
+        SUPERVISION_TICK_SECONDS=0.5,
+        REVIEW_DEADLINE_SECONDS=3600,
+        PUBLIC_RATE_PER_SECOND=10000,
+        PUBLIC_RATE_BURST=10000,
+        LOG_LEVEL="WARNING",
+    )
     try:
         running.start(timeout=240)
         for role in ROLES:
@@ -150,8 +158,12 @@ def test_leader_node_killed(cluster, suite):
 
     workload = under_load(suite, fault)
     cluster.wait_quorum()
-    summary = check(suite, workload, f"kill -9 of the node leading {leaders[victim.name]} of the queues",
-                    latency_bound=LATENCY_BOUND)
+    summary = check(
+        suite,
+        workload,
+        f"kill -9 of the node leading {leaders[victim.name]} of the queues",
+        latency_bound=LATENCY_BOUND,
+    )
     assert summary["acknowledged"] > 50
 
 
@@ -166,8 +178,13 @@ def test_one_replica_of_each_service_killed(suite):
     workload = under_load(suite, fault)
     assert all(suite.replica_pid(f"{s}-2") != before[s] for s in REPLICATED)
     # the second gateway is among the replicas killed: its clients' connections are refused or cut
-    check(suite, workload, "kill -9 of one replica of each service in turn", latency_bound=LATENCY_BOUND,
-          expected=GATEWAY_AWAY)
+    check(
+        suite,
+        workload,
+        "kill -9 of one replica of each service in turn",
+        latency_bound=LATENCY_BOUND,
+        expected=GATEWAY_AWAY,
+    )
 
 
 def test_node_stopped_and_restarted(cluster, suite):
@@ -187,14 +204,30 @@ def test_node_stopped_and_restarted(cluster, suite):
 def test_a_revoked_token_is_refused_by_both_gateways(suite):
     token = suite.api.principal("leaver", "org")
     for base in suite.bases:  # both replicas have it cached
-        assert requests.get(base + "/api/v1/reviews", headers={"Authorization": f"Bearer {token}"},
-                            timeout=10).status_code == 200
-    out = subprocess.run([PYTHON, "-m", "gateway.admin", "revoke-principal", "--name", "leaver"], cwd=REPO,
-                         env=suite.env, capture_output=True, text=True, timeout=60)
+        assert (
+            requests.get(base + "/api/v1/reviews", headers={"Authorization": f"Bearer {token}"}, timeout=10).status_code
+            == 200
+        )
+    out = subprocess.run(
+        [PYTHON, "-m", "gateway.admin", "revoke-principal", "--name", "leaver"],
+        cwd=REPO,
+        env=suite.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     revoked = time.monotonic()
     for base in suite.bases:
-        eventually(lambda: requests.get(base + "/api/v1/reviews", headers={"Authorization": f"Bearer {token}"},
-                                        timeout=10).status_code == 401, timeout=5, interval=0.1)
+        eventually(
+            lambda: (
+                requests.get(
+                    base + "/api/v1/reviews", headers={"Authorization": f"Bearer {token}"}, timeout=10
+                ).status_code
+                == 401
+            ),
+            timeout=5,
+            interval=0.1,
+        )
     # the principal cache holds an answer at most 2 s (gateway/auth.py)
     assert time.monotonic() - revoked < 3.5

@@ -1,4 +1,5 @@
 """Shared by the deploy tests: paths, YAML loading, rendering the kustomizations offline."""
+
 import shutil
 import subprocess
 from pathlib import Path
@@ -31,8 +32,10 @@ def kustomize(tmp_path, which):
     tree = tmp_path / "k8s"
     shutil.copytree(K8S, tree)
     for example in (tree / "overlays" / "production" / "secrets").glob("*.env.example"):
-        lines = [line if line.startswith("#") or not line.endswith("=") else line + "placeholder"
-                 for line in example.read_text().splitlines()]
+        lines = [
+            line if line.startswith("#") or not line.endswith("=") else line + "placeholder"
+            for line in example.read_text().splitlines()
+        ]
         example.with_name(example.name[: -len(".example")]).write_text("\n".join(lines) + "\n")
     out = subprocess.run([kubectl, "kustomize", str(tree / which)], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr

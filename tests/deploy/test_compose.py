@@ -1,4 +1,5 @@
 """deploy/compose.yaml against the Compose specification's JSON schema and `docker-compose config`."""
+
 import json
 import os
 import subprocess
@@ -14,10 +15,19 @@ COMPOSE = DEPLOY / "compose.yaml"
 # the Compose specification's schema (compose-spec/compose-spec schema/compose-spec.json) as Debian's
 # docker-compose package ships it
 SPEC = Path("/usr/lib/python3/dist-packages/compose/config/compose_spec.json")
-SECRETS = {"RABBITMQ_PASSWORD": "p", "RECORDS_SIGNING_KEY": "k", "BALLOT_TOKEN_KEY": "b",
-           "EXAMINATION_ID_KEY": "e", "GRAFANA_ADMIN_PASSWORD": "g",
-           **{f"{s}_{kind}": "x" for s in ("NOMINATION", "EXAMINATION", "SUPERVISION", "RECORDS", "GATEWAY")
-              for kind in ("SIGNING_KEY", "PUBLIC_KEY", "AMQP_PASSWORD") if f"{s}_{kind}" != "RECORDS_SIGNING_KEY"}}
+SECRETS = {
+    "RABBITMQ_PASSWORD": "p",
+    "RECORDS_SIGNING_KEY": "k",
+    "BALLOT_TOKEN_KEY": "b",
+    "EXAMINATION_ID_KEY": "e",
+    "GRAFANA_ADMIN_PASSWORD": "g",
+    **{
+        f"{s}_{kind}": "x"
+        for s in ("NOMINATION", "EXAMINATION", "SUPERVISION", "RECORDS", "GATEWAY")
+        for kind in ("SIGNING_KEY", "PUBLIC_KEY", "AMQP_PASSWORD")
+        if f"{s}_{kind}" != "RECORDS_SIGNING_KEY"
+    },
+}
 
 
 def compose():
@@ -39,8 +49,14 @@ def test_compose_file_is_valid_against_the_compose_specification_schema():
 
 
 def docker_compose_config(env):
-    return subprocess.run([need("docker-compose"), "-f", str(COMPOSE), "config", "-q"], capture_output=True,
-                          text=True, timeout=120, env=env, cwd="/")
+    return subprocess.run(
+        [need("docker-compose"), "-f", str(COMPOSE), "config", "-q"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd="/",
+    )
 
 
 def test_docker_compose_config_accepts_it_and_refuses_to_start_without_the_keys():
@@ -53,8 +69,10 @@ def test_docker_compose_config_accepts_it_and_refuses_to_start_without_the_keys(
 
 def test_every_process_runs_stateless_ones_twice_from_one_image():
     services = compose()["services"]
-    replicas = {name: services[name]["deploy"]["replicas"] for name in
-                ("gateway", "nomination", "examination", "supervision", "records")}
+    replicas = {
+        name: services[name]["deploy"]["replicas"]
+        for name in ("gateway", "nomination", "examination", "supervision", "records")
+    }
     assert replicas == {"gateway": 2, "nomination": 2, "supervision": 2, "records": 2, "examination": 1}
     images = {services[name]["image"] for name in replicas}
     assert len(images) == 1

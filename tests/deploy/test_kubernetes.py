@@ -1,6 +1,7 @@
 """The Kubernetes manifests and both kustomizations, validated offline: core kinds against the
 Kubernetes schemas (kubernetes-validate, strict: unknown fields refused), the operators' custom
 resources against their CRDs' openAPIV3Schema kept in tests/deploy/schemas."""
+
 import copy
 import re
 
@@ -30,14 +31,19 @@ def strict(schema):
 
     def walk(node):
         if isinstance(node, dict):
-            if (node.get("type") == "object" and "properties" in node and "additionalProperties" not in node
-                    and not node.get("x-kubernetes-preserve-unknown-fields")):
+            if (
+                node.get("type") == "object"
+                and "properties" in node
+                and "additionalProperties" not in node
+                and not node.get("x-kubernetes-preserve-unknown-fields")
+            ):
                 node["additionalProperties"] = False
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):
             for value in node:
                 walk(value)
+
     walk(schema)
     return schema
 
@@ -50,7 +56,8 @@ def validate(obj):
     if key in CRDS:
         errors = list(jsonschema.Draft7Validator(CRDS[key]).iter_errors(obj))
         assert not errors, f"{obj['kind']}/{obj['metadata']['name']}: " + "; ".join(
-            f"{list(e.absolute_path)}: {e.message}" for e in errors)
+            f"{list(e.absolute_path)}: {e.message}" for e in errors
+        )
         return "crd"
     try:
         kubernetes_validate.validate(obj, KUBERNETES, strict=True)
@@ -71,15 +78,23 @@ def base(tmp_path_factory):
 
 def test_every_manifest_file_validates():
     kinds = set()
-    patches = {(k.parent / p["path"]).resolve() for k in K8S.rglob("kustomization.yaml")
-               for p in yaml.safe_load(k.read_text()).get("patches", []) if "path" in p}
+    patches = {
+        (k.parent / p["path"]).resolve()
+        for k in K8S.rglob("kustomization.yaml")
+        for p in yaml.safe_load(k.read_text()).get("patches", [])
+        if "path" in p
+    }
     for path in sorted(K8S.rglob("*.yaml")):
         if path.name == "kustomization.yaml" or path.resolve() in patches:  # patches are partial objects
             continue
         for obj in load_all(path):
             kinds.add((validate(obj), obj["kind"]))
-    assert {("crd", "RabbitmqCluster"), ("crd", "MongoDBCommunity"), ("crd", "ServiceMonitor"),
-            ("crd", "PrometheusRule")} <= kinds
+    assert {
+        ("crd", "RabbitmqCluster"),
+        ("crd", "MongoDBCommunity"),
+        ("crd", "ServiceMonitor"),
+        ("crd", "PrometheusRule"),
+    } <= kinds
 
 
 @pytest.mark.parametrize("which", ["base", "production"])
@@ -88,8 +103,18 @@ def test_kustomize_output_validates(which, request):
     for obj in objects:
         validate(obj)
     kinds = {obj["kind"] for obj in objects}
-    assert {"Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy",
-            "RabbitmqCluster", "MongoDBCommunity", "ServiceMonitor", "PrometheusRule", "ConfigMap"} <= kinds
+    assert {
+        "Deployment",
+        "Service",
+        "HorizontalPodAutoscaler",
+        "PodDisruptionBudget",
+        "NetworkPolicy",
+        "RabbitmqCluster",
+        "MongoDBCommunity",
+        "ServiceMonitor",
+        "PrometheusRule",
+        "ConfigMap",
+    } <= kinds
     if which == "production":
         assert {"Secret", "Ingress"} <= kinds
 
@@ -104,7 +129,9 @@ def test_the_validators_refuse_a_wrong_manifest():
     assert list(jsonschema.Draft7Validator(CRDS[("rabbitmq.com/v1beta1", "RabbitmqCluster")]).iter_errors(cluster))
     (mongo,) = load_all(K8S / "base" / "mongodb.yaml")[:1]
     mongo["spec"]["type"] = "Sharded"
-    assert list(jsonschema.Draft7Validator(CRDS[("mongodbcommunity.mongodb.com/v1", "MongoDBCommunity")]).iter_errors(mongo))
+    assert list(
+        jsonschema.Draft7Validator(CRDS[("mongodbcommunity.mongodb.com/v1", "MongoDBCommunity")]).iter_errors(mongo)
+    )
 
 
 def by_kind(objects, kind):
@@ -120,13 +147,16 @@ def test_deployments_probe_health_with_resources_and_run_as_non_root(production)
         assert container["image"].startswith("registry.example.org/cadre/cadre:")
         assert container["readinessProbe"]["httpGet"]["path"] == "/health"
         assert container["livenessProbe"]["httpGet"]["path"] == "/health"
-        assert {"cpu", "memory"} <= set(container["resources"]["requests"]) and \
-            {"cpu", "memory"} <= set(container["resources"]["limits"])
+        assert {"cpu", "memory"} <= set(container["resources"]["requests"]) and {"cpu", "memory"} <= set(
+            container["resources"]["limits"]
+        )
         assert container["securityContext"]["readOnlyRootFilesystem"] is True
         env = {e["name"]: e for e in container["env"]}
         # no database in the URI path: mongoengine would put every service into that one database
-        assert re.fullmatch(rf"mongodb://{name}:\$\(MONGODB_PASSWORD\)@cadre-mongodb-svc:27017/\?replicaSet=cadre-mongodb&.*",
-                            env["MONGODB_URI"]["value"])
+        assert re.fullmatch(
+            rf"mongodb://{name}:\$\(MONGODB_PASSWORD\)@cadre-mongodb-svc:27017/\?replicaSet=cadre-mongodb&.*",
+            env["MONGODB_URI"]["value"],
+        )
         assert env["MONGODB_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": "cadre-mongodb-passwords", "key": name}
     replicas = {name: deployments[f"cadre-{name}"]["spec"]["replicas"] for name in PROCESSES}
     assert replicas["examination"] == 1 and replicas["records"] == 2 and replicas["gateway"] >= 2
@@ -147,27 +177,33 @@ def test_secrets_hold_the_keys_and_every_database_user_password(production):
 def test_autoscalers_and_budgets_point_at_real_deployments(production):
     deployments = by_kind(production, "Deployment")
     hpas = by_kind(production, "HorizontalPodAutoscaler")
-    assert {h["spec"]["scaleTargetRef"]["name"] for h in hpas.values()} == \
-        {"cadre-gateway", "cadre-nomination", "cadre-supervision"}
+    assert {h["spec"]["scaleTargetRef"]["name"] for h in hpas.values()} == {
+        "cadre-gateway",
+        "cadre-nomination",
+        "cadre-supervision",
+    }
     for pdb in by_kind(production, "PodDisruptionBudget").values():
         selector = pdb["spec"]["selector"]["matchLabels"]
-        matched = [d for d in deployments.values()
-                   if selector.items() <= d["spec"]["template"]["metadata"]["labels"].items()]
+        matched = [
+            d for d in deployments.values() if selector.items() <= d["spec"]["template"]["metadata"]["labels"].items()
+        ]
         assert len(matched) == 1, pdb["metadata"]["name"]
 
 
 def test_network_policies_let_in_only_the_gateway_and_let_services_reach_only_broker_and_database(production):
     policies = by_kind(production, "NetworkPolicy")
-    open_ingress = [name for name, p in policies.items()
-                    for rule in p["spec"].get("ingress", []) if "from" not in rule]
+    open_ingress = [name for name, p in policies.items() for rule in p["spec"].get("ingress", []) if "from" not in rule]
     assert open_ingress == ["cadre-gateway-from-anywhere"]
-    assert policies["cadre-gateway-from-anywhere"]["spec"]["podSelector"]["matchLabels"] == \
-        {"app.kubernetes.io/name": "cadre-gateway"}
+    assert policies["cadre-gateway-from-anywhere"]["spec"]["podSelector"]["matchLabels"] == {
+        "app.kubernetes.io/name": "cadre-gateway"
+    }
     deny = policies["cadre-default-deny"]["spec"]
     assert deny["policyTypes"] == ["Ingress", "Egress"] and "ingress" not in deny and "egress" not in deny
     egress = policies["cadre-apps-to-broker-and-database"]["spec"]["egress"]
     assert [(rule["to"][0]["podSelector"]["matchLabels"], rule["ports"][0]["port"]) for rule in egress] == [
-        ({"app.kubernetes.io/name": "cadre-rabbitmq"}, 5672), ({"app": "cadre-mongodb-svc"}, 27017)]
+        ({"app.kubernetes.io/name": "cadre-rabbitmq"}, 5672),
+        ({"app": "cadre-mongodb-svc"}, 27017),
+    ]
     # no other policy gives the suite's processes (component gateway/service) any egress
     for name, policy in policies.items():
         if name in ("cadre-apps-to-broker-and-database", "cadre-allow-dns", "cadre-default-deny"):
@@ -175,14 +211,17 @@ def test_network_policies_let_in_only_the_gateway_and_let_services_reach_only_br
         if name == "cadre-records-to-witness":
             # records submits each checkpoint to the witness (API.md "Records"): that port, nothing else
             assert policy["spec"]["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": "cadre-records"}}
-            assert [(rule["to"][0]["podSelector"]["matchLabels"], rule["ports"][0]["port"])
-                    for rule in policy["spec"]["egress"]] == [({"app.kubernetes.io/name": "cadre-witness"}, 8010)]
+            assert [
+                (rule["to"][0]["podSelector"]["matchLabels"], rule["ports"][0]["port"])
+                for rule in policy["spec"]["egress"]
+            ] == [({"app.kubernetes.io/name": "cadre-witness"}, 8010)]
             continue
         selector = policy["spec"]["podSelector"]
         components = [e for e in selector.get("matchExpressions", []) if e["key"] == "app.kubernetes.io/component"]
         if "Egress" in policy["spec"]["policyTypes"]:
-            assert selector.get("matchLabels", {}).get("app.kubernetes.io/name") == "cadre-verifier" or \
-                (components and not {"gateway", "service"} & set(components[0]["values"])), name
+            assert selector.get("matchLabels", {}).get("app.kubernetes.io/name") == "cadre-verifier" or (
+                components and not {"gateway", "service"} & set(components[0]["values"])
+            ), name
 
 
 def test_monitoring_scrapes_every_process_with_the_job_names_the_alerts_use(production):
@@ -205,23 +244,34 @@ def test_the_witness_has_its_own_key_volume_and_only_records_reaches_it(producti
     env = {e["name"]: e for e in container["env"]}
     assert env["WITNESS_SIGNING_KEY"]["valueFrom"]["secretKeyRef"]["name"] == "cadre-witness-key"
     assert set(by_kind(production, "Secret")["cadre-witness-key"]["data"]) == {"WITNESS_SIGNING_KEY"}
-    claims = [v["persistentVolumeClaim"]["claimName"] for v in spec["template"]["spec"]["volumes"]
-              if "persistentVolumeClaim" in v]
+    claims = [
+        v["persistentVolumeClaim"]["claimName"]
+        for v in spec["template"]["spec"]["volumes"]
+        if "persistentVolumeClaim" in v
+    ]
     assert claims == ["cadre-witness-state"]
     assert "MONGODB_URI" not in env and "AMQP_URI" not in env
     ingress = by_kind(production, "NetworkPolicy")["cadre-witness-from-records"]["spec"]["ingress"]
     assert [rule["from"][0]["podSelector"]["matchLabels"] for rule in ingress] == [
-        {"app.kubernetes.io/name": "cadre-records"}]
+        {"app.kubernetes.io/name": "cadre-records"}
+    ]
     records = {e["name"]: e for e in deployments["cadre-records"]["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert records["RECORDS_WITNESSES"]["valueFrom"]["configMapKeyRef"]["name"] == "cadre-witness-config"
 
 
 def test_kubernetes_copies_are_the_compose_files():
-    pairs = [(K8S / "base" / "rabbitmq" / "setup.sh", DEPLOY / "rabbitmq" / "setup.sh"),
-             (K8S / "base" / "rabbitmq" / "policy.json", DEPLOY / "rabbitmq" / "policy.json"),
-             (K8S / "base" / "dashboards" / "cadre.json", DASHBOARD),
-             *[(K8S / "base" / "rabbitmq" / "permissions" / f"{name}.json",
-                DEPLOY / "rabbitmq" / "permissions" / f"{name}.json") for name in PROCESSES]]
+    pairs = [
+        (K8S / "base" / "rabbitmq" / "setup.sh", DEPLOY / "rabbitmq" / "setup.sh"),
+        (K8S / "base" / "rabbitmq" / "policy.json", DEPLOY / "rabbitmq" / "policy.json"),
+        (K8S / "base" / "dashboards" / "cadre.json", DASHBOARD),
+        *[
+            (
+                K8S / "base" / "rabbitmq" / "permissions" / f"{name}.json",
+                DEPLOY / "rabbitmq" / "permissions" / f"{name}.json",
+            )
+            for name in PROCESSES
+        ],
+    ]
     for copy_, original in pairs:
         assert copy_.read_bytes() == original.read_bytes(), f"{copy_} differs from {original}"
 
@@ -243,8 +293,10 @@ def test_each_process_has_its_own_broker_user_and_signing_key_and_every_public_k
         (container,) = deployments[f"cadre-{name}"]["spec"]["template"]["spec"]["containers"]
         env = {e["name"]: e for e in container["env"]}
         assert env["AMQP_USERNAME"]["value"] == name
-        assert env["AMQP_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": "cadre-service-secrets",
-                                                                     "key": f"{name.upper()}_AMQP_PASSWORD"}
+        assert env["AMQP_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+            "name": "cadre-service-secrets",
+            "key": f"{name.upper()}_AMQP_PASSWORD",
+        }
         signing = env[f"{name.upper()}_SIGNING_KEY"]["valueFrom"]["secretKeyRef"]
         assert signing["name"] == ("cadre-secrets" if name == "records" else "cadre-service-secrets")
         # no process holds another's signing key

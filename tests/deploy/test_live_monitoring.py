@@ -5,6 +5,7 @@ CadreServiceDown within its `for` window after a service stops answering.
 
 The production rules say `for: 1m` (promtool unit tests check that timing); here Prometheus loads a
 copy of the same rules with every `for` at 5s and scrapes every second, so the test takes seconds."""
+
 import json
 import re
 import signal
@@ -20,11 +21,34 @@ import yaml
 from tests.deploy.helpers import DASHBOARD, DEPLOY, RULES, need
 from tests.harness import PYTHON, REPO, Suite, eventually, free_port, rabbitmqctl
 
-PROCESS_PORTS = {"gateway": "GATEWAY_PORT", "nomination": "NOMINATION_METRICS_PORT",
-                 "examination": "EXAMINATION_METRICS_PORT", "supervision": "SUPERVISION_METRICS_PORT",
-                 "records": "RECORDS_METRICS_PORT"}
-PROMQL_WORDS = {"sum", "by", "rate", "increase", "max", "min", "histogram_quantile", "le", "time", "and",
-                "unless", "on", "or", "changes", "delta", "absent", "without", "ignoring", "bool"}
+PROCESS_PORTS = {
+    "gateway": "GATEWAY_PORT",
+    "nomination": "NOMINATION_METRICS_PORT",
+    "examination": "EXAMINATION_METRICS_PORT",
+    "supervision": "SUPERVISION_METRICS_PORT",
+    "records": "RECORDS_METRICS_PORT",
+}
+PROMQL_WORDS = {
+    "sum",
+    "by",
+    "rate",
+    "increase",
+    "max",
+    "min",
+    "histogram_quantile",
+    "le",
+    "time",
+    "and",
+    "unless",
+    "on",
+    "or",
+    "changes",
+    "delta",
+    "absent",
+    "without",
+    "ignoring",
+    "bool",
+}
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +58,18 @@ def quorum_vhost():
     policy = json.loads((DEPLOY / "rabbitmq" / "policy.json").read_text())
     assert rabbitmqctl("add_vhost", vhost, "--default-queue-type", "quorum").returncode == 0
     rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-    out = rabbitmqctl("set_policy", "-p", vhost, "--apply-to", policy["apply-to"], "--priority", str(policy["priority"]),
-                      "cadre-quorum", policy["pattern"], json.dumps(policy["definition"]))
+    out = rabbitmqctl(
+        "set_policy",
+        "-p",
+        vhost,
+        "--apply-to",
+        policy["apply-to"],
+        "--priority",
+        str(policy["priority"]),
+        "cadre-quorum",
+        policy["pattern"],
+        json.dumps(policy["definition"]),
+    )
     assert out.returncode == 0, out.stderr
     yield vhost
     rabbitmqctl("delete_vhost", vhost)
@@ -50,10 +84,26 @@ def live(quorum_vhost, tmp_path_factory):
         ports = {name: suite.ports[key] for name, key in PROCESS_PORTS.items()}
         ports["verifier"] = free_port()
         state = tmp_path_factory.mktemp("verifier") / "state.json"
-        verifier = subprocess.Popen([PYTHON, str(DEPLOY / "verifier" / "verifier_exporter.py"), "--url", suite.base,
-                                     "--interval", "5", "--port", str(ports["verifier"]), "--host", "127.0.0.1",
-                                     "--state", str(state)], cwd=REPO, env=suite.env,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        verifier = subprocess.Popen(
+            [
+                PYTHON,
+                str(DEPLOY / "verifier" / "verifier_exporter.py"),
+                "--url",
+                suite.base,
+                "--interval",
+                "5",
+                "--port",
+                str(ports["verifier"]),
+                "--host",
+                "127.0.0.1",
+                "--state",
+                str(state),
+            ],
+            cwd=REPO,
+            env=suite.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         # a little traffic, so the RED series have samples too
         for _ in range(3):
             requests.get(suite.base + "/health", timeout=30)
@@ -74,6 +124,7 @@ def scrape(port):
             raise AssertionError(f"port {port}: {exc}")
         assert response.status_code == 200
         return response.text
+
     return eventually(once, timeout=30, interval=0.5)
 
 
@@ -93,13 +144,16 @@ def exported(text):
 
 
 def metric_names(expr):
-    expr = re.sub(r"\{[^}]*\}", "", expr)          # label matchers
-    expr = re.sub(r'"[^"]*"', "", expr)            # strings
-    expr = re.sub(r"\[[^\]]*\]", "", expr)         # ranges
-    expr = re.sub(r"by \([^)]*\)", "", expr)       # grouping labels
+    expr = re.sub(r"\{[^}]*\}", "", expr)  # label matchers
+    expr = re.sub(r'"[^"]*"', "", expr)  # strings
+    expr = re.sub(r"\[[^\]]*\]", "", expr)  # ranges
+    expr = re.sub(r"by \([^)]*\)", "", expr)  # grouping labels
     expr = re.sub(r"on\s*\([^)]*\)", "", expr)
-    return {word for word in re.findall(r"[a-zA-Z_:][a-zA-Z0-9_:]*", expr)
-            if word not in PROMQL_WORDS and not word.startswith("$")}
+    return {
+        word
+        for word in re.findall(r"[a-zA-Z_:][a-zA-Z0-9_:]*", expr)
+        if word not in PROMQL_WORDS and not word.startswith("$")
+    }
 
 
 @pytest.fixture(scope="module")
@@ -168,23 +222,36 @@ def test_a_real_prometheus_scrapes_every_target_up_and_fires_service_down(live, 
             if "for" in rule:
                 rule["for"] = "5s"
     (tmp_path / "rules.yml").write_text(yaml.safe_dump(rules))
-    config = {"global": {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"},
-              "rule_files": [str(tmp_path / "rules.yml")],
-              "scrape_configs": [{"job_name": f"cadre-{name}", "static_configs": [{"targets": [f"127.0.0.1:{port}"]}]}
-                                 for name, port in ports.items()]}
+    config = {
+        "global": {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"},
+        "rule_files": [str(tmp_path / "rules.yml")],
+        "scrape_configs": [
+            {"job_name": f"cadre-{name}", "static_configs": [{"targets": [f"127.0.0.1:{port}"]}]}
+            for name, port in ports.items()
+        ],
+    }
     (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([prometheus, f"--config.file={tmp_path / 'prometheus.yml'}",
-                               f"--storage.tsdb.path={tmp_path / 'data'}", f"--web.listen-address=127.0.0.1:{port}"],
-                              stdout=subprocess.DEVNULL, stderr=open(tmp_path / "prometheus.log", "wb"))
+    server = subprocess.Popen(
+        [
+            prometheus,
+            f"--config.file={tmp_path / 'prometheus.yml'}",
+            f"--storage.tsdb.path={tmp_path / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=open(tmp_path / "prometheus.log", "wb"),
+    )
     stopped = False
     try:
+
         def all_up():
             result = prometheus_query(base, 'up{job=~"cadre-.+"}')
             values = {r["metric"]["job"]: r["value"][1] for r in result}
             assert values == {f"cadre-{name}": "1" for name in ports}, values
             return values
+
         eventually(all_up, timeout=60, interval=1)
 
         suite.kill("supervision", signal.SIGSTOP)  # the suite restarts a killed process: STOP keeps it down
@@ -195,6 +262,7 @@ def test_a_real_prometheus_scrapes_every_target_up_and_fires_service_down(live, 
             result = prometheus_query(base, 'ALERTS{alertname="CadreServiceDown", alertstate="firing"}')
             assert [r["metric"]["job"] for r in result] == ["cadre-supervision"], result
             return result
+
         eventually(firing, timeout=45, interval=1)
         elapsed = time.monotonic() - started
         # down after one failed scrape (1 s timeout), then `for` 5 s, evaluated every second

@@ -5,6 +5,7 @@ and database, and serves /health, the home page in both languages and the consol
 Nothing of the development venv is on the path: the processes run from the new venv, in a directory that holds
 only config.yaml, so an import that only the test-only packages satisfy fails here first.
 """
+
 import os
 import shutil
 import signal
@@ -35,8 +36,9 @@ def production(tmp_path_factory):
     build = tmp_path_factory.mktemp("context")
     _tracked_tree(build)
     venv = tmp_path_factory.mktemp("prod") / "venv"
-    done = subprocess.run(["sh", "deploy/install.sh", str(venv)], cwd=build, capture_output=True, text=True,
-                          timeout=900)
+    done = subprocess.run(
+        ["sh", "deploy/install.sh", str(venv)], cwd=build, capture_output=True, text=True, timeout=900
+    )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     run_dir = tmp_path_factory.mktemp("app")
     shutil.copy2(build / "config.yaml", run_dir / "config.yaml")
@@ -49,14 +51,37 @@ def production(tmp_path_factory):
     data = suite.data_dir / "mongo"
     data.mkdir(parents=True)
     log = open(suite.data_dir / "production.log", "ab")
-    procs.append(subprocess.Popen(
-        [str(REPO / ".venv-db" / "bin" / "nx-27017"), "--host", "127.0.0.1", "-p", env["MONGODB_PORT"],
-         "--data-dir", str(data), "--pid-file", str(data / "nx.pid"), "--log-file", str(data / "nx.log")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True))
+    procs.append(
+        subprocess.Popen(
+            [
+                str(REPO / ".venv-db" / "bin" / "nx-27017"),
+                "--host",
+                "127.0.0.1",
+                "-p",
+                env["MONGODB_PORT"],
+                "--data-dir",
+                str(data),
+                "--pid-file",
+                str(data / "nx.pid"),
+                "--log-file",
+                str(data / "nx.log"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    )
     for name, target in SERVICES.items():
-        procs.append(subprocess.Popen([str(venv / "bin" / "nameko"), "run", "--config", "config.yaml", target],
-                                      cwd=run_dir, env=dict(env, CADRE_SERVICE=name), stdout=log,
-                                      stderr=subprocess.STDOUT, start_new_session=True))
+        procs.append(
+            subprocess.Popen(
+                [str(venv / "bin" / "nameko"), "run", "--config", "config.yaml", target],
+                cwd=run_dir,
+                env=dict(env, CADRE_SERVICE=name),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
     try:
         yield suite, venv, procs
     finally:
@@ -75,8 +100,9 @@ def production(tmp_path_factory):
 
 def test_the_runtime_venv_holds_no_test_only_package(production):
     _, venv, _ = production
-    listed = subprocess.run([str(venv / "bin" / "pip"), "list", "--format=freeze"], capture_output=True, text=True,
-                            check=True).stdout.lower()
+    listed = subprocess.run(
+        [str(venv / "bin" / "pip"), "list", "--format=freeze"], capture_output=True, text=True, check=True
+    ).stdout.lower()
     names = {line.split("==")[0] for line in listed.splitlines()}
     assert not names & {"pytest", "selenium", "schemathesis", "hypothesis", "kubernetes-validate", "ruff"}
     assert {"nameko", "jinja2", "babel", "cadre-selection"} <= names
@@ -113,7 +139,12 @@ def test_the_installed_suite_is_healthy_and_serves_its_pages_in_both_languages(p
     assert home.status_code == 200 and 'lang="en"' in home.text
 
     # the operator's console script works from the installed venv, against the same database
-    made = subprocess.run([str(venv / "bin" / "cadre-admin"), "create-principal", "--name", "prod-org", "--role",
-                           "org"], env={k: v for k, v in suite.env.items() if k != "PYTHONPATH"},
-                          cwd=Path(venv).parent, capture_output=True, text=True, timeout=60)
+    made = subprocess.run(
+        [str(venv / "bin" / "cadre-admin"), "create-principal", "--name", "prod-org", "--role", "org"],
+        env={k: v for k, v in suite.env.items() if k != "PYTHONPATH"},
+        cwd=Path(venv).parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert made.returncode == 0, made.stderr

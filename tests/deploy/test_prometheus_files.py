@@ -1,4 +1,5 @@
 """promtool on the Prometheus configuration and alert rules, and the rules' unit tests."""
+
 import re
 import subprocess
 
@@ -21,8 +22,12 @@ PROMISED = {
 
 
 def alerts():
-    return [rule["alert"] for group in yaml.safe_load(RULES.read_text())["groups"] for rule in group["rules"]
-            if "alert" in rule]
+    return [
+        rule["alert"]
+        for group in yaml.safe_load(RULES.read_text())["groups"]
+        for rule in group["rules"]
+        if "alert" in rule
+    ]
 
 
 def promtool(*args, cwd=None):

@@ -1,4 +1,5 @@
 """Helpers shared by the records e2e tests: publishing raw envelopes on the suite's bus, reading the log."""
+
 import json
 import uuid
 
@@ -23,8 +24,12 @@ def publish(suite, envelopes, source="nomination", raw=False, signed=True):
         for envelope in envelopes:
             body = envelope if raw else json.dumps(as_producer(suite, envelope) if signed else envelope).encode()
             routing_key = "bad.message" if raw else envelope["type"]
-            channel.basic_publish(f"{source}.events", routing_key, body,
-                                  pika.BasicProperties(content_type="application/json", delivery_mode=2))
+            channel.basic_publish(
+                f"{source}.events",
+                routing_key,
+                body,
+                pika.BasicProperties(content_type="application/json", delivery_mode=2),
+            )
     finally:
         connection.close()
 
@@ -52,10 +57,12 @@ def all_entries(api, as_="auditor", subject=None, limit=500):
 
 def entries_about(api, subject, matters, timeout=30):
     """Wait until every matter in ``matters`` is recorded for ``subject``; returns the entries."""
+
     def check():
         entries = all_entries(api, subject=subject)
         have = {e["matter"] for e in entries}
         missing = set(matters) - have
         assert not missing, f"not recorded yet: {sorted(missing)}"
         return entries
+
     return eventually(check, timeout=timeout, interval=0.5)

@@ -1,5 +1,6 @@
 """Every role against every endpoint of API.md: 401 without a token, 403 for a role the table
 refuses, and through the gate (whatever the endpoint then answers) for a role it allows."""
+
 import re
 
 import pytest

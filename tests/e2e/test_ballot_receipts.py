@@ -3,6 +3,7 @@ receipt check and the ballot board; and an insider reading the nomination databa
 stored beside a token hash, a ballot or a time (API.md "Conventions" rate limits, "Nomination" ballots).
 
 Its own suite, with the DEFAULT configuration: no proxy trusted, the production rate limits."""
+
 import re
 from datetime import datetime
 
@@ -11,8 +12,18 @@ import pytest
 import requests
 
 from services.nomination.domain.ballots import tally
-from tests.e2e.test_nomination_support import (ballot_session, close, make_cadre, make_post, make_unit, ok,
-                                               open_selection, principals, problem, to_recommendation)
+from tests.e2e.test_nomination_support import (
+    ballot_session,
+    close,
+    make_cadre,
+    make_post,
+    make_unit,
+    ok,
+    open_selection,
+    principals,
+    problem,
+    to_recommendation,
+)
 from tests.harness import Suite, client
 
 TRACKER = re.compile(r"^[0-9a-f]{32}$")
@@ -33,8 +44,6 @@ def api(suite):
     return principals(suite.api)
 
 
-
-
 def session_for(api, electorate, *, seats=1, candidates=2):
     unit = make_unit(api)
     post = make_post(api, unit)
@@ -45,8 +54,9 @@ def session_for(api, electorate, *, seats=1, candidates=2):
 
 
 def cast(suite, voter, token, choices, **headers):
-    return voter.post(suite.base + "/api/v1/ballots", json={"token": token, "choices": choices},
-                      headers=headers, timeout=30)
+    return voter.post(
+        suite.base + "/api/v1/ballots", json={"token": token, "choices": choices}, headers=headers, timeout=30
+    )
 
 
 def test_a_whole_meeting_votes_from_one_address_and_the_board_recounts_to_the_close(suite, api):
@@ -110,16 +120,17 @@ def test_forged_tokens_are_limited_after_twenty_refusals_and_valid_ones_still_pa
     # a refused one (here: the token just used) is still limited
     problem(cast(suite, forger, session["tokens"][0], [cadres[0]]), 429, "rate_limited")
     # asking the ballot page's question with forged tokens counts the same way
-    problem(forger.post(suite.base + "/api/v1/ballot-forms", json={"token": "forged"}, timeout=30),
-            429, "rate_limited")
+    problem(forger.post(suite.base + "/api/v1/ballot-forms", json={"token": "forged"}, timeout=30), 429, "rate_limited")
     # another address is not affected
     problem(cast(suite, client("127.0.0.24"), f"{session['id']}.forged", [cadres[0]]), 403, "invalid_token")
 
 
 def test_x_forwarded_for_is_ignored_by_default(suite, api):
     dodger = client("127.0.0.23")
-    statuses = [cast(suite, dodger, f"nosuch.forged-{n}", [], **{"X-Forwarded-For": f"198.51.100.{n}"}).status_code
-                for n in range(25)]
+    statuses = [
+        cast(suite, dodger, f"nosuch.forged-{n}", [], **{"X-Forwarded-For": f"198.51.100.{n}"}).status_code
+        for n in range(25)
+    ]
     assert statuses[:20] == [403] * 20 and set(statuses[20:]) == {429}, statuses
 
 
@@ -135,13 +146,18 @@ def test_the_ballot_form_shows_names_and_seats_and_nothing_else(suite, api):
     session, cadres = session_for(api, 3, seats=2, candidates=2)
     voter = client("127.0.0.25")
     form = ok(voter.post(suite.base + "/api/v1/ballot-forms", json={"token": session["tokens"][0]}, timeout=30))
-    assert form == {"session": session["id"], "seats": 2,
-                    "candidates": [{"code": cadres[0], "name": "Candidate 0"},
-                                   {"code": cadres[1], "name": "Candidate 1"}]}
+    assert form == {
+        "session": session["id"],
+        "seats": 2,
+        "candidates": [{"code": cadres[0], "name": "Candidate 0"}, {"code": cadres[1], "name": "Candidate 1"}],
+    }
     problem(voter.post(suite.base + "/api/v1/ballot-forms", json={"token": "forged"}, timeout=30), 403, "invalid_token")
     ok(cast(suite, voter, session["tokens"][0], [cadres[0]]), 201)
-    problem(voter.post(suite.base + "/api/v1/ballot-forms", json={"token": session["tokens"][0]}, timeout=30),
-            409, "token_used")
+    problem(
+        voter.post(suite.base + "/api/v1/ballot-forms", json={"token": session["tokens"][0]}, timeout=30),
+        409,
+        "token_used",
+    )
     problem(voter.post(suite.base + "/api/v1/ballot-forms", json={}, timeout=30), 400, "invalid")
 
 
@@ -171,8 +187,9 @@ def test_an_insider_reading_the_database_cannot_link_a_tracker(suite, api):
     tracker stored beside a token hash, a ballot's choices or a time, or trackers kept in casting order."""
     session, cadres = session_for(api, 12, seats=1, candidates=2)
     voter = client("127.0.0.26")
-    trackers = [ok(cast(suite, voter, token, [cadres[n % 2]]), 201)["tracker"]
-                for n, token in enumerate(session["tokens"][:10])]
+    trackers = [
+        ok(cast(suite, voter, token, [cadres[n % 2]]), 201)["tracker"] for n, token in enumerate(session["tokens"][:10])
+    ]
     database = pymongo.MongoClient(f"mongodb://127.0.0.1:{suite.ports['MONGODB_PORT']}/")["nomination"]
 
     def attack():

@@ -5,6 +5,7 @@ exchange and RPC requests on the services' queues directly. Forged events are de
 the handlers and the records writer; forged, unsigned or expired caller contexts are refused.
 Each attack is followed by a genuine act on the same path, so its absence is observed, not waited for.
 """
+
 import time
 import uuid
 
@@ -23,8 +24,14 @@ from tests.signing import call_as_gateway, gateway_context, rpc, sign, sign_with
 def forged_approval(sel, source="supervision"):
     from services.common.envelope import make_envelope
 
-    return make_envelope("pre_report.approved", source, f"selection:{sel}", {"selection": sel, "pre_report": "x"},
-                         actor="superior", correlation_id=f"forged-{uuid.uuid4().hex}")
+    return make_envelope(
+        "pre_report.approved",
+        source,
+        f"selection:{sel}",
+        {"selection": sel, "pre_report": "x"},
+        actor="superior",
+        correlation_id=f"forged-{uuid.uuid4().hex}",
+    )
 
 
 def refused_for_want_of_a_pre_report(api, sel, cadres):
@@ -50,8 +57,11 @@ def test_a_forged_approval_on_the_bus_changes_nothing_and_is_not_recorded(suite,
     other_service["source"] = "supervision"  # nomination's key, claiming to be supervision
     misrouted = sign(suite, forged_approval(sel, source="nomination"), as_="nomination")  # genuine, wrong exchange
     forged = [unsigned, wrong_key, other_service, misrouted]
-    rejected = {(s, r): metric(suite, f"{s.upper()}_METRICS_PORT", "cadre_events_rejected_total", reason=r)
-                for s in ("nomination", "records") for r in ("unsigned", "forged", "wrong_source")}
+    rejected = {
+        (s, r): metric(suite, f"{s.upper()}_METRICS_PORT", "cadre_events_rejected_total", reason=r)
+        for s in ("nomination", "records")
+        for r in ("unsigned", "forged", "wrong_source")
+    }
     publish(suite, forged, source="supervision", signed=False)  # as they are, not re-signed
 
     # The genuine approval of another selection travels behind the forgeries on the same queues.
@@ -65,8 +75,10 @@ def test_a_forged_approval_on_the_bus_changes_nothing_and_is_not_recorded(suite,
     # ... and each was counted where it was refused, by why
     for (service, reason), before in rejected.items():
         expected = {"unsigned": 1, "forged": 2, "wrong_source": 1}[reason]
-        assert metric(suite, f"{service.upper()}_METRICS_PORT", "cadre_events_rejected_total",
-                      reason=reason) - before == expected, (service, reason)
+        assert (
+            metric(suite, f"{service.upper()}_METRICS_PORT", "cadre_events_rejected_total", reason=reason) - before
+            == expected
+        ), (service, reason)
 
 
 def test_an_rpc_with_a_forged_unsigned_or_expired_context_is_refused(suite, api):
@@ -74,21 +86,29 @@ def test_an_rpc_with_a_forged_unsigned_or_expired_context_is_refused(suite, api)
     sel, cadres = w["selection"], w["cadres"]
     report = ok(api.post(f"/api/v1/selections/{sel}/pre-report", {}, as_="org"), 201)
 
-    unsigned = {"cadre_actor": "superior", "cadre_role": "superior", "cadre_correlation_id": "forged",
-                "cadre_deadline": f"{time.time() + 5:.3f}"}
+    unsigned = {
+        "cadre_actor": "superior",
+        "cadre_role": "superior",
+        "cadre_correlation_id": "forged",
+        "cadre_deadline": f"{time.time() + 5:.3f}",
+    }
     wrong_key = gateway_context(suite, "superior", "superior", key=SigningKey.generate())
     expired = gateway_context(suite, "superior", "superior", ttl=-1)
     genuine = gateway_context(suite, "org", "org")
     tampered = dict(genuine, cadre_actor="superior", cadre_role="superior")  # the gateway signed it for org
-    refusals = {r: metric(suite, "SUPERVISION_METRICS_PORT", "cadre_rpc_rejected_total", reason=r)
-                for r in ("unsigned", "forged", "expired")}
+    refusals = {
+        r: metric(suite, "SUPERVISION_METRICS_PORT", "cadre_rpc_rejected_total", reason=r)
+        for r in ("unsigned", "forged", "expired")
+    }
     for context in (unsigned, wrong_key, expired, tampered):
         with pytest.raises(CadreError) as refused:
             rpc(suite, "supervision", "approve_pre_report", context, id=report["id"])
         assert (refused.value.status, refused.value.code) == (403, "forbidden")
     eventually(lambda: refused_for_want_of_a_pre_report(api, sel, cadres), timeout=30)
-    assert {r: metric(suite, "SUPERVISION_METRICS_PORT", "cadre_rpc_rejected_total", reason=r) - before
-            for r, before in refusals.items()} == {"unsigned": 1, "forged": 2, "expired": 1}
+    assert {
+        r: metric(suite, "SUPERVISION_METRICS_PORT", "cadre_rpc_rejected_total", reason=r) - before
+        for r, before in refusals.items()
+    } == {"unsigned": 1, "forged": 2, "expired": 1}
 
     # The same request as the gateway makes it is carried out: the refusals above were the context's.
     approved = call_as_gateway(suite, "supervision", "approve_pre_report", "superior", "superior", id=report["id"])

@@ -1,5 +1,6 @@
 """Examination's events on the bus (docs/EVENTS.md), never carrying personal data; and the unseal ceremony
 across a restart of the examination process (pending shares are in memory only)."""
+
 import json
 import uuid
 
@@ -14,9 +15,12 @@ class Tap:
 
     def __init__(self, suite):
         self.conn = Connection(suite.env["AMQP_URI"])
-        self.queue = Queue(f"tap-{uuid.uuid4().hex[:8]}", exchange=Exchange("examination.events", type="topic",
-                                                                             durable=True),
-                           routing_key="#", auto_delete=True)
+        self.queue = Queue(
+            f"tap-{uuid.uuid4().hex[:8]}",
+            exchange=Exchange("examination.events", type="topic", durable=True),
+            routing_key="#",
+            auto_delete=True,
+        )
         self.queue(self.conn.channel()).declare()
         self.events = []
 
@@ -42,8 +46,10 @@ def test_every_receipt_share_unseal_and_refusal_is_an_event_without_personal_dat
     assert good.status_code == bad.status_code == 202
     world.unseal_all("written")
 
-    received = eventually(lambda: len(world_events(tap, world, "sheet.received")) == 2
-                          and world_events(tap, world, "sheet.received"), timeout=30)
+    received = eventually(
+        lambda: len(world_events(tap, world, "sheet.received")) == 2 and world_events(tap, world, "sheet.received"),
+        timeout=30,
+    )
     assert {e["data"]["sheet"] for e in received} == {good.json()["id"], bad.json()["id"]}
     assert all(e["data"]["vendor"] == grader and e["actor"] == grader for e in received)
     shares = eventually(lambda: world_events(tap, world, "share.given"), timeout=30)
@@ -104,8 +110,11 @@ def test_a_restart_during_the_ceremony_means_officers_give_their_shares_again(ap
     suite.kill("examination")
     eventually(lambda: api.get("/health").status_code == 200, timeout=90, interval=1)
     # the share given before the restart is gone: the next officer's share is the first again
-    r = eventually(lambda: (lambda x: x.status_code == 200 and x)(world.unseal("written", world.officers[1])),
-                   timeout=30, interval=1)
+    r = eventually(
+        lambda: (lambda x: x.status_code == 200 and x)(world.unseal("written", world.officers[1])),
+        timeout=30,
+        interval=1,
+    )
     assert r.json() == {"status": "pending", "shares": 1, "threshold": 2}
     r = world.unseal("written", world.officers[0])
     assert r.json() == {"status": "unsealed", "sheets": 0, "problems": []}

@@ -1,5 +1,6 @@
 """Examination end to end through the gateway: vendors, campaigns, applications, blind codes, sealed sheets,
 the unseal ceremony, the interview draw, results and publication (API.md "Examination")."""
+
 import base64
 import hashlib
 import uuid
@@ -26,8 +27,12 @@ def id_number(birth, serial):
 
 
 def applicant(serial, birth=date(1990, 1, 1)):
-    return {"id_number": id_number(birth, serial), "name": f"Applicant {serial}", "birth_date": f"{birth:%Y-%m-%d}",
-            "education": "bachelor"}
+    return {
+        "id_number": id_number(birth, serial),
+        "name": f"Applicant {serial}",
+        "birth_date": f"{birth:%Y-%m-%d}",
+        "education": "bachelor",
+    }
 
 
 def when(seconds):
@@ -46,10 +51,18 @@ class World:
             api.principal(name, "officer")
             self.officers.append(name)
         self.posts = posts or [{"code": "P1", "title": "Deputy head", "seats": 1}]
-        r = api.post("/api/v1/campaigns", {
-            "code": self.campaign, "title": "Public selection", "posts": self.posts, "weights": WEIGHTS,
-            "interview_ratio": ratio,
-            "unseal": {"not_before": when(not_before), "threshold": threshold, "officers": self.officers}}, as_="org")
+        r = api.post(
+            "/api/v1/campaigns",
+            {
+                "code": self.campaign,
+                "title": "Public selection",
+                "posts": self.posts,
+                "weights": WEIGHTS,
+                "interview_ratio": ratio,
+                "unseal": {"not_before": when(not_before), "threshold": threshold, "officers": self.officers},
+            },
+            as_="org",
+        )
         assert r.status_code == 201, r.text
         self.created = r.json()
         self.public_key = self.created["public_key"]
@@ -59,9 +72,17 @@ class World:
     def vendor(self, roles, assign=None, affiliations=()):
         name = code("V")
         keys = keygen()
-        r = self.api.post("/api/v1/vendors", {"code": name, "name": "Outside firm", "roles": roles,
-                                              "signing_key": keys.verify_key, "affiliations": list(affiliations)},
-                          as_="org")
+        r = self.api.post(
+            "/api/v1/vendors",
+            {
+                "code": name,
+                "name": "Outside firm",
+                "roles": roles,
+                "signing_key": keys.verify_key,
+                "affiliations": list(affiliations),
+            },
+            as_="org",
+        )
         assert r.status_code == 201, r.text
         self.api.principal(name, "vendor")
         self.keys[name] = keys
@@ -75,15 +96,22 @@ class World:
 
     def import_csv(self, rows):
         text = "post,id_number,name,birth_date,education\n" + "".join(
-            f"{post},{a['id_number']},{a['name']},{a['birth_date']},{a['education']}\n" for post, a in rows)
-        return self.api.request("POST", self.path("/applications/import"), as_="org", data=text.encode(),
-                                headers={"Content-Type": "text/csv"})
+            f"{post},{a['id_number']},{a['name']},{a['birth_date']},{a['education']}\n" for post, a in rows
+        )
+        return self.api.request(
+            "POST",
+            self.path("/applications/import"),
+            as_="org",
+            data=text.encode(),
+            headers={"Content-Type": "text/csv"},
+        )
 
     def applications(self):
         items, cursor = [], None
         while True:
-            r = self.api.get(self.path("/applications"), as_="org",
-                             params={"limit": 2, **({"cursor": cursor} if cursor else {})})
+            r = self.api.get(
+                self.path("/applications"), as_="org", params={"limit": 2, **({"cursor": cursor} if cursor else {})}
+            )
             assert r.status_code == 200, r.text
             items += r.json()["items"]
             cursor = r.json()["next_cursor"]
@@ -92,8 +120,9 @@ class World:
 
     def all_eligible(self):
         for a in self.applications():
-            r = self.api.post(f"/api/v1/applications/{a['id']}/eligibility", {"eligible": True, "reason": "ok"},
-                              as_="org")
+            r = self.api.post(
+                f"/api/v1/applications/{a['id']}/eligibility", {"eligible": True, "reason": "ok"}, as_="org"
+            )
             assert r.status_code == 200 and r.json()["eligibility"] == "eligible", r.text
         r = self.api.post(self.path("/blind-codes"), as_="org")
         assert r.status_code == 200, r.text
@@ -105,15 +134,17 @@ class World:
         return [i["blind_code"] for i in r.json()["items"]]
 
     def sheet(self, vendor, stage, scores, examiner=None):
-        return seal_sheet(self.campaign, stage, examiner or vendor, scores, self.public_key,
-                          self.keys[vendor].signing_key)
+        return seal_sheet(
+            self.campaign, stage, examiner or vendor, scores, self.public_key, self.keys[vendor].signing_key
+        )
 
     def submit(self, vendor, body):
         return self.api.post(self.path("/sealed-sheets"), body, as_=vendor)
 
     def unseal(self, stage, officer, share=None):
-        return self.api.post(self.path("/unseal"), {"stage": stage, "share": share or self.shares[officer]},
-                             as_=officer)
+        return self.api.post(
+            self.path("/unseal"), {"stage": stage, "share": share or self.shares[officer]}, as_=officer
+        )
 
     def unseal_all(self, stage):
         last = None
@@ -132,19 +163,34 @@ def test_campaign_creation_answers_shares_once_and_keeps_none(api):
     assert len(base64.b64decode(body["public_key"])) == 32
     assert [s["officer"] for s in body["key_shares"]] == world.officers
     assert len({s["share"] for s in body["key_shares"]}) == 3
-    again = api.post("/api/v1/campaigns", {"code": world.campaign, "title": "x", "posts": world.posts,
-                                           "weights": WEIGHTS, "interview_ratio": 1,
-                                           "unseal": {"not_before": when(0), "threshold": 1,
-                                                      "officers": world.officers[:1]}}, as_="org")
+    again = api.post(
+        "/api/v1/campaigns",
+        {
+            "code": world.campaign,
+            "title": "x",
+            "posts": world.posts,
+            "weights": WEIGHTS,
+            "interview_ratio": 1,
+            "unseal": {"not_before": when(0), "threshold": 1, "officers": world.officers[:1]},
+        },
+        as_="org",
+    )
     assert again.status_code == 409 and again.json()["code"] == "exists"
 
 
 def test_campaign_bad_settings_are_400_naming_fields(api):
-    r = api.post("/api/v1/campaigns", {"code": code("C"), "title": "t", "posts": [{"code": "P", "title": "t",
-                                                                                "seats": 1}],
-                                       "weights": {"written": 0.7, "interview": 0.7}, "interview_ratio": 2,
-                                       "unseal": {"not_before": when(0), "threshold": 3, "officers": ["a", "b"]}},
-                 as_="org")
+    r = api.post(
+        "/api/v1/campaigns",
+        {
+            "code": code("C"),
+            "title": "t",
+            "posts": [{"code": "P", "title": "t", "seats": 1}],
+            "weights": {"written": 0.7, "interview": 0.7},
+            "interview_ratio": 2,
+            "unseal": {"not_before": when(0), "threshold": 3, "officers": ["a", "b"]},
+        },
+        as_="org",
+    )
     assert r.status_code == 400
     assert {"weights", "unseal.threshold"} <= set(r.json()["errors"])
 
@@ -155,24 +201,53 @@ def test_vendor_affiliated_with_a_local_unit_is_not_outside(api):
     keys = keygen()
 
     def refused():
-        r = api.post("/api/v1/vendors", {"code": code("V"), "name": "Inside firm", "roles": ["grading"],
-                                         "signing_key": keys.verify_key, "affiliations": [unit]}, as_="org")
+        r = api.post(
+            "/api/v1/vendors",
+            {
+                "code": code("V"),
+                "name": "Inside firm",
+                "roles": ["grading"],
+                "signing_key": keys.verify_key,
+                "affiliations": [unit],
+            },
+            as_="org",
+        )
         return r.status_code == 422 and r.json()["code"] == "not_outside"
 
     eventually(refused, timeout=30)  # the unit reaches examination by nomination's unit.created event
-    r = api.post("/api/v1/vendors", {"code": code("V"), "name": "Outside firm", "roles": ["grading"],
-                                     "signing_key": keys.verify_key, "affiliations": ["elsewhere-university"]},
-                 as_="org")
+    r = api.post(
+        "/api/v1/vendors",
+        {
+            "code": code("V"),
+            "name": "Outside firm",
+            "roles": ["grading"],
+            "signing_key": keys.verify_key,
+            "affiliations": ["elsewhere-university"],
+        },
+        as_="org",
+    )
     assert r.status_code == 201, r.text
 
 
 def test_vendor_with_malformed_or_short_key_is_400(api):
     for key in ("not base64!", base64.b64encode(b"x" * 31).decode()):
-        r = api.post("/api/v1/vendors", {"code": code("V"), "name": "Firm", "roles": ["grading"],
-                                         "signing_key": key, "affiliations": []}, as_="org")
+        r = api.post(
+            "/api/v1/vendors",
+            {"code": code("V"), "name": "Firm", "roles": ["grading"], "signing_key": key, "affiliations": []},
+            as_="org",
+        )
         assert r.status_code == 400 and "signing_key" in r.json()["errors"], r.text
-    r = api.post("/api/v1/vendors", {"code": code("V"), "name": "Firm", "roles": ["cooking"],
-                                     "signing_key": keygen().verify_key, "affiliations": []}, as_="org")
+    r = api.post(
+        "/api/v1/vendors",
+        {
+            "code": code("V"),
+            "name": "Firm",
+            "roles": ["cooking"],
+            "signing_key": keygen().verify_key,
+            "affiliations": [],
+        },
+        as_="org",
+    )
     assert r.status_code == 400 and "roles" in r.json()["errors"]
 
 
@@ -185,14 +260,25 @@ def test_applications_one_by_one_csv_import_listing_and_no_id_numbers(api):
     again = api.post(world.path("/applications"), {"post": "P2", "applicant": one}, as_="org")
     assert again.status_code == 409 and again.json()["code"] == "exists"
     assert one["id_number"] not in again.text
-    bad = api.post(world.path("/applications"), {"post": "P9", "applicant": {**applicant(2), "birth_date": "1991-01-01"}},
-                   as_="org")
+    bad = api.post(
+        world.path("/applications"),
+        {"post": "P9", "applicant": {**applicant(2), "birth_date": "1991-01-01"}},
+        as_="org",
+    )
     assert bad.status_code == 400 and {"post", "applicant.birth_date"} <= set(bad.json()["errors"])
 
     broken = dict(applicant(4))
     broken["id_number"] = broken["id_number"][:-1] + ("0" if broken["id_number"][-1] != "0" else "1")
-    r = world.import_csv([("P1", applicant(2)), ("P2", applicant(3)), ("P1", broken), ("P1", one),
-                          ("PX", applicant(5)), ("P2", applicant(3))])
+    r = world.import_csv(
+        [
+            ("P1", applicant(2)),
+            ("P2", applicant(3)),
+            ("P1", broken),
+            ("P1", one),
+            ("PX", applicant(5)),
+            ("P2", applicant(3)),
+        ]
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["imported"] == 2
@@ -206,14 +292,20 @@ def test_applications_one_by_one_csv_import_listing_and_no_id_numbers(api):
     assert all(set(i) == {"id", "post", "exam_number", "name", "eligibility"} for i in items)
     assert all(i["eligibility"] == "pending" for i in items)
 
-    header_only = api.request("POST", world.path("/applications/import"), as_="org", data=b"post,name\nP1,x\n",
-                              headers={"Content-Type": "text/csv"})
+    header_only = api.request(
+        "POST",
+        world.path("/applications/import"),
+        as_="org",
+        data=b"post,name\nP1,x\n",
+        headers={"Content-Type": "text/csv"},
+    )
     assert header_only.status_code == 400 and "csv" in header_only.json()["errors"]
 
     r = api.post(f"/api/v1/applications/{items[0]['id']}/eligibility", {"eligible": False}, as_="org")
     assert r.status_code == 400 and "reason" in r.json()["errors"]
-    r = api.post(f"/api/v1/applications/{items[0]['id']}/eligibility", {"eligible": False, "reason": "too young"},
-                 as_="org")
+    r = api.post(
+        f"/api/v1/applications/{items[0]['id']}/eligibility", {"eligible": False, "reason": "too young"}, as_="org"
+    )
     assert r.status_code == 200 and r.json()["eligibility"] == "ineligible"
     for item in items[1:]:
         api.post(f"/api/v1/applications/{item['id']}/eligibility", {"eligible": True, "reason": ""}, as_="org")
@@ -280,8 +372,9 @@ def test_sealed_sheets_receipt_rules(api):
     assert world.submit(interviewer, world.sheet(interviewer, "written", {codes[0]: 60})).status_code == 403
     assert api.post(world.path("/sealed-sheets"), body, as_="org").status_code == 403
     # malformed fields: each named
-    r = world.submit(grader, {**body, "ciphertext": "%%%", "signature": base64.b64encode(b"s" * 10).decode(),
-                              "commitment": "ABC"})
+    r = world.submit(
+        grader, {**body, "ciphertext": "%%%", "signature": base64.b64encode(b"s" * 10).decode(), "commitment": "ABC"}
+    )
     assert r.status_code == 400 and {"ciphertext", "signature", "commitment"} <= set(r.json()["errors"])
     r = world.submit(grader, {**body, "extra": 1})
     assert r.status_code == 400 and "extra" in r.json()["errors"]
@@ -299,10 +392,15 @@ def _mismatched_sheet(world, vendor, scores):
     plaintext = sheet_plaintext(world.campaign, "written", vendor, scores, new_nonce())
     ciphertext = SealedBox(PublicKey(base64.b64decode(world.public_key))).encrypt(plaintext)
     commitment = commitment_of(plaintext + b" ")
-    return {"stage": "written", "examiner": vendor, "ciphertext": base64.b64encode(ciphertext).decode(),
-            "commitment": commitment,
-            "signature": sign_sheet(world.campaign, "written", vendor, commitment, ciphertext,
-                                    world.keys[vendor].signing_key)}
+    return {
+        "stage": "written",
+        "examiner": vendor,
+        "ciphertext": base64.b64encode(ciphertext).decode(),
+        "commitment": commitment,
+        "signature": sign_sheet(
+            world.campaign, "written", vendor, commitment, ciphertext, world.keys[vendor].signing_key
+        ),
+    }
 
 
 def test_unseal_ceremony_results_interview_and_publication(api):
@@ -318,16 +416,26 @@ def test_unseal_ceremony_results_interview_and_publication(api):
     # bad sheets: each reported at unseal, none stops the others
     mismatch = world.submit(grader, _mismatched_sheet(world, grader, {codes[0]: 0}))
     assert mismatch.status_code == 202
-    wrong = world.submit(grader, world.sheet(grader, "written",
-                                             [{"blind_code": codes[0], "score": 101}, {"blind_code": "NOSUCHCODE",
-                                                                                       "score": 50},
-                                              {"blind_code": codes[1], "score": 10},
-                                              {"blind_code": codes[1], "score": 20}], f"{grader}/g3"))
+    wrong = world.submit(
+        grader,
+        world.sheet(
+            grader,
+            "written",
+            [
+                {"blind_code": codes[0], "score": 101},
+                {"blind_code": "NOSUCHCODE", "score": 50},
+                {"blind_code": codes[1], "score": 10},
+                {"blind_code": codes[1], "score": 20},
+            ],
+            f"{grader}/g3",
+        ),
+    )
     assert wrong.status_code == 202
     r = api.get(world.path("/results"), as_="org")
     assert r.status_code == 409 and r.json()["code"] == "wrong_stage"
-    r = api.post(world.path("/unseal"), {"stage": "interview", "share": world.shares[world.officers[0]]},
-                 as_=world.officers[0])
+    r = api.post(
+        world.path("/unseal"), {"stage": "interview", "share": world.shares[world.officers[0]]}, as_=world.officers[0]
+    )
     assert r.status_code == 409 and r.json()["code"] == "wrong_stage"
 
     outsider = code("officer")
@@ -437,8 +545,9 @@ def test_papers_commit_before_and_reveal_after_the_exam(api):
     assert r.status_code == 409 and r.json()["code"] == "too_early"
 
     def revealed_later():
-        r = api.post(f"/api/v1/papers/{paper_id}/reveal", {"paper": base64.b64encode(b"another paper").decode()},
-                     as_=setter)
+        r = api.post(
+            f"/api/v1/papers/{paper_id}/reveal", {"paper": base64.b64encode(b"another paper").decode()}, as_=setter
+        )
         return r.status_code == 422 and r.json()["code"] == "commitment_mismatch"
 
     eventually(revealed_later, timeout=60, interval=1)

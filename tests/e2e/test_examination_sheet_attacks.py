@@ -1,5 +1,6 @@
 """Attacks on sealed score sheets by insiders holding valid keys (API.md "Examination", sealed sheets v2):
 a vendor scoring as someone else, inventing graders, or a database operator guessing scores from commitments."""
+
 import base64
 import hashlib
 import json
@@ -17,8 +18,10 @@ def _interview_ready(api, interviewers=2, n=4):
     grader = world.vendor(["grading"])
     panel = [world.vendor(["interview"]) for _ in range(interviewers)]
     codes = world.blind_codes("written", as_=grader)
-    assert world.submit(grader, world.sheet(grader, "written", {c: 60 + i for i, c in enumerate(codes)})
-                        ).status_code == 202
+    assert (
+        world.submit(grader, world.sheet(grader, "written", {c: 60 + i for i, c in enumerate(codes)})).status_code
+        == 202
+    )
     world.unseal_all("written")
     r = api.post(world.path("/interview-draw"), {"examiners": interviewers}, as_="org")
     assert r.status_code == 200, r.text
@@ -65,10 +68,15 @@ def test_a_plaintext_naming_another_examiner_than_the_signed_one_is_reported_not
     plaintext = sheet_plaintext(world.campaign, "interview", honest, {c: 100 for c in shortlisted}, "ab" * 32)
     ciphertext = SealedBox(PublicKey(base64.b64decode(world.public_key))).encrypt(plaintext)
     commitment = commitment_of(plaintext)
-    body = {"stage": "interview", "examiner": cheat, "ciphertext": base64.b64encode(ciphertext).decode(),
-            "commitment": commitment,
-            "signature": sign_sheet(world.campaign, "interview", cheat, commitment, ciphertext,
-                                    world.keys[cheat].signing_key)}
+    body = {
+        "stage": "interview",
+        "examiner": cheat,
+        "ciphertext": base64.b64encode(ciphertext).decode(),
+        "commitment": commitment,
+        "signature": sign_sheet(
+            world.campaign, "interview", cheat, commitment, ciphertext, world.keys[cheat].signing_key
+        ),
+    }
     forged = world.submit(cheat, body)
     assert forged.status_code == 202, forged.text
     assert world.submit(honest, world.sheet(honest, "interview", {c: 70 for c in shortlisted})).status_code == 202
@@ -80,8 +88,12 @@ def test_a_plaintext_naming_another_examiner_than_the_signed_one_is_reported_not
 
 def _old_format(campaign, stage, examiner, scores):
     """A sheet plaintext as the v1 format made it: no nonce, so one set of scores gives one commitment."""
-    body = {"campaign": campaign, "stage": stage, "examiner": examiner,
-            "scores": [{"blind_code": c, "score": s} for c, s in scores]}
+    body = {
+        "campaign": campaign,
+        "stage": stage,
+        "examiner": examiner,
+        "scores": [{"blind_code": c, "score": s} for c, s in scores],
+    }
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 

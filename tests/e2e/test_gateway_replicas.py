@@ -1,6 +1,7 @@
 """Two gateway replicas behind one address hold the limits one gateway holds (API.md "Conventions"):
 a client's public-POST rate and its refused-ballot count are shared, so alternating between replicas buys
 no extra requests. (A revoked token refused by both: tests/cluster, test_a_revoked_token_is_refused_by_both_gateways.)"""
+
 import time
 
 import pytest
@@ -8,14 +9,18 @@ import requests
 
 from tests.harness import ReplicatedSuite, client
 
-RATE, BURST = 0.5, 6          # public POSTs: one every 2 s, six at once
-REFUSALS_PER_MINUTE = 6       # refused ballots a client may send a minute
+RATE, BURST = 0.5, 6  # public POSTs: one every 2 s, six at once
+REFUSALS_PER_MINUTE = 6  # refused ballots a client may send a minute
 
 
 @pytest.fixture(scope="module")
 def suite():
-    running = ReplicatedSuite(("gateway",), PUBLIC_RATE_PER_SECOND=RATE, PUBLIC_RATE_BURST=BURST,
-                              BALLOT_REFUSALS_PER_MINUTE=REFUSALS_PER_MINUTE)
+    running = ReplicatedSuite(
+        ("gateway",),
+        PUBLIC_RATE_PER_SECOND=RATE,
+        PUBLIC_RATE_BURST=BURST,
+        BALLOT_REFUSALS_PER_MINUTE=REFUSALS_PER_MINUTE,
+    )
     try:
         yield running.start()
     finally:
@@ -37,8 +42,9 @@ def test_both_gateways_are_up_and_distinct(suite):
 
 
 def test_the_public_rate_is_one_budget_across_both_gateways(suite):
-    answers, elapsed = alternating(suite, "127.0.0.21", "/api/v1/notices/no-such-notice/objections",
-                                   {"content": "a concern"}, 3 * BURST)
+    answers, elapsed = alternating(
+        suite, "127.0.0.21", "/api/v1/notices/no-such-notice/objections", {"content": "a concern"}, 3 * BURST
+    )
     allowed = [r for _, r in answers if r.status_code != 429]
     refused = [(g, r) for g, r in answers if r.status_code == 429]
     # what one gateway would allow in this time; two independent budgets would allow twice the burst
@@ -47,13 +53,18 @@ def test_the_public_rate_is_one_budget_across_both_gateways(suite):
     assert all(r.json()["code"] == "rate_limited" and int(r.headers["Retry-After"]) >= 1 for _, r in refused)
     # another client has its own budget on either gateway
     other = client("127.0.0.22")
-    assert other.post(suite.bases[1] + "/api/v1/notices/no-such-notice/objections",
-                      json={"content": "x"}, timeout=30).status_code != 429
+    assert (
+        other.post(
+            suite.bases[1] + "/api/v1/notices/no-such-notice/objections", json={"content": "x"}, timeout=30
+        ).status_code
+        != 429
+    )
 
 
 def test_refused_ballots_count_once_across_both_gateways(suite):
-    answers, elapsed = alternating(suite, "127.0.0.23", "/api/v1/ballots",
-                                   {"token": "z" * 24, "choices": []}, 2 * REFUSALS_PER_MINUTE + 2)
+    answers, elapsed = alternating(
+        suite, "127.0.0.23", "/api/v1/ballots", {"token": "z" * 24, "choices": []}, 2 * REFUSALS_PER_MINUTE + 2
+    )
     codes = [r.json()["code"] for _, r in answers]
     refusals = [c for c in codes if c != "rate_limited"]
     assert set(refusals) <= {"invalid_token"}, codes

@@ -1,4 +1,5 @@
 """The chassis end to end: gateway → nomination RPC → database → outbox → event → records."""
+
 import signal
 import time
 import uuid
@@ -24,15 +25,30 @@ def make_unit(api):
 def test_units_posts_cadres_round_trip(api):
     unit = make_unit(api)
     post = code("P")
-    r = api.post("/api/v1/posts", {"code": post, "unit": unit, "title": "Head", "rank": "section",
-                                   "category": "promotion", "headcount": 2}, as_="org")
+    r = api.post(
+        "/api/v1/posts",
+        {"code": post, "unit": unit, "title": "Head", "rank": "section", "category": "promotion", "headcount": 2},
+        as_="org",
+    )
     assert r.status_code == 201, r.text
     r = api.get(f"/api/v1/posts/{post}", as_="org")
     assert r.status_code == 200
-    assert r.json() == {"code": post, "unit": unit, "title": "Head", "rank": "section", "category": "promotion",
-                        "headcount": 2, "occupied": 0, "reserved": 0, "vacancies": 2}
-    r = api.post("/api/v1/cadres", {"code": code("C"), "name": "Li Ming", "unit": unit, "rank": "deputy_section",
-                                    "grassroots_years": 4}, as_="org")
+    assert r.json() == {
+        "code": post,
+        "unit": unit,
+        "title": "Head",
+        "rank": "section",
+        "category": "promotion",
+        "headcount": 2,
+        "occupied": 0,
+        "reserved": 0,
+        "vacancies": 2,
+    }
+    r = api.post(
+        "/api/v1/cadres",
+        {"code": code("C"), "name": "Li Ming", "unit": unit, "rank": "deputy_section", "grassroots_years": 4},
+        as_="org",
+    )
     assert r.status_code == 201, r.text
 
 
@@ -51,8 +67,11 @@ def test_bad_input_is_400_naming_each_field_and_changes_nothing(api):
     assert r.status_code == 400
     body = r.json()
     assert body["code"] == "invalid" and set(body["errors"]) == {"name", "nmae"}
-    r = api.post("/api/v1/posts", {"code": code("P"), "unit": unit, "title": "t", "rank": "general",
-                                   "category": "promotion", "headcount": "two"}, as_="org")
+    r = api.post(
+        "/api/v1/posts",
+        {"code": code("P"), "unit": unit, "title": "t", "rank": "general", "category": "promotion", "headcount": "two"},
+        as_="org",
+    )
     assert r.status_code == 400 and {"rank", "headcount"} <= set(r.json()["errors"])
     r = api.request("POST", "/api/v1/units", as_="org", data=b"{not json", headers={"Content-Type": "application/json"})
     assert r.status_code == 400 and "body" in r.json()["errors"]
@@ -83,8 +102,9 @@ def test_idempotent_retry_replays_and_mismatch_is_409(api):
 
 
 def test_body_over_one_mebibyte_is_413(api):
-    r = api.request("POST", "/api/v1/units", as_="org", data=b"x" * (1024 * 1024 + 1),
-                    headers={"Content-Type": "application/json"})
+    r = api.request(
+        "POST", "/api/v1/units", as_="org", data=b"x" * (1024 * 1024 + 1), headers={"Content-Type": "application/json"}
+    )
     assert r.status_code == 413 and r.json()["code"] == "too_large"
 
 

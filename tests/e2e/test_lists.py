@@ -1,12 +1,16 @@
 """Every list of API.md takes ?limit= (default 50, max 500) and ?cursor= and answers {items, next_cursor}."""
+
 import pytest
 
 from gateway import authz
 from gateway.routes import ROUTES
 from services.common.paging import ListQuery
 
-LISTS = [r for r in ROUTES if r.method == "GET" and r.query is not None and issubclass(r.query, ListQuery)
-         and "<" not in r.rule]
+LISTS = [
+    r
+    for r in ROUTES
+    if r.method == "GET" and r.query is not None and issubclass(r.query, ListQuery) and "<" not in r.rule
+]
 
 
 def _as(api, route):

@@ -5,6 +5,7 @@ Its own suite: ballots are a public rate-limited endpoint, and the 50-client rac
 must not be throttled (49 refused ballots from one address), so PUBLIC_RATE_PER_SECOND / PUBLIC_RATE_BURST
 and BALLOT_REFUSALS_PER_MINUTE are raised here.
 """
+
 import re
 import threading
 from collections import Counter
@@ -13,10 +14,28 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests.e2e.test_nomination_support import (ballot_session, cast, close, code, consult, deliberation, inspect,
-                                               make_cadre, make_post, make_unit, nominate, ok, open_selection,
-                                               principals, problem, qualify, stage, to_inspection,
-                                               to_recommendation, voted_session)
+from tests.e2e.test_nomination_support import (
+    ballot_session,
+    cast,
+    close,
+    code,
+    consult,
+    deliberation,
+    inspect,
+    make_cadre,
+    make_post,
+    make_unit,
+    nominate,
+    ok,
+    open_selection,
+    principals,
+    problem,
+    qualify,
+    stage,
+    to_inspection,
+    to_recommendation,
+    voted_session,
+)
 from tests.harness import Suite, eventually
 
 
@@ -42,51 +61,72 @@ def world(api, *, rank="section", category="promotion", headcount=2, cadres=2, c
 
 # --- imports -------------------------------------------------------------------------------------
 
+
 def test_csv_import_keeps_good_rows_and_reports_bad_ones(api):
     unit = make_unit(api)
     p1, p2, p3 = code("P"), code("P"), code("P")
-    text = ("code,unit,title,rank,category,headcount\n"
-            f"{p1},{unit},Head,section,promotion,2\n"
-            f"{p2},{unit},Head,general,promotion,2\n"
-            f"{p3},no-such-unit,Head,section,promotion,1\n"
-            f"{p1},{unit},Again,section,promotion,1\n")
-    body = ok(api.request("POST", "/api/v1/posts/import", as_="org", data=text.encode(),
-                          headers={"Content-Type": "text/csv"}))
+    text = (
+        "code,unit,title,rank,category,headcount\n"
+        f"{p1},{unit},Head,section,promotion,2\n"
+        f"{p2},{unit},Head,general,promotion,2\n"
+        f"{p3},no-such-unit,Head,section,promotion,1\n"
+        f"{p1},{unit},Again,section,promotion,1\n"
+    )
+    body = ok(
+        api.request("POST", "/api/v1/posts/import", as_="org", data=text.encode(), headers={"Content-Type": "text/csv"})
+    )
     assert body["imported"] == 1
-    assert [(r["row"], sorted(r["errors"])) for r in body["rejected"]] == [(2, ["rank"]), (3, ["unit"]),
-                                                                          (4, ["code"])]
+    assert [(r["row"], sorted(r["errors"])) for r in body["rejected"]] == [(2, ["rank"]), (3, ["unit"]), (4, ["code"])]
     assert ok(api.get(f"/api/v1/posts/{p1}", as_="org"))["vacancies"] == 2
 
     c1, c2 = code("C"), code("C")
-    text = ("code,name,unit,rank,grassroots_years\n"
-            f"{c1},Wang Fang,{unit},clerk,3\n"
-            f"{c2},Zhao Lei,{unit},clerk,many\n")
-    body = ok(api.request("POST", "/api/v1/cadres/import", as_="org", data=text.encode(),
-                          headers={"Content-Type": "text/csv"}))
+    text = f"code,name,unit,rank,grassroots_years\n{c1},Wang Fang,{unit},clerk,3\n{c2},Zhao Lei,{unit},clerk,many\n"
+    body = ok(
+        api.request(
+            "POST", "/api/v1/cadres/import", as_="org", data=text.encode(), headers={"Content-Type": "text/csv"}
+        )
+    )
     assert body["imported"] == 1 and body["rejected"][0]["row"] == 2
     # the same file again: every row already exists
-    again = ok(api.request("POST", "/api/v1/cadres/import", as_="org", data=text.encode(),
-                           headers={"Content-Type": "text/csv"}))
+    again = ok(
+        api.request(
+            "POST", "/api/v1/cadres/import", as_="org", data=text.encode(), headers={"Content-Type": "text/csv"}
+        )
+    )
     assert again["imported"] == 0 and {r["row"] for r in again["rejected"]} == {1, 2}
 
 
 def test_csv_with_a_wrong_header_is_400(api):
-    r = api.request("POST", "/api/v1/cadres/import", as_="org", data=b"code,name\nx,y\n",
-                    headers={"Content-Type": "text/csv"})
+    r = api.request(
+        "POST", "/api/v1/cadres/import", as_="org", data=b"code,name\nx,y\n", headers={"Content-Type": "text/csv"}
+    )
     problem(r, 400, "invalid")
 
 
 # --- selections and headcount ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("category,mode", [("key_leadership", "plenary_recommendation"),
-                                           ("promotion", "democratic_recommendation"),
-                                           ("lateral_transfer", "org_recommendation"),
-                                           ("public_selection", "public_selection")])
+
+@pytest.mark.parametrize(
+    "category,mode",
+    [
+        ("key_leadership", "plenary_recommendation"),
+        ("promotion", "democratic_recommendation"),
+        ("lateral_transfer", "org_recommendation"),
+        ("public_selection", "public_selection"),
+    ],
+)
 def test_selection_mode_comes_from_the_post_category(api, category, mode):
     unit, post, _ = world(api, category=category, cadres=0)
     body = ok(open_selection(api, post, vacancies=1, competitive=True), 201)
-    assert body == {"id": body["id"], "post": post, "mode": mode, "competitive": True, "slate_ratio": 2,
-                    "stage": "motion", "vacancies": 1}
+    assert body == {
+        "id": body["id"],
+        "post": post,
+        "mode": mode,
+        "competitive": True,
+        "slate_ratio": 2,
+        "stage": "motion",
+        "vacancies": 1,
+    }
     assert ok(open_selection(api, post, vacancies=1, competitive=False), 201)["slate_ratio"] == 1
 
 
@@ -133,6 +173,7 @@ def test_unknown_post_or_bad_body_is_400_and_unknown_selection_404(api):
 
 # --- stages ----------------------------------------------------------------------------------------
 
+
 def test_stages_history_and_out_of_order_or_wrong_stage(api):
     unit, post, cadres = world(api)
     sel = ok(open_selection(api, post), 201)["id"]
@@ -151,7 +192,10 @@ def test_stages_history_and_out_of_order_or_wrong_stage(api):
     problem(consult(api, sel, "grassroots"), 409, "wrong_stage")
     detail = ok(api.get(f"/api/v1/selections/{sel}", as_="org"))
     assert [(h["previous"], h["stage"]) for h in detail["history"]] == [
-        ("motion", "qualification"), ("qualification", "consultation"), ("consultation", "recommendation")]
+        ("motion", "qualification"),
+        ("qualification", "consultation"),
+        ("consultation", "recommendation"),
+    ]
     assert all(h["at"] for h in detail["history"])
     assert detail["qualification"]["scope"] == [unit]
 
@@ -163,6 +207,7 @@ def test_qualification_with_unknown_unit_is_400(api):
 
 
 # --- secret ballots ---------------------------------------------------------------------------------
+
 
 def test_ballot_tokens_once_unknown_closed_and_the_tally(api):
     unit, post, cadres = world(api, cadres=3)
@@ -177,12 +222,21 @@ def test_ballot_tokens_once_unknown_closed_and_the_tally(api):
     problem(cast(api, "not-a-token", [cadres[0]]), 403, "invalid_token")
     ok(cast(api, tokens[1], [cadres[0]]), 201)
     ok(cast(api, tokens[2], [cadres[1]]), 201)
-    ok(cast(api, tokens[3], [cadres[0], cadres[1]]), 201)   # over-marked: cast, invalid
-    ok(cast(api, tokens[4], ["somebody-else"]), 201)         # not on the list: cast, invalid
+    ok(cast(api, tokens[3], [cadres[0], cadres[1]]), 201)  # over-marked: cast, invalid
+    ok(cast(api, tokens[4], ["somebody-else"]), 201)  # not on the list: cast, invalid
     tally = ok(close(api, session["id"]))
-    assert tally == {"cast": 5, "valid": 3, "invalid": 2, "turnout": 5 / 6, "quorum_met": True,
-                     "results": [{"cadre": cadres[0], "votes": 2}, {"cadre": cadres[1], "votes": 1},
-                                 {"cadre": cadres[2], "votes": 0}]}
+    assert tally == {
+        "cast": 5,
+        "valid": 3,
+        "invalid": 2,
+        "turnout": 5 / 6,
+        "quorum_met": True,
+        "results": [
+            {"cadre": cadres[0], "votes": 2},
+            {"cadre": cadres[1], "votes": 1},
+            {"cadre": cadres[2], "votes": 0},
+        ],
+    }
     problem(cast(api, tokens[5], [cadres[0]]), 409, "session_closed")
     problem(close(api, session["id"]), 409, "session_closed")
     problem(close(api, "no-such-session"), 404, "not_found")
@@ -228,12 +282,16 @@ def test_a_session_without_quorum_is_void_and_no_basis(api):
 def test_ballot_session_before_recommendation_is_out_of_order(api):
     unit, post, cadres = world(api, cadres=1)
     sel = ok(open_selection(api, post), 201)["id"]
-    r = api.post(f"/api/v1/selections/{sel}/ballot-sessions",
-                 {"kind": "democratic", "electorate": 3, "seats": 1, "candidates": cadres}, as_="org")
+    r = api.post(
+        f"/api/v1/selections/{sel}/ballot-sessions",
+        {"kind": "democratic", "electorate": 3, "seats": 1, "candidates": cadres},
+        as_="org",
+    )
     problem(r, 422, "out_of_order")
 
 
 # --- nominations: the disciplines, in API.md's order ------------------------------------------------
+
 
 def test_nomination_disciplines_each_with_its_code(api):
     unit = make_unit(api)
@@ -250,21 +308,30 @@ def test_nomination_disciplines_each_with_its_code(api):
     session = voted_session(api, sel, [good, same_rank, outside, junior])
     basis = {"ballot_session": session}
 
-    problem(nominate(api, sel, outside, basis), 422, "not_eligible")            # outside the scope
-    problem(nominate(api, sel, junior, basis), 422, "not_eligible")             # too few grassroots years
-    problem(nominate(api, sel, same_rank, basis), 422, "over_rank")             # promotion: exactly one up
+    problem(nominate(api, sel, outside, basis), 422, "not_eligible")  # outside the scope
+    problem(nominate(api, sel, junior, basis), 422, "not_eligible")  # too few grassroots years
+    problem(nominate(api, sel, same_rank, basis), 422, "over_rank")  # promotion: exactly one up
     problem(nominate(api, sel, good, basis, reported=False), 422, "concealment")
-    problem(nominate(api, sel, good, basis, relations=[{"person": "Uncle", "kind": "canvassing"}]), 422,
-            "non_organizational_activity")
-    problem(nominate(api, sel, good, basis, relations=[{"person": "Secretary Li", "kind": "kin"}]), 422,
-            "non_organizational_activity")
-    problem(nominate(api, sel, unvoted, basis), 422, "no_basis")                # no votes in the session
-    problem(nominate(api, sel, good, {"resolution": "R-1"}), 422, "no_basis")   # wrong basis for the mode
+    problem(
+        nominate(api, sel, good, basis, relations=[{"person": "Uncle", "kind": "canvassing"}]),
+        422,
+        "non_organizational_activity",
+    )
+    problem(
+        nominate(api, sel, good, basis, relations=[{"person": "Secretary Li", "kind": "kin"}]),
+        422,
+        "non_organizational_activity",
+    )
+    problem(nominate(api, sel, unvoted, basis), 422, "no_basis")  # no votes in the session
+    problem(nominate(api, sel, good, {"resolution": "R-1"}), 422, "no_basis")  # wrong basis for the mode
     problem(nominate(api, sel, good, {}), 422, "no_basis")
     # several failures at once: the first in API.md's order is the answer
     problem(nominate(api, sel, same_rank, {}, reported=False), 422, "over_rank")
-    problem(nominate(api, sel, good, {}, reported=False,
-                     relations=[{"person": "x", "kind": "canvassing"}]), 422, "concealment")
+    problem(
+        nominate(api, sel, good, {}, reported=False, relations=[{"person": "x", "kind": "canvassing"}]),
+        422,
+        "concealment",
+    )
 
     made = ok(nominate(api, sel, good, basis, relations=[{"person": "Cousin", "kind": "kin"}]), 201)
     assert made["cadre"] == good and made["basis"] == basis
@@ -297,6 +364,7 @@ def test_lateral_and_key_leadership_rank_rules(api):
 
 # --- deliberation, inspection, ranking -----------------------------------------------------------------
 
+
 def test_deliberation_slate_ratio_and_quorum(api):
     unit, post, cadres = world(api, cadres=2)
     sel = ok(open_selection(api, post, competitive=True), 201)["id"]
@@ -319,15 +387,29 @@ def test_inspection_needs_one_report_per_nominee_then_ranking(api):
     w = to_inspection(api, nominees=2, competitive=True)
     sel, cadres = w["selection"], w["cadres"]
     problem(inspect(api, sel, cadres[:1]), 400, "invalid")
-    problem(api.post(f"/api/v1/selections/{sel}/decision", {"meeting": {}, "appointees": cadres},
-                     as_="committee"), 400, "invalid")
-    r = api.post(f"/api/v1/selections/{sel}/inspection",
-                 {"reports": [{"cadre": cadres[0], "summary": "strong", "rating": 90},
-                              {"cadre": cadres[1], "summary": "steady", "rating": 60}]}, as_="org")
+    problem(
+        api.post(f"/api/v1/selections/{sel}/decision", {"meeting": {}, "appointees": cadres}, as_="committee"),
+        400,
+        "invalid",
+    )
+    r = api.post(
+        f"/api/v1/selections/{sel}/inspection",
+        {
+            "reports": [
+                {"cadre": cadres[0], "summary": "strong", "rating": 90},
+                {"cadre": cadres[1], "summary": "steady", "rating": 60},
+            ]
+        },
+        as_="org",
+    )
     assert ok(r)["stage"] == "joint_review"
     ranking = ok(api.get(f"/api/v1/selections/{sel}/ranking", as_="org"))
-    assert ranking["weights"] == {"integrity_ability": 0.25, "performance": 0.25, "public_opinion": 0.25,
-                                  "grassroots": 0.25}
+    assert ranking["weights"] == {
+        "integrity_ability": 0.25,
+        "performance": 0.25,
+        "public_opinion": 0.25,
+        "grassroots": 0.25,
+    }
     first, second = ranking["items"]
     assert (first["cadre"], first["rank"], second["rank"]) == (cadres[0], 1, 2)
     assert first["components"]["integrity_ability"] == 90 and second["components"]["integrity_ability"] == 60
@@ -339,17 +421,36 @@ def test_inspection_needs_one_report_per_nominee_then_ranking(api):
 def test_ranking_uses_the_selection_weights(api):
     unit, post, cadres = world(api, cadres=0)
     weights = {"integrity_ability": 0.4, "performance": 0.2, "public_opinion": 0.2, "grassroots": 0.2}
-    r = api.post("/api/v1/selections", {"post": post, "vacancies": 1, "competitive": False, "weights": weights,
-                                        "motion": {"proposed_by": "A", "reason": "b"}}, as_="org")
+    r = api.post(
+        "/api/v1/selections",
+        {
+            "post": post,
+            "vacancies": 1,
+            "competitive": False,
+            "weights": weights,
+            "motion": {"proposed_by": "A", "reason": "b"},
+        },
+        as_="org",
+    )
     sel = ok(r, 201)["id"]
     assert ok(api.get(f"/api/v1/selections/{sel}/ranking", as_="org"))["weights"] == weights
     bad = dict(weights, grassroots=0.5)
-    r = api.post("/api/v1/selections", {"post": post, "vacancies": 1, "competitive": False, "weights": bad,
-                                        "motion": {"proposed_by": "A", "reason": "b"}}, as_="org")
+    r = api.post(
+        "/api/v1/selections",
+        {
+            "post": post,
+            "vacancies": 1,
+            "competitive": False,
+            "weights": bad,
+            "motion": {"proposed_by": "A", "reason": "b"},
+        },
+        as_="org",
+    )
     problem(r, 400, "invalid")
 
 
 # --- events and metrics ------------------------------------------------------------------------------
+
 
 def test_stage_changes_reach_the_records_and_metrics_count(api, suite):
     unit, post, cadres = world(api, cadres=1)
@@ -370,9 +471,11 @@ def test_stage_changes_reach_the_records_and_metrics_count(api, suite):
 
     def metrics():
         text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
-        return ('cadre_nomination_discipline_violations_total{code="over_headcount"}' in text
-                and 'cadre_nomination_selections{stage="qualification"}' in text
-                and "cadre_nomination_ballots_cast_total" in text) and text
+        return (
+            'cadre_nomination_discipline_violations_total{code="over_headcount"}' in text
+            and 'cadre_nomination_selections{stage="qualification"}' in text
+            and "cadre_nomination_ballots_cast_total" in text
+        ) and text
 
     text = eventually(metrics, timeout=20)
     assert sel not in text and post not in text  # no ids as labels

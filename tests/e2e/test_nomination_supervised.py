@@ -1,12 +1,21 @@
 """Nomination's decision, appointment and filing driven through the real supervision flow of API.md:
 joint-review verdicts by the four departments, the pre-appointment report, the public notice and its
 objections. Short durations: its own suite with a notice period of a few seconds."""
+
 from datetime import timedelta
 
 import pytest
 
-from tests.e2e.test_nomination_support import (DEPARTMENTS, decision, inspect, ok, principals, problem, stage,
-                                               to_inspection)
+from tests.e2e.test_nomination_support import (
+    DEPARTMENTS,
+    decision,
+    inspect,
+    ok,
+    principals,
+    problem,
+    stage,
+    to_inspection,
+)
 from tests.harness import Suite, eventually
 
 NOTICE_SECONDS = 6
@@ -14,8 +23,13 @@ NOTICE_SECONDS = 6
 
 @pytest.fixture(scope="module")
 def suite():
-    running = Suite(NOTICE_PERIOD_SECONDS=NOTICE_SECONDS, REVIEW_DEADLINE_SECONDS=600, SUPERVISION_TICK_SECONDS=0.5,
-                    PUBLIC_RATE_PER_SECOND=1000, PUBLIC_RATE_BURST=1000).start()
+    running = Suite(
+        NOTICE_PERIOD_SECONDS=NOTICE_SECONDS,
+        REVIEW_DEADLINE_SECONDS=600,
+        SUPERVISION_TICK_SECONDS=0.5,
+        PUBLIC_RATE_PER_SECOND=1000,
+        PUBLIC_RATE_BURST=1000,
+    ).start()
     try:
         yield running
     finally:
@@ -39,8 +53,7 @@ def reviews(api, sel, expected):
 def verdicts(api, sel, cadre, verdict="clear", reason="none found", departments=DEPARTMENTS):
     review = next(r for r in reviews_now(api, sel) if r["cadre"] == cadre)
     for department in departments:
-        ok(api.post(f"/api/v1/reviews/{review['id']}/verdicts", {"verdict": verdict, "reason": reason},
-                    as_=department))
+        ok(api.post(f"/api/v1/reviews/{review['id']}/verdicts", {"verdict": verdict, "reason": reason}, as_=department))
 
 
 def reviews_now(api, sel):
@@ -94,8 +107,9 @@ def test_decision_rules_in_order_then_notice_appointment_and_filing(api):
     problem(decide(api, sel, cadres[:1]), 422, "not_cleared")
     verdicts(api, sel, cadres[0])
     verdicts(api, sel, cadres[1])
-    eventually(lambda: decide(api, sel, cadres[:1], lead=timedelta(hours=1)).json()
-               .get("code") == "ad_hoc_motion", timeout=30)
+    eventually(
+        lambda: decide(api, sel, cadres[:1], lead=timedelta(hours=1)).json().get("code") == "ad_hoc_motion", timeout=30
+    )
     problem(decide(api, sel, cadres[:1], members=11, present=7), 422, "quorum_not_met")
     problem(decide(api, sel, cadres), 422, "slate_ratio")  # two appointees for one vacancy
     body = ok(decide(api, sel, cadres[:1]))
@@ -103,8 +117,11 @@ def test_decision_rules_in_order_then_notice_appointment_and_filing(api):
     assert {n["cadre"]: n["status"] for n in body["nominees"]}[cadres[0]] == "appointee"
     problem(decide(api, sel, cadres[:1]), 409, "wrong_stage")
     problem(appoint(api, sel), 409, "too_early")
-    problem(api.post(f"/api/v1/selections/{sel}/filing", {"filed_with": "District", "reference": "F-1"},
-                     as_="org"), 422, "out_of_order")
+    problem(
+        api.post(f"/api/v1/selections/{sel}/filing", {"filed_with": "District", "reference": "F-1"}, as_="org"),
+        422,
+        "out_of_order",
+    )
     eventually(lambda: stage(api, sel) == "appointment", timeout=NOTICE_SECONDS + 30)
     body = ok(appoint(api, sel))
     assert body["stage"] == "filing"
@@ -112,8 +129,7 @@ def test_decision_rules_in_order_then_notice_appointment_and_filing(api):
     books = ok(api.get(f"/api/v1/posts/{w['post']}", as_="org"))
     assert (books["occupied"], books["reserved"], books["vacancies"]) == (1, 0, 1)
     problem(appoint(api, sel), 409, "wrong_stage")
-    body = ok(api.post(f"/api/v1/selections/{sel}/filing", {"filed_with": "District", "reference": "F-1"},
-                       as_="org"))
+    body = ok(api.post(f"/api/v1/selections/{sel}/filing", {"filed_with": "District", "reference": "F-1"}, as_="org"))
     assert body["stage"] == "closed"
     assert [h["stage"] for h in body["history"]][-4:] == ["public_notice", "appointment", "filing", "closed"]
 
@@ -135,11 +151,16 @@ def test_a_pending_objection_blocks_until_resolved(api):
     objection = ok(api.post(f"/api/v1/notices/{notice}/objections", {"content": "a question about the record"}), 201)
     answers(api, sel, 422, "objection_pending")
     # the notice period ends with the objection still pending: still blocked
-    eventually(lambda: any(n["id"] == notice and n["status"] == "closed"
-                           for n in ok(api.get("/api/v1/notices"))["items"]), timeout=NOTICE_SECONDS + 30)
+    eventually(
+        lambda: any(n["id"] == notice and n["status"] == "closed" for n in ok(api.get("/api/v1/notices"))["items"]),
+        timeout=NOTICE_SECONDS + 30,
+    )
     problem(appoint(api, sel), 422, "objection_pending")
-    ok(api.post(f"/api/v1/objections/{objection['id']}/resolve", {"upheld": False, "finding": "unfounded"},
-                as_="discipline"))
+    ok(
+        api.post(
+            f"/api/v1/objections/{objection['id']}/resolve", {"upheld": False, "finding": "unfounded"}, as_="discipline"
+        )
+    )
     eventually(lambda: stage(api, sel) == "appointment", timeout=30)
     assert ok(appoint(api, sel))["stage"] == "filing"
 
@@ -150,8 +171,11 @@ def test_an_upheld_objection_closes_the_selection_and_releases_its_vacancies(api
     assert ok(api.get(f"/api/v1/posts/{post}", as_="org"))["reserved"] == 1
     notice = notice_of(api, sel)
     objection = ok(api.post(f"/api/v1/notices/{notice}/objections", {"content": "undisclosed business"}), 201)
-    ok(api.post(f"/api/v1/objections/{objection['id']}/resolve", {"upheld": True, "finding": "confirmed"},
-                as_="discipline"))
+    ok(
+        api.post(
+            f"/api/v1/objections/{objection['id']}/resolve", {"upheld": True, "finding": "confirmed"}, as_="discipline"
+        )
+    )
     answers(api, sel, 422, "objection_upheld")
     eventually(lambda: stage(api, sel) == "closed", timeout=NOTICE_SECONDS + 30)
     books = ok(api.get(f"/api/v1/posts/{post}", as_="org"))

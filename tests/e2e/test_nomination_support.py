@@ -1,5 +1,6 @@
 """Helpers shared by the nomination e2e and integration tests (no tests here): building a world of
 units, posts and cadres, and walking a selection through its stages over HTTP."""
+
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -42,26 +43,49 @@ def make_unit(api):
 
 def make_post(api, unit, *, rank="section", category="promotion", headcount=2):
     post = code("P")
-    ok(api.post("/api/v1/posts", {"code": post, "unit": unit, "title": "Head", "rank": rank, "category": category,
-                                  "headcount": headcount}, as_="org"), 201)
+    ok(
+        api.post(
+            "/api/v1/posts",
+            {"code": post, "unit": unit, "title": "Head", "rank": rank, "category": category, "headcount": headcount},
+            as_="org",
+        ),
+        201,
+    )
     return post
 
 
 def make_cadre(api, unit, *, rank="deputy_section", years=5, name=None):
     cadre = code("C")
-    ok(api.post("/api/v1/cadres", {"code": cadre, "name": name or f"Name {cadre}", "unit": unit, "rank": rank,
-                                   "grassroots_years": years}, as_="org"), 201)
+    ok(
+        api.post(
+            "/api/v1/cadres",
+            {"code": cadre, "name": name or f"Name {cadre}", "unit": unit, "rank": rank, "grassroots_years": years},
+            as_="org",
+        ),
+        201,
+    )
     return cadre
 
 
 def open_selection(api, post, *, vacancies=1, competitive=False, proposed_by="Secretary Li"):
-    return api.post("/api/v1/selections", {"post": post, "vacancies": vacancies, "competitive": competitive,
-                                           "motion": {"proposed_by": proposed_by, "reason": "vacancy"}}, as_="org")
+    return api.post(
+        "/api/v1/selections",
+        {
+            "post": post,
+            "vacancies": vacancies,
+            "competitive": competitive,
+            "motion": {"proposed_by": proposed_by, "reason": "vacancy"},
+        },
+        as_="org",
+    )
 
 
 def qualify(api, sel, scope, *, min_rank="clerk", years=2):
-    return api.post(f"/api/v1/selections/{sel}/qualification",
-                    {"conditions": {"min_rank": min_rank, "min_grassroots_years": years}, "scope": scope}, as_="org")
+    return api.post(
+        f"/api/v1/selections/{sel}/qualification",
+        {"conditions": {"min_rank": min_rank, "min_grassroots_years": years}, "scope": scope},
+        as_="org",
+    )
 
 
 def consult(api, sel, source):
@@ -77,9 +101,14 @@ def to_recommendation(api, sel, scope):
 
 
 def ballot_session(api, sel, candidates, *, electorate=3, seats=1, kind="democratic"):
-    return ok(api.post(f"/api/v1/selections/{sel}/ballot-sessions",
-                       {"kind": kind, "electorate": electorate, "seats": seats, "candidates": candidates},
-                       as_="org"), 201)
+    return ok(
+        api.post(
+            f"/api/v1/selections/{sel}/ballot-sessions",
+            {"kind": kind, "electorate": electorate, "seats": seats, "candidates": candidates},
+            as_="org",
+        ),
+        201,
+    )
 
 
 def cast(api, token, choices):
@@ -101,9 +130,16 @@ def voted_session(api, sel, candidates, kind="democratic"):
 
 
 def nominate(api, sel, cadre, basis, *, reported=True, relations=()):
-    return api.post(f"/api/v1/selections/{sel}/nominations",
-                    {"cadre": cadre, "basis": basis, "disclosure": {"personal_matters_reported": reported},
-                     "relations": list(relations)}, as_="org")
+    return api.post(
+        f"/api/v1/selections/{sel}/nominations",
+        {
+            "cadre": cadre,
+            "basis": basis,
+            "disclosure": {"personal_matters_reported": reported},
+            "relations": list(relations),
+        },
+        as_="org",
+    )
 
 
 def now():
@@ -115,18 +151,37 @@ def iso(moment):
 
 
 def deliberation(nominees, *, attendees=9, present=7):
-    return {"meeting": {"held_at": iso(now()), "place": "Room 3", "attendees": attendees, "present": present},
-            "nominees": nominees}
+    return {
+        "meeting": {"held_at": iso(now()), "place": "Room 3", "attendees": attendees, "present": present},
+        "nominees": nominees,
+    }
 
 
 def decision(appointees, *, lead=timedelta(days=4), members=11, present=9):
     held = now()
-    return {"meeting": {"held_at": iso(held), "place": "Committee room", "agenda_filed_at": iso(held - lead),
-                        "members": members, "present": present}, "appointees": appointees}
+    return {
+        "meeting": {
+            "held_at": iso(held),
+            "place": "Committee room",
+            "agenda_filed_at": iso(held - lead),
+            "members": members,
+            "present": present,
+        },
+        "appointees": appointees,
+    }
 
 
-def to_inspection(api, *, category="promotion", post_rank="section", cadre_rank="deputy_section", nominees=1,
-                  competitive=False, vacancies=1, headcount=2):
+def to_inspection(
+    api,
+    *,
+    category="promotion",
+    post_rank="section",
+    cadre_rank="deputy_section",
+    nominees=1,
+    competitive=False,
+    vacancies=1,
+    headcount=2,
+):
     """A world and a selection walked to ``inspection`` with ``nominees`` deliberated nominees."""
     unit = make_unit(api)
     post = make_post(api, unit, rank=post_rank, category=category, headcount=headcount)
@@ -145,8 +200,11 @@ def to_inspection(api, *, category="promotion", post_rank="section", cadre_rank=
 
 
 def inspect(api, sel, cadres, rating=80):
-    return api.post(f"/api/v1/selections/{sel}/inspection",
-                    {"reports": [{"cadre": c, "summary": "sound", "rating": rating} for c in cadres]}, as_="org")
+    return api.post(
+        f"/api/v1/selections/{sel}/inspection",
+        {"reports": [{"cadre": c, "summary": "sound", "rating": rating} for c in cadres]},
+        as_="org",
+    )
 
 
 def stage(api, sel):
@@ -162,6 +220,7 @@ def publish(suite, source, event_type, subject, data, envelope=None):
     exchange = Exchange(f"{source}.events", type="topic", durable=True, auto_delete=False)
     with Connection(suite.env["AMQP_URI"]) as conn:
         producer = Producer(conn.channel(), exchange=exchange)
-        producer.publish(envelope, routing_key=event_type, serializer="json", declare=[exchange],
-                         delivery_mode=2, retry=True)
+        producer.publish(
+            envelope, routing_key=event_type, serializer="json", declare=[exchange], delivery_mode=2, retry=True
+        )
     return envelope

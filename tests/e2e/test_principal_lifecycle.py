@@ -1,5 +1,6 @@
 """Principal lifecycle with the admin CLI (API.md "Operating it"): a revoked, rotated-out or expired token
 answers 401 within 5 seconds and ends the console sessions signed in with it; listing shows no token."""
+
 import json
 import subprocess
 import time
@@ -16,8 +17,9 @@ WITHIN = 5.0
 
 
 def admin(suite, *args):
-    return subprocess.run([PYTHON, "-m", "gateway.admin", *args], cwd=REPO, env=suite.env, capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [PYTHON, "-m", "gateway.admin", *args], cwd=REPO, env=suite.env, capture_output=True, text=True, timeout=60
+    )
 
 
 def created(suite, role="superior", *extra):
@@ -28,8 +30,9 @@ def created(suite, role="superior", *extra):
 
 
 def status(suite, token):
-    return requests.get(suite.base + "/api/v1/filings?status=overdue", headers={"Authorization": f"Bearer {token}"},
-                        timeout=30).status_code
+    return requests.get(
+        suite.base + "/api/v1/filings?status=overdue", headers={"Authorization": f"Bearer {token}"}, timeout=30
+    ).status_code
 
 
 def refused_within(suite, token, seconds=WITHIN):
@@ -41,8 +44,13 @@ def refused_within(suite, token, seconds=WITHIN):
 def signed_in(suite, token):
     client = requests.Session()
     page = client.get(suite.base + "/web/login", timeout=30)
-    answer = client.post(suite.base + "/web/login", data={"csrf": csrf_of(page.text), "token": token},
-                         headers={"Origin": suite.base}, allow_redirects=False, timeout=30)
+    answer = client.post(
+        suite.base + "/web/login",
+        data={"csrf": csrf_of(page.text), "token": token},
+        headers={"Origin": suite.base},
+        allow_redirects=False,
+        timeout=30,
+    )
     assert answer.status_code == 303, answer.text
     return client
 
@@ -101,8 +109,13 @@ def test_a_token_just_rotated_out_cannot_sign_in_even_while_cached(suite):
     assert admin(suite, "rotate-token", "--name", body["name"]).returncode == 0
     client = requests.Session()
     page = client.get(suite.base + "/web/login", timeout=30)
-    answer = client.post(suite.base + "/web/login", data={"csrf": csrf_of(page.text), "token": body["token"]},
-                         headers={"Origin": suite.base}, allow_redirects=False, timeout=30)
+    answer = client.post(
+        suite.base + "/web/login",
+        data={"csrf": csrf_of(page.text), "token": body["token"]},
+        headers={"Origin": suite.base},
+        allow_redirects=False,
+        timeout=30,
+    )
     assert answer.status_code == 401, answer.status_code
 
 
@@ -116,14 +129,17 @@ def test_an_expired_token_is_401_within_5_seconds(suite):
     eventually(lambda: not console_open(suite, client), timeout=WITHIN, interval=0.1)
 
 
-@pytest.mark.parametrize("args", [
-    ["create-principal", "--name", "x", "--role", "nobody"],
-    ["create-principal", "--name", "x", "--role", "org", "--expires-in", "-1"],
-    ["create-principal", "--name", "x", "--role", "org", "--expires-in", "soon"],
-    ["revoke-principal", "--name", "no-such-principal"],
-    ["rotate-token", "--name", "no-such-principal"],
-    ["no-such-command"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["create-principal", "--name", "x", "--role", "nobody"],
+        ["create-principal", "--name", "x", "--role", "org", "--expires-in", "-1"],
+        ["create-principal", "--name", "x", "--role", "org", "--expires-in", "soon"],
+        ["revoke-principal", "--name", "no-such-principal"],
+        ["rotate-token", "--name", "no-such-principal"],
+        ["no-such-command"],
+    ],
+)
 def test_bad_arguments_exit_non_zero_with_a_one_line_reason(suite, args):
     out = admin(suite, *args)
     assert out.returncode != 0

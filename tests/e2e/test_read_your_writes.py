@@ -4,11 +4,20 @@ the superior's approval, the appointment right after the notice closed or its ob
 supervision acting on a selection just opened: each asked with no wait and no retry, ten times in a row
 where it is cheap, while the mixed workload of tests/faults runs beside it (so that events queue behind
 other work, as in production)."""
+
 import pytest
 
 from tests.e2e.test_nomination_supervised import appoint, decide, reviews, reviews_now, verdicts
-from tests.e2e.test_nomination_support import (inspect, make_post, make_unit, ok, open_selection, principals,
-                                               stage, to_inspection)
+from tests.e2e.test_nomination_support import (
+    inspect,
+    make_post,
+    make_unit,
+    ok,
+    open_selection,
+    principals,
+    stage,
+    to_inspection,
+)
 from tests.faults.workload import ROLES, Workload
 from tests.harness import Suite, eventually
 
@@ -18,8 +27,14 @@ ROUNDS = 10
 
 @pytest.fixture(scope="module")
 def suite():
-    running = Suite(NOTICE_PERIOD_SECONDS=NOTICE_SECONDS, REVIEW_DEADLINE_SECONDS=600, SUPERVISION_TICK_SECONDS=0.5,
-                    PUBLIC_RATE_PER_SECOND=1000, PUBLIC_RATE_BURST=1000, LOG_LEVEL="WARNING").start()
+    running = Suite(
+        NOTICE_PERIOD_SECONDS=NOTICE_SECONDS,
+        REVIEW_DEADLINE_SECONDS=600,
+        SUPERVISION_TICK_SECONDS=0.5,
+        PUBLIC_RATE_PER_SECOND=1000,
+        PUBLIC_RATE_BURST=1000,
+        LOG_LEVEL="WARNING",
+    ).start()
     try:
         yield running
     finally:
@@ -88,10 +103,12 @@ def decided(api):
 
 def notice(api, sel, status=None):
     """The selection's public notice as supervision shows it (once its decision event has opened it)."""
+
     def found():
         items = ok(api.get("/api/v1/notices?limit=500"))["items"]
-        return next((n for n in items if n["subject"] == f"selection:{sel}"
-                     and (status is None or n["status"] == status)), None)
+        return next(
+            (n for n in items if n["subject"] == f"selection:{sel}" and (status is None or n["status"] == status)), None
+        )
 
     return eventually(found, timeout=NOTICE_SECONDS + 30, interval=0.05)
 
@@ -110,8 +127,11 @@ def test_an_appointment_right_after_the_last_objection_is_dismissed(api, load):
     opened = notice(api, sel)
     objection = ok(api.post(f"/api/v1/notices/{opened['id']}/objections", {"content": "a question"}), 201)
     notice(api, sel, "closed")
-    ok(api.post(f"/api/v1/objections/{objection['id']}/resolve", {"upheld": False, "finding": "unfounded"},
-                as_="discipline"))
+    ok(
+        api.post(
+            f"/api/v1/objections/{objection['id']}/resolve", {"upheld": False, "finding": "unfounded"}, as_="discipline"
+        )
+    )
     assert ok(appoint(api, sel))["stage"] == "filing"
 
 
@@ -120,8 +140,11 @@ def test_an_upheld_objection_refuses_the_appointment_at_once(api, load):
     opened = notice(api, sel)
     objection = ok(api.post(f"/api/v1/notices/{opened['id']}/objections", {"content": "a question"}), 201)
     notice(api, sel, "closed")
-    ok(api.post(f"/api/v1/objections/{objection['id']}/resolve", {"upheld": True, "finding": "confirmed"},
-                as_="discipline"))
+    ok(
+        api.post(
+            f"/api/v1/objections/{objection['id']}/resolve", {"upheld": True, "finding": "confirmed"}, as_="discipline"
+        )
+    )
     r = appoint(api, sel)
     assert (r.status_code, r.json()["code"]) == (422, "objection_upheld"), r.text
     eventually(lambda: stage(api, sel) == "closed", timeout=30)

@@ -1,5 +1,6 @@
 """Information disclosure (信息公开): policies, announcements, notices and results in the JSON and Atom feeds,
 and the SMS and e-mail channels through the outbox into the spool."""
+
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -23,6 +24,7 @@ def find(api, key):
         hit = [i for i in feed(api)["items"] if i["id"] == key]
         assert hit, f"{key} not in the feed yet"
         return hit[0]
+
     return eventually(check, timeout=30)
 
 
@@ -34,12 +36,37 @@ def test_the_three_policies_are_in_the_public_feed(api):
 
 def test_results_name_the_selected_and_never_id_or_exam_numbers(api, suite):
     campaign = code("K")
-    results = envelope("campaign.results_published", f"campaign:{campaign}", {"campaign": campaign, "posts": [
-        {"post": "P1", "seats": 1, "ranking": [
-            {"exam_number": "EX-0001", "name": "Wang Fang", "rank": 1, "status": "selected", "total": 88.5,
-             "id_number": "620503199001011234"},
-            {"exam_number": "EX-0002", "name": "Li Lei", "rank": 2, "status": "not_selected", "total": 80.0}]}]},
-        source="examination")
+    results = envelope(
+        "campaign.results_published",
+        f"campaign:{campaign}",
+        {
+            "campaign": campaign,
+            "posts": [
+                {
+                    "post": "P1",
+                    "seats": 1,
+                    "ranking": [
+                        {
+                            "exam_number": "EX-0001",
+                            "name": "Wang Fang",
+                            "rank": 1,
+                            "status": "selected",
+                            "total": 88.5,
+                            "id_number": "620503199001011234",
+                        },
+                        {
+                            "exam_number": "EX-0002",
+                            "name": "Li Lei",
+                            "rank": 2,
+                            "status": "not_selected",
+                            "total": 80.0,
+                        },
+                    ],
+                }
+            ],
+        },
+        source="examination",
+    )
     publish(suite, [results], source="examination")
     item = find(api, f"event:{results['id']}")
     assert item["kind"] == "results" and "Wang Fang" in item["summary"]
@@ -50,12 +77,21 @@ def test_results_name_the_selected_and_never_id_or_exam_numbers(api, suite):
 
 def test_notice_titles_are_disclosed_and_escaped_in_atom(api, suite):
     notice = code("N")
-    opened = envelope("notice.opened", f"notice:{notice}", {
-        "notice": notice, "selection": code("S"), "title": "公示 <b>Deputy Head</b> & \"friends\"",
-        "opens_at": "2030-01-01T00:00:00Z", "closes_at": "2030-01-06T00:00:00Z"}, source="supervision")
+    opened = envelope(
+        "notice.opened",
+        f"notice:{notice}",
+        {
+            "notice": notice,
+            "selection": code("S"),
+            "title": '公示 <b>Deputy Head</b> & "friends"',
+            "opens_at": "2030-01-01T00:00:00Z",
+            "closes_at": "2030-01-06T00:00:00Z",
+        },
+        source="supervision",
+    )
     publish(suite, [opened], source="supervision")
     item = find(api, f"event:{opened['id']}")
-    assert item["kind"] == "notice" and item["title"] == "公示 <b>Deputy Head</b> & \"friends\""
+    assert item["kind"] == "notice" and item["title"] == '公示 <b>Deputy Head</b> & "friends"'
     r = api.get("/api/v1/disclosures.atom", params={"limit": 500})
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("application/atom+xml")
     assert "<b>Deputy" not in r.text and "&lt;b&gt;Deputy Head&lt;/b&gt; &amp;" in r.text
@@ -81,14 +117,16 @@ def test_the_feed_is_newest_first_and_pages_with_a_cursor(api):
         assert whole == [i["id"] for i in feed(api)["items"]], "the feed moved"
         assert [i["id"] for i in first["items"] + second["items"]] == whole[:4]
         return True
+
     eventually(two_pages_match_the_whole, timeout=30)
     r = api.get("/api/v1/disclosures", params={"cursor": "nonsense"})
     assert r.status_code == 400 and "cursor" in r.json()["errors"]
     atom = api.get("/api/v1/disclosures.atom", params={"limit": 1})
     assert 'rel="next"' in atom.text
     # a reader follows the next link as given: it must carry the cursor intact
-    next_url = next(link.get("href") for link in ET.fromstring(atom.content).findall(f"{ATOM}link")
-                    if link.get("rel") == "next")
+    next_url = next(
+        link.get("href") for link in ET.fromstring(atom.content).findall(f"{ATOM}link") if link.get("rel") == "next"
+    )
     cursor = parse_qs(urlsplit(next_url).query)["cursor"][0]
     second = api.session.get(next_url, timeout=30)
     assert second.status_code == 200 and second.headers["Content-Type"].startswith("application/atom+xml")
@@ -98,9 +136,18 @@ def test_the_feed_is_newest_first_and_pages_with_a_cursor(api):
 
 def test_sms_and_email_go_through_the_outbox_into_the_spool(api, suite):
     selection = code("S")
-    opened = envelope("selection.opened", f"selection:{selection}", {
-        "selection": selection, "post": "P-ann", "mode": "democratic_recommendation", "competitive": True,
-        "vacancies": 1, "key_leadership": False})
+    opened = envelope(
+        "selection.opened",
+        f"selection:{selection}",
+        {
+            "selection": selection,
+            "post": "P-ann",
+            "mode": "democratic_recommendation",
+            "competitive": True,
+            "vacancies": 1,
+            "key_leadership": False,
+        },
+    )
     publish(suite, [opened])
     item = find(api, f"event:{opened['id']}")
     assert item["kind"] == "announcement" and "P-ann" in item["title"]
@@ -109,6 +156,7 @@ def test_sms_and_email_go_through_the_outbox_into_the_spool(api, suite):
 
     def spooled():
         return all((spool / channel / name).exists() for channel in ("sms", "email"))
+
     eventually(spooled, timeout=30)
     sms = json.loads((spool / "sms" / name).read_text())
     assert sms["channel"] == "sms" and len(sms["body"]) <= 140 and "P-ann" in sms["body"]

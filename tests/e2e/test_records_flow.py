@@ -1,5 +1,6 @@
 """A selection driven through the gateway is recorded step by step without any records call; the verifier
 CLI passes on the honest log and fails, naming the seq, after the database is tampered with; the dossier."""
+
 import os
 import subprocess
 import xml.etree.ElementTree as ET
@@ -27,62 +28,139 @@ def selection(api):
     """A competitive promotion driven from the motion to the public notice, as the departments would."""
     unit, post = code("U"), code("P")
     ok(api.post("/api/v1/units", {"code": unit, "name": "Maiji Township"}, as_="org"))
-    ok(api.post("/api/v1/posts", {"code": post, "unit": unit, "title": "Deputy Head", "rank": "section",
-                                  "category": "promotion", "headcount": 1}, as_="org"))
+    ok(
+        api.post(
+            "/api/v1/posts",
+            {
+                "code": post,
+                "unit": unit,
+                "title": "Deputy Head",
+                "rank": "section",
+                "category": "promotion",
+                "headcount": 1,
+            },
+            as_="org",
+        )
+    )
     cadres = [code("C") for _ in range(2)]
     for n, cadre in enumerate(cadres):
-        ok(api.post("/api/v1/cadres", {"code": cadre, "name": f"Cadre {n}", "unit": unit, "rank": "deputy_section",
-                                       "grassroots_years": 5}, as_="org"))
-    sel = ok(api.post("/api/v1/selections", {"post": post, "vacancies": 1, "competitive": True,
-                                             "motion": {"proposed_by": "Party Committee", "reason": "vacancy"}},
-                      as_="org"))["id"]
+        ok(
+            api.post(
+                "/api/v1/cadres",
+                {"code": cadre, "name": f"Cadre {n}", "unit": unit, "rank": "deputy_section", "grassroots_years": 5},
+                as_="org",
+            )
+        )
+    sel = ok(
+        api.post(
+            "/api/v1/selections",
+            {
+                "post": post,
+                "vacancies": 1,
+                "competitive": True,
+                "motion": {"proposed_by": "Party Committee", "reason": "vacancy"},
+            },
+            as_="org",
+        )
+    )["id"]
     steps = [("motion", "selection opened")]
-    ok(api.post(f"/api/v1/selections/{sel}/qualification",
-                {"conditions": {"min_rank": "deputy_section", "min_grassroots_years": 2}, "scope": [unit]}, as_="org"))
+    ok(
+        api.post(
+            f"/api/v1/selections/{sel}/qualification",
+            {"conditions": {"min_rank": "deputy_section", "min_grassroots_years": 2}, "scope": [unit]},
+            as_="org",
+        )
+    )
     steps.append(("qualification", "selection stage changed"))
     for source in ("leader_in_charge", "grassroots"):
         ok(api.post(f"/api/v1/selections/{sel}/consultations", {"source": source, "opinion": "agree"}, as_="org"))
-    session = ok(api.post(f"/api/v1/selections/{sel}/ballot-sessions",
-                          {"kind": "democratic", "electorate": 3, "seats": 2, "candidates": cadres}, as_="org"))
+    session = ok(
+        api.post(
+            f"/api/v1/selections/{sel}/ballot-sessions",
+            {"kind": "democratic", "electorate": 3, "seats": 2, "candidates": cadres},
+            as_="org",
+        )
+    )
     for token in session["tokens"]:
         ok(api.post("/api/v1/ballots", {"token": token, "choices": cadres}))
     ok(api.post(f"/api/v1/ballot-sessions/{session['id']}/close", {}, as_="org"))
     steps.append(("recommendation", "ballot session closed"))
     for cadre in cadres:
-        ok(api.post(f"/api/v1/selections/{sel}/nominations",
-                    {"cadre": cadre, "basis": {"ballot_session": session["id"]},
-                     "disclosure": {"personal_matters_reported": True}, "relations": []}, as_="org"))
+        ok(
+            api.post(
+                f"/api/v1/selections/{sel}/nominations",
+                {
+                    "cadre": cadre,
+                    "basis": {"ballot_session": session["id"]},
+                    "disclosure": {"personal_matters_reported": True},
+                    "relations": [],
+                },
+                as_="org",
+            )
+        )
     steps.append(("nomination", "nomination made"))
     now = datetime.now(timezone.utc)
-    ok(api.post(f"/api/v1/selections/{sel}/deliberation",
-                {"meeting": {"held_at": iso(now), "place": "Room 1", "attendees": 9, "present": 8},
-                 "nominees": cadres}, as_="org"))
+    ok(
+        api.post(
+            f"/api/v1/selections/{sel}/deliberation",
+            {"meeting": {"held_at": iso(now), "place": "Room 1", "attendees": 9, "present": 8}, "nominees": cadres},
+            as_="org",
+        )
+    )
     steps.append(("deliberation", "selection deliberated"))
-    ok(api.post(f"/api/v1/selections/{sel}/inspection",
-                {"reports": [{"cadre": c, "summary": "solid", "rating": 90 - i} for i, c in enumerate(cadres)]},
-                as_="org"))
+    ok(
+        api.post(
+            f"/api/v1/selections/{sel}/inspection",
+            {"reports": [{"cadre": c, "summary": "solid", "rating": 90 - i} for i, c in enumerate(cadres)]},
+            as_="org",
+        )
+    )
     steps.append(("inspection", "selection inspected"))
-    reviews = eventually(lambda: [r for r in ok(api.get("/api/v1/reviews", as_="org", params={"selection": sel}))
-                                  ["items"]] if True else None, timeout=30)
-    eventually(lambda: len(ok(api.get("/api/v1/reviews", as_="org", params={"selection": sel}))["items"]) == 2,
-               timeout=30)
+    reviews = eventually(
+        lambda: (
+            [r for r in ok(api.get("/api/v1/reviews", as_="org", params={"selection": sel}))["items"]] if True else None
+        ),
+        timeout=30,
+    )
+    eventually(
+        lambda: len(ok(api.get("/api/v1/reviews", as_="org", params={"selection": sel}))["items"]) == 2, timeout=30
+    )
     reviews = ok(api.get("/api/v1/reviews", as_="org", params={"selection": sel}))["items"]
     for review in reviews:
         for department in ("discipline", "audit", "family_planning", "petition"):
-            ok(api.post(f"/api/v1/reviews/{review['id']}/verdicts", {"verdict": "clear", "reason": "none"},
-                        as_=department))
+            ok(
+                api.post(
+                    f"/api/v1/reviews/{review['id']}/verdicts", {"verdict": "clear", "reason": "none"}, as_=department
+                )
+            )
     steps.append(("joint_review", "review cleared"))
-    eventually(lambda: all(r["status"] == "cleared" for r in
-                           ok(api.get("/api/v1/reviews", as_="org", params={"selection": sel}))["items"]), timeout=30)
+    eventually(
+        lambda: all(
+            r["status"] == "cleared"
+            for r in ok(api.get("/api/v1/reviews", as_="org", params={"selection": sel}))["items"]
+        ),
+        timeout=30,
+    )
     held = now + timedelta(days=4)
 
     def decide():
-        r = api.post(f"/api/v1/selections/{sel}/decision",
-                     {"meeting": {"held_at": iso(held), "place": "Standing Committee Room",
-                                  "agenda_filed_at": iso(now), "members": 9, "present": 8},
-                      "appointees": [cadres[0]]}, as_="committee")
+        r = api.post(
+            f"/api/v1/selections/{sel}/decision",
+            {
+                "meeting": {
+                    "held_at": iso(held),
+                    "place": "Standing Committee Room",
+                    "agenda_filed_at": iso(now),
+                    "members": 9,
+                    "present": 8,
+                },
+                "appointees": [cadres[0]],
+            },
+            as_="committee",
+        )
         assert r.status_code == 200, r.text  # the clearance travels by event: wait for it
         return r
+
     eventually(decide, timeout=30)
     steps.append(("decision", "selection decided"))
     steps.append(("public_notice", "notice opened"))
@@ -105,8 +183,14 @@ def test_every_step_of_the_selection_is_recorded_without_a_records_call(api, sel
 
 def _verify(suite, api, state):
     env = dict(suite.env, CADRE_TOKEN=api.tokens["auditor"])
-    return subprocess.run([PYTHON, "-m", "services.records.verify", "--url", suite.base, "--state", str(state)],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [PYTHON, "-m", "services.records.verify", "--url", suite.base, "--state", str(state)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_the_verifier_passes_on_the_honest_log_and_remembers_it(api, suite, selection, tmp_path):
@@ -146,9 +230,10 @@ def test_the_dossier_has_every_entry_with_a_proof_against_its_checkpoint(api, se
     checkpoint = dossier["checkpoint"]
     key = api.get("/api/v1/records/public-key").json()
     from services.records.log.checkpoint import verify_checkpoint
+
     assert verify_checkpoint(checkpoint, key["public_key"])
     listed = {e["seq"]: e for e in all_entries(api, subject=selection["subject"])}
-    assert [e["seq"] for e in dossier["entries"]][:len(expected)] == [e["seq"] for e in expected]
+    assert [e["seq"] for e in dossier["entries"]][: len(expected)] == [e["seq"] for e in expected]
     for entry in dossier["entries"]:
         proof = entry.pop("proof")
         assert entry == listed[entry["seq"]]
@@ -157,14 +242,22 @@ def test_the_dossier_has_every_entry_with_a_proof_against_its_checkpoint(api, se
 
 
 def test_the_dossier_as_a_printable_page_escapes_everything(api, selection):
-    ok(api.post("/api/v1/records", {"subject": selection["subject"], "stage": "deliberation",
-                                    "matter": "<script>alert('x')</script> & co"}, as_="org"))
+    ok(
+        api.post(
+            "/api/v1/records",
+            {"subject": selection["subject"], "stage": "deliberation", "matter": "<script>alert('x')</script> & co"},
+            as_="org",
+        )
+    )
     r = api.get(f"/api/v1/selections/{selection['id']}/dossier", as_="org", headers={"Accept": "text/html"})
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/html")
     assert "<script>alert" not in r.text and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; co" in r.text
     assert selection["id"] in r.text and "Signed checkpoint" in r.text
-    assert api.get(f"/api/v1/selections/{selection['id']}/dossier", as_="org").headers["Content-Type"].startswith(
-        "application/json")
+    assert (
+        api.get(f"/api/v1/selections/{selection['id']}/dossier", as_="org")
+        .headers["Content-Type"]
+        .startswith("application/json")
+    )
 
 
 def test_dossier_roles_and_unknown_selection(api, selection):
@@ -178,10 +271,14 @@ def test_dossier_roles_and_unknown_selection(api, selection):
 def test_the_selection_is_announced_and_its_notice_disclosed(api, selection):
     def disclosed():
         items = ok(api.get("/api/v1/disclosures", params={"limit": 500}))["items"]
-        kinds = {i["kind"] for i in items if i["subject"] in (selection["subject"],) or
-                 i["details"].get("selection") == selection["id"]}
+        kinds = {
+            i["kind"]
+            for i in items
+            if i["subject"] in (selection["subject"],) or i["details"].get("selection") == selection["id"]
+        }
         assert {"announcement", "notice"} <= kinds, kinds
         return items
+
     items = eventually(disclosed, timeout=30)
     atom = api.get("/api/v1/disclosures.atom", params={"limit": 500})
     assert atom.headers["Content-Type"].startswith("application/atom+xml")

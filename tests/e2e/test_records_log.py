@@ -1,5 +1,6 @@
 """The records log through the gateway: events recorded without a call, manual entries, listing,
 checkpoints, proofs, bad parameters, the single writer's order under concurrency, redeliveries and poison."""
+
 import concurrent.futures
 import json
 
@@ -13,8 +14,14 @@ from services.records.log.merkle import verify_consistency, verify_inclusion
 from tests.e2e.records_helpers import all_entries, code, entries_about, envelope, publish
 from tests.harness import eventually
 
-MANUAL = {"subject": None, "stage": "deliberation", "place": "Room 3", "responsible": "Zhang Wei",
-          "matter": "酝酿 informal consultation", "result": "two names taken forward"}
+MANUAL = {
+    "subject": None,
+    "stage": "deliberation",
+    "place": "Room 3",
+    "responsible": "Zhang Wei",
+    "matter": "酝酿 informal consultation",
+    "result": "two names taken forward",
+}
 
 
 def manual(api, subject, as_="org", **overrides):
@@ -24,7 +31,9 @@ def manual(api, subject, as_="org", **overrides):
 
 def test_an_event_becomes_one_entry_with_every_field(api):
     unit = code("U")
-    r = api.post("/api/v1/units", {"code": unit, "name": "Township"}, as_="org", headers={"X-Request-ID": f"req-{unit}"})
+    r = api.post(
+        "/api/v1/units", {"code": unit, "name": "Township"}, as_="org", headers={"X-Request-ID": f"req-{unit}"}
+    )
     assert r.status_code == 201
     [entry] = entries_about(api, f"unit:{unit}", {"unit created"})
     assert list(entry) == list(ENTRY_FIELDS)
@@ -50,19 +59,24 @@ def test_manual_entry_is_201_with_the_caller_as_recorder_and_lands_in_order(api)
 
 
 def test_manual_entry_without_optional_fields_has_them_null(api):
-    r = api.post("/api/v1/records", {"subject": f"selection:{code('S')}", "stage": "motion", "matter": "动议"}, as_="org")
+    r = api.post(
+        "/api/v1/records", {"subject": f"selection:{code('S')}", "stage": "motion", "matter": "动议"}, as_="org"
+    )
     assert r.status_code == 201
     entry = r.json()
     assert entry["place"] is None and entry["responsible"] is None and entry["result"] is None
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"stage": "deliberation", "matter": "m"}, "subject"),
-    ({"subject": "selection:x", "stage": "gossip", "matter": "m"}, "stage"),
-    ({"subject": "selection:x", "stage": "motion"}, "matter"),
-    ({"subject": "selection:x", "stage": "motion", "matter": "m", "recorder": "someone else"}, "recorder"),
-    ({"subject": "selection:x", "stage": "motion", "matter": "m", "place": 7}, "place"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"stage": "deliberation", "matter": "m"}, "subject"),
+        ({"subject": "selection:x", "stage": "gossip", "matter": "m"}, "stage"),
+        ({"subject": "selection:x", "stage": "motion"}, "matter"),
+        ({"subject": "selection:x", "stage": "motion", "matter": "m", "recorder": "someone else"}, "recorder"),
+        ({"subject": "selection:x", "stage": "motion", "matter": "m", "place": 7}, "place"),
+    ],
+)
 def test_bad_manual_entry_is_400_naming_the_field(api, body, field):
     r = api.post("/api/v1/records", body, as_="org")
     assert r.status_code == 400 and r.json()["code"] == "invalid"
@@ -107,8 +121,15 @@ def test_listing_by_matter_keeps_only_that_matter_with_or_without_a_subject(api)
 
 def test_entries_about_a_selection_include_events_whose_data_names_it(api, suite):
     selection = code("S")
-    publish(suite, [envelope("review.opened", f"review:{code('R')}", {"selection": selection, "cadre": "C1"},
-                             source="supervision")], source="supervision")  # on its producer's own exchange
+    publish(
+        suite,
+        [
+            envelope(
+                "review.opened", f"review:{code('R')}", {"selection": selection, "cadre": "C1"}, source="supervision"
+            )
+        ],
+        source="supervision",
+    )  # on its producer's own exchange
     [entry] = entries_about(api, f"selection:{selection}", {"review opened"})
     assert entry["subject"].startswith("review:") and entry["stage"] == "joint_review"
 
@@ -122,6 +143,7 @@ def test_checkpoint_is_signed_by_the_published_key_and_follows_the_log(api):
         checkpoint = api.get("/api/v1/records/checkpoint").json()
         assert checkpoint["size"] == len(all_entries(api))
         return checkpoint
+
     checkpoint = eventually(fresh, timeout=10)
     assert set(checkpoint) == {"size", "root", "timestamp", "key_id", "signature"}
     assert checkpoint["key_id"] == key["key_id"] and verify_checkpoint(checkpoint, key["public_key"])
@@ -130,12 +152,16 @@ def test_checkpoint_is_signed_by_the_published_key_and_follows_the_log(api):
 def test_inclusion_and_consistency_proofs_verify(api):
     first = eventually(lambda: api.get("/api/v1/records/checkpoint").json(), timeout=10)
     entry = manual(api, f"selection:{code('S')}").json()
-    second = eventually(lambda: (lambda c: c if c["size"] > entry["seq"] else None)(
-        api.get("/api/v1/records/checkpoint").json()), timeout=10)
+    second = eventually(
+        lambda: (lambda c: c if c["size"] > entry["seq"] else None)(api.get("/api/v1/records/checkpoint").json()),
+        timeout=10,
+    )
     r = api.get(f"/api/v1/records/{entry['seq']}/proof", params={"size": second["size"]})
     assert r.status_code == 200, r.text
     proof = r.json()
-    assert proof["index"] == entry["seq"] and proof["size"] == second["size"] and proof["leaf_hash"] == entry["leaf_hash"]
+    assert (
+        proof["index"] == entry["seq"] and proof["size"] == second["size"] and proof["leaf_hash"] == entry["leaf_hash"]
+    )
     assert verify_inclusion(entry["leaf_hash"], entry["seq"], second["size"], proof["path"], second["root"])
     # without ?size the proof is against the latest checkpoint
     latest = api.get("/api/v1/records/checkpoint").json()
@@ -180,8 +206,14 @@ def _check_chain(entries):
 
 def test_concurrent_manual_entries_and_firehose_traffic_keep_one_gap_free_chain(api, suite):
     subject = f"selection:{code('S')}"
-    events = [envelope("selection.stage_changed", subject, {"selection": subject[10:], "stage": "consultation",
-                                                              "previous": "qualification"}) for _ in range(200)]
+    events = [
+        envelope(
+            "selection.stage_changed",
+            subject,
+            {"selection": subject[10:], "stage": "consultation", "previous": "qualification"},
+        )
+        for _ in range(200)
+    ]
 
     def post(i):
         return manual(api, subject, matter=f"concurrent {i}")
@@ -220,7 +252,9 @@ def test_poison_messages_are_dead_lettered_and_the_log_goes_on(api, suite):
     entries_about(api, subject, {"unit created"})
     connection = pika.BlockingConnection(pika.URLParameters(suite.env["AMQP_URI"]))
     try:
-        depth = connection.channel().queue_declare("cadre.dead-letters", durable=True, passive=True).method.message_count
+        depth = (
+            connection.channel().queue_declare("cadre.dead-letters", durable=True, passive=True).method.message_count
+        )
     finally:
         connection.close()
     assert depth >= 2

@@ -1,6 +1,7 @@
 """The records log in the C2SP formats against the suite as `make run` starts it: the signed-note checkpoint
 and its witness cosignature, the hash tiles, the witness's refusals and durable state, and the anonymous
 verifier against the live log and against a leaf hash changed behind the service's back."""
+
 import base64
 import hashlib
 import json
@@ -54,6 +55,7 @@ def cosigned_note(api, min_size=1):
         assert note.parse_checkpoint(text).size >= min_size
         assert names <= {s.name for s in signatures}
         return r
+
     return eventually(check, timeout=30, interval=0.3)
 
 
@@ -126,19 +128,30 @@ def test_root_from_the_tiles_is_the_checkpoint_root_and_tiles_are_the_listed_lea
         leaves += tiles.split_hashes(response.content, width)
     tree = MerkleTree(leaves)
     assert tree.root() == checkpoint.root
-    assert [h.hex() for h in leaves] == [e["leaf_hash"] for e in entries[:checkpoint.size]]
+    assert [h.hex() for h in leaves] == [e["leaf_hash"] for e in entries[: checkpoint.size]]
     for level, n, width in tiles.upper_tiles(checkpoint.size):
         upper = tiles.split_hashes(fetch_tile(api, level, n, width).content, width)
-        span = 256 ** level  # each hash is the root of one full tile of the level below
-        assert upper == [MerkleTree(leaves[(n * 256 + i) * span:(n * 256 + i + 1) * span]).root()
-                         for i in range(width)]
+        span = 256**level  # each hash is the root of one full tile of the level below
+        assert upper == [
+            MerkleTree(leaves[(n * 256 + i) * span : (n * 256 + i + 1) * span]).root() for i in range(width)
+        ]
 
 
-@pytest.mark.parametrize("path, status", [
-    ("/log/tile/0/001.p/0", 400), ("/log/tile/00/000", 400), ("/log/tile/0/1", 400), ("/log/tile/0/x000/001", 400),
-    ("/log/tile/0/000.p/256", 400), ("/log/tile/64/000", 400), ("/log/tile/0/x999/999", 404),
-    ("/log/tile/5/000", 404), ("/log/tile/entries/000", 400), ("/log/nothing", 404),
-])
+@pytest.mark.parametrize(
+    "path, status",
+    [
+        ("/log/tile/0/001.p/0", 400),
+        ("/log/tile/00/000", 400),
+        ("/log/tile/0/1", 400),
+        ("/log/tile/0/x000/001", 400),
+        ("/log/tile/0/000.p/256", 400),
+        ("/log/tile/64/000", 400),
+        ("/log/tile/0/x999/999", 404),
+        ("/log/tile/5/000", 404),
+        ("/log/tile/entries/000", 400),
+        ("/log/nothing", 404),
+    ],
+)
 def test_bad_or_absent_tiles_are_problems(api, path, status):
     r = api.get(path)
     assert r.status_code == status, r.text
@@ -146,6 +159,7 @@ def test_bad_or_absent_tiles_are_problems(api, path, status):
 
 
 # -- the witness, attacked directly --------------------------------------------------------------
+
 
 def witness_url(suite):
     return f"http://127.0.0.1:{suite.ports['WITNESS_PORT']}"
@@ -158,8 +172,9 @@ def log_key(suite):
 
 def witness_size(suite):
     """The size the witness has cosigned last, as its 409 says."""
-    body = witnessing.encode_request(0, [], note.signed_checkpoint(ORIGIN, 0, hashlib.sha256(b"").digest(),
-                                                                     log_key(suite)))
+    body = witnessing.encode_request(
+        0, [], note.signed_checkpoint(ORIGIN, 0, hashlib.sha256(b"").digest(), log_key(suite))
+    )
     r = requests.post(witness_url(suite) + "/add-checkpoint", data=body, timeout=10)
     if r.status_code == 200:
         return 0
@@ -170,13 +185,15 @@ def witness_size(suite):
 def test_witness_refuses_a_checkpoint_the_log_did_not_sign(suite, api):
     cosigned_note(api, 1)
     forger = SigningKey.generate()
-    signed = note.signed_checkpoint(ORIGIN, 10 ** 6, b"\x05" * 32, forger)
+    signed = note.signed_checkpoint(ORIGIN, 10**6, b"\x05" * 32, forger)
     r = requests.post(witness_url(suite) + "/add-checkpoint", data=witnessing.encode_request(0, [], signed), timeout=10)
     assert r.status_code == 403, r.text
     # A known key's name and ID on a signature that does not verify: refused too.
-    real = note.signed_checkpoint(ORIGIN, 10 ** 6, b"\x05" * 32, log_key(suite))
-    tampered = real.replace(f"\n{10 ** 6}\n", f"\n{10 ** 6 + 1}\n", 1)
-    r = requests.post(witness_url(suite) + "/add-checkpoint", data=witnessing.encode_request(0, [], tampered), timeout=10)
+    real = note.signed_checkpoint(ORIGIN, 10**6, b"\x05" * 32, log_key(suite))
+    tampered = real.replace(f"\n{10**6}\n", f"\n{10**6 + 1}\n", 1)
+    r = requests.post(
+        witness_url(suite) + "/add-checkpoint", data=witnessing.encode_request(0, [], tampered), timeout=10
+    )
     assert r.status_code == 403, r.text
 
 
@@ -200,8 +217,11 @@ def test_witness_answers_409_with_its_size_to_an_old_size_it_never_cosigned(suit
     entries = all_entries(api)
     tree = MerkleTree(bytes.fromhex(e["leaf_hash"]) for e in entries)
     signed = note.signed_checkpoint(ORIGIN, tree.size, tree.root(), key)
-    r = requests.post(witness_url(suite) + "/add-checkpoint",
-                      data=witnessing.encode_request(1, tree.consistency_proof(1), signed), timeout=10)
+    r = requests.post(
+        witness_url(suite) + "/add-checkpoint",
+        data=witnessing.encode_request(1, tree.consistency_proof(1), signed),
+        timeout=10,
+    )
     assert r.status_code == 409
     assert r.headers["Content-Type"] == "text/x.tlog.size"
     assert int(r.text) >= size and r.text.endswith("\n")
@@ -215,8 +235,11 @@ def test_witness_refuses_an_inconsistent_proof_with_422(suite, api):
     # The operator forks: a history whose first `old` leaves are not the ones the witness cosigned.
     forked = MerkleTree([hashlib.sha256(b"forged %d" % i).digest() for i in range(old + 3)])
     signed = note.signed_checkpoint(ORIGIN, forked.size, forked.root(), key)
-    r = requests.post(witness_url(suite) + "/add-checkpoint",
-                      data=witnessing.encode_request(old, forked.consistency_proof(old), signed), timeout=10)
+    r = requests.post(
+        witness_url(suite) + "/add-checkpoint",
+        data=witnessing.encode_request(old, forked.consistency_proof(old), signed),
+        timeout=10,
+    )
     assert r.status_code == 422, r.text
     assert witness_size(suite) == old  # nothing cosigned, nothing stored
 
@@ -235,6 +258,7 @@ def test_witness_keeps_its_state_across_kill_9(suite, api):
             return witness_size(suite)
         except requests.RequestException:
             return None
+
     after = eventually(answers, timeout=30)
     assert after >= before  # a witness that forgot would answer 200 to old 0 (size 0)
     # and the log goes on being cosigned after the restart
@@ -244,14 +268,21 @@ def test_witness_keeps_its_state_across_kill_9(suite, api):
 
 # -- the anonymous verifier ----------------------------------------------------------------------
 
+
 def verify(suite, *args, token=None, state=None):
     env = dict(suite.env)
     env.pop("CADRE_TOKEN", None)
     if token:
         env["CADRE_TOKEN"] = token
     state = state or str(suite.data_dir / f"verify-{time.monotonic_ns()}.json")
-    return subprocess.run([sys.executable, "-m", "services.records.verify", "--url", suite.base, "--state", state, *args],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "services.records.verify", "--url", suite.base, "--state", state, *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_anonymous_verifier_passes_on_the_live_log_and_fails_on_a_leaf_hash_changed_in_the_database(suite, api):
@@ -291,21 +322,33 @@ def test_verifier_refuses_more_witnesses_than_cosigned(suite, api):
 def test_dossier_verifies_offline_and_one_changed_byte_fails(suite, api, tmp_path):
     selection = code("S")
     for stage in ("motion", "deliberation"):
-        r = api.post("/api/v1/records", {"subject": f"selection:{selection}", "stage": stage, "matter": f"{stage} 动议"},
-                     as_="org")
+        r = api.post(
+            "/api/v1/records",
+            {"subject": f"selection:{selection}", "stage": stage, "matter": f"{stage} 动议"},
+            as_="org",
+        )
         assert r.status_code == 201, r.text
     dossier = api.get(f"/api/v1/selections/{selection}/dossier", as_="auditor").json()
     key = api.get("/api/v1/records/public-key").json()["public_key"]
     path = tmp_path / "dossier.json"
     path.write_text(json.dumps(dossier, ensure_ascii=False))
     env = {k: v for k, v in suite.env.items() if k not in ("CADRE_TOKEN",)}
-    command = [sys.executable, "-m", "services.records.verify", "--dossier", str(path), "--public-key", key,
-               "--state", str(tmp_path / "state.json")]
+    command = [
+        sys.executable,
+        "-m",
+        "services.records.verify",
+        "--dossier",
+        str(path),
+        "--public-key",
+        key,
+        "--state",
+        str(tmp_path / "state.json"),
+    ]
     ok = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     raw = path.read_bytes()
     at = raw.index("deliberation 动议".encode())
-    path.write_bytes(raw[:at] + b"D" + raw[at + 1:])
+    path.write_bytes(raw[:at] + b"D" + raw[at + 1 :])
     bad = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
     assert bad.returncode != 0 and f"seq {dossier['entries'][1]['seq']}" in bad.stdout, bad.stdout
 
@@ -324,8 +367,13 @@ def tlogcheck(tmp_path_factory):
     out = tmp_path_factory.mktemp("go")
     binary = out / "tlogcheck"
     env = dict(os.environ, GO111MODULE="off", GOPATH=GO_PATH, GOCACHE=str(out / "cache"))
-    built = subprocess.run([go, "build", "-o", str(binary), str(REPO / "tests" / "interop" / "tlogcheck.go")],
-                           env=env, capture_output=True, text=True, timeout=300)
+    built = subprocess.run(
+        [go, "build", "-o", str(binary), str(REPO / "tests" / "interop" / "tlogcheck.go")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert built.returncode == 0, built.stderr
     return str(binary)
 
@@ -334,8 +382,9 @@ def test_go_reference_packages_verify_the_note_the_cosignature_and_the_tiles(sui
     entries = fill(suite, api, 260)
     cosigned_note(api, 260)
     [witness] = witnesses(api)
-    out = subprocess.run([tlogcheck, suite.base, log_vkey(api), witness["vkey"]], capture_output=True, text=True,
-                         timeout=120)
+    out = subprocess.run(
+        [tlogcheck, suite.base, log_vkey(api), witness["vkey"]], capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     head, *leaves = out.stdout.splitlines()
     size = int(head.split()[1])

@@ -2,6 +2,7 @@
 after campaigns and ballot sessions are created with Idempotency-Keys and retried, no key share, ballot
 token or Idempotency-Key is readable in any document of any database; ballots and objections leave the
 gateway's stored state unchanged; no document holds the client's address."""
+
 import secrets
 import uuid
 
@@ -10,8 +11,18 @@ import pytest
 from bson import json_util
 
 from tests.e2e.test_examination_flow import WEIGHTS, when
-from tests.e2e.test_nomination_support import (ballot_session, code, make_cadre, make_post, make_unit, ok,
-                                               open_selection, principals, problem, to_recommendation)
+from tests.e2e.test_nomination_support import (
+    ballot_session,
+    code,
+    make_cadre,
+    make_post,
+    make_unit,
+    ok,
+    open_selection,
+    principals,
+    problem,
+    to_recommendation,
+)
 from tests.harness import Suite
 
 SYSTEM_DATABASES = {"admin", "local", "config"}
@@ -68,9 +79,14 @@ def new_campaign(api, key):
     for _ in range(3):
         officers.append(code("officer"))
         api.principal(officers[-1], "officer")
-    body = {"code": code("CMP"), "title": "Public selection", "posts": [{"code": "P1", "title": "Head", "seats": 1}],
-            "weights": WEIGHTS, "interview_ratio": 2,
-            "unseal": {"not_before": when(-60), "threshold": 2, "officers": officers}}
+    body = {
+        "code": code("CMP"),
+        "title": "Public selection",
+        "posts": [{"code": "P1", "title": "Head", "seats": 1}],
+        "weights": WEIGHTS,
+        "interview_ratio": 2,
+        "unseal": {"not_before": when(-60), "threshold": 2, "officers": officers},
+    }
     return body, api.post("/api/v1/campaigns", body, as_="org", headers={"Idempotency-Key": key})
 
 
@@ -85,21 +101,28 @@ def ballot_world(api):
 
 def new_session(api, sel, cadres, key):
     body = {"kind": "democratic", "electorate": 4, "seats": 1, "candidates": cadres}
-    return body, api.post(f"/api/v1/selections/{sel}/ballot-sessions", body, as_="org",
-                          headers={"Idempotency-Key": key})
+    return body, api.post(
+        f"/api/v1/selections/{sel}/ballot-sessions", body, as_="org", headers={"Idempotency-Key": key}
+    )
 
 
 def gateway_state(mongo):
     """The gateway's collections but its rate buckets: a public POST spends from the client's bucket (shared by
     the replicas), which is a keyed hash of its address and a time (test_rate_buckets_hold_no_address)."""
     db = mongo["gateway"]
-    return {name: sorted(json_util.dumps(doc) for doc in db[name].find()) for name in db.list_collection_names()
-            if name != "rate_buckets"}
+    return {
+        name: sorted(json_util.dumps(doc) for doc in db[name].find())
+        for name in db.list_collection_names()
+        if name != "rate_buckets"
+    }
 
 
 def applied_counts(mongo):
-    return {db: mongo[db]["applied_requests"].count_documents({}) for db in mongo.list_database_names()
-            if db not in SYSTEM_DATABASES and "applied_requests" in mongo[db].list_collection_names()}
+    return {
+        db: mongo[db]["applied_requests"].count_documents({})
+        for db in mongo.list_database_names()
+        if db not in SYSTEM_DATABASES and "applied_requests" in mongo[db].list_collection_names()
+    }
 
 
 def test_no_key_share_ballot_token_or_idempotency_key_is_readable_anywhere(api, mongo):
@@ -117,16 +140,19 @@ def test_no_key_share_ballot_token_or_idempotency_key_is_readable_anywhere(api, 
     session_key = idem_key()
     body, first = new_session(api, sel, cadres, session_key)
     assert first.status_code == 201, first.text
-    again = api.post(f"/api/v1/selections/{sel}/ballot-sessions", body, as_="org",
-                     headers={"Idempotency-Key": session_key})
+    again = api.post(
+        f"/api/v1/selections/{sel}/ballot-sessions", body, as_="org", headers={"Idempotency-Key": session_key}
+    )
     assert again.status_code == 201 and again.json() == first.json()
     needles |= set(first.json()["tokens"])
     keys.append(session_key)
 
     # an ordinary keyed POST: its key is not kept readable either
     unit_key = idem_key()
-    ok(api.post("/api/v1/units", {"code": code("U"), "name": "u"}, as_="org", headers={"Idempotency-Key": unit_key}),
-       201)
+    ok(
+        api.post("/api/v1/units", {"code": code("U"), "name": "u"}, as_="org", headers={"Idempotency-Key": unit_key}),
+        201,
+    )
     keys.append(unit_key)
 
     assert holding(mongo, needles | set(keys)) == set()
@@ -136,8 +162,11 @@ def test_a_retry_with_another_body_is_still_409_idempotency_mismatch(api):
     key = idem_key()
     body, first = new_campaign(api, key)
     assert first.status_code == 201, first.text
-    problem(api.post("/api/v1/campaigns", dict(body, title="Another"), as_="org", headers={"Idempotency-Key": key}),
-            409, "idempotency_mismatch")
+    problem(
+        api.post("/api/v1/campaigns", dict(body, title="Another"), as_="org", headers={"Idempotency-Key": key}),
+        409,
+        "idempotency_mismatch",
+    )
 
 
 def test_the_kept_request_digest_does_not_test_guesses_of_the_body(api, mongo):
@@ -149,6 +178,7 @@ def test_the_kept_request_digest_does_not_test_guesses_of_the_body(api, mongo):
     body, first = new_session(api, sel, cadres, key)
     assert first.status_code == 201, first.text
     import json
+
     raw = json.dumps(body).encode()
     path = f"/api/v1/selections/{sel}/ballot-sessions"
     guess = hashlib.sha256(b"POST " + path.encode() + b"\n" + raw).hexdigest()
@@ -170,13 +200,15 @@ def test_ballots_and_objections_keep_no_idempotency_record(api, mongo):
     tokens = ballot_session(api, sel, cadres, electorate=3)["tokens"]
     before, applied_before = gateway_state(mongo), applied_counts(mongo)
     key = idem_key()
-    ok(api.post("/api/v1/ballots", {"token": tokens[0], "choices": [cadres[0]]}, headers={"Idempotency-Key": key}),
-       201)
+    ok(api.post("/api/v1/ballots", {"token": tokens[0], "choices": [cadres[0]]}, headers={"Idempotency-Key": key}), 201)
     # the header is ignored: the same key on another ballot is a new ballot, not a replay or a mismatch
     r = api.post("/api/v1/ballots", {"token": tokens[1], "choices": [cadres[1]]}, headers={"Idempotency-Key": key})
     assert r.status_code == 201 and "Idempotent-Replayed" not in r.headers, r.text
-    r = api.post(f"/api/v1/notices/{uuid.uuid4().hex}/objections", {"content": "a question"},
-                 headers={"Idempotency-Key": idem_key()})
+    r = api.post(
+        f"/api/v1/notices/{uuid.uuid4().hex}/objections",
+        {"content": "a question"},
+        headers={"Idempotency-Key": idem_key()},
+    )
     assert r.status_code in (201, 404), r.text
     assert gateway_state(mongo) == before
     assert applied_counts(mongo) == applied_before
@@ -188,8 +220,17 @@ def test_a_keyed_objection_to_an_open_notice_leaves_no_trace_and_is_never_replay
     notice = decided(api)["notice"]["id"]
     before, applied_before = gateway_state(mongo), applied_counts(mongo)
     key = idem_key()
-    ids = {ok(api.post(f"/api/v1/notices/{notice}/objections", {"content": "a question about the record"},
-                       headers={"Idempotency-Key": key}), 201)["id"] for _ in range(2)}
+    ids = {
+        ok(
+            api.post(
+                f"/api/v1/notices/{notice}/objections",
+                {"content": "a question about the record"},
+                headers={"Idempotency-Key": key},
+            ),
+            201,
+        )["id"]
+        for _ in range(2)
+    }
     assert len(ids) == 2  # the header is ignored: the same key lodges a second objection, not a replay
     assert gateway_state(mongo) == before
     assert applied_counts(mongo) == applied_before
@@ -199,8 +240,12 @@ def test_a_keyed_objection_to_an_open_notice_leaves_no_trace_and_is_never_replay
 def test_no_document_holds_the_client_address(api, mongo):
     sel, cadres = ballot_world(api)
     tokens = ballot_session(api, sel, cadres, electorate=3)["tokens"]
-    ok(api.post("/api/v1/ballots", {"token": tokens[0], "choices": [cadres[0]]}, headers={"Idempotency-Key": idem_key()}),
-       201)
+    ok(
+        api.post(
+            "/api/v1/ballots", {"token": tokens[0], "choices": [cadres[0]]}, headers={"Idempotency-Key": idem_key()}
+        ),
+        201,
+    )
     api.post("/api/v1/ballots", {"token": "not-a-token", "choices": [cadres[0]]})
     api.post(f"/api/v1/notices/{uuid.uuid4().hex}/objections", {"content": "q"}, headers={"Idempotency-Key": "k1"})
     assert holding(mongo, {CLIENT_ADDRESS}) == set()
@@ -209,8 +254,9 @@ def test_no_document_holds_the_client_address(api, mongo):
 def test_no_log_line_holds_the_client_address(api, suite):
     api.post("/api/v1/ballots", {"token": "not-a-token", "choices": ["x"]})
     api.get("/api/v1/notices")
-    gateway_lines = [line for line in suite.log_path.read_text(errors="replace").splitlines()
-                     if '"service": "gateway"' in line]
+    gateway_lines = [
+        line for line in suite.log_path.read_text(errors="replace").splitlines() if '"service": "gateway"' in line
+    ]
     assert gateway_lines and [line for line in gateway_lines if CLIENT_ADDRESS in line] == []
 
 
@@ -221,18 +267,30 @@ def test_records_of_keys_expire_after_24_hours(api, mongo):
 
     from gateway.idempotency import KeyedRequest
 
-    for db, collection, field in (("gateway", "idempotency_records", "created_at"),
-                                  ("nomination", "applied_requests", "at"),
-                                  ("examination", "applied_requests", "at")):
-        ttl = [index.get("expireAfterSeconds") for index in mongo[db][collection].index_information().values()
-               if index["key"][0][0] == field]
+    for db, collection, field in (
+        ("gateway", "idempotency_records", "created_at"),
+        ("nomination", "applied_requests", "at"),
+        ("examination", "applied_requests", "at"),
+    ):
+        ttl = [
+            index.get("expireAfterSeconds")
+            for index in mongo[db][collection].index_information().values()
+            if index["key"][0][0] == field
+        ]
         assert ttl == [24 * 3600], (db, collection)
 
     key = idem_key()
     lookup = KeyedRequest(("POST", "/api/v1/units"), "org", key).lookup
-    mongo["gateway"]["idempotency_records"].insert_one({
-        "lookup": lookup, "request_digest": "another request", "status": 201, "body": "sealed", "content_type":
-        "application/json", "created_at": datetime.now(timezone.utc) - timedelta(hours=25)})
+    mongo["gateway"]["idempotency_records"].insert_one(
+        {
+            "lookup": lookup,
+            "request_digest": "another request",
+            "status": 201,
+            "body": "sealed",
+            "content_type": "application/json",
+            "created_at": datetime.now(timezone.utc) - timedelta(hours=25),
+        }
+    )
     r = api.post("/api/v1/units", {"code": code("U"), "name": "u"}, as_="org", headers={"Idempotency-Key": key})
     assert r.status_code == 201 and "Idempotent-Replayed" not in r.headers, r.text
 
@@ -247,5 +305,8 @@ def test_rate_buckets_hold_no_address_nor_a_plain_hash_of_it(api, mongo):
     buckets = list(mongo["gateway"]["rate_buckets"].find())
     assert {doc["_id"].split(":")[0] for doc in buckets} >= {"public", "ballot-refusals"}
     assert all(set(doc) == {"_id", "tat", "version", "expires_at"} for doc in buckets), buckets
-    guesses = {hashlib.sha256(CLIENT_ADDRESS.encode()).hexdigest()[:32], hashlib.md5(CLIENT_ADDRESS.encode()).hexdigest()}
+    guesses = {
+        hashlib.sha256(CLIENT_ADDRESS.encode()).hexdigest()[:32],
+        hashlib.md5(CLIENT_ADDRESS.encode()).hexdigest(),
+    }
     assert holding(mongo, {CLIENT_ADDRESS, *guesses}) == set()

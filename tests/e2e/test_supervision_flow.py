@@ -4,12 +4,12 @@ appointment → filing. Every test here except the ranking one depends on nomina
 endpoints and its consumption of review.*, pre_report.approved, notice.* events).
 
 Durations are shortened (3 s) so the overdue, notice and filing timers act within a test."""
+
 import uuid
 
 import pytest
 
-from tests.e2e.test_nomination_support import (decision, inspect, ok, principals, problem, stage,
-                                               to_inspection)
+from tests.e2e.test_nomination_support import decision, inspect, ok, principals, problem, stage, to_inspection
 from tests.harness import Suite, entrypoint_runs, eventually, ran_again
 
 DEPARTMENTS = ("discipline", "audit", "family_planning", "petition")
@@ -17,8 +17,9 @@ DEPARTMENTS = ("discipline", "audit", "family_planning", "petition")
 
 @pytest.fixture(scope="module")
 def suite():
-    running = Suite(REVIEW_DEADLINE_SECONDS=3, NOTICE_PERIOD_SECONDS=3, FILING_DEADLINE_SECONDS=3,
-                    AGENDA_LEAD_SECONDS=1).start()
+    running = Suite(
+        REVIEW_DEADLINE_SECONDS=3, NOTICE_PERIOD_SECONDS=3, FILING_DEADLINE_SECONDS=3, AGENDA_LEAD_SECONDS=1
+    ).start()
     try:
         yield running
     finally:
@@ -34,6 +35,7 @@ def reviews_of(api, sel, count, as_="org"):
     def check():
         items = ok(api.get("/api/v1/reviews", as_=as_, params={"selection": sel}))["items"]
         return len(items) >= count and items
+
     return eventually(check, timeout=30)
 
 
@@ -102,8 +104,11 @@ def objection(api, notice, content="公示对象在原单位有违纪问题"):
 
 
 def resolve(api, objection_id, upheld, as_="discipline"):
-    return api.post(f"/api/v1/objections/{objection_id}/resolve",
-                    {"upheld": upheld, "finding": "核查属实" if upheld else "经核查不属实"}, as_=as_)
+    return api.post(
+        f"/api/v1/objections/{objection_id}/resolve",
+        {"upheld": upheld, "finding": "核查属实" if upheld else "经核查不属实"},
+        as_=as_,
+    )
 
 
 def wait_closed(api, sel):
@@ -111,6 +116,7 @@ def wait_closed(api, sel):
 
 
 # ---- joint review
+
 
 def test_inspection_opens_a_joint_review_per_nominee_for_the_four_departments(api):
     world = inspected(api, nominees=2, competitive=True)
@@ -169,6 +175,7 @@ def test_an_overdue_review_stays_uncleared_and_is_escalated(api, suite):
 
 # ---- decision, notice, appointment, filing
 
+
 def test_clean_flow_notice_closes_clear_appointment_then_filing_overdue_is_listed(api):
     world = decided(api)
     sel, notice = world["selection"], world["notice"]
@@ -184,8 +191,11 @@ def test_clean_flow_notice_closes_clear_appointment_then_filing_overdue_is_liste
 
     found = eventually(overdue, timeout=30)
     assert found[0]["status"] == "overdue" and found[0]["filed_with"] is None
-    ok(api.post(f"/api/v1/selections/{sel}/filing", {"filed_with": "市委组织部", "reference": "备字〔2026〕1号"},
-                as_="org"))
+    ok(
+        api.post(
+            f"/api/v1/selections/{sel}/filing", {"filed_with": "市委组织部", "reference": "备字〔2026〕1号"}, as_="org"
+        )
+    )
 
     def filed():
         items = ok(api.get("/api/v1/filings", as_="org", params={"status": "filed", "limit": 500}))["items"]
@@ -224,12 +234,12 @@ def test_a_late_objection_is_refused(api):
 
 # ---- pre-report and observer for a key-leadership post
 
+
 def test_key_leadership_needs_an_approved_pre_report_and_a_missing_observer_is_recorded(api, suite):
     world = cleared(api, category="key_leadership", post_rank="section", cadre_rank="deputy_section")
     sel = world["selection"]
     # nomination has every review.cleared, so the refusal below is the pre-report rule on its own copy
-    eventually(lambda: set(world["cadres"]) <= set(nomination_copy(suite, sel).get("reviews_cleared", [])),
-               timeout=30)
+    eventually(lambda: set(world["cadres"]) <= set(nomination_copy(suite, sel).get("reviews_cleared", [])), timeout=30)
     problem(decide(api, sel, world["cadres"]), 422, "pre_report_required")
     report = ok(api.post(f"/api/v1/selections/{sel}/pre-report", {}, as_="org"), 201)["id"]
     ok(api.post(f"/api/v1/pre-reports/{report}/approve", as_="superior"))
@@ -240,8 +250,10 @@ def test_key_leadership_needs_an_approved_pre_report_and_a_missing_observer_is_r
 
     assert eventually(attempt, timeout=30, interval=0.5) is True
     # once supervision has learnt of the decision, naming an observer is too late
-    eventually(lambda: api.post(f"/api/v1/selections/{sel}/observer", {"name": "赵列席"},
-                                as_="superior").status_code == 409, timeout=30)
+    eventually(
+        lambda: api.post(f"/api/v1/selections/{sel}/observer", {"name": "赵列席"}, as_="superior").status_code == 409,
+        timeout=30,
+    )
     problem(api.post(f"/api/v1/selections/{sel}/observer", {"name": "赵列席"}, as_="superior"), 409, "wrong_stage")
 
 
@@ -254,12 +266,17 @@ def test_observer_named_before_the_decision(api):
 
 # ---- routine assessment (no nomination dependency)
 
+
 def test_bottom_n_units_of_a_period_are_key_management(api):
     period = f"{2100 + uuid.uuid4().int % 800}-H1"
     for unit, score in {"U-east": 92.5, "U-west": 61, "U-north": 77, "U-south": 58}.items():
         ok(api.post("/api/v1/assessments", {"period": period, "unit": unit, "score": score}, as_="org"))
     ranking = ok(api.get(f"/api/v1/assessments/{period}/ranking", as_="superior", params={"bottom": 2}))
     assert [(i["unit"], i["rank"], i["key_management"]) for i in ranking["items"]] == [
-        ("U-east", 1, False), ("U-north", 2, False), ("U-west", 3, True), ("U-south", 4, True)]
+        ("U-east", 1, False),
+        ("U-north", 2, False),
+        ("U-west", 3, True),
+        ("U-south", 4, True),
+    ]
     assert "重点管理单位" in ranking["items"][-1]["rectification"]["title"]
     assert api.get(f"/api/v1/assessments/{period}/ranking", as_="audit").status_code == 403

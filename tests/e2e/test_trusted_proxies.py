@@ -1,5 +1,6 @@
 """Behind an ingress (TRUSTED_PROXIES=1, as deploy/ sets it): the client address the rate limits use is the
 one the ingress appended to X-Forwarded-For, and a request that came over HTTPS gets HSTS and Secure cookies."""
+
 import pytest
 import requests
 
@@ -16,8 +17,12 @@ def suite():
 
 
 def forged(suite, forwarded_for, n):
-    return requests.post(suite.base + "/api/v1/ballots", json={"token": f"nosuch.forged-{n}", "choices": []},
-                         headers={"X-Forwarded-For": forwarded_for}, timeout=30).status_code
+    return requests.post(
+        suite.base + "/api/v1/ballots",
+        json={"token": f"nosuch.forged-{n}", "choices": []},
+        headers={"X-Forwarded-For": forwarded_for},
+        timeout=30,
+    ).status_code
 
 
 def test_each_forwarded_client_has_its_own_limit(suite):

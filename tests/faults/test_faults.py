@@ -2,6 +2,7 @@
 started, the database killed and restarted, the gateway killed. Afterwards, every operation the gateway
 acknowledged is in its service and in the records log exactly once, the log verifies, and requests during
 the outage got a quick 503 rather than hanging. The counts are printed (run with -s to see them)."""
+
 import json
 import os
 import re
@@ -17,8 +18,16 @@ import requests
 from scripts.suite import database_command
 from services.common.envelope import make_envelope
 from tests.signing import as_producer
-from tests.faults.workload import (ALREADY, ROLES, Workload, account, outage_latency, records_of, unexpected_errors,
-                                   verify_log)
+from tests.faults.workload import (
+    ALREADY,
+    ROLES,
+    Workload,
+    account,
+    outage_latency,
+    records_of,
+    unexpected_errors,
+    verify_log,
+)
 from tests.harness import REPO, Suite, eventually, rabbitmqctl
 
 pytestmark = pytest.mark.slow
@@ -29,18 +38,30 @@ LOAD_THREADS = 4
 # What a client may hear while a backend is away: the quick 503, the gateway's "the first request with this
 # Idempotency-Key is still running" on a retry, and a retry learning that its unanswered attempt took effect.
 # Any other error the workload saw fails the test.
-UNDER_FAULT = frozenset({"503 unavailable", "409 conflict", "409 conflict after an unanswered attempt",
-                         *(f"409 {code} after an unanswered attempt" for code in ALREADY)})
+UNDER_FAULT = frozenset(
+    {
+        "503 unavailable",
+        "409 conflict",
+        "409 conflict after an unanswered attempt",
+        *(f"409 {code} after an unanswered attempt" for code in ALREADY),
+    }
+)
 # ... and while the gateway itself is away, the connection refused or cut under the client.
 GATEWAY_AWAY = UNDER_FAULT | {"ConnectionError", "ChunkedEncodingError"}
 
 
 @pytest.fixture(scope="module")
 def suite():
-    running = Suite(RPC_TIMEOUT_SECONDS=RPC_TIMEOUT, OUTBOX_SWEEP_SECONDS=0.5, SUPERVISION_TICK_SECONDS=0.5,
-                    REVIEW_DEADLINE_SECONDS=3600, PUBLIC_RATE_PER_SECOND=10000, PUBLIC_RATE_BURST=10000,
-                    BALLOT_REFUSALS_PER_MINUTE=10000,
-                    LOG_LEVEL="WARNING").start()
+    running = Suite(
+        RPC_TIMEOUT_SECONDS=RPC_TIMEOUT,
+        OUTBOX_SWEEP_SECONDS=0.5,
+        SUPERVISION_TICK_SECONDS=0.5,
+        REVIEW_DEADLINE_SECONDS=3600,
+        PUBLIC_RATE_PER_SECOND=10000,
+        PUBLIC_RATE_BURST=10000,
+        BALLOT_REFUSALS_PER_MINUTE=10000,
+        LOG_LEVEL="WARNING",
+    ).start()
     for role in ROLES:
         running.api.principal(role, role)
     try:
@@ -73,13 +94,23 @@ def check(suite, workload, name, latency_bound=LATENCY_BOUND, ballots_may_drift=
     latency = outage_latency(workload, latency_bound)
     code, verified = verify_log(suite, suite.api.tokens["auditor"])
     summary = {
-        "fault": name, "acknowledged": counts["acknowledged"], "in_records": counts["recorded_acknowledged"],
-        "found": counts["found"], "lost": len(counts["lost"]), "duplicated": len(counts["duplicated"]),
+        "fault": name,
+        "acknowledged": counts["acknowledged"],
+        "in_records": counts["recorded_acknowledged"],
+        "found": counts["found"],
+        "lost": len(counts["lost"]),
+        "duplicated": len(counts["duplicated"]),
         "applied_twice_after_an_unanswered_attempt": len(counts["retried_twice"]),
-        "missing_in_service": len(counts["missing_in_service"]), "tallies": counts["tallies"],
-        "wrong_tallies": len(counts["wrong_tallies"]), "repeated_log_entries": len(counts["repeated_log_entries"]),
-        "unanswered_then_applied": counts["already"], "gave_up": counts["unacknowledged"],
-        "log_size": counts["log_size"], "flows": dict(workload.flows), "errors": dict(workload.errors), **latency,
+        "missing_in_service": len(counts["missing_in_service"]),
+        "tallies": counts["tallies"],
+        "wrong_tallies": len(counts["wrong_tallies"]),
+        "repeated_log_entries": len(counts["repeated_log_entries"]),
+        "unanswered_then_applied": counts["already"],
+        "gave_up": counts["unacknowledged"],
+        "log_size": counts["log_size"],
+        "flows": dict(workload.flows),
+        "errors": dict(workload.errors),
+        **latency,
         "verify": verified,
     }
     print("\nFAULT " + json.dumps(summary))
@@ -136,10 +167,12 @@ def test_broker_stopped_and_started(suite):
         try:
             assert rabbitmqctl("stop_app").returncode == 0
             # a change committed while the broker is away waits in the outbox, and the gauge shows it
-            envelope = as_producer(suite, make_envelope("unit.created", "nomination", f"unit:{stranded}",
-                                                        {"code": stranded, "name": "b"}))
+            envelope = as_producer(
+                suite, make_envelope("unit.created", "nomination", f"unit:{stranded}", {"code": stranded, "name": "b"})
+            )
             pymongo.MongoClient(f"mongodb://127.0.0.1:{suite.ports['MONGODB_PORT']}/").nomination.units.insert_one(
-                {"code": stranded, "name": "b", "outbox": [json.dumps(envelope)], "outbox_n": 1, "handled": []})
+                {"code": stranded, "name": "b", "outbox": [json.dumps(envelope)], "outbox_n": 1, "handled": []}
+            )
             deadline = time.monotonic() + 5
             while time.monotonic() < deadline:
                 seen_backlog.append(backlog(suite))
@@ -161,8 +194,14 @@ def test_database_killed_and_restarted(suite):
     def fault():
         os.kill(suite.pid("database"), signal.SIGKILL)
         time.sleep(4)
-        proc = subprocess.Popen(database_command(suite.env), cwd=REPO, env=suite.env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            database_command(suite.env),
+            cwd=REPO,
+            env=suite.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         # the suite stops (and the harness kills) the database by this pid file
         (suite.data_dir / "run" / "database.pid").write_text(str(proc.pid))
 

@@ -1,6 +1,7 @@
 """Poison in a service's own event handler (not only the records firehose): an event supervision can never
 handle is retried a bounded number of times, then dead-lettered, and the valid event behind it on the same
 queue is handled meanwhile; the retry and dead-letter counters move."""
+
 import json
 import re
 import subprocess
@@ -37,15 +38,26 @@ def counter(suite, name, **labels):
 
 
 def deadletters(suite):
-    out = subprocess.run([PYTHON, "-m", "services.common.deadletters", "list", "--limit", "500"], cwd=REPO,
-                         env=suite.env, capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [PYTHON, "-m", "services.common.deadletters", "list", "--limit", "500"],
+        cwd=REPO,
+        env=suite.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     return [json.loads(line) for line in out.stdout.splitlines()]
 
 
 def inspected(selection, cadre):
-    return {"selection": selection, "post": "P-1", "post_title": "Head", "key_leadership": False,
-            "nominees": [{"cadre": cadre, "name": "Name"}]}
+    return {
+        "selection": selection,
+        "post": "P-1",
+        "post_title": "Head",
+        "key_leadership": False,
+        "nominees": [{"cadre": cadre, "name": "Name"}],
+    }
 
 
 def test_a_poison_event_in_a_service_handler_is_dead_lettered_after_bounded_attempts(suite):
@@ -54,12 +66,28 @@ def test_a_poison_event_in_a_service_handler_is_dead_lettered_after_bounded_atte
     dead = counter(suite, "cadre_events_dead_lettered_total", **labels)
     good, bad = uuid.uuid4().hex[:24], uuid.uuid4().hex[:24]
     for sel in (good, bad):
-        publish(suite, "nomination", "selection.opened", f"selection:{sel}",
-                {"selection": sel, "post": "P-1", "mode": "democratic_recommendation", "competitive": False,
-                 "vacancies": 1, "key_leadership": False})
+        publish(
+            suite,
+            "nomination",
+            "selection.opened",
+            f"selection:{sel}",
+            {
+                "selection": sel,
+                "post": "P-1",
+                "mode": "democratic_recommendation",
+                "competitive": False,
+                "vacancies": 1,
+                "key_leadership": False,
+            },
+        )
     # nominees must be a list: the handler fails on this every time it sees it
-    poison = publish(suite, "nomination", "selection.inspected", f"selection:{bad}",
-                     dict(inspected(bad, "C-1"), nominees="not-a-list"))
+    poison = publish(
+        suite,
+        "nomination",
+        "selection.inspected",
+        f"selection:{bad}",
+        dict(inspected(bad, "C-1"), nominees="not-a-list"),
+    )
     publish(suite, "nomination", "selection.inspected", f"selection:{good}", inspected(good, "C-2"))
 
     def review_of_good():
@@ -71,8 +99,11 @@ def test_a_poison_event_in_a_service_handler_is_dead_lettered_after_bounded_atte
     # retries go to the tail of the handler's own queue, so the dead letter names that queue: a replay
     # goes back to this handler only, not to every consumer of the type
     assert mine[0]["type"] == "selection.inspected"
-    assert mine[0]["queue"] == mine[0]["routing_key"] == \
-        "evt-nomination-selection.inspected--supervision.on_selection_inspected"
+    assert (
+        mine[0]["queue"]
+        == mine[0]["routing_key"]
+        == "evt-nomination-selection.inspected--supervision.on_selection_inspected"
+    )
     assert counter(suite, "cadre_events_retried_total", **labels) - retried == MAX_ATTEMPTS - 1
     assert counter(suite, "cadre_events_dead_lettered_total", **labels) - dead == 1
     r = suite.api.get("/api/v1/reviews", as_="org", params={"selection": bad})

@@ -7,6 +7,7 @@ inspection, the four departments' verdicts). Every request carries its own ``X-R
 to it by ``correlation_id``. A request that fails with 5xx or no answer is retried (as a client
 would) until a deadline; one that got a 2xx is *acknowledged* and must then be found exactly once.
 """
+
 import collections
 import subprocess
 import threading
@@ -79,8 +80,13 @@ class Op:
     @property
     def already(self):
         """Not acknowledged, but a retry learnt that an earlier attempt took effect."""
-        return (not self.acked and self.retried and self.final is not None and self.final.status == 409
-                and self.final.code in ALREADY)
+        return (
+            not self.acked
+            and self.retried
+            and self.final is not None
+            and self.final.status == 409
+            and self.final.code in ALREADY
+        )
 
 
 def now_iso(delta=timedelta()):
@@ -145,8 +151,7 @@ class Workload:
         while True:
             started = time.monotonic()
             try:
-                r = session.request(method, self.base + path, json=body, headers=headers,
-                                    timeout=self.request_timeout)
+                r = session.request(method, self.base + path, json=body, headers=headers, timeout=self.request_timeout)
                 code = None
                 if r.headers.get("Content-Type", "").startswith("application/problem+json"):
                     code = r.json().get("code")
@@ -179,17 +184,62 @@ class Workload:
     def _walk(self, s):
         tag = uuid.uuid4().hex[:10]
         unit, post, cadre = f"FU-{tag}", f"FP-{tag}", f"FC-{tag}"
-        self._ok(self.call(s, "unit", "POST", "/api/v1/units", {"code": unit, "name": "Township"}, "org",
-                           f"unit:{unit}", "unit created"))
-        self._ok(self.call(s, "post", "POST", "/api/v1/posts",
-                           {"code": post, "unit": unit, "title": "Head", "rank": "section", "category": "promotion",
-                            "headcount": 2}, "org", f"post:{post}", "post created"))
-        self._ok(self.call(s, "cadre", "POST", "/api/v1/cadres",
-                           {"code": cadre, "name": f"Name {tag}", "unit": unit, "rank": "deputy_section",
-                            "grassroots_years": 5}, "org", f"cadre:{cadre}", "cadre created"))
-        op = self.call(s, "selection", "POST", "/api/v1/selections",
-                       {"post": post, "vacancies": 1, "competitive": False,
-                        "motion": {"proposed_by": "Secretary Li", "reason": "vacancy"}}, "org")
+        self._ok(
+            self.call(
+                s,
+                "unit",
+                "POST",
+                "/api/v1/units",
+                {"code": unit, "name": "Township"},
+                "org",
+                f"unit:{unit}",
+                "unit created",
+            )
+        )
+        self._ok(
+            self.call(
+                s,
+                "post",
+                "POST",
+                "/api/v1/posts",
+                {
+                    "code": post,
+                    "unit": unit,
+                    "title": "Head",
+                    "rank": "section",
+                    "category": "promotion",
+                    "headcount": 2,
+                },
+                "org",
+                f"post:{post}",
+                "post created",
+            )
+        )
+        self._ok(
+            self.call(
+                s,
+                "cadre",
+                "POST",
+                "/api/v1/cadres",
+                {"code": cadre, "name": f"Name {tag}", "unit": unit, "rank": "deputy_section", "grassroots_years": 5},
+                "org",
+                f"cadre:{cadre}",
+                "cadre created",
+            )
+        )
+        op = self.call(
+            s,
+            "selection",
+            "POST",
+            "/api/v1/selections",
+            {
+                "post": post,
+                "vacancies": 1,
+                "competitive": False,
+                "motion": {"proposed_by": "Secretary Li", "reason": "vacancy"},
+            },
+            "org",
+        )
         if not op.acked:
             return f"abandoned at selection ({op.final.status})"
         sel = op.result["id"]
@@ -201,14 +251,30 @@ class Workload:
         def step(kind, path, body, matter, as_="org"):
             return self._ok(self.call(s, kind, "POST", path, body, as_, subject, matter))
 
-        step("qualification", f"/api/v1/selections/{sel}/qualification",
-             {"conditions": {"min_rank": "clerk", "min_grassroots_years": 2}, "scope": [unit]}, "selection qualified")
-        step("consultation", f"/api/v1/selections/{sel}/consultations",
-             {"source": "leader_in_charge", "opinion": "agreed"}, "selection consulted")
-        step("consultation", f"/api/v1/selections/{sel}/consultations",
-             {"source": "grassroots", "opinion": "agreed"}, "selection consulted")
-        op = step("ballot_session", f"/api/v1/selections/{sel}/ballot-sessions",
-                  {"kind": "democratic", "electorate": 3, "seats": 1, "candidates": [cadre]}, "ballot session opened")
+        step(
+            "qualification",
+            f"/api/v1/selections/{sel}/qualification",
+            {"conditions": {"min_rank": "clerk", "min_grassroots_years": 2}, "scope": [unit]},
+            "selection qualified",
+        )
+        step(
+            "consultation",
+            f"/api/v1/selections/{sel}/consultations",
+            {"source": "leader_in_charge", "opinion": "agreed"},
+            "selection consulted",
+        )
+        step(
+            "consultation",
+            f"/api/v1/selections/{sel}/consultations",
+            {"source": "grassroots", "opinion": "agreed"},
+            "selection consulted",
+        )
+        op = step(
+            "ballot_session",
+            f"/api/v1/selections/{sel}/ballot-sessions",
+            {"kind": "democratic", "electorate": 3, "seats": 1, "candidates": [cadre]},
+            "ballot session opened",
+        )
         if not op.acked:
             return "ballot session ambiguous"
         session, cast = op.result["id"], 0
@@ -221,20 +287,39 @@ class Workload:
                 self.tallies.append((session, cast, op.result["cast"]))
         if cast < 3:
             return "ballots refused"
-        step("nomination", f"/api/v1/selections/{sel}/nominations",
-             {"cadre": cadre, "basis": {"ballot_session": session}, "disclosure": {"personal_matters_reported": True},
-              "relations": []}, "nomination made")
-        step("deliberation", f"/api/v1/selections/{sel}/deliberation",
-             {"meeting": {"held_at": now_iso(), "place": "Room 3", "attendees": 9, "present": 7},
-              "nominees": [cadre]}, "selection deliberated")
-        step("inspection", f"/api/v1/selections/{sel}/inspection",
-             {"reports": [{"cadre": cadre, "summary": "sound", "rating": 80}]}, "selection inspected")
+        step(
+            "nomination",
+            f"/api/v1/selections/{sel}/nominations",
+            {
+                "cadre": cadre,
+                "basis": {"ballot_session": session},
+                "disclosure": {"personal_matters_reported": True},
+                "relations": [],
+            },
+            "nomination made",
+        )
+        step(
+            "deliberation",
+            f"/api/v1/selections/{sel}/deliberation",
+            {"meeting": {"held_at": now_iso(), "place": "Room 3", "attendees": 9, "present": 7}, "nominees": [cadre]},
+            "selection deliberated",
+        )
+        step(
+            "inspection",
+            f"/api/v1/selections/{sel}/inspection",
+            {"reports": [{"cadre": cadre, "summary": "sound", "rating": 80}]},
+            "selection inspected",
+        )
         review = None
         deadline = time.monotonic() + 60
         while review is None and time.monotonic() < deadline and not self._stop.is_set():
             try:
-                r = s.get(f"{self.base}/api/v1/reviews", params={"selection": sel},
-                          headers={"Authorization": f"Bearer {self.tokens['org']}"}, timeout=self.request_timeout)
+                r = s.get(
+                    f"{self.base}/api/v1/reviews",
+                    params={"selection": sel},
+                    headers={"Authorization": f"Bearer {self.tokens['org']}"},
+                    timeout=self.request_timeout,
+                )
                 problem = r.headers.get("Content-Type", "").startswith("application/problem+json")
                 self.saw(error_kind(r.status_code, r.json().get("code") if problem else None))
                 items = r.json().get("items", []) if r.status_code == 200 else []
@@ -248,8 +333,13 @@ class Workload:
         if review is None:
             return "no review yet"
         for department in DEPARTMENTS:
-            step("verdict", f"/api/v1/reviews/{review}/verdicts", {"verdict": "clear", "reason": "none found"},
-                 "review verdict given", as_=department)
+            step(
+                "verdict",
+                f"/api/v1/reviews/{review}/verdicts",
+                {"verdict": "clear", "reason": "none found"},
+                "review verdict given",
+                as_=department,
+            )
         return "verdicts given"
 
 
@@ -336,17 +426,29 @@ def account(api, workload, settle=90):
     wrong_tallies = [t for t in workload.tallies if t[1] != t[2]]
     # no event recorded twice anywhere in the log (a redelivery would repeat the same entry)
     log = whole_log(api)
-    seen = collections.Counter((e["subject"], e["matter"], e["occurred_at"], e["correlation_id"], e["result"])
-                               for e in log)
+    seen = collections.Counter(
+        (e["subject"], e["matter"], e["occurred_at"], e["correlation_id"], e["result"]) for e in log
+    )
     repeated = [k for k, n in seen.items() if n > 1]
     return {
-        "acknowledged": len(acked), "recorded_acknowledged": len(recorded), "found": found, "lost": lost,
-        "duplicated": duplicated, "retried_twice": retried_twice, "missing_in_service": missing_in_service, "wrong_tallies": wrong_tallies,
-        "tallies": len(workload.tallies), "repeated_log_entries": repeated, "log_size": len(log),
+        "acknowledged": len(acked),
+        "recorded_acknowledged": len(recorded),
+        "found": found,
+        "lost": lost,
+        "duplicated": duplicated,
+        "retried_twice": retried_twice,
+        "missing_in_service": missing_in_service,
+        "wrong_tallies": wrong_tallies,
+        "tallies": len(workload.tallies),
+        "repeated_log_entries": repeated,
+        "log_size": len(log),
         "already": sum(op.already for op in workload.ops),
-        "unacknowledged": sum(not op.acked and not op.already and (op.final and (not isinstance(op.final.status, int)
-                                                                                 or op.final.status >= 500))
-                              for op in workload.ops),
+        "unacknowledged": sum(
+            not op.acked
+            and not op.already
+            and (op.final and (not isinstance(op.final.status, int) or op.final.status >= 500))
+            for op in workload.ops
+        ),
     }
 
 
@@ -356,15 +458,36 @@ def outage_latency(workload, bound):
     slow = [a for a in failures if a.latency > bound]
     statuses = collections.Counter(str(a.status) for a in failures)
     every = sorted(a.latency for op in workload.ops for a in op.attempts)
-    return {"attempts": len(every), "slowest_any_s": round(every[-1], 2) if every else 0.0,
-            "p99_s": round(every[int(len(every) * 0.99) - 1], 3) if every else 0.0,"failed_attempts": len(failures), "by_status": dict(statuses),
-            "slowest_s": round(max((a.latency for a in failures), default=0.0), 2), "over_bound": len(slow)}
+    return {
+        "attempts": len(every),
+        "slowest_any_s": round(every[-1], 2) if every else 0.0,
+        "p99_s": round(every[int(len(every) * 0.99) - 1], 3) if every else 0.0,
+        "failed_attempts": len(failures),
+        "by_status": dict(statuses),
+        "slowest_s": round(max((a.latency for a in failures), default=0.0), 2),
+        "over_bound": len(slow),
+    }
 
 
 def verify_log(suite, token):
-    out = subprocess.run([PYTHON, "-m", "services.records.verify", "--url", suite.base, "--token", token,
-                          "--state", str(suite.data_dir / "verify-state.json")],
-                         cwd=REPO, env=suite.env, capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [
+            PYTHON,
+            "-m",
+            "services.records.verify",
+            "--url",
+            suite.base,
+            "--token",
+            token,
+            "--state",
+            str(suite.data_dir / "verify-state.json"),
+        ],
+        cwd=REPO,
+        env=suite.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return out.returncode, (out.stdout + out.stderr).strip()
 
 

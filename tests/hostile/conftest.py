@@ -1,10 +1,21 @@
 """One suite for the hostile-input tests, with the production rate limits of public endpoints."""
+
 import pytest
 
 from tests.harness import Suite
 
-ROLES = ("org", "committee", "discipline", "audit", "family_planning", "petition", "superior", "vendor", "officer",
-         "auditor")
+ROLES = (
+    "org",
+    "committee",
+    "discipline",
+    "audit",
+    "family_planning",
+    "petition",
+    "superior",
+    "vendor",
+    "officer",
+    "auditor",
+)
 
 
 @pytest.fixture(scope="package")

@@ -1,6 +1,7 @@
 """Hostile callers: floods of the public endpoints, oversized bodies, forged and replayed vendor signatures,
 reused and unknown ballot tokens, key shares from the wrong officer. Each is refused with its API.md code
 and counted in a metric an alert can watch; the flood does not slow down other clients."""
+
 import base64
 import re
 import statistics
@@ -11,8 +12,17 @@ import requests
 
 from services.examination.sealing import keygen, sign_sheet
 from tests.e2e.test_examination_flow import World
-from tests.e2e.test_nomination_support import (ballot_session, code, make_cadre, make_post, make_unit, ok,
-                                               open_selection, problem, to_recommendation)
+from tests.e2e.test_nomination_support import (
+    ballot_session,
+    code,
+    make_cadre,
+    make_post,
+    make_unit,
+    ok,
+    open_selection,
+    problem,
+    to_recommendation,
+)
 from tests.harness import client
 
 # How many times slower a client may typically be answered while another floods the same endpoint
@@ -84,22 +94,32 @@ def test_a_flood_of_ballots_gets_429_with_retry_after_and_others_are_served(suit
 
 def test_objections_are_rate_limited_per_client(suite, api):
     flooder = client("127.0.0.4")
-    statuses = [flooder.post(suite.base + "/api/v1/notices/no-such-notice/objections", json={"content": "x"},
-                             timeout=10).status_code for _ in range(40)]
+    statuses = [
+        flooder.post(
+            suite.base + "/api/v1/notices/no-such-notice/objections", json={"content": "x"}, timeout=10
+        ).status_code
+        for _ in range(40)
+    ]
     assert statuses.count(429) >= 15, statuses
     assert set(statuses) <= {404, 429}, statuses
 
 
 def test_an_oversized_body_is_413_before_it_is_read(suite, api):
-    r = client("127.0.0.5").post(suite.base + "/api/v1/ballots", data=b"{" + b" " * (1024 * 1024 + 10) + b"}",
-                                 headers={"Content-Type": "application/json"}, timeout=30)
+    r = client("127.0.0.5").post(
+        suite.base + "/api/v1/ballots",
+        data=b"{" + b" " * (1024 * 1024 + 10) + b"}",
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
     assert r.status_code == 413 and r.json()["code"] == "too_large"
 
 
 def test_reused_unknown_and_late_ballot_tokens_are_refused_and_counted(suite, api):
     port = "NOMINATION_METRICS_PORT"
-    before = {c: metric(suite, port, "cadre_nomination_ballots_refused_total", code=c)
-              for c in ("token_used", "invalid_token", "session_closed")}
+    before = {
+        c: metric(suite, port, "cadre_nomination_ballots_refused_total", code=c)
+        for c in ("token_used", "invalid_token", "session_closed")
+    }
     unit = make_unit(api)
     post = make_post(api, unit)
     cadre = make_cadre(api, unit)
@@ -125,15 +145,25 @@ def test_reused_unknown_and_late_ballot_tokens_are_refused_and_counted(suite, ap
 
 def test_forged_and_replayed_vendor_signatures_are_refused_and_counted(suite, api):
     port = "EXAMINATION_METRICS_PORT"
-    before = {c: metric(suite, port, "cadre_sealed_sheets_refused_total", code=c)
-              for c in ("invalid_signature", "already_submitted")}
+    before = {
+        c: metric(suite, port, "cadre_sealed_sheets_refused_total", code=c)
+        for c in ("invalid_signature", "already_submitted")
+    }
     world = World(api)
     vendor = world.vendor(["grading"])
     genuine = world.sheet(vendor, "written", [{"blind_code": "B-1", "score": 80}])
     # forged: the same sheet signed by a key that is not the vendor's
-    forged = dict(genuine, signature=sign_sheet(world.campaign, "written", genuine["examiner"], genuine["commitment"],
-                                                base64.b64decode(genuine["ciphertext"]),
-                                                keygen().signing_key))
+    forged = dict(
+        genuine,
+        signature=sign_sheet(
+            world.campaign,
+            "written",
+            genuine["examiner"],
+            genuine["commitment"],
+            base64.b64decode(genuine["ciphertext"]),
+            keygen().signing_key,
+        ),
+    )
     problem(world.submit(vendor, forged), 422, "invalid_signature")
     # tampered: a valid signature over another ciphertext
     other = world.sheet(vendor, "written", [{"blind_code": "B-1", "score": 99}])
@@ -143,18 +173,19 @@ def test_forged_and_replayed_vendor_signatures_are_refused_and_counted(suite, ap
     problem(world.submit(vendor, genuine), 409, "already_submitted")
     elsewhere = World(api)
     elsewhere.keys[vendor] = world.keys[vendor]
-    ok(api.post(f"/api/v1/campaigns/{elsewhere.campaign}/vendors", {"vendor": vendor, "role": "grading"},
-                as_="org"))
-    problem(api.post(f"/api/v1/campaigns/{elsewhere.campaign}/sealed-sheets", genuine, as_=vendor), 422,
-            "invalid_signature")
+    ok(api.post(f"/api/v1/campaigns/{elsewhere.campaign}/vendors", {"vendor": vendor, "role": "grading"}, as_="org"))
+    problem(
+        api.post(f"/api/v1/campaigns/{elsewhere.campaign}/sealed-sheets", genuine, as_=vendor), 422, "invalid_signature"
+    )
     after = {c: metric(suite, port, "cadre_sealed_sheets_refused_total", code=c) for c in before}
     assert {c: after[c] - before[c] for c in before} == {"invalid_signature": 3, "already_submitted": 1}
 
 
 def test_shares_from_the_wrong_officer_are_refused_and_counted(suite, api):
     port = "EXAMINATION_METRICS_PORT"
-    before = {c: metric(suite, port, "cadre_unseal_shares_refused_total", code=c)
-              for c in ("invalid_share", "forbidden")}
+    before = {
+        c: metric(suite, port, "cadre_unseal_shares_refused_total", code=c) for c in ("invalid_share", "forbidden")
+    }
     world = World(api, officers=3, threshold=2)
     a, b, _ = world.officers
     problem(world.unseal("written", a, share=world.shares[b]), 422, "invalid_share")

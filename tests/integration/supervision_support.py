@@ -1,4 +1,5 @@
 """Helpers for the supervision tests: publish nomination's events, watch supervision's, read metrics."""
+
 import json
 import uuid
 
@@ -16,15 +17,25 @@ def sid():
 
 def publish(suite, type, data, subject=None, envelope=None):
     """Publish one nomination event (as nomination's relay would); returns its envelope."""
-    envelope = envelope or make_envelope(type, "nomination", subject or f"selection:{data['selection']}", data,
-                                         actor="org", correlation_id=uuid.uuid4().hex)
+    envelope = envelope or make_envelope(
+        type,
+        "nomination",
+        subject or f"selection:{data['selection']}",
+        data,
+        actor="org",
+        correlation_id=uuid.uuid4().hex,
+    )
     envelope = as_producer(suite, envelope)
     with pika.BlockingConnection(pika.URLParameters(suite.env["AMQP_URI"])) as connection:
         channel = connection.channel()
         channel.exchange_declare("nomination.events", "topic", durable=True)
         channel.confirm_delivery()
-        channel.basic_publish("nomination.events", envelope["type"], json.dumps(envelope).encode(),
-                              pika.BasicProperties(content_type="application/json", delivery_mode=2))
+        channel.basic_publish(
+            "nomination.events",
+            envelope["type"],
+            json.dumps(envelope).encode(),
+            pika.BasicProperties(content_type="application/json", delivery_mode=2),
+        )
     return envelope
 
 
@@ -47,12 +58,16 @@ class Tap:
             self.seen.append(json.loads(body))
 
     def events(self, type, selection=None):
-        return [e for e in self.drain() if e["type"] == type
-                and (selection is None or e["data"].get("selection") == selection)]
+        return [
+            e
+            for e in self.drain()
+            if e["type"] == type and (selection is None or e["data"].get("selection") == selection)
+        ]
 
     def wait(self, type, selection=None, count=1, timeout=20):
-        return eventually(lambda: (found := self.events(type, selection)) and len(found) >= count and found,
-                          timeout=timeout)
+        return eventually(
+            lambda: (found := self.events(type, selection)) and len(found) >= count and found, timeout=timeout
+        )
 
     def close(self):
         try:
@@ -90,7 +105,8 @@ def notice_of(api, selection):
 def clear_all(api, review_id, departments=("discipline", "audit", "family_planning", "petition")):
     last = None
     for department in departments:
-        last = api.post(f"/api/v1/reviews/{review_id}/verdicts", {"verdict": "clear", "reason": "no findings"},
-                        as_=department)
+        last = api.post(
+            f"/api/v1/reviews/{review_id}/verdicts", {"verdict": "clear", "reason": "no findings"}, as_=department
+        )
         assert last.status_code == 200, last.text
     return last.json()

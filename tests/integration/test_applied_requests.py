@@ -1,4 +1,5 @@
 """A keyed request whose answer was lost is answered again by the service, not applied twice."""
+
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -26,8 +27,14 @@ def rpc(suite, service, method, key, **kwargs):
 def make_post(suite):
     unit, post = f"U-{uuid.uuid4().hex[:6]}", f"P-{uuid.uuid4().hex[:6]}"
     assert suite.api.post("/api/v1/units", {"code": unit, "name": "u"}, as_="org").status_code == 201
-    assert suite.api.post("/api/v1/posts", {"code": post, "unit": unit, "title": "t", "rank": "section",
-                                            "category": "promotion", "headcount": 3}, as_="org").status_code == 201
+    assert (
+        suite.api.post(
+            "/api/v1/posts",
+            {"code": post, "unit": unit, "title": "t", "rank": "section", "category": "promotion", "headcount": 3},
+            as_="org",
+        ).status_code
+        == 201
+    )
     return post
 
 
@@ -67,6 +74,7 @@ def test_without_a_key_every_call_applies(suite):
 # What the kill leaves behind is put in the database directly: the key still "running" from long ago
 # (the retry may take it over), and whatever effects the dead process had written by then.
 
+
 def nomination_db(suite):
     return pymongo.MongoClient(f"mongodb://127.0.0.1:{suite.ports['MONGODB_PORT']}/").nomination
 
@@ -76,7 +84,8 @@ def abandoned(suite, keys):
     key = keys[0]
     long_ago = datetime.now(timezone.utc) - timedelta(minutes=10)
     nomination_db(suite).applied_requests.replace_one(
-        {"_id": key}, {"_id": key, "state": "running", "at": long_ago}, upsert=True)
+        {"_id": key}, {"_id": key, "state": "running", "at": long_ago}, upsert=True
+    )
 
 
 def selection_body(post):
@@ -107,7 +116,8 @@ def test_killed_before_the_selection_was_stored_the_retry_runs_once(suite, held)
     abandoned(suite, key)
     if held:  # the dead attempt's hold, as store.reserve writes it: the retry reuses it, holds no more
         nomination_db(suite).posts.update_one(
-            {"code": post}, {"$inc": {"free": -1, "reserved": 1}, "$push": {"handled": f"request:{key[0]}:hold"}})
+            {"code": post}, {"$inc": {"free": -1, "reserved": 1}, "$push": {"handled": f"request:{key[0]}:hold"}}
+        )
     created = rpc(suite, "nomination", "create_selection", key, body=selection_body(post))
     assert suite.api.get(f"/api/v1/selections/{created['id']}", as_="org").status_code == 200
     view = suite.api.get(f"/api/v1/posts/{post}", as_="org").json()
@@ -124,7 +134,8 @@ def test_a_record_past_its_day_is_ignored_and_its_answer_is_sealed(suite):
     kept = nomination_db(suite).applied_requests.find_one({"_id": key[0]})
     assert kept["state"] == "done" and first["id"] not in kept["answer"]
     nomination_db(suite).applied_requests.update_one(
-        {"_id": key[0]}, {"$set": {"at": datetime.now(timezone.utc) - timedelta(hours=25)}})
+        {"_id": key[0]}, {"$set": {"at": datetime.now(timezone.utc) - timedelta(hours=25)}}
+    )
     again = rpc(suite, "nomination", "create_selection", key, body=selection_body(post))
     assert again["id"] != first["id"]  # a new request, not the day-old answer
 
@@ -132,6 +143,7 @@ def test_a_record_past_its_day_is_ignored_and_its_answer_is_sealed(suite):
 # --- a read asked on behalf of a keyed request ---------------------------------------------------------
 # Nomination asks supervision (and supervision nomination) with the keyed request's context as it came,
 # key included. A read must answer the state as of each call, not what it answered the first attempt.
+
 
 def test_a_read_asked_during_a_keyed_request_keeps_no_answer_under_its_key(suite):
     post = make_post(suite)

@@ -1,5 +1,6 @@
 """Broker users per service, with deploy/rabbitmq/setup.sh's rules (permissions/<service>.json) on the
 local broker: a service's credentials publish on its own exchange only and consume its own queues only."""
+
 import json
 import uuid
 
@@ -56,7 +57,9 @@ def test_every_process_has_its_rules_and_they_are_regexes():
         assert set(rules) == {"configure", "write", "read"}
         for rule in rules.values():
             re.compile(rule)
-        assert not re.fullmatch(rules["write"], "nomination.events" if path.stem != "nomination" else "supervision.events")
+        assert not re.fullmatch(
+            rules["write"], "nomination.events" if path.stem != "nomination" else "supervision.events"
+        )
 
 
 def test_a_service_publishes_on_its_own_exchange(broker):
@@ -91,8 +94,12 @@ def confined():
             user, password = f"{service}-{run}", uuid.uuid4().hex
             rules = json.loads((PERMISSIONS / f"{service}.json").read_text())
             assert rabbitmqctl("add_user", user, password).returncode == 0
-            assert rabbitmqctl("set_permissions", "-p", suite.vhost, user, rules["configure"], rules["write"],
-                               rules["read"]).returncode == 0
+            assert (
+                rabbitmqctl(
+                    "set_permissions", "-p", suite.vhost, user, rules["configure"], rules["write"], rules["read"]
+                ).returncode
+                == 0
+            )
             suite.env[f"{service.upper()}_AMQP_URI"] = f"amqp://{user}:{password}@127.0.0.1:5672/{suite.vhost}"
         suite.start()
         yield suite

@@ -1,4 +1,5 @@
 """The chassis over real RabbitMQ and a throw-away nx-27017: outbox, idempotency, deadlines."""
+
 import json
 import signal
 import threading
@@ -40,17 +41,24 @@ def publish(suite, exchange, envelope):
     with pika.BlockingConnection(params) as connection:
         channel = connection.channel()
         channel.confirm_delivery()
-        channel.basic_publish(exchange, envelope["type"], json.dumps(as_producer(suite, envelope)).encode(),
-                              pika.BasicProperties(content_type="application/json", delivery_mode=2))
+        channel.basic_publish(
+            exchange,
+            envelope["type"],
+            json.dumps(as_producer(suite, envelope)).encode(),
+            pika.BasicProperties(content_type="application/json", delivery_mode=2),
+        )
 
 
 def test_an_event_left_in_the_outbox_by_a_crash_is_published_by_the_relay(suite):
     """The state change was written with its event, then the process died before publishing."""
     code = f"U-{uuid.uuid4().hex[:8]}"
     # signed, as the worker that wrote it signs every envelope it puts in the outbox
-    envelope = as_producer(suite, make_envelope("unit.created", "nomination", f"unit:{code}", {"code": code, "name": "n"}))
+    envelope = as_producer(
+        suite, make_envelope("unit.created", "nomination", f"unit:{code}", {"code": code, "name": "n"})
+    )
     mongo(suite, "nomination").units.insert_one(
-        {"code": code, "name": "n", "outbox": [json.dumps(envelope)], "outbox_n": 1, "handled": []})
+        {"code": code, "name": "n", "outbox": [json.dumps(envelope)], "outbox_n": 1, "handled": []}
+    )
     entries = eventually(lambda: records_of(suite, f"unit:{code}"), timeout=20)
     assert len(entries) == 1
     assert eventually(lambda: mongo(suite, "nomination").units.find_one({"code": code})["outbox_n"] == 0)
@@ -105,8 +113,11 @@ def test_a_redelivered_event_makes_no_second_entry(suite):
     # the records writer keeps the order of its one queue: once a later event is in the log, the
     # redelivery before it has been handled
     later = f"R-{uuid.uuid4().hex[:8]}"
-    publish(suite, "nomination.events", make_envelope("unit.created", "nomination", f"unit:{later}",
-                                                      {"code": later, "name": "r"}))
+    publish(
+        suite,
+        "nomination.events",
+        make_envelope("unit.created", "nomination", f"unit:{later}", {"code": later, "name": "r"}),
+    )
     eventually(lambda: records_of(suite, f"unit:{later}"), timeout=20)
     assert len(records_of(suite, f"unit:{code}")) == 1
 
@@ -116,13 +127,18 @@ def test_a_poison_event_is_dead_lettered_and_does_not_block_the_queue(suite):
     poison = {"id": "not-a-uuid", "type": "unit.poisoned", "source": "nomination"}
     publish(suite, "nomination.events", poison)
     code = f"A-{uuid.uuid4().hex[:8]}"
-    publish(suite, "nomination.events",
-            make_envelope("unit.created", "nomination", f"unit:{code}", {"code": code, "name": "a"}))
+    publish(
+        suite,
+        "nomination.events",
+        make_envelope("unit.created", "nomination", f"unit:{code}", {"code": code, "name": "a"}),
+    )
     assert len(eventually(lambda: records_of(suite, f"unit:{code}"), timeout=30)) == 1
     params = pika.URLParameters(suite.env["AMQP_URI"])
     with pika.BlockingConnection(params) as connection:
+
         def dead():
             return connection.channel().queue_declare("cadre.dead-letters", passive=True).method.message_count >= 1
+
         eventually(dead, timeout=30)
 
 
@@ -132,8 +148,14 @@ def test_deadletters_tool_lists_shows_replays_and_drops(suite):
     from tests.harness import PYTHON, REPO
 
     def tool(*args):
-        out = subprocess.run([PYTHON, "-m", "services.common.deadletters", *args], cwd=REPO, env=suite.env,
-                             capture_output=True, text=True, timeout=60)
+        out = subprocess.run(
+            [PYTHON, "-m", "services.common.deadletters", *args],
+            cwd=REPO,
+            env=suite.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert out.returncode == 0, out.stderr
         return out.stdout
 

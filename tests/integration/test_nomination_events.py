@@ -3,9 +3,22 @@ the bus directly: what nomination does with each, and that a redelivered or stal
 
 import pytest
 
-from tests.e2e.test_nomination_support import (decision, inspect, make_cadre, make_post, make_unit, nominate, ok,
-                                               open_selection, principals, problem, publish, stage, to_inspection,
-                                               to_recommendation)
+from tests.e2e.test_nomination_support import (
+    decision,
+    inspect,
+    make_cadre,
+    make_post,
+    make_unit,
+    nominate,
+    ok,
+    open_selection,
+    principals,
+    problem,
+    publish,
+    stage,
+    to_inspection,
+    to_recommendation,
+)
 from tests.harness import Suite, entrypoint_runs, eventually, ran_again
 
 
@@ -32,8 +45,9 @@ def decided(api, suite):
     sel, cadre = w["selection"], w["cadres"][0]
     ok(inspect(api, sel, w["cadres"]))
     supervision(suite, "review.cleared", sel, {"review": "r-1", "cadre": cadre})
-    eventually(lambda: api.post(f"/api/v1/selections/{sel}/decision", decision([cadre]),
-                                as_="committee").status_code == 200)
+    eventually(
+        lambda: api.post(f"/api/v1/selections/{sel}/decision", decision([cadre]), as_="committee").status_code == 200
+    )
     return w
 
 
@@ -42,7 +56,8 @@ def nomination_copy(suite, sel):
     import pymongo
 
     return pymongo.MongoClient(f"mongodb://127.0.0.1:{suite.ports['MONGODB_PORT']}/").nomination.selections.find_one(
-        {"_id": sel})
+        {"_id": sel}
+    )
 
 
 def books(api, post):
@@ -56,7 +71,7 @@ def test_notice_closed_clear_twice_and_appointment_books_once(api, suite):
     problem(api.post(f"/api/v1/selections/{sel}/appointment", as_="org"), 409, "too_early")
     event = supervision(suite, "notice.closed", sel, {"notice": "n-1", "outcome": "clear", "revision": 1})
     eventually(lambda: stage(api, sel) == "appointment")
-    publish(suite, "supervision", "notice.closed", None, None, envelope=event)       # redelivered
+    publish(suite, "supervision", "notice.closed", None, None, envelope=event)  # redelivered
     supervision(suite, "notice.closed", sel, {"notice": "n-1", "outcome": "clear", "revision": 1})  # stale copy
     ok(api.post(f"/api/v1/selections/{sel}/appointment", as_="org"))
     assert books(api, post) == (1, 0, 1)
@@ -91,12 +106,18 @@ def test_concealment_veto_voids_and_other_vetoes_block(api, suite):
     w = to_inspection(api, nominees=2, competitive=True, vacancies=1)
     sel, (a, b) = w["selection"], w["cadres"]
     ok(inspect(api, sel, w["cadres"]))
-    supervision(suite, "review.vetoed", sel, {"review": "r-a", "cadre": a, "department": "audit",
-                                              "reason": "concealment"})
-    supervision(suite, "review.vetoed", sel, {"review": "r-b", "cadre": b, "department": "petition",
-                                              "reason": "complaints"})
-    eventually(lambda: {n["cadre"]: n["status"] for n in
-                        ok(api.get(f"/api/v1/selections/{sel}", as_="org"))["nominees"]}[a] == "voided")
+    supervision(
+        suite, "review.vetoed", sel, {"review": "r-a", "cadre": a, "department": "audit", "reason": "concealment"}
+    )
+    supervision(
+        suite, "review.vetoed", sel, {"review": "r-b", "cadre": b, "department": "petition", "reason": "complaints"}
+    )
+    eventually(
+        lambda: (
+            {n["cadre"]: n["status"] for n in ok(api.get(f"/api/v1/selections/{sel}", as_="org"))["nominees"]}[a]
+            == "voided"
+        )
+    )
     problem(api.post(f"/api/v1/selections/{sel}/decision", decision([a]), as_="committee"), 422, "not_cleared")
     problem(api.post(f"/api/v1/selections/{sel}/decision", decision([b]), as_="committee"), 422, "not_cleared")
     statuses = {n["cadre"]: n["status"] for n in ok(api.get(f"/api/v1/selections/{sel}", as_="org"))["nominees"]}
@@ -113,24 +134,49 @@ def test_public_selection_basis_comes_from_the_published_results(api, suite):
     to_recommendation(api, sel, [unit])
     campaign = "CAMP-" + sel[:8]
     problem(nominate(api, sel, by_number, {"campaign": campaign}), 422, "no_basis")  # nothing published yet
-    publish(suite, "examination", "campaign.results_published", f"campaign:{campaign}", {
-        "campaign": campaign,
-        "posts": [{"post": post, "seats": 2, "ranking": [
-            {"exam_number": by_number, "name": "Somebody", "rank": 1, "status": "selected", "total": 88.0},
-            {"exam_number": "E-0002", "name": "Sun Li", "rank": 2, "status": "selected", "total": 80.0},
-            {"exam_number": "E-0003", "name": "Zhou Qi", "rank": 3, "status": "not_selected", "total": 70.0}]}]})
+    publish(
+        suite,
+        "examination",
+        "campaign.results_published",
+        f"campaign:{campaign}",
+        {
+            "campaign": campaign,
+            "posts": [
+                {
+                    "post": post,
+                    "seats": 2,
+                    "ranking": [
+                        {"exam_number": by_number, "name": "Somebody", "rank": 1, "status": "selected", "total": 88.0},
+                        {"exam_number": "E-0002", "name": "Sun Li", "rank": 2, "status": "selected", "total": 80.0},
+                        {
+                            "exam_number": "E-0003",
+                            "name": "Zhou Qi",
+                            "rank": 3,
+                            "status": "not_selected",
+                            "total": 70.0,
+                        },
+                    ],
+                }
+            ],
+        },
+    )
     eventually(lambda: nominate(api, sel, by_number, {"campaign": campaign}).status_code == 201)
     ok(nominate(api, sel, by_name, {"campaign": campaign}), 201)
-    problem(nominate(api, sel, beyond, {"campaign": campaign}), 422, "no_basis")       # not within the seats
-    problem(nominate(api, sel, beyond, {"ballot_session": "x"}), 422, "no_basis")      # wrong basis for the mode
+    problem(nominate(api, sel, beyond, {"campaign": campaign}), 422, "no_basis")  # not within the seats
+    problem(nominate(api, sel, beyond, {"ballot_session": "x"}), 422, "no_basis")  # wrong basis for the mode
 
 
 def test_assessment_scores_feed_the_performance_component(api, suite):
     w = to_inspection(api)
     sel = w["selection"]
     ok(inspect(api, sel, w["cadres"]))
-    publish(suite, "supervision", "assessment.ranked", "assessment:2024", {
-        "period": "2024", "units": [{"unit": w["unit"], "score": 77.5, "rank": 1, "key_management": False}]})
+    publish(
+        suite,
+        "supervision",
+        "assessment.ranked",
+        "assessment:2024",
+        {"period": "2024", "units": [{"unit": w["unit"], "score": 77.5, "rank": 1, "key_management": False}]},
+    )
 
     def performance():
         item = ok(api.get(f"/api/v1/selections/{sel}/ranking", as_="org"))["items"][0]
@@ -149,5 +195,6 @@ def test_pre_report_approval_lets_a_key_leadership_decision_through(api, suite):
     # selection (opened by the inspection, not cleared by the event this test put on the bus) are pending
     problem(api.post(f"/api/v1/selections/{sel}/decision", decision([cadre]), as_="committee"), 422, "not_cleared")
     supervision(suite, "pre_report.approved", sel, {"pre_report": "pr-1"})
-    eventually(lambda: api.post(f"/api/v1/selections/{sel}/decision", decision([cadre]),
-                                as_="committee").status_code == 200)
+    eventually(
+        lambda: api.post(f"/api/v1/selections/{sel}/decision", decision([cadre]), as_="committee").status_code == 200
+    )

@@ -1,12 +1,20 @@
 """The console's list of selections (``list_selections``, an RPC the gateway signs for): over real RabbitMQ and a
 database of its own, newest first, filtered by stage, paged exactly through selections opened within one second."""
+
 from datetime import datetime
 
 import pytest
 
 from services.common.errors import CadreError
-from tests.e2e.test_nomination_support import (make_post, make_unit, ok, open_selection, principals, qualify,
-                                               to_inspection)
+from tests.e2e.test_nomination_support import (
+    make_post,
+    make_unit,
+    ok,
+    open_selection,
+    principals,
+    qualify,
+    to_inspection,
+)
 from tests.harness import Suite
 from tests.signing import call_as_gateway
 
@@ -60,8 +68,13 @@ def test_newest_first_with_each_selections_summary(suite, world):
 
     newest, qualified, inspected = items[0], items[1], items[-1]
     assert {k: newest[k] for k in ("post", "mode", "competitive", "vacancies", "stage", "nominees")} == {
-        "post": world["post"], "mode": "democratic_recommendation", "competitive": False, "vacancies": 1, "stage": "motion",
-        "nominees": 0}
+        "post": world["post"],
+        "mode": "democratic_recommendation",
+        "competitive": False,
+        "vacancies": 1,
+        "stage": "motion",
+        "nominees": 0,
+    }
     assert newest["next_actions"] == ["qualification", "pre_report", "observer"]
     assert qualified["stage"] == "qualification"
     assert qualified["next_actions"] == ["consultation", "pre_report", "observer"]
@@ -86,8 +99,11 @@ def test_pages_cut_exactly_one_after_the_other(suite, world):
 
 
 def test_a_bad_query_is_refused_naming_the_field(suite, world):
-    for query, field in (({"cursor": "2031-05-05T10:00:00Z"}, "cursor"), ({"stage": "limbo"}, "stage"),
-                         ({"limit": 0}, "limit")):
+    for query, field in (
+        ({"cursor": "2031-05-05T10:00:00Z"}, "cursor"),
+        ({"stage": "limbo"}, "stage"),
+        ({"limit": 0}, "limit"),
+    ):
         with pytest.raises(CadreError) as refused:
             listed(suite, **query)
         assert (refused.value.status, refused.value.code) == (400, "invalid")

@@ -1,5 +1,6 @@
 """The records writer over real RabbitMQ and nx-27017: a kill -9 in the middle of a flood loses nothing,
 duplicates nothing and leaves one gap-free chain; a failing channel is retried until it delivers."""
+
 import json
 import signal
 import uuid
@@ -41,14 +42,20 @@ def listing(suite, path="/api/v1/records", limit=500, as_="auditor"):
 
 def test_kill_9_mid_flood_loses_nothing_duplicates_nothing_and_keeps_the_chain(suite):
     tag = uuid.uuid4().hex[:8]
-    envelopes = [as_producer(suite, make_envelope("unit.created", "nomination", f"unit:{tag}-{i}", {"code": f"{tag}-{i}"}))
-                 for i in range(3000)]
+    envelopes = [
+        as_producer(suite, make_envelope("unit.created", "nomination", f"unit:{tag}-{i}", {"code": f"{tag}-{i}"}))
+        for i in range(3000)
+    ]
     with pika.BlockingConnection(pika.URLParameters(suite.env["AMQP_URI"])) as connection:
         channel = connection.channel()
         channel.confirm_delivery()
         for n, envelope in enumerate(envelopes):
-            channel.basic_publish("nomination.events", "unit.created", json.dumps(envelope).encode(),
-                                  pika.BasicProperties(content_type="application/json", delivery_mode=2))
+            channel.basic_publish(
+                "nomination.events",
+                "unit.created",
+                json.dumps(envelope).encode(),
+                pika.BasicProperties(content_type="application/json", delivery_mode=2),
+            )
             if n == 1000:
                 suite.kill("records", signal.SIGKILL)  # mid-batch, between a write and its ack at worst
     suite.wait_healthy(120)
@@ -58,6 +65,7 @@ def test_kill_9_mid_flood_loses_nothing_duplicates_nothing_and_keeps_the_chain(s
         mine = [e for e in entries if (e["subject"] or "").startswith(f"unit:{tag}-")]
         assert len({e["subject"] for e in mine}) == 3000, len(mine)
         return entries
+
     entries = eventually(all_there, timeout=300, interval=2)
     mine = [e for e in entries if (e["subject"] or "").startswith(f"unit:{tag}-")]
     assert len(mine) == 3000  # exactly once each
@@ -66,20 +74,35 @@ def test_kill_9_mid_flood_loses_nothing_duplicates_nothing_and_keeps_the_chain(s
         assert entry["seq"] == position and entry["prev_hash"] == previous
         assert leaf_hash_of(entry) == entry["leaf_hash"]
         previous = entry["leaf_hash"]
-    checkpoint = eventually(lambda: (lambda c: c if c["size"] == len(entries) else None)(
-        suite.api.get("/api/v1/records/checkpoint").json()), timeout=20)
+    checkpoint = eventually(
+        lambda: (lambda c: c if c["size"] == len(entries) else None)(
+            suite.api.get("/api/v1/records/checkpoint").json()
+        ),
+        timeout=20,
+    )
     assert checkpoint["size"] == len(entries)
 
 
 def test_a_failing_sms_sender_is_retried_until_it_delivers(suite):
     selection = uuid.uuid4().hex[:8]
-    envelope = as_producer(suite, make_envelope("selection.opened", "nomination", f"selection:{selection}", {
-        "selection": selection, "post": "P", "mode": "org_recommendation", "competitive": False, "vacancies": 1}))
+    envelope = as_producer(
+        suite,
+        make_envelope(
+            "selection.opened",
+            "nomination",
+            f"selection:{selection}",
+            {"selection": selection, "post": "P", "mode": "org_recommendation", "competitive": False, "vacancies": 1},
+        ),
+    )
     with pika.BlockingConnection(pika.URLParameters(suite.env["AMQP_URI"])) as connection:
         channel = connection.channel()
         channel.confirm_delivery()
-        channel.basic_publish("nomination.events", envelope["type"], json.dumps(envelope).encode(),
-                              pika.BasicProperties(content_type="application/json", delivery_mode=2))
+        channel.basic_publish(
+            "nomination.events",
+            envelope["type"],
+            json.dumps(envelope).encode(),
+            pika.BasicProperties(content_type="application/json", delivery_mode=2),
+        )
     name = f"event_{envelope['id']}.json"
     # two failures, backoff 1 s then 2 s, then the third attempt spools it
     eventually(lambda: (suite.data_dir / "spool" / "sms" / name).exists(), timeout=60)
@@ -88,8 +111,9 @@ def test_a_failing_sms_sender_is_retried_until_it_delivers(suite):
     assert (suite.data_dir / "spool" / "email" / name).exists()  # the other channel was never held up
     # delivered, so never sent again
     deliveries = pymongo.MongoClient(f"mongodb://127.0.0.1:{suite.ports['MONGODB_PORT']}/").records.deliveries
-    sms = eventually(lambda: (d := deliveries.find_one({"key": f"event:{envelope['id']}|sms"})) and
-                     d["status"] == "sent" and d)
+    sms = eventually(
+        lambda: (d := deliveries.find_one({"key": f"event:{envelope['id']}|sms"})) and d["status"] == "sent" and d
+    )
     assert sms["attempts"] == 3
 
 
@@ -98,9 +122,18 @@ def test_the_feed_pages_exactly_through_items_published_within_one_second(suite)
     announced = []
     for n in range(6):
         selection = uuid.uuid4().hex[:8]
-        envelope = make_envelope("selection.opened", "nomination", f"selection:{selection}", {
-            "selection": selection, "post": f"P-{n}", "mode": "org_recommendation", "competitive": False,
-            "vacancies": 1})
+        envelope = make_envelope(
+            "selection.opened",
+            "nomination",
+            f"selection:{selection}",
+            {
+                "selection": selection,
+                "post": f"P-{n}",
+                "mode": "org_recommendation",
+                "competitive": False,
+                "vacancies": 1,
+            },
+        )
         envelope["occurred_at"] = f"2031-05-05T10:00:00.{n * 150:03d}Z"
         announced.append(envelope)
     publish(suite, announced)
@@ -108,6 +141,7 @@ def test_the_feed_pages_exactly_through_items_published_within_one_second(suite)
 
     def feed(limit):
         return [i["id"] for i in listing(suite, "/api/v1/disclosures", limit=limit, as_=None)]
+
     eventually(lambda: keys <= set(feed(500)), timeout=30)
     everything = feed(500)
     assert feed(1) == everything

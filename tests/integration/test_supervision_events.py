@@ -1,21 +1,26 @@
 """Supervision over a real broker and database, driven by nomination's events published directly:
 its handlers, timers, HTTP endpoints and the events it sends, without nomination's side."""
+
 import time
 import uuid
 
 import pytest
 
 from tests.harness import Suite, entrypoint_runs, eventually, ran_again
-from tests.integration.supervision_support import (Tap, clear_all, metric, notice_of, publish, reviews, sid,
-                                                    wait_reviews)
+from tests.integration.supervision_support import Tap, clear_all, metric, notice_of, publish, reviews, sid, wait_reviews
 
 DEPARTMENTS = ("discipline", "audit", "family_planning", "petition")
 
 
 @pytest.fixture(scope="module")
 def suite():
-    running = Suite(REVIEW_DEADLINE_SECONDS=3, NOTICE_PERIOD_SECONDS=3, FILING_DEADLINE_SECONDS=3,
-                    AGENDA_LEAD_SECONDS=1, SUPERVISION_TICK_SECONDS=0.5).start()
+    running = Suite(
+        REVIEW_DEADLINE_SECONDS=3,
+        NOTICE_PERIOD_SECONDS=3,
+        FILING_DEADLINE_SECONDS=3,
+        AGENDA_LEAD_SECONDS=1,
+        SUPERVISION_TICK_SECONDS=0.5,
+    ).start()
     for role in ("org", "committee", *DEPARTMENTS, "superior", "auditor"):
         running.api.principal(role, role)
     try:
@@ -37,19 +42,36 @@ def tap(suite):
 
 
 def inspected(suite, selection, cadres, key_leadership=False):
-    return publish(suite, "selection.inspected", {
-        "selection": selection, "post": "P1", "post_title": "镇长", "key_leadership": key_leadership,
-        "nominees": [{"cadre": c, "name": f"Name {c}"} for c in cadres]})
+    return publish(
+        suite,
+        "selection.inspected",
+        {
+            "selection": selection,
+            "post": "P1",
+            "post_title": "镇长",
+            "key_leadership": key_leadership,
+            "nominees": [{"cadre": c, "name": f"Name {c}"} for c in cadres],
+        },
+    )
 
 
 def decided(suite, selection, cadres, key_leadership=False):
-    return publish(suite, "selection.decided", {
-        "selection": selection, "post": "P1", "post_title": "镇长", "key_leadership": key_leadership,
-        "appointees": [{"cadre": c, "name": f"张{c}"} for c in cadres],
-        "meeting": {"held_at": "2026-01-01T00:00:00Z", "place": "room", "members": 9, "present": 8}})
+    return publish(
+        suite,
+        "selection.decided",
+        {
+            "selection": selection,
+            "post": "P1",
+            "post_title": "镇长",
+            "key_leadership": key_leadership,
+            "appointees": [{"cadre": c, "name": f"张{c}"} for c in cadres],
+            "meeting": {"held_at": "2026-01-01T00:00:00Z", "place": "room", "members": 9, "present": 8},
+        },
+    )
 
 
 # ---- joint review
+
 
 def test_inspection_opens_one_review_per_nominee_for_the_four_departments(suite, api, tap):
     selection = sid()
@@ -96,8 +118,9 @@ def test_any_veto_vetoes_with_the_department_and_reason(suite, api, tap):
     inspected(suite, selection, ["C1"])
     review = wait_reviews(api, selection, 1)[0]
     clear_all(api, review["id"], ("discipline",))
-    r = api.post(f"/api/v1/reviews/{review['id']}/verdicts", {"verdict": "veto", "reason": "unpaid audit findings"},
-                 as_="audit")
+    r = api.post(
+        f"/api/v1/reviews/{review['id']}/verdicts", {"verdict": "veto", "reason": "unpaid audit findings"}, as_="audit"
+    )
     assert r.status_code == 200 and r.json()["status"] == "vetoed"
     clear_all(api, review["id"], ("family_planning", "petition"))
     assert reviews(api, selection)[0]["status"] == "vetoed"
@@ -110,8 +133,11 @@ def test_a_concealment_veto_says_concealment(suite, api, tap):
     selection = sid()
     inspected(suite, selection, ["C1"])
     review = wait_reviews(api, selection, 1)[0]
-    r = api.post(f"/api/v1/reviews/{review['id']}/verdicts",
-                 {"verdict": "veto", "reason": "concealment: undeclared second home"}, as_="discipline")
+    r = api.post(
+        f"/api/v1/reviews/{review['id']}/verdicts",
+        {"verdict": "veto", "reason": "concealment: undeclared second home"},
+        as_="discipline",
+    )
     assert r.status_code == 200
     data = tap.wait("review.vetoed", selection)[0]["data"]
     assert data["reason"] == "concealment" and data["concealment"] is True
@@ -189,9 +215,20 @@ def test_lists_page_with_a_cursor(suite, api):
 
 # ---- pre-report and observer
 
+
 def opened(suite, selection, key_leadership=True):
-    publish(suite, "selection.opened", {"selection": selection, "post": "P1", "mode": "plenary_recommendation",
-                                        "competitive": True, "vacancies": 1, "key_leadership": key_leadership})
+    publish(
+        suite,
+        "selection.opened",
+        {
+            "selection": selection,
+            "post": "P1",
+            "mode": "plenary_recommendation",
+            "competitive": True,
+            "vacancies": 1,
+            "key_leadership": key_leadership,
+        },
+    )
 
 
 def test_pre_report_is_created_once_and_approved_once_by_the_superior(suite, api, tap):
@@ -224,8 +261,13 @@ def test_observer_before_decision_and_absence_recorded_for_key_leadership(suite,
     decided(suite, watched, ["C1"], key_leadership=True)
     decided(suite, unwatched, ["C2"], key_leadership=True)
     assert tap.wait("observer.absent", unwatched)[0]["data"] == {"selection": unwatched}
-    late = eventually(lambda: (r := api.post(f"/api/v1/selections/{watched}/observer", {"name": "迟到"},
-                                             as_="superior")).status_code == 409 and r.json())
+    late = eventually(
+        lambda: (
+            (r := api.post(f"/api/v1/selections/{watched}/observer", {"name": "迟到"}, as_="superior")).status_code
+            == 409
+            and r.json()
+        )
+    )
     assert late["code"] == "wrong_stage"
     pre = api.post(f"/api/v1/selections/{watched}/pre-report", {}, as_="org")
     assert pre.status_code == 409 and pre.json()["code"] == "wrong_stage"
@@ -236,6 +278,7 @@ def test_observer_before_decision_and_absence_recorded_for_key_leadership(suite,
 
 
 # ---- public notice and objections
+
 
 def test_decision_opens_a_public_notice_with_names_posts_and_period(suite, api, tap):
     selection = sid()
@@ -263,8 +306,10 @@ def test_objection_upheld_during_the_period_closes_upheld(suite, api, tap):
     listed = api.get(f"/api/v1/notices/{notice['id']}/objections", as_="discipline").json()["items"]
     assert [o["content"] for o in listed] == ["他在原单位有违规问题。"]
     assert api.get(f"/api/v1/notices/{notice['id']}/objections").status_code == 401
-    assert api.post(f"/api/v1/objections/{objection}/resolve", {"upheld": True, "finding": "x"},
-                    as_="audit").status_code == 403
+    assert (
+        api.post(f"/api/v1/objections/{objection}/resolve", {"upheld": True, "finding": "x"}, as_="audit").status_code
+        == 403
+    )
     r = api.post(f"/api/v1/objections/{objection}/resolve", {"upheld": True, "finding": "属实"}, as_="discipline")
     assert r.status_code == 200 and r.json()["status"] == "upheld"
     twice = api.post(f"/api/v1/objections/{objection}/resolve", {"upheld": False, "finding": "no"}, as_="org")
@@ -306,11 +351,20 @@ def test_objection_input_is_checked_and_no_address_is_stored(suite, api):
 
 # ---- filing
 
+
 def test_an_appointment_owes_a_filing_listed_when_overdue_and_filed_when_recorded(suite, api):
     late, on_time = sid(), sid()
     for selection in (late, on_time):
-        publish(suite, "selection.appointed", {"selection": selection, "post": "P1", "appointees": ["C1"],
-                                               "appointed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+        publish(
+            suite,
+            "selection.appointed",
+            {
+                "selection": selection,
+                "post": "P1",
+                "appointees": ["C1"],
+                "appointed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            },
+        )
     publish(suite, "filing.recorded", {"selection": on_time, "filed_with": "市委组织部", "reference": "备-1"})
     before = metric(suite, "cadre_filings_overdue_total")
 
@@ -330,6 +384,7 @@ def test_an_appointment_owes_a_filing_listed_when_overdue_and_filed_when_recorde
 
 # ---- routine assessment
 
+
 def test_ranking_flags_the_bottom_n_and_is_announced(suite, api, tap):
     period = f"{2000 + uuid.uuid4().int % 900}-Q2"
     scores = {"U-a": 91, "U-b": 75, "U-c": 60, "U-d": 88}
@@ -342,10 +397,15 @@ def test_ranking_flags_the_bottom_n_and_is_announced(suite, api, tap):
     assert r.status_code == 200
     items = r.json()["items"]
     assert [(i["unit"], i["key_management"]) for i in items] == [
-        ("U-a", False), ("U-d", False), ("U-b", True), ("U-c", True)]
+        ("U-a", False),
+        ("U-d", False),
+        ("U-b", True),
+        ("U-c", True),
+    ]
     assert items[-1]["rectification"]["unit"] == "U-c" and items[0]["rectification"] is None
-    ranked = eventually(lambda: [e for e in tap.drain() if e["type"] == "assessment.ranked"
-                                 and e["data"]["period"] == period])
+    ranked = eventually(
+        lambda: [e for e in tap.drain() if e["type"] == "assessment.ranked" and e["data"]["period"] == period]
+    )
     assert [u["unit"] for u in ranked[0]["data"]["units"] if u["key_management"]] == ["U-b", "U-c"]
 
 
@@ -368,9 +428,11 @@ def test_assessment_input_and_cadres_incompetent_twice_running(suite, api):
 
 # ---- last: it spends this client's public allowance
 
+
 def test_public_objections_are_rate_limited_per_client(suite, api):
-    codes = [api.post("/api/v1/notices/ffffffffffffffffffffffff/objections", {"content": "x"}).status_code
-             for _ in range(30)]
+    codes = [
+        api.post("/api/v1/notices/ffffffffffffffffffffffff/objections", {"content": "x"}).status_code for _ in range(30)
+    ]
     assert 429 in codes and codes[0] == 404
     limited = api.post("/api/v1/notices/ffffffffffffffffffffffff/objections", {"content": "x"})
     assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1

@@ -1,5 +1,6 @@
 """The fault workload's error accounting (tests/faults/workload.py), without a broker: every error it is
 told is counted by kind, and a kind the fault does not explain is reported as unexpected."""
+
 import collections
 import threading
 
@@ -36,13 +37,20 @@ class Client:
 def test_every_error_a_call_hears_is_counted_by_kind(monkeypatch):
     monkeypatch.setattr(workload_module.time, "sleep", lambda seconds: None)
     load = Workload("http://gateway", {"org": "token"})
-    retried = load.call(Client(Answer(503, "unavailable"), requests.ConnectionError("reset"), Answer(409, "exists")),
-                        "unit", "POST", "/api/v1/units", {}, "org")
+    retried = load.call(
+        Client(Answer(503, "unavailable"), requests.ConnectionError("reset"), Answer(409, "exists")),
+        "unit",
+        "POST",
+        "/api/v1/units",
+        {},
+        "org",
+    )
     assert retried.already
     load.call(Client(Answer(409, "exists")), "unit", "POST", "/api/v1/units", {}, "org")
     load.call(Client(Answer(201)), "unit", "POST", "/api/v1/units", {}, "org")
-    assert load.errors == collections.Counter({"503 unavailable": 1, "ConnectionError": 1,
-                                               "409 exists after an unanswered attempt": 1, "409 exists": 1})
+    assert load.errors == collections.Counter(
+        {"503 unavailable": 1, "ConnectionError": 1, "409 exists after an unanswered attempt": 1, "409 exists": 1}
+    )
     # a first answer "exists" is no effect of the fault; a connection error is one only when the gateway is away
     assert unexpected_errors(load.errors, UNDER_FAULT) == {"ConnectionError": 1, "409 exists": 1}
     assert unexpected_errors(load.errors, GATEWAY_AWAY) == {"409 exists": 1}

@@ -1,4 +1,5 @@
 """The README's configuration table lists every setting the code reads."""
+
 from pathlib import Path
 
 from services.common.config import SETTINGS

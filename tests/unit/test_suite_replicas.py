@@ -1,4 +1,5 @@
 """scripts/suite.py's CADRE_REPLICAS: how many processes of each service, and the ports of a second replica."""
+
 from scripts.suite import replica_environment, replicas, service_command
 from services.common import config
 

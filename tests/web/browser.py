@@ -1,4 +1,5 @@
 """What the browser tests do with a page: open it, fill and send forms, read outcomes, keep screenshots."""
+
 import time
 
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
@@ -26,7 +27,8 @@ class Web:
 
     def wait_ready(self, timeout=30):
         WebDriverWait(self.driver, timeout).until(
-            lambda d: d.execute_script("return document.readyState") == "complete")
+            lambda d: d.execute_script("return document.readyState") == "complete"
+        )
 
     def shot(self, name):
         self.driver.save_screenshot(str(self.screenshots / f"{name}.png"))

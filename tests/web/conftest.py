@@ -1,5 +1,6 @@
 """Fixtures of the browser tests: one throw-away suite with short periods for the whole of tests/web, and one
 headless Chromium (Debian's chromium and chromium-driver) driven by selenium."""
+
 import shutil
 import tempfile
 from pathlib import Path
@@ -18,8 +19,14 @@ NOTICE_PERIOD = 15
 
 @pytest.fixture(scope="package")
 def suite():
-    running = Suite(NOTICE_PERIOD_SECONDS=NOTICE_PERIOD, REVIEW_DEADLINE_SECONDS=600, FILING_DEADLINE_SECONDS=600,
-                    AGENDA_LEAD_SECONDS=1, PUBLIC_RATE_BURST=200, PUBLIC_RATE_PER_SECOND=50).start()
+    running = Suite(
+        NOTICE_PERIOD_SECONDS=NOTICE_PERIOD,
+        REVIEW_DEADLINE_SECONDS=600,
+        FILING_DEADLINE_SECONDS=600,
+        AGENDA_LEAD_SECONDS=1,
+        PUBLIC_RATE_BURST=200,
+        PUBLIC_RATE_PER_SECOND=50,
+    ).start()
     try:
         yield running
     finally:
@@ -29,6 +36,7 @@ def suite():
 @pytest.fixture(scope="package")
 def api(suite):
     from tests.e2e.test_nomination_support import principals
+
     return principals(suite.api)
 
 
@@ -42,9 +50,19 @@ def driver():
     profile = tempfile.mkdtemp(prefix="cadre-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--window-size=1280,1600", f"--user-data-dir={profile}", "--lang=zh-CN"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1280,1600",
+        f"--user-data-dir={profile}",
+        "--lang=zh-CN",
+    ):
         options.add_argument(flag)
     # the visitor's browser asks for Chinese, as the district's staff and public do
     options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
@@ -62,6 +80,7 @@ def driver():
 def web(driver, suite):
     """The browser at the suite's gateway, with no cookies left from an earlier test."""
     from tests.web.browser import Web
+
     page = Web(driver, suite.base, SCREENSHOTS)
     page.reset()
     return page

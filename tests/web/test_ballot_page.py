@@ -1,11 +1,20 @@
 """The ballot page on a phone: a token opens the candidates by name to tick (at most the seats), the voter
 gets a tracker and checks it; the console's ballot board recounts the listed ballots; both languages."""
+
 import re
 
 from selenium.webdriver.common.by import By
 
-from tests.e2e.test_nomination_support import (ballot_session, close, make_cadre, make_post, make_unit, ok,
-                                               open_selection, to_recommendation)
+from tests.e2e.test_nomination_support import (
+    ballot_session,
+    close,
+    make_cadre,
+    make_post,
+    make_unit,
+    ok,
+    open_selection,
+    to_recommendation,
+)
 
 PHONE = (390, 844)
 
@@ -87,7 +96,9 @@ def test_the_console_board_recounts_to_the_published_results(api, web):
     assert "一致" in web.text("#recount")
     assert len(web.all("#board-ballots tr")) == 3
     assert len(web.all("#board-trackers code")) == 3
-    rows = [[cell.text for cell in row.find_elements(By.CSS_SELECTOR, "td")] for row in web.all("#recount-table tbody tr")]
+    rows = [
+        [cell.text for cell in row.find_elements(By.CSS_SELECTOR, "td")] for row in web.all("#recount-table tbody tr")
+    ]
     assert rows[0] == [cadres[0], "2", "2"]
     web.sign_out()
     # a role without the board is refused by the API's own table

@@ -1,5 +1,6 @@
 """The pages' message catalogue: every message in the templates and page code is translated into Simplified
 Chinese, placeholders survive translation, and the locale is chosen as documented."""
+
 import re
 from pathlib import Path
 
@@ -18,7 +19,8 @@ OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
 def extracted():
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
-            str(WEB), METHODS, options_map=OPTIONS, keywords={"_": None, "gettext": None, "N_": None}):
+        str(WEB), METHODS, options_map=OPTIONS, keywords={"_": None, "gettext": None, "N_": None}
+    ):
         found.add(message if isinstance(message, str) else message[0])
     return found
 

@@ -1,18 +1,32 @@
 """Sign-in, sessions and what each role sees: HttpOnly SameSite=Strict session cookie without the token, CSRF
 and Origin checks on every form, menus and pages from the one authorization table, each console page in both
 languages."""
+
 import re
 
 import requests
 
 BASE_PAGES = {
-    "org": ["/web/console/selections", "/web/console/registry", "/web/console/campaigns",
-            "/web/console/assessments", "/web/console/reviews", "/web/console/oversight", "/web/console/objections",
-            "/web/console/records", "/web/console/dossier"],
+    "org": [
+        "/web/console/selections",
+        "/web/console/registry",
+        "/web/console/campaigns",
+        "/web/console/assessments",
+        "/web/console/reviews",
+        "/web/console/oversight",
+        "/web/console/objections",
+        "/web/console/records",
+        "/web/console/dossier",
+    ],
     "committee": ["/web/console/decisions", "/web/console/records"],
     "discipline": ["/web/console/reviews", "/web/console/objections"],
-    "superior": ["/web/console/assessments", "/web/console/oversight", "/web/console/reviews", "/web/console/records",
-                 "/web/console/dossier"],
+    "superior": [
+        "/web/console/assessments",
+        "/web/console/oversight",
+        "/web/console/reviews",
+        "/web/console/records",
+        "/web/console/dossier",
+    ],
     "officer": ["/web/console/unseal"],
     "auditor": ["/web/console/records", "/web/console/dossier"],
 }
@@ -26,8 +40,13 @@ def csrf_of(html):
 def signed_in(suite, token):
     client = requests.Session()
     page = client.get(suite.base + "/web/login", timeout=30)
-    answer = client.post(suite.base + "/web/login", data={"csrf": csrf_of(page.text), "token": token},
-                         headers={"Origin": suite.base}, allow_redirects=False, timeout=30)
+    answer = client.post(
+        suite.base + "/web/login",
+        data={"csrf": csrf_of(page.text), "token": token},
+        headers={"Origin": suite.base},
+        allow_redirects=False,
+        timeout=30,
+    )
     assert answer.status_code == 303, answer.text
     return client, answer
 
@@ -49,8 +68,9 @@ def test_the_session_cookie_is_httponly_samesite_strict_and_never_the_token(api,
 def test_a_wrong_token_is_refused_at_sign_in(suite):
     client = requests.Session()
     page = client.get(suite.base + "/web/login?lang=en", timeout=30)
-    answer = client.post(suite.base + "/web/login", data={"csrf": csrf_of(page.text), "token": "not-a-token"},
-                         timeout=30)
+    answer = client.post(
+        suite.base + "/web/login", data={"csrf": csrf_of(page.text), "token": "not-a-token"}, timeout=30
+    )
     assert answer.status_code == 401 and "unknown token" in answer.text
 
 
@@ -60,8 +80,12 @@ def test_forms_without_the_csrf_token_or_from_another_origin_are_refused(api, su
     body = {"action": "unit", "code": "U-csrf", "name": "x"}
     missing = client.post(suite.base + "/web/console/registry", data=body, timeout=30)
     assert missing.status_code == 403 and 'data-code="csrf"' in missing.text
-    foreign = client.post(suite.base + "/web/console/registry", data=dict(body, csrf=csrf_of(page.text)),
-                          headers={"Origin": "https://evil.example"}, timeout=30)
+    foreign = client.post(
+        suite.base + "/web/console/registry",
+        data=dict(body, csrf=csrf_of(page.text)),
+        headers={"Origin": "https://evil.example"},
+        timeout=30,
+    )
     assert foreign.status_code == 403 and 'data-code="csrf"' in foreign.text
     # the public objection form is protected too (the visitor's own double-submit cookie)
     visitor = requests.post(suite.base + "/web/notices/x/objection", data={"content": "x"}, timeout=30)
@@ -82,17 +106,19 @@ def test_each_role_sees_only_what_its_token_allows(api, suite):
 
 
 def test_console_pages_in_both_languages(api, web):
-    headings = {"/web/console/selections": ("选任事项", "Selections"),
-                "/web/console/registry": ("单位、岗位和干部", "Units, posts and cadres"),
-                "/web/console/campaigns": ("公开选拔", "Public selection campaigns"),
-                "/web/console/assessments": ("日常考核", "Routine assessment"),
-                "/web/console/reviews": ("联审", "Joint reviews"),
-                "/web/console/oversight": ("监督", "Oversight"),
-                "/web/console/objections": ("公示异议处理", "Objections to public notices"),
-                "/web/console/records": ("全程记实", "The full-process record"),
-                "/web/console/dossier": ("选任事项记实档案", "Dossier of a selection"),
-                "/web/console/decisions": ("常委会讨论决定", "Decisions of the standing committee"),
-                "/web/console/unseal": ("启封成绩单", "Unseal the score sheets")}
+    headings = {
+        "/web/console/selections": ("选任事项", "Selections"),
+        "/web/console/registry": ("单位、岗位和干部", "Units, posts and cadres"),
+        "/web/console/campaigns": ("公开选拔", "Public selection campaigns"),
+        "/web/console/assessments": ("日常考核", "Routine assessment"),
+        "/web/console/reviews": ("联审", "Joint reviews"),
+        "/web/console/oversight": ("监督", "Oversight"),
+        "/web/console/objections": ("公示异议处理", "Objections to public notices"),
+        "/web/console/records": ("全程记实", "The full-process record"),
+        "/web/console/dossier": ("选任事项记实档案", "Dossier of a selection"),
+        "/web/console/decisions": ("常委会讨论决定", "Decisions of the standing committee"),
+        "/web/console/unseal": ("启封成绩单", "Unseal the score sheets"),
+    }
     owner = {"/web/console/decisions": "committee", "/web/console/unseal": "officer"}
     current = None
     for path, (zh, en) in headings.items():

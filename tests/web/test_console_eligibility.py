@@ -1,4 +1,5 @@
 """The campaign page imports eligibility decisions from CSV in both languages, naming each rejected row."""
+
 import html
 import re
 
@@ -10,8 +11,12 @@ def _send(client, suite, path, text, lang):
     page = client.get(f"{suite.base}{path}?lang={lang}", timeout=30)
     form = re.search(r'<form[^>]*id="form-eligibility-import".*?</form>', page.text, re.S).group(0)
     idem = re.search(r'name="idem" value="([^"]+)"', form).group(1)
-    answer = client.post(f"{suite.base}{path}?lang={lang}", headers={"Origin": suite.base}, timeout=60,
-                         data={"csrf": csrf_of(form), "idem": idem, "action": "eligibility-import", "csv": text})
+    answer = client.post(
+        f"{suite.base}{path}?lang={lang}",
+        headers={"Origin": suite.base},
+        timeout=60,
+        data={"csrf": csrf_of(form), "idem": idem, "action": "eligibility-import", "csv": text},
+    )
     return answer, html.unescape(answer.text)
 
 
@@ -24,8 +29,10 @@ def test_the_campaign_page_imports_eligibility_decisions(api, suite):
     path = f"/web/console/campaigns/{world.campaign}"
     page = client.get(f"{suite.base}{path}?lang=zh_CN", timeout=30).text
     assert "导入资格审查结论（CSV）" in page and "exam_number,eligible,reason" in page
-    text = (f"exam_number,eligible,reason\n{numbers[0]},true,\n{numbers[1]},false,fewer than two years\n"
-            f"{numbers[2]},false,\n")
+    text = (
+        f"exam_number,eligible,reason\n{numbers[0]},true,\n{numbers[1]},false,fewer than two years\n"
+        f"{numbers[2]},false,\n"
+    )
     answer, body = _send(client, suite, path, text, "zh_CN")
     assert answer.status_code == 200 and 'data-code="ok"' in body
     assert "已审查资格：2 行；未接受：1 行。" in body

@@ -1,6 +1,7 @@
 """A notice's link to its record entry verifies in the browser (only public events' entries are handed out);
 routine assessment ranks units and flags the bottom N in both languages; a campaign's vendor assignment and
 interview draw from its page; page requests counted in the gateway's HTTP metrics."""
+
 import re
 import uuid
 
@@ -14,16 +15,27 @@ from tests.web.browser import until
 
 
 def verdict(web):
-    return until(lambda: (not web.find("#verdict").get_attribute("hidden")) and
-                 web.find("#verdict").get_attribute("data-result"), timeout=30)
+    return until(
+        lambda: (
+            (not web.find("#verdict").get_attribute("hidden")) and web.find("#verdict").get_attribute("data-result")
+        ),
+        timeout=30,
+    )
 
 
 def test_a_notice_links_to_its_record_entry_which_verifies_in_the_browser(api, web):
     world = decided(api)
     notice = world["notice"]
-    opened = eventually(lambda: [e for e in api.get("/api/v1/records", as_="auditor", params={
-        "subject": f"selection:{world['selection']}", "limit": 500}).json()["items"] if e["matter"] == "notice opened"],
-        timeout=30)[0]
+    opened = eventually(
+        lambda: [
+            e
+            for e in api.get(
+                "/api/v1/records", as_="auditor", params={"subject": f"selection:{world['selection']}", "limit": 500}
+            ).json()["items"]
+            if e["matter"] == "notice opened"
+        ],
+        timeout=30,
+    )[0]
     eventually(lambda: api.get("/api/v1/records/checkpoint").json()["size"] > opened["seq"], timeout=30)
     web.open("/web/notices?lang=zh_CN")
     article = web.find(f"#notice-{notice['id']}")
@@ -79,8 +91,10 @@ def test_the_campaign_page_assigns_a_vendor_and_draws_the_examiners(api, web):
     world = _campaign_with_candidates(api, n=4, seats=1, ratio=2)
     grader = world.vendor(["grading"])
     codes = world.blind_codes("written", as_=grader)
-    assert world.submit(grader, world.sheet(grader, "written", {c: 60 + i for i, c in enumerate(codes)})
-                        ).status_code == 202
+    assert (
+        world.submit(grader, world.sheet(grader, "written", {c: 60 + i for i, c in enumerate(codes)})).status_code
+        == 202
+    )
     world.unseal_all("written")
     interviewers = [world.vendor(["interview"], assign=[]) for _ in range(2)]
     web.sign_in(api.tokens["org"])

@@ -1,6 +1,7 @@
 """The rest of the console in a real browser: a public-selection campaign (key shares once, CSV import with its
 in-progress state, eligibility), an officer's unseal refused before its time, the auditor's printable dossier
 whose entries check out."""
+
 import uuid
 
 from tests.e2e.test_nomination_support import make_post, make_unit, ok, open_selection
@@ -18,17 +19,27 @@ def test_org_opens_a_campaign_imports_applications_and_decides_eligibility(api, 
     campaign = f"K-{uuid.uuid4().hex[:8]}"
     web.sign_in(api.tokens["org"])
     web.open("/web/console/campaigns", shot="campaigns_zh")
-    web.submit(web.find("#form-campaign"), {"code": campaign, "title": "2026年公开选拔副科级干部",
-                                            "posts": "KP1,科技局副局长,1", "officers": "officer",
-                                            "threshold": "1"}, shot="campaign_key_shares_zh")
+    web.submit(
+        web.find("#form-campaign"),
+        {
+            "code": campaign,
+            "title": "2026年公开选拔副科级干部",
+            "posts": "KP1,科技局副局长,1",
+            "officers": "officer",
+            "threshold": "1",
+        },
+        shot="campaign_key_shares_zh",
+    )
     assert web.outcome()[0] == "ok"
     shares = [s.text for s in web.all(".share")]
     assert len(shares) == 1 and shares[0]
     web.open(f"/web/console/campaigns/{campaign}")
-    rows = ("post,id_number,name,birth_date,education\n"
-            f"KP1,{id_number('11010119900101123')},张三,1990-01-01,本科\n"
-            f"KP1,{id_number('11010119920202123')},李四,1992-02-02,硕士\n"
-            f"NOPE,{id_number('11010119930303123')},王五,1993-03-03,本科\n")
+    rows = (
+        "post,id_number,name,birth_date,education\n"
+        f"KP1,{id_number('11010119900101123')},张三,1990-01-01,本科\n"
+        f"KP1,{id_number('11010119920202123')},李四,1992-02-02,硕士\n"
+        f"NOPE,{id_number('11010119930303123')},王五,1993-03-03,本科\n"
+    )
     form = web.find("#form-import")
     web.fill(form, {"csv": rows})
     assert web.show_progress_then_send(form, shot="campaign_import_in_progress_zh")
@@ -46,11 +57,21 @@ def test_org_opens_a_campaign_imports_applications_and_decides_eligibility(api, 
 
 def test_an_officer_unseal_before_its_time_is_refused_with_progress_shown(api, web):
     campaign = f"K-{uuid.uuid4().hex[:8]}"
-    created = ok(api.post("/api/v1/campaigns", {
-        "code": campaign, "title": "公开选拔", "posts": [{"code": "KP1", "title": "副局长", "seats": 1}],
-        "weights": {"written": 0.6, "interview": 0.4}, "interview_ratio": 3,
-        "unseal": {"not_before": "2999-01-01T00:00:00+08:00", "threshold": 1, "officers": ["officer"]}},
-        as_="org"), 201)
+    created = ok(
+        api.post(
+            "/api/v1/campaigns",
+            {
+                "code": campaign,
+                "title": "公开选拔",
+                "posts": [{"code": "KP1", "title": "副局长", "seats": 1}],
+                "weights": {"written": 0.6, "interview": 0.4},
+                "interview_ratio": 3,
+                "unseal": {"not_before": "2999-01-01T00:00:00+08:00", "threshold": 1, "officers": ["officer"]},
+            },
+            as_="org",
+        ),
+        201,
+    )
     web.sign_in(api.tokens["officer"], lang="en")
     assert web.text("nav.console-menu") == "Unseal"
     web.open("/web/console/unseal", shot="unseal_en")

@@ -1,5 +1,6 @@
 """The department console in a real browser: org walks a selection from motion to appointment (and filing);
 the four review departments clear the joint review; the committee decides; refusals are the API's."""
+
 from tests.e2e.test_nomination_support import code, ok
 from tests.harness import eventually
 from tests.web.browser import until
@@ -27,12 +28,17 @@ def test_org_walks_a_selection_from_motion_to_appointment_through_the_console(ap
     web.open("/web/console/registry", shot="registry_zh")
     web.submit(web.find("#form-unit"), {"code": unit, "name": "青山镇"})
     assert web.outcome()[0] == "ok"
-    web.submit(web.find("#form-post"), {"code": post, "unit": unit, "title": "副镇长", "rank": "section",
-                                        "category": "promotion", "headcount": "2"})
+    web.submit(
+        web.find("#form-post"),
+        {"code": post, "unit": unit, "title": "副镇长", "rank": "section", "category": "promotion", "headcount": "2"},
+    )
     assert web.outcome()[0] == "ok"
     # a CSV import shows its in-progress state while it runs, then the counts
-    rows = "code,name,unit,rank,grassroots_years\n" + f"{cadre},李明,{unit},deputy_section,5\n" + \
-        f"{code('C')},王芳,NO-SUCH-UNIT,deputy_section,3\n"
+    rows = (
+        "code,name,unit,rank,grassroots_years\n"
+        + f"{cadre},李明,{unit},deputy_section,5\n"
+        + f"{code('C')},王芳,NO-SUCH-UNIT,deputy_section,3\n"
+    )
     form = web.find("#form-cadres-import")
     web.fill(form, {"csv": rows})
     assert web.show_progress_then_send(form, shot="registry_import_in_progress_zh")
@@ -41,8 +47,10 @@ def test_org_walks_a_selection_from_motion_to_appointment_through_the_console(ap
 
     # motion
     web.open("/web/console/selections", shot="selections_zh")
-    web.submit(web.find("#form-open-selection"), {"post": post, "vacancies": "1", "proposed_by": "王书记",
-                                                  "reason": "原副镇长退休"})
+    web.submit(
+        web.find("#form-open-selection"),
+        {"post": post, "vacancies": "1", "proposed_by": "王书记", "reason": "原副镇长退休"},
+    )
     assert stage_of(web) == "motion"
     sel = web.text("#selection-id")
     web.shot("selection_motion_zh")
@@ -54,8 +62,11 @@ def test_org_walks_a_selection_from_motion_to_appointment_through_the_console(ap
     assert stage_of(web) == "recommendation"
 
     # a secret ballot: printable slips, voters on the ballot page, then close and count
-    web.submit(web.find("#form-ballot-session"), {"kind": "democratic", "electorate": "2", "seats": "1",
-                                                  "candidates": cadre}, shot="ballot_slips_zh")
+    web.submit(
+        web.find("#form-ballot-session"),
+        {"kind": "democratic", "electorate": "2", "seats": "1", "candidates": cadre},
+        shot="ballot_slips_zh",
+    )
     session = web.text("#session-id")
     tokens = [t.text for t in web.all("#slips .token")]
     assert len(tokens) == 2
@@ -71,13 +82,25 @@ def test_org_walks_a_selection_from_motion_to_appointment_through_the_console(ap
     assert code_ == "ok" and "达到法定人数：是" in text
 
     # a nomination refused by a discipline shows which one
-    refused = act(web, "nomination", {"cadre": cadre, "basis_kind": "ballot_session", "basis": session,
-                                      "personal_matters_reported": False}, shot="nomination_refused_zh")
+    refused = act(
+        web,
+        "nomination",
+        {"cadre": cadre, "basis_kind": "ballot_session", "basis": session, "personal_matters_reported": False},
+        shot="nomination_refused_zh",
+    )
     assert refused[0] == "concealment" and "未报告个人有关事项" in refused[1]
-    assert act(web, "nomination", {"cadre": cadre, "basis_kind": "ballot_session", "basis": session,
-                                   "personal_matters_reported": True})[0] == "ok"
-    assert act(web, "deliberation", {"place": "三楼会议室", "attendees": "9", "present": "7",
-                                     "nominees": cadre})[0] == "ok"
+    assert (
+        act(
+            web,
+            "nomination",
+            {"cadre": cadre, "basis_kind": "ballot_session", "basis": session, "personal_matters_reported": True},
+        )[0]
+        == "ok"
+    )
+    assert (
+        act(web, "deliberation", {"place": "三楼会议室", "attendees": "9", "present": "7", "nominees": cadre})[0]
+        == "ok"
+    )
     assert stage_of(web) == "inspection"
     assert act(web, "inspection", {"reports": f"{cadre},86,德才兼备，实绩突出"})[0] == "ok"
     assert stage_of(web) == "joint_review"
@@ -94,20 +117,28 @@ def test_org_walks_a_selection_from_motion_to_appointment_through_the_console(ap
         until(lambda: web.open("/web/console/reviews").find("#reviews tr.pending form.verdict"), timeout=60)
         rows = [r for r in web.all("#reviews tbody tr") if sel in r.text]
         assert rows, web.text("#reviews")
-        web.submit(web.find("form.verdict", rows[0]), {"verdict": "clear", "reason": "未发现问题"},
-                   shot=f"review_{department}_zh")
+        web.submit(
+            web.find("form.verdict", rows[0]),
+            {"verdict": "clear", "reason": "未发现问题"},
+            shot=f"review_{department}_zh",
+        )
         assert web.outcome()[0] == "ok"
         web.sign_out()
-    assert eventually(lambda: api.get("/api/v1/reviews", as_="org", params={"selection": sel}).json()["items"][0]
-                      ["status"] == "cleared", timeout=30)
+    assert eventually(
+        lambda: (
+            api.get("/api/v1/reviews", as_="org", params={"selection": sel}).json()["items"][0]["status"] == "cleared"
+        ),
+        timeout=30,
+    )
 
     # the committee decides (retrying while review.cleared travels to nomination)
     web.sign_in(api.tokens["committee"])
 
     def decide():
         web.open(f"/web/console/decisions?selection={sel}")
-        web.submit(web.find("#form-decision"), {"place": "常委会议室", "members": "11", "present": "9",
-                                                "appointees": cadre})
+        web.submit(
+            web.find("#form-decision"), {"place": "常委会议室", "members": "11", "present": "9", "appointees": cadre}
+        )
         found = web.outcome()[0]
         return found if found != "not_cleared" else None
 

@@ -1,5 +1,6 @@
 """The public pages in a real browser: a member of the public reads a notice and lodges an objection (and is
 clearly refused after the period); the disclosure feed with its Atom link; results; both languages."""
+
 import requests
 
 from tests.e2e.test_supervision_flow import decided, notice_of
@@ -17,8 +18,11 @@ def test_a_member_of_the_public_reads_a_notice_and_lodges_an_objection_then_is_r
     assert notice["title"] in article.text and "公示期" in article.text
     # the appointee (by name) and the post are in the notice's body
     assert f"Name {world['cadres'][0]}，拟任Head" in article.text, article.text
-    web.submit(web.find("form.objection", article), {"content": "据反映，公示对象在原单位有违规问题。"},
-               shot="objection_received_zh")
+    web.submit(
+        web.find("form.objection", article),
+        {"content": "据反映，公示对象在原单位有违规问题。"},
+        shot="objection_received_zh",
+    )
     code, text = web.outcome()
     assert code == "ok" and "您的异议已受理" in web.text("h1")
     lodged_id = web.text("#objection-id")
@@ -74,13 +78,15 @@ def test_disclosures_as_pages_with_the_atom_feed_linked(api, web):
 
 
 def test_results_page_and_every_public_page_in_both_languages(api, web):
-    pages = {"/": ("干部选拔任用", "Cadre selection and appointment"),
-             "/web/notices": ("公示栏", "Notice board"),
-             "/web/disclosures": ("信息公开", "Information disclosure"),
-             "/web/results": ("公开选拔结果", "Public selection results"),
-             "/web/check": ("记实核验", "Check a record"),
-             "/web/ballot": ("无记名投票", "Cast a secret ballot"),
-             "/web/login": ("部门登录", "Department sign-in")}
+    pages = {
+        "/": ("干部选拔任用", "Cadre selection and appointment"),
+        "/web/notices": ("公示栏", "Notice board"),
+        "/web/disclosures": ("信息公开", "Information disclosure"),
+        "/web/results": ("公开选拔结果", "Public selection results"),
+        "/web/check": ("记实核验", "Check a record"),
+        "/web/ballot": ("无记名投票", "Cast a secret ballot"),
+        "/web/login": ("部门登录", "Department sign-in"),
+    }
     for path, (zh, en) in pages.items():
         name = path.strip("/").replace("web/", "").replace("/", "_") or "home"
         web.open(path + "?lang=zh_CN", shot=f"{name}_zh")

@@ -1,6 +1,7 @@
-""""Check this record" in a real browser: the page recomputes the leaf hash, verifies the inclusion proof against
+""" "Check this record" in a real browser: the page recomputes the leaf hash, verifies the inclusion proof against
 the signed checkpoint and its Ed25519 signature with WebCrypto — a real entry verifies; an altered copy, and an
 entry altered in the database behind the log, are reported."""
+
 import json
 
 import pymongo
@@ -14,6 +15,7 @@ def entry_of(api, subject):
     def found():
         items = api.get("/api/v1/records", as_="auditor", params={"subject": subject, "limit": 500}).json()["items"]
         return items[0] if items else None
+
     entry = eventually(found, timeout=30)
     # wait until a signed checkpoint covers it
     eventually(lambda: api.get("/api/v1/records/checkpoint").json()["size"] > entry["seq"], timeout=30)
@@ -21,8 +23,12 @@ def entry_of(api, subject):
 
 
 def verdict(web):
-    return until(lambda: (not web.find("#verdict").get_attribute("hidden")) and
-                 web.find("#verdict").get_attribute("data-result"), timeout=30)
+    return until(
+        lambda: (
+            (not web.find("#verdict").get_attribute("hidden")) and web.find("#verdict").get_attribute("data-result")
+        ),
+        timeout=30,
+    )
 
 
 def test_a_real_entry_verifies_and_an_altered_copy_is_reported(api, web):
@@ -54,8 +60,7 @@ def test_a_real_entry_verifies_and_an_altered_copy_is_reported(api, web):
     field.clear()
     field.send_keys(json.dumps(altered, ensure_ascii=False))
     web.find("#verify").click()
-    assert until(lambda: web.find("#step-leaf").get_attribute("data-ok") == "false" and verdict(web),
-                 timeout=30) 
+    assert until(lambda: web.find("#step-leaf").get_attribute("data-ok") == "false" and verdict(web), timeout=30)
     assert verdict(web) == "tampered"
     web.shot("check_tampered_copy_zh")
 
@@ -98,6 +103,7 @@ def test_the_page_checks_the_witness_cosignature_and_names_the_witness(api, web)
     def cosigned():  # the note served once the witness has cosigned a checkpoint holding the entry
         body = api.get("/log/checkpoint").text
         return int(body.split("\n")[1]) > entry["seq"] and f"\u2014 {witness['name']} " in body
+
     eventually(cosigned, timeout=30)
     web.open(f"/web/check?lang=en&seq={entry['seq']}")
     web.find("#entry").send_keys(json.dumps({k: v for k, v in entry.items() if k != "leaf_hash"}, ensure_ascii=False))

@@ -2,6 +2,7 @@
 
 No message here ever repeats an ID number or a name: they are personal data.
 """
+
 import hashlib
 import hmac
 import re

@@ -1,4 +1,5 @@
 """Public-selection campaigns (公开选拔): their settings and the unseal timing and order."""
+
 from decimal import Decimal, InvalidOperation
 
 from services.common.errors import Conflict, Invalid

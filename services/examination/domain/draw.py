@@ -14,6 +14,7 @@ Anyone can redo a draw from its published seed with this algorithm (no Python
 - examiners are the first ``examiners`` of the shuffled interview vendors;
   the order is the shuffled blind codes.
 """
+
 import hashlib
 from dataclasses import dataclass
 

@@ -3,6 +3,7 @@
 Every score shown is rounded to two decimals (half up) and the ranking uses
 exactly the shown values, so anyone can check the published order by hand.
 """
+
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
@@ -183,6 +184,13 @@ def _number(value):
 
 def notice(posts):
     """What the results notice publishes of a ranking: per post, each candidate's rank, status and total."""
-    return [{"post": p["post"], "seats": p["seats"],
-             "ranking": [{k: row[k] for k in ("exam_number", "name", "rank", "status", "total")} for row in p["ranking"]]}
-            for p in posts]
+    return [
+        {
+            "post": p["post"],
+            "seats": p["seats"],
+            "ranking": [
+                {k: row[k] for k in ("exam_number", "name", "rank", "status", "total")} for row in p["ranking"]
+            ],
+        }
+        for p in posts
+    ]

@@ -4,6 +4,7 @@
 are done outside, and interview examiners come from outside — by vendors with
 no affiliation to any local unit, who only ever see blind codes.
 """
+
 from dataclasses import dataclass
 
 from services.common.errors import Forbidden, Invalid, RuleViolation

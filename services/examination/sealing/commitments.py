@@ -1,4 +1,5 @@
 """Hash commitments to exam papers set outside: committed before the exam, revealed after it."""
+
 import hashlib
 import hmac
 

@@ -1,4 +1,5 @@
 """Strict decoding of the base64 and hex fields that vendors and officers send."""
+
 import base64
 import binascii
 import re

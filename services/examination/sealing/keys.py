@@ -1,4 +1,5 @@
 """Vendor signing keys (Ed25519) and campaign encryption keys (X25519)."""
+
 from dataclasses import dataclass
 
 from nacl.exceptions import CryptoError

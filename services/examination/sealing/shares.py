@@ -5,6 +5,7 @@ X25519 key is split into two 16-byte halves, each shared separately with the
 same indices; one officer's share carries the index and both halves, encoded as
 base64 of ``version (1 byte) ‖ index (1 byte) ‖ first-half share (16) ‖ second-half share (16)``.
 """
+
 import binascii
 import hashlib
 import hmac
@@ -56,7 +57,7 @@ def decode_share(share):
         raise _invalid_share() from None
     if len(raw) != _SHARE_BYTES or raw[0] != SHARE_VERSION or raw[1] == 0:
         raise _invalid_share()
-    return raw[1], raw[2:2 + _HALF], raw[2 + _HALF:]
+    return raw[1], raw[2 : 2 + _HALF], raw[2 + _HALF :]
 
 
 def share_hash(campaign, share):

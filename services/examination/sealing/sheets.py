@@ -9,6 +9,7 @@ therefore fixed at receipt, where the service checks it against the submitting
 vendor, and the plaintext must agree with it at unseal. The 32-byte random
 nonce keeps the public commitment of a short sheet from being guessed.
 """
+
 import hashlib
 import hmac
 import json
@@ -58,8 +59,11 @@ def check_examiner(stage, examiner, vendor):
     match = _GRADER.fullmatch(examiner) if isinstance(examiner, str) else None
     allowed = match is not None and match.group(1) == vendor and (stage == "written" or match.group(2) is None)
     if not allowed:
-        detail = ("an interview sheet names exactly the submitting vendor as examiner" if stage == "interview"
-                  else "a written sheet names the submitting vendor, or one of its graders as <vendor>/<grader>")
+        detail = (
+            "an interview sheet names exactly the submitting vendor as examiner"
+            if stage == "interview"
+            else "a written sheet names the submitting vendor, or one of its graders as <vendor>/<grader>"
+        )
         raise RuleViolation(detail, "examiner_mismatch")
     return examiner
 
@@ -137,7 +141,7 @@ def seal_sheets(campaign, stage, examiner, scores, campaign_public_key_b64, vend
     room = max(1, (max_body_bytes * 3 // 4) - 600)  # base64 grows 4/3; envelope, signature and JSON keys
     parts = max(1, -(-whole // room))
     size = -(-len(scores) // parts) if scores else 0
-    pending = [scores[i:i + size] for i in range(0, len(scores), size)] if scores else [[]]
+    pending = [scores[i : i + size] for i in range(0, len(scores), size)] if scores else [[]]
     bodies = []
     while pending:
         part = pending.pop(0)

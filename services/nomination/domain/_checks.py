@@ -1,4 +1,5 @@
 """Small value checks shared by the nomination rules; field errors are gathered into one Invalid."""
+
 from __future__ import annotations
 
 import math
@@ -15,8 +16,7 @@ def is_int(value) -> bool:
 
 
 def is_number(value) -> bool:
-    return (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and math.isfinite(value))
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def is_text(value) -> bool:

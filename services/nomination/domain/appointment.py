@@ -1,4 +1,5 @@
 """Appointment (任职) after the public notice (公示), the notice's outcome, and filing (任后备案)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -53,8 +54,7 @@ class Appointment:
     stage: Stage = Stage.FILING
 
 
-def make_appointment(stage, notice: NoticeStatus, now: datetime, *, appointees,
-                     vacancies: int) -> Appointment:
+def make_appointment(stage, notice: NoticeStatus, now: datetime, *, appointees, vacancies: int) -> Appointment:
     """Check the appointment and give the post's headcount delta:
     occupied += appointees, reserved -= vacancies."""
     check_appointment(stage, notice, now)
@@ -76,9 +76,11 @@ def notice_outcome(stage, notice: NoticeStatus, now: datetime, *, vacancies: int
     Outside public notice nothing changes."""
     if Stage(stage) is not Stage.PUBLIC_NOTICE:
         return NoticeOutcome(Stage(stage), None)
-    new = stage_after_notice(notice_closed=notice.closed(now),
-                             pending_objections=notice.pending_objections,
-                             upheld_objections=notice.upheld_objections)
+    new = stage_after_notice(
+        notice_closed=notice.closed(now),
+        pending_objections=notice.pending_objections,
+        upheld_objections=notice.upheld_objections,
+    )
     return NoticeOutcome(new, release(vacancies) if new is Stage.CLOSED else None)
 
 

@@ -5,6 +5,7 @@ just its list of choices, so nothing links a ballot to a voter. The rules draw n
 own: tokens, trackers and the deal into buckets come from the ``rng`` their caller passes (a
 ``secrets.SystemRandom`` in the service, a seeded ``random.Random`` in a test).
 """
+
 from __future__ import annotations
 
 import base64
@@ -183,9 +184,12 @@ def board(ballots: Iterable[Sequence[str]], trackers: Iterable[str], *, terms: "
     choices — both orders say nothing about when or by whom, and counting the ballots gives the tally."""
     candidate_set = frozenset(terms.candidates)
     listed = sorted((list(choices) for choices in ballots))
-    return {"trackers": sorted(trackers),
-            "ballots": [{"choices": choices, "valid": ballot_is_valid(choices, candidate_set, terms.seats)}
-                        for choices in listed]}
+    return {
+        "trackers": sorted(trackers),
+        "ballots": [
+            {"choices": choices, "valid": ballot_is_valid(choices, candidate_set, terms.seats)} for choices in listed
+        ],
+    }
 
 
 def refuse_cast(*, in_unused: bool, bucket_closed: bool, marked_used: bool) -> None:
@@ -208,8 +212,11 @@ def refuse_cast(*, in_unused: bool, bucket_closed: bool, marked_used: bool) -> N
 
 def parse_choices(choices) -> tuple:
     """400 only when ``choices`` is not a list of strings; validity is the tally's matter."""
-    if not (isinstance(choices, (list, tuple)) and len(choices) <= MAX_CANDIDATES
-            and all(isinstance(c, str) for c in choices)):
+    if not (
+        isinstance(choices, (list, tuple))
+        and len(choices) <= MAX_CANDIDATES
+        and all(isinstance(c, str) for c in choices)
+    ):
         raise Invalid({"choices": [f"must be a list of at most {MAX_CANDIDATES} cadre codes"]})
     return tuple(choices)
 
@@ -255,13 +262,17 @@ class Tally:
 
     def as_dict(self) -> dict:
         """The result of ``POST /ballot-sessions/{id}/close``."""
-        return {"cast": self.cast, "valid": self.valid, "invalid": self.invalid,
-                "turnout": self.turnout, "quorum_met": self.quorum_met,
-                "results": [{"cadre": c, "votes": v} for c, v in self.results]}
+        return {
+            "cast": self.cast,
+            "valid": self.valid,
+            "invalid": self.invalid,
+            "turnout": self.turnout,
+            "quorum_met": self.quorum_met,
+            "results": [{"cadre": c, "votes": v} for c, v in self.results],
+        }
 
 
-def tally(ballots: Iterable[Sequence[str]], *, candidates: Sequence[str], seats: int,
-          electorate: int) -> Tally:
+def tally(ballots: Iterable[Sequence[str]], *, candidates: Sequence[str], seats: int, electorate: int) -> Tally:
     """Count a session's ballots; every candidate appears in ``results``, with 0 if nobody chose them."""
     candidate_set = frozenset(candidates)
     counts: Counter = Counter({c: 0 for c in candidate_set})
@@ -272,9 +283,14 @@ def tally(ballots: Iterable[Sequence[str]], *, candidates: Sequence[str], seats:
             valid += 1
             counts.update(choices)
     results = tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-    return Tally(cast=cast, valid=valid, invalid=cast - valid,
-                 turnout=cast / electorate if electorate else 0.0,
-                 quorum_met=has_quorum(cast, electorate), results=results)
+    return Tally(
+        cast=cast,
+        valid=valid,
+        invalid=cast - valid,
+        turnout=cast / electorate if electorate else 0.0,
+        quorum_met=has_quorum(cast, electorate),
+        results=results,
+    )
 
 
 def close_session(stage, ballots, *, terms: SessionTerms, already_closed: bool) -> Tally:
@@ -282,8 +298,7 @@ def close_session(stage, ballots, *, terms: SessionTerms, already_closed: bool) 
     check_stage(Action.CLOSE_SESSION, stage)
     if already_closed:
         raise Conflict("the ballot session is closed", "session_closed")
-    return tally(ballots, candidates=terms.candidates, seats=terms.seats,
-                 electorate=terms.electorate)
+    return tally(ballots, candidates=terms.candidates, seats=terms.seats, electorate=terms.electorate)
 
 
 @dataclass(frozen=True)

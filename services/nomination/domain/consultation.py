@@ -1,4 +1,5 @@
 """The consultation step (征求分管领导和基层意见): hearing the leader in charge and the grassroots."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,5 +35,4 @@ def record_consultation(stage, sources_heard: Iterable[str], *, source, opinion)
     errors.raise_if_any()
     check_stage(Action.CONSULTATION, stage)
     heard = frozenset(sources_heard) | {source}
-    return Consultation(source, opinion.strip(), heard,
-                        stage_after(Action.CONSULTATION, stage, sources_heard=heard))
+    return Consultation(source, opinion.strip(), heard, stage_after(Action.CONSULTATION, stage, sources_heard=heard))

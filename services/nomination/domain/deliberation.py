@@ -1,4 +1,5 @@
 """Deliberation (酝酿): the meeting that fixes the initial nominees, at the slate ratio and with quorum."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -62,11 +63,11 @@ def check_deliberation(selection: Selection, *, meeting, nominees, nominated: It
 
     ``nominated``: cadre codes of this selection's nominations that are not voided.
     """
-    parsed_meeting, parsed_nominees = parse_meeting_and_choice(meeting, nominees, "nominees",
-                                                               total_field="attendees", with_agenda=False)
+    parsed_meeting, parsed_nominees = parse_meeting_and_choice(
+        meeting, nominees, "nominees", total_field="attendees", with_agenda=False
+    )
     check_stage(Action.DELIBERATION, selection.stage)
-    unknown_members("nominees", parsed_nominees, nominated,
-                    "a nominated cadre of this selection")
+    unknown_members("nominees", parsed_nominees, nominated, "a nominated cadre of this selection")
     if len(parsed_nominees) < selection.slate_ratio * selection.vacancies:
         raise RuleViolation("fewer nominees than the slate ratio requires", "slate_ratio")
     check_quorum(parsed_meeting.present, parsed_meeting.total)

@@ -1,4 +1,5 @@
 """Units, posts and cadres as values: validation of their fields and of CSV imports."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -148,8 +149,9 @@ class ImportResult:
         return {"imported": len(self.good), "rejected": self.rejected}
 
 
-def import_csv(text: str, validate: Callable[[Mapping], object], fields: tuple,
-               numeric_fields: tuple = ()) -> ImportResult:
+def import_csv(
+    text: str, validate: Callable[[Mapping], object], fields: tuple, numeric_fields: tuple = ()
+) -> ImportResult:
     """Validate each row of a CSV body; good rows are kept, bad ones reported.
 
     400 only when the body as a whole is unusable (no header, missing columns,

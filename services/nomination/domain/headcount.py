@@ -3,6 +3,7 @@
 A post holds ``headcount`` places; ``occupied`` are filled, ``reserved`` are held by open
 selections. Deltas are meant for an atomic ``$inc`` on the post, so they carry signs.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -47,8 +48,7 @@ def appoint(appointees: int, vacancies: int) -> HeadcountDelta:
     return HeadcountDelta(occupied=appointees, reserved=-vacancies)
 
 
-def apply_delta(headcount: int, occupied: int, reserved: int,
-                delta: HeadcountDelta) -> tuple[int, int]:
+def apply_delta(headcount: int, occupied: int, reserved: int, delta: HeadcountDelta) -> tuple[int, int]:
     """The post's new ``(occupied, reserved)``; ValueError if the books would not balance.
 
     A failure here is a bookkeeping bug (a delta applied twice or out of turn), not a
@@ -62,5 +62,9 @@ def apply_delta(headcount: int, occupied: int, reserved: int,
 
 def post_counts(headcount: int, occupied: int, reserved: int) -> dict:
     """The counters as ``GET /posts/{code}`` shows them."""
-    return {"headcount": headcount, "occupied": occupied, "reserved": reserved,
-            "vacancies": free_vacancies(headcount, occupied, reserved)}
+    return {
+        "headcount": headcount,
+        "occupied": occupied,
+        "reserved": reserved,
+        "vacancies": free_vacancies(headcount, occupied, reserved),
+    }

@@ -1,4 +1,5 @@
 """Inspection (考察): one report per initial nominee; its rating (0–100) feeds the ranking."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

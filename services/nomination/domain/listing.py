@@ -5,6 +5,7 @@ a date-looking string as a date, so a page is never cut on a date: the cursor is
 ``<milliseconds since the epoch, 15 digits>|<selection id>``, and the database is only asked for a
 superset (created before a bound two whole seconds past the cursor) that the key then cuts exactly.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone

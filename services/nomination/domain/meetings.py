@@ -1,4 +1,5 @@
 """Meetings that decide: quorum and the agenda's lead time against ad hoc motions (临时动议)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -7,6 +7,7 @@ motion (不得临时动议提名, ``ad_hoc_motion``, at the decision); no breach
 提名, ``out_of_order``/``wrong_stage``/``quorum_not_met``); no concealment of facts (不得隐瞒事实真相提名,
 ``concealment``); no non-organizational activity (不得搞非组织活动提名, ``non_organizational_activity``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -87,10 +88,13 @@ class Nomination:
     status: str = NOMINATED
 
     def as_dict(self) -> dict:
-        return {"cadre": self.cadre, "basis": self.basis.as_dict(),
-                "disclosure": {"personal_matters_reported": self.personal_matters_reported},
-                "relations": [{"person": r.person, "kind": r.kind} for r in self.relations],
-                "status": self.status}
+        return {
+            "cadre": self.cadre,
+            "basis": self.basis.as_dict(),
+            "disclosure": {"personal_matters_reported": self.personal_matters_reported},
+            "relations": [{"person": r.person, "kind": r.kind} for r in self.relations],
+            "status": self.status,
+        }
 
 
 def parse_basis(value) -> Basis | None:
@@ -99,7 +103,7 @@ def parse_basis(value) -> Basis | None:
         return None
     if not isinstance(value, Mapping) or len(value) != 1:
         raise Invalid({"basis": ["must be one of {ballot_session}, {resolution}, {campaign}"]})
-    (kind, reference), = value.items()
+    ((kind, reference),) = value.items()
     if kind not in BASIS_KINDS:
         raise Invalid({"basis": ["must be one of {ballot_session}, {resolution}, {campaign}"]})
     if not isinstance(reference, str) or len(reference) > MAX_TEXT:
@@ -182,17 +186,21 @@ def check_relations(relations, proposed_by: str) -> None:
     proposer = (proposed_by or "").strip()
     for relation in relations:
         if relation.kind == "canvassing" or (relation.kind == "kin" and relation.person == proposer):
-            raise RuleViolation("a relation amounts to non-organizational activity",
-                                "non_organizational_activity")
+            raise RuleViolation("a relation amounts to non-organizational activity", "non_organizational_activity")
 
 
 def _no_basis(detail: str):
     return RuleViolation(detail, "no_basis")
 
 
-def check_basis(selection: Selection, cadre: str, basis: Basis | None, *,
-                session: SessionOutcome | None = None,
-                campaign: CampaignOutcome | None = None) -> None:
+def check_basis(
+    selection: Selection,
+    cadre: str,
+    basis: Basis | None,
+    *,
+    session: SessionOutcome | None = None,
+    campaign: CampaignOutcome | None = None,
+) -> None:
     """422 ``no_basis`` unless the basis fits the selection's mode and really supports this cadre.
 
     ``session``/``campaign``: what the basis's reference names, as found by the service
@@ -231,10 +239,17 @@ def check_basis(selection: Selection, cadre: str, basis: Basis | None, *,
             raise _no_basis("the candidate did not rank within the seats")
 
 
-def check_nomination(selection: Selection, cadre: Cadre, qualification: Qualification | None, *,
-                     basis, disclosure, relations,
-                     session: SessionOutcome | None = None,
-                     campaign: CampaignOutcome | None = None) -> Nomination:
+def check_nomination(
+    selection: Selection,
+    cadre: Cadre,
+    qualification: Qualification | None,
+    *,
+    basis,
+    disclosure,
+    relations,
+    session: SessionOutcome | None = None,
+    campaign: CampaignOutcome | None = None,
+) -> Nomination:
     """The nomination call: 400 for a malformed body, then, first failure wins:
     ``out_of_order``/``wrong_stage``, ``not_eligible``, ``over_rank``, ``concealment``,
     ``non_organizational_activity``, ``no_basis``.
@@ -243,8 +258,11 @@ def check_nomination(selection: Selection, cadre: Cadre, qualification: Qualific
     """
     errors = FieldErrors()
     parsed = {}
-    for name, parse, raw in (("basis", parse_basis, basis), ("disclosure", parse_disclosure, disclosure),
-                             ("relations", parse_relations, relations)):
+    for name, parse, raw in (
+        ("basis", parse_basis, basis),
+        ("disclosure", parse_disclosure, disclosure),
+        ("relations", parse_relations, relations),
+    ):
         try:
             parsed[name] = parse(raw)
         except Invalid as exc:

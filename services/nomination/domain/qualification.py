@@ -1,4 +1,5 @@
 """The qualification step (确定资格条件和范围): conditions and scope, and whether a cadre falls within them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -55,8 +56,7 @@ def parse_qualification(conditions, scope) -> Qualification:
     elif len(set(scope)) != len(scope):
         errors.add("scope", "must not repeat a unit")
     errors.raise_if_any()
-    return Qualification(conditions.get("min_rank"), conditions.get("min_grassroots_years"),
-                         frozenset(scope))
+    return Qualification(conditions.get("min_rank"), conditions.get("min_grassroots_years"), frozenset(scope))
 
 
 def set_qualification(stage, conditions, scope) -> Qualification:
@@ -74,8 +74,7 @@ def eligibility_failures(cadre: Cadre, qualification: Qualification) -> list[str
         failures.append("scope")
     if qualification.min_rank is not None and rank_level(cadre.rank) < rank_level(qualification.min_rank):
         failures.append("min_rank")
-    if (qualification.min_grassroots_years is not None
-            and cadre.grassroots_years < qualification.min_grassroots_years):
+    if qualification.min_grassroots_years is not None and cadre.grassroots_years < qualification.min_grassroots_years:
         failures.append("min_grassroots_years")
     return failures
 

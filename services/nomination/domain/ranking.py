@@ -5,6 +5,7 @@ cadre's unit's routine-assessment score), ``public_opinion`` (重公论: the cad
 of the valid ballots of the selection's best quorate session), ``grassroots`` (重基层一线:
 grassroots years, 10 points a year up to 100).
 """
+
 from __future__ import annotations
 
 import math
@@ -35,8 +36,7 @@ def validate_weights(weights: Mapping | None) -> dict:
         value = weights.get(name)
         if not (is_number(value) and value >= 0):
             errors.setdefault(f"weights.{name}", []).append("must be a number of at least 0")
-    if not errors and not math.isclose(math.fsum(weights[n] for n in COMPONENTS), 1.0,
-                                       abs_tol=_SUM_TOLERANCE):
+    if not errors and not math.isclose(math.fsum(weights[n] for n in COMPONENTS), 1.0, abs_tol=_SUM_TOLERANCE):
         errors["weights"] = ["must sum to 1"]
     if errors:
         raise Invalid(errors)
@@ -63,9 +63,15 @@ def vote_share(session, cadre: str) -> float:
     return 100.0 * session.votes.get(cadre, 0) / session.valid
 
 
-def rank_nominees(nominees: Sequence[str], *, ratings: Mapping[str, float],
-                  performance: Mapping[str, float | None], grassroots_years: Mapping[str, float],
-                  sessions: Iterable = (), weights: Mapping | None = None) -> dict:
+def rank_nominees(
+    nominees: Sequence[str],
+    *,
+    ratings: Mapping[str, float],
+    performance: Mapping[str, float | None],
+    grassroots_years: Mapping[str, float],
+    sessions: Iterable = (),
+    weights: Mapping | None = None,
+) -> dict:
     """Rank ``nominees`` by composite, highest first; equal composites share a rank (1, 1, 3).
 
     A missing rating or performance score counts 0 and is named in the item's ``missing``.
@@ -90,12 +96,16 @@ def rank_nominees(nominees: Sequence[str], *, ratings: Mapping[str, float],
             "grassroots": grassroots_score(grassroots_years.get(cadre, 0)),
         }
         composite = math.fsum(weights[n] * components[n] for n in COMPONENTS)
-        items.append({"cadre": cadre,
-                      "components": {n: round(v, 2) for n, v in components.items()},
-                      "missing": missing, "composite": round(composite, 2)})
+        items.append(
+            {
+                "cadre": cadre,
+                "components": {n: round(v, 2) for n, v in components.items()},
+                "missing": missing,
+                "composite": round(composite, 2),
+            }
+        )
     items.sort(key=lambda item: (-item["composite"], item["cadre"]))
     for position, item in enumerate(items):
         tied = position and item["composite"] == items[position - 1]["composite"]
         item["rank"] = items[position - 1]["rank"] if tied else position + 1
-    return {"weights": weights, "items": items,
-            "session": getattr(session, "id", None)}
+    return {"weights": weights, "items": items, "session": getattr(session, "id", None)}

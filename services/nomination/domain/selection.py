@@ -1,4 +1,5 @@
 """Opening a selection (选任): the motion (动议), its mode, slate ratio and the vacancies it reserves."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -62,9 +63,14 @@ class OpenedSelection:
 
     def as_dict(self) -> dict:
         """The selection as ``POST /selections`` answers it (the caller adds ``id``)."""
-        return {"post": self.post, "mode": self.mode, "competitive": self.competitive,
-                "slate_ratio": self.slate_ratio, "stage": str(self.stage),
-                "vacancies": self.vacancies}
+        return {
+            "post": self.post,
+            "mode": self.mode,
+            "competitive": self.competitive,
+            "slate_ratio": self.slate_ratio,
+            "stage": str(self.stage),
+            "vacancies": self.vacancies,
+        }
 
 
 def parse_motion(value) -> Motion:
@@ -101,10 +107,15 @@ def open_selection(post: Post, *, vacancies, competitive, motion, weights=None) 
     except Invalid as exc:
         errors.absorb(exc)
     errors.raise_if_any()
-    check_vacancies(vacancies, headcount=post.headcount, occupied=post.occupied,
-                    reserved=post.reserved)
-    return OpenedSelection(post=post.code, mode=MODE_BY_CATEGORY[post.category],
-                           competitive=competitive, slate_ratio=slate_ratio(competitive),
-                           stage=Stage.MOTION, vacancies=vacancies, motion=parsed_motion,
-                           weights=parsed_weights, reserve=reserve(vacancies))
-
+    check_vacancies(vacancies, headcount=post.headcount, occupied=post.occupied, reserved=post.reserved)
+    return OpenedSelection(
+        post=post.code,
+        mode=MODE_BY_CATEGORY[post.category],
+        competitive=competitive,
+        slate_ratio=slate_ratio(competitive),
+        stage=Stage.MOTION,
+        vacancies=vacancies,
+        motion=parsed_motion,
+        weights=parsed_weights,
+        reserve=reserve(vacancies),
+    )

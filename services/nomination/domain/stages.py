@@ -4,6 +4,7 @@ Stages follow the four-step nomination procedure (四步提名程序: 确定资�
 民主推荐, 集体研究) and then inspection (考察), joint review (会审), decision (讨论决定), public notice
 (公示), appointment (任职) and post-appointment filing (任后备案).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -109,8 +110,7 @@ def stage_after(action, stage, *, sources_heard: Iterable[str] = ()) -> Stage:
     return _NEXT.get(action, stage)
 
 
-def stage_after_notice(*, notice_closed: bool, pending_objections: int,
-                       upheld_objections: int) -> Stage:
+def stage_after_notice(*, notice_closed: bool, pending_objections: int, upheld_objections: int) -> Stage:
     """Where a selection in public notice goes when the notice or an objection changes.
 
     It stays in notice while the notice is open or an objection is pending; a notice closed
@@ -133,8 +133,7 @@ class StageChange:
     at: datetime
 
     def as_dict(self) -> dict:
-        return {"from": str(self.from_stage), "to": str(self.to_stage),
-                "action": str(self.action), "at": self.at}
+        return {"from": str(self.from_stage), "to": str(self.to_stage), "action": str(self.action), "at": self.at}
 
 
 def advance(action, stage, now: datetime, *, sources_heard: Iterable[str] = ()) -> StageChange | None:

@@ -9,6 +9,7 @@ Terms:
   ``public_selection`` (公开选拔岗位) → ``public_selection`` (公开选拔).
 - slate ratio (差额选任): a competitive selection needs two nominees per vacancy (1:2).
 """
+
 from __future__ import annotations
 
 from services.common.errors import Invalid
@@ -37,11 +38,11 @@ RELATION_KINDS = ("kin", "canvassing")
 REVIEW_CLEARED = "cleared"
 
 # A nominee's status within a selection, in the order it normally moves through them.
-NOMINATED = "nominated"        # made by a nomination, not yet deliberated
-SHORTLISTED = "shortlisted"    # fixed as an initial nominee by deliberation (酝酿)
-APPOINTEE = "appointee"        # named by the committee's decision
+NOMINATED = "nominated"  # made by a nomination, not yet deliberated
+SHORTLISTED = "shortlisted"  # fixed as an initial nominee by deliberation (酝酿)
+APPOINTEE = "appointee"  # named by the committee's decision
 APPOINTED = "appointed"
-VOIDED = "voided"              # nomination voided (a concealment veto)
+VOIDED = "voided"  # nomination voided (a concealment veto)
 NOMINEE_STATUSES = (NOMINATED, SHORTLISTED, APPOINTEE, APPOINTED, VOIDED)
 
 _RANK_LEVEL = {name: level for level, name in enumerate(RANKS)}

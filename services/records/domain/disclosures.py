@@ -1,5 +1,6 @@
 """Information disclosure (信息公开): which events become public feed items, what they say, and the messages
 the channels send. No I/O: callers pass envelopes and policy data in."""
+
 from datetime import timezone
 
 from services.common.errors import Invalid
@@ -58,7 +59,7 @@ def _results(data):
             candidate.get("name")
             for candidate in sorted(
                 (c for c in post.get("ranking") or [] if isinstance(c, dict)),
-                key=lambda c: c.get("rank") if isinstance(c.get("rank"), int) else 10 ** 9,
+                key=lambda c: c.get("rank") if isinstance(c.get("rank"), int) else 10**9,
             )
             if candidate.get("status") == "selected" and _text(candidate.get("name"))
         ]
@@ -100,15 +101,17 @@ def policy_items(policies):
     """Feed items of the normative documents in ``policies.json`` (a list of objects)."""
     items = []
     for policy in policies:
-        items.append({
-            "key": f"policy:{policy['id']}",
-            "kind": "policy",
-            "title": policy["title"],
-            "summary": policy.get("summary"),
-            "subject": None,
-            "published_at": policy["published_at"],
-            "details": {k: v for k, v in policy.items() if k not in ("id", "title", "summary", "published_at")},
-        })
+        items.append(
+            {
+                "key": f"policy:{policy['id']}",
+                "kind": "policy",
+                "title": policy["title"],
+                "summary": policy.get("summary"),
+                "subject": None,
+                "published_at": policy["published_at"],
+                "details": {k: v for k, v in policy.items() if k not in ("id", "title", "summary", "published_at")},
+            }
+        )
     return items
 
 
@@ -118,7 +121,7 @@ def channel_message(item, channel, recipients, base_url=""):
     body = f"{item['title']}\n{item.get('summary') or ''}\n{link}".strip()
     if channel == "sms":
         text = f"{item['title']} {link}"
-        body = text if len(text) <= SMS_MAX_CHARS else text[:SMS_MAX_CHARS - 1] + "…"
+        body = text if len(text) <= SMS_MAX_CHARS else text[: SMS_MAX_CHARS - 1] + "…"
     return {"id": item["key"], "channel": channel, "to": list(recipients), "subject": item["title"], "body": body}
 
 

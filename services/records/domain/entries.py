@@ -1,4 +1,5 @@
 """What goes into a record: entry fields from any event envelope, or from a manual entry, without personal data."""
+
 import math
 import re
 
@@ -59,10 +60,18 @@ STAGE_BY_AGGREGATE = {
 
 # Keys whose values are never recorded, at any depth: personal data (DESIGN.md
 # "Security") and secrets that must exist in one place only.
-NEVER_RECORDED_KEYS = frozenset({
-    "id_number", "birth_date",
-    "token", "tokens", "share", "key_shares", "private_key", "seed",
-})
+NEVER_RECORDED_KEYS = frozenset(
+    {
+        "id_number",
+        "birth_date",
+        "token",
+        "tokens",
+        "share",
+        "key_shares",
+        "private_key",
+        "seed",
+    }
+)
 
 # A PRC resident ID number (18 characters, the last a digit or X) inside free text.
 _ID_NUMBER_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
@@ -91,7 +100,7 @@ def without_personal_data(value):
         return value
     if isinstance(value, int):
         # JCS only carries integers a double holds exactly; larger ones are kept as text.
-        return value if abs(value) <= 2 ** 53 else str(value)
+        return value if abs(value) <= 2**53 else str(value)
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
     return _ID_NUMBER_IN_TEXT.sub(REDACTED, value if isinstance(value, str) else str(value))
@@ -112,7 +121,7 @@ def stage_of(event_type, data):
 
 
 def matter_of(event_type):
-    """"selection.stage_changed" → "selection stage changed"."""
+    """ "selection.stage_changed" → "selection stage changed"."""
     return " ".join(event_type.replace(".", " ").replace("_", " ").split()) or None
 
 
@@ -122,7 +131,7 @@ def result_of(data):
         return None
     text = jcs.dumps(data).decode("utf-8")
     if len(text) > RESULT_MAX_CHARS:
-        text = text[:RESULT_MAX_CHARS - len(_ELLIPSIS)] + _ELLIPSIS
+        text = text[: RESULT_MAX_CHARS - len(_ELLIPSIS)] + _ELLIPSIS
     return text
 
 

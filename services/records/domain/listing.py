@@ -1,4 +1,5 @@
 """Which selection an entry belongs to, and the cursors and bounds of the log's read endpoints (no I/O)."""
+
 from services.common.errors import Invalid, NotFound
 
 SELECTION_PREFIX = "selection:"

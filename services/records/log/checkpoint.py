@@ -6,6 +6,7 @@ base64 Ed25519 over the UTF-8 bytes of ``"cadre-log-v1\\n" + size + "\\n" + root
 public key, so a verifier can tell which key a checkpoint claims without trusting it.
 The signing key travels as the base64 of its raw 32-byte seed (configuration or a file).
 """
+
 import base64
 import binascii
 import hashlib

@@ -1,4 +1,5 @@
 """The records log's entry format (API.md "Records"): fields, hash chain and leaf hash anyone can recompute."""
+
 import hashlib
 import re
 
@@ -6,8 +7,15 @@ from . import jcs
 from .merkle import LEAF_PREFIX
 
 CONTENT_FIELDS = (
-    "subject", "stage", "occurred_at", "place", "responsible",
-    "matter", "result", "recorder", "correlation_id",
+    "subject",
+    "stage",
+    "occurred_at",
+    "place",
+    "responsible",
+    "matter",
+    "result",
+    "recorder",
+    "correlation_id",
 )
 ENTRY_FIELDS = ("seq",) + CONTENT_FIELDS + ("prev_hash", "leaf_hash")
 GENESIS_PREV_HASH = "0" * 64

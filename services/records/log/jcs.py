@@ -7,11 +7,12 @@ shortest form differs between Python and ECMAScript), non-ASCII keys (JCS sorts 
 units) and lone surrogates go to the reference implementation. The writer hashes every entry, so
 this is its hot path; ``tests/unit/records/test_records_jcs.py`` holds the two to the same bytes.
 """
+
 import json
 
 import rfc8785
 
-_SAFE_INT = 2 ** 53
+_SAFE_INT = 2**53
 
 
 def _simple(value):

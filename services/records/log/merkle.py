@@ -1,4 +1,5 @@
 """RFC 6962 / RFC 9162 Merkle tree of the records log: hashing, proofs at any past size, and their verification."""
+
 import hashlib
 
 HASH_SIZE = 32
@@ -59,7 +60,7 @@ class MerkleTree:
         # Each trailing zero bit of the new size completes one more subtree.
         while not (n >> level) & 1:
             below = self._levels[level]
-            combined = node_hash(bytes(below[-2 * HASH_SIZE:-HASH_SIZE]), bytes(below[-HASH_SIZE:]))
+            combined = node_hash(bytes(below[-2 * HASH_SIZE : -HASH_SIZE]), bytes(below[-HASH_SIZE:]))
             level += 1
             if level == len(self._levels):
                 self._levels.append(bytearray())
@@ -133,7 +134,7 @@ class MerkleTree:
         """``count`` stored hashes of height ``level`` from position ``start``, back to back (a hash tile's bytes)."""
         if level >= len(self._levels) or (start + count) * HASH_SIZE > len(self._levels[level]):
             raise ProofError(f"the tree holds no {count} hashes of height {level} from {start}")
-        return bytes(self._levels[level][start * HASH_SIZE:(start + count) * HASH_SIZE])
+        return bytes(self._levels[level][start * HASH_SIZE : (start + count) * HASH_SIZE])
 
     def _checked_size(self, size):
         if size is None:
@@ -144,7 +145,7 @@ class MerkleTree:
 
     def _stored(self, level, index):
         offset = index * HASH_SIZE
-        return bytes(self._levels[level][offset:offset + HASH_SIZE])
+        return bytes(self._levels[level][offset : offset + HASH_SIZE])
 
     def _subtree(self, start, end):
         """``MTH(D[start:end])`` for a non-empty range."""

@@ -12,6 +12,7 @@ Key ID = ``SHA-256(name ‖ "\\n" ‖ type ‖ public key)[:4]``; type 0x01 for 
 signature, 0x04 for a witness's timestamped cosignature, whose signature is
 ``u64 timestamp ‖ Ed25519(b"cosignature/v1\\ntime <t>\\n" ‖ note text)``.
 """
+
 import base64
 import binascii
 import hashlib
@@ -27,7 +28,7 @@ COSIGNATURE_V1 = 0x04
 DASH = "\u2014"
 MAX_SIGNATURES = 64
 MAX_NOTE_BYTES = 64 * 1024
-MAX_TIMESTAMP = 2 ** 63 - 1
+MAX_TIMESTAMP = 2**63 - 1
 
 Signature = namedtuple("Signature", "name key_id raw line")
 Checkpoint = namedtuple("Checkpoint", "origin size root extensions text")
@@ -99,6 +100,7 @@ def parse_vkey(text):
 
 # -- notes -------------------------------------------------------------------------------------
 
+
 def _check_text(text):
     if not text.endswith("\n"):
         raise NoteError("a note text ends in a newline")
@@ -135,7 +137,7 @@ def parse_note(note):
     split = note.rfind("\n\n")
     if split < 0:
         raise NoteError("a note has a blank line before its signatures")
-    text, block = note[:split + 1], note[split + 2:]
+    text, block = note[: split + 1], note[split + 2 :]
     signatures = []
     for line in block.splitlines():
         if not line.startswith(DASH + " "):
@@ -178,6 +180,7 @@ def verify_note_signature(text, signatures, verifier):
 
 
 # -- checkpoints (c2sp.org/tlog-checkpoint) -----------------------------------------------------
+
 
 def checkpoint_text(origin, size, root, extensions=()):
     """The checkpoint body: origin, decimal size, base64 root hash, extension lines."""
@@ -223,6 +226,7 @@ def signed_checkpoint(origin, size, root, signing_key, cosignature_lines=()):
 
 
 # -- cosignatures (c2sp.org/tlog-cosignature, cosignature/v1) -----------------------------------
+
 
 def cosignature_message(text, timestamp):
     """The bytes a cosignature/v1 signature covers: header line, time line, then the note text."""

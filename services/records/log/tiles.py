@@ -4,6 +4,7 @@ a verifier rebuilds from level-0 tiles.
 A tile at level L holds up to 256 consecutive hashes of tree height 8·L: at level 0 the leaf hashes,
 above that the Merkle Tree Hash of each full tile of the level below (RFC 6962 hashing throughout).
 """
+
 import re
 
 from .merkle import HASH_SIZE
@@ -112,4 +113,4 @@ def split_hashes(data, width):
     """The ``width`` 32-byte hashes of a tile's bytes; TileError if the length is not that."""
     if len(data) != width * HASH_SIZE:
         raise TileError(f"a tile of width {width} is {width * HASH_SIZE} bytes, got {len(data)}")
-    return [bytes(data[i:i + HASH_SIZE]) for i in range(0, len(data), HASH_SIZE)]
+    return [bytes(data[i : i + HASH_SIZE]) for i in range(0, len(data), HASH_SIZE)]

@@ -1,5 +1,6 @@
 """The records-log verifier's checks as pure functions: listing, chain, root, signature, consistency, and the
 public ones over the C2SP signed note, its cosignatures and the hash tiles; dossiers offline."""
+
 from collections import namedtuple
 
 from . import note
@@ -45,8 +46,12 @@ def check_listing(entries):
         if claimed != recomputed:
             return None, _bad(position, f"seq {position}: leaf_hash does not match its content")
         if entry["prev_hash"] != previous:
-            return None, _bad(position, f"seq {position}: prev_hash does not match seq {position - 1}'s leaf_hash"
-                              if position else "seq 0: prev_hash is not 64 zeros")
+            return None, _bad(
+                position,
+                f"seq {position}: prev_hash does not match seq {position - 1}'s leaf_hash"
+                if position
+                else "seq 0: prev_hash is not 64 zeros",
+            )
         leaf_hashes.append(bytes.fromhex(recomputed))
         previous = recomputed
     return leaf_hashes, None
@@ -81,7 +86,8 @@ def verify_log(entries, checkpoint, public_key_b64, previous_checkpoint=None, co
             return failure
         consistency_note = f"consistent with previous size {previous_checkpoint['size']}"
     return VerifyResult(
-        True, None,
+        True,
+        None,
         f"{len(leaf_hashes)} entries, checkpoint size {size} root {root[:16]}… signed by {checkpoint['key_id']}; "
         f"{consistency_note}",
     )
@@ -114,6 +120,7 @@ def check_hex_path(path):
 
 
 # -- the public checks: signed note, cosignatures, hash tiles (C2SP formats) ------------------------
+
 
 class PublicCheckError(ValueError):
     """A public check that does not hold; ``seq`` is the first bad entry when one can be named."""
@@ -153,8 +160,9 @@ def check_signed_note(note_bytes, log_verifier, witness_verifiers, required, now
             raise PublicCheckError(f"cosignature: {witness.name} dates its cosignature in the future")
         vouched.append((witness.name, timestamp))
     if len(vouched) < required:
-        raise PublicCheckError(f"cosignatures: {len(vouched)} of the {required} witnesses required vouch for "
-                               f"checkpoint {checkpoint.size}")
+        raise PublicCheckError(
+            f"cosignatures: {len(vouched)} of the {required} witnesses required vouch for checkpoint {checkpoint.size}"
+        )
     return checkpoint, vouched
 
 
@@ -173,8 +181,11 @@ def check_tiles(leaf_hashes, upper, checkpoint, previous=None):
         for i, value in enumerate(hashes):
             if tree.stored_range(height, n * 256 + i, 1) != value:
                 first = (n * 256 + i) << height
-                raise PublicCheckError(f"tiles: tile/{level}/{n} hash {i} is not the hash of entries "
-                                       f"{first}–{first + (1 << height) - 1} in the tiles below", first)
+                raise PublicCheckError(
+                    f"tiles: tile/{level}/{n} hash {i} is not the hash of entries "
+                    f"{first}–{first + (1 << height) - 1} in the tiles below",
+                    first,
+                )
     if tree.root() != checkpoint.root:
         raise PublicCheckError(f"tiles: the root recomputed from the hash tiles is not checkpoint {checkpoint.size}'s")
     if previous is not None:
@@ -182,8 +193,10 @@ def check_tiles(leaf_hashes, upper, checkpoint, previous=None):
         if old_size > tree.size:
             raise PublicCheckError(f"consistency: the log shrank from {old_size} to {tree.size} entries")
         if tree.root(old_size).hex() != old_root:
-            raise PublicCheckError(f"consistency: the first {old_size} entries are not those of the checkpoint "
-                                   f"verified last time (a forked history: split view)")
+            raise PublicCheckError(
+                f"consistency: the first {old_size} entries are not those of the checkpoint "
+                f"verified last time (a forked history: split view)"
+            )
     return tree
 
 
@@ -222,7 +235,12 @@ def check_dossier(dossier, public_key_b64):
         if proof.get("index") != seq or proof.get("size") != checkpoint["size"]:
             return _bad(seq, f"seq {seq}: the proof is not for this entry in this checkpoint")
         if not check_hex_path(proof.get("path")) or not verify_inclusion(
-                recomputed, seq, checkpoint["size"], proof["path"], checkpoint["root"]):
+            recomputed, seq, checkpoint["size"], proof["path"], checkpoint["root"]
+        ):
             return _bad(seq, f"seq {seq}: the inclusion proof does not lead to the checkpoint's root")
-    return VerifyResult(True, None, f"dossier of {dossier.get('selection')!r}: {len(dossier['entries'])} entries "
-                                    f"included in checkpoint {checkpoint['size']} signed by {checkpoint['key_id']}")
+    return VerifyResult(
+        True,
+        None,
+        f"dossier of {dossier.get('selection')!r}: {len(dossier['entries'])} entries "
+        f"included in checkpoint {checkpoint['size']} signed by {checkpoint['key_id']}",
+    )

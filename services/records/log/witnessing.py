@@ -5,6 +5,7 @@ The HTTP server, the key and the state file are ``services.records.witness``'s; 
 clock or a file, so every branch of the spec (400, 403, 404, 409 with the witness's size, 422, 200)
 is tested without a server.
 """
+
 import base64
 import binascii
 import re
@@ -113,8 +114,9 @@ def decide(body, trusted_logs, state, witness_name, witness_key, now):
         except ProofError as error:
             return _text(422, f"the consistency proof does not verify: {error}")
     line = note.cosign(text, witness_name, witness_key, int(now))
-    return Decision(200, line.encode("utf-8"), "text/plain; charset=utf-8",
-                    (checkpoint.origin, checkpoint.size, checkpoint.root))
+    return Decision(
+        200, line.encode("utf-8"), "text/plain; charset=utf-8", (checkpoint.origin, checkpoint.size, checkpoint.root)
+    )
 
 
 WitnessConfig = namedtuple("WitnessConfig", "name vkey verifier url")

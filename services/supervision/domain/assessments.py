@@ -14,6 +14,7 @@ latest assessed periods of a granularity, and those periods consecutive, flags t
 for adjustment (调整不称职不胜任现职). An older run followed by a better score does not flag:
 the flag is about the cadre's present standing.
 """
+
 import math
 from dataclasses import dataclass, field
 from functools import total_ordering
@@ -169,9 +170,13 @@ class RankedUnit:
     rectification: RectificationTask = None
 
     def as_dict(self):
-        return {"rank": self.rank, "unit": self.unit, "score": self.score,
-                "key_management": self.key_management,
-                "rectification": self.rectification.as_dict() if self.rectification else None}
+        return {
+            "rank": self.rank,
+            "unit": self.unit,
+            "score": self.score,
+            "key_management": self.key_management,
+            "rectification": self.rectification.as_dict() if self.rectification else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -207,16 +212,24 @@ def rank_units(period, assessments, bottom):
         flagged = position > cut
         task = None
         if flagged:
-            task = RectificationTask(a.unit, period, (
-                f"{period}平时考核排名第{position}位（共{len(ordered)}个单位），"
-                f"列为重点管理单位，限期整改"))
+            task = RectificationTask(
+                a.unit,
+                period,
+                (f"{period}平时考核排名第{position}位（共{len(ordered)}个单位），列为重点管理单位，限期整改"),
+            )
         items.append(RankedUnit(position, a.unit, a.score, flagged, task))
     ranking = Ranking(period, bottom, tuple(items))
-    event = Event(EVENT_ASSESSMENT_RANKED, f"assessment:{period}", {
-        "period": str(period), "bottom": bottom,
-        "units": [{"unit": i.unit, "score": i.score, "rank": i.rank,
-                   "key_management": i.key_management} for i in items],
-    })
+    event = Event(
+        EVENT_ASSESSMENT_RANKED,
+        f"assessment:{period}",
+        {
+            "period": str(period),
+            "bottom": bottom,
+            "units": [
+                {"unit": i.unit, "score": i.score, "rank": i.rank, "key_management": i.key_management} for i in items
+            ],
+        },
+    )
     return Ranking(period, bottom, ranking.items, (event,))
 
 
@@ -233,8 +246,7 @@ class AdjustmentFlag:
     scores: tuple
 
     def as_dict(self):
-        return {"cadre": self.cadre, "periods": [str(p) for p in self.periods],
-                "scores": list(self.scores)}
+        return {"cadre": self.cadre, "periods": [str(p) for p in self.periods], "scores": list(self.scores)}
 
 
 def adjustment_flag(history, threshold=INCOMPETENT_BELOW):
@@ -250,10 +262,12 @@ def adjustment_flag(history, threshold=INCOMPETENT_BELOW):
         if len(series) < 2:
             continue
         earlier, latest = series[-2], series[-1]
-        if (earlier.period.is_followed_by(latest.period)
-                and is_incompetent(earlier, threshold) and is_incompetent(latest, threshold)):
-            flags.append(AdjustmentFlag(latest.cadre, (earlier.period, latest.period),
-                                        (earlier.score, latest.score)))
+        if (
+            earlier.period.is_followed_by(latest.period)
+            and is_incompetent(earlier, threshold)
+            and is_incompetent(latest, threshold)
+        ):
+            flags.append(AdjustmentFlag(latest.cadre, (earlier.period, latest.period), (earlier.score, latest.score)))
     return max(flags, key=lambda f: f.periods[1]) if flags else None
 
 

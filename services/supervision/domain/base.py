@@ -1,4 +1,5 @@
 """Values shared by the supervision rules: the events they ask to emit, and checks on times and text."""
+
 from dataclasses import dataclass, field
 from datetime import datetime
 

@@ -1,5 +1,6 @@
 """What supervision holds about one selection that nomination's decision and appointment depend on,
 as supervision's answer to nomination when nomination's own copy (learnt from events) says no."""
+
 from .notices import OPEN, PENDING, UPHELD
 from .oversight import APPROVED
 
@@ -13,9 +14,16 @@ def clearance(selection, *, pre_report_status, reviews, notice):
     shown = None
     if notice is not None:
         statuses = list(notice["objections"].values())
-        shown = {"status": notice["status"], "outcome": notice["outcome"] if notice["status"] != OPEN else None,
-                 "revision": int(notice["revision"] or 0),
-                 "pending": sum(1 for s in statuses if s == PENDING),
-                 "upheld": sum(1 for s in statuses if s == UPHELD)}
-    return {"selection": selection, "pre_report_approved": pre_report_status == APPROVED,
-            "reviews": {cadre: status for cadre, status in reviews}, "notice": shown}
+        shown = {
+            "status": notice["status"],
+            "outcome": notice["outcome"] if notice["status"] != OPEN else None,
+            "revision": int(notice["revision"] or 0),
+            "pending": sum(1 for s in statuses if s == PENDING),
+            "upheld": sum(1 for s in statuses if s == UPHELD),
+        }
+    return {
+        "selection": selection,
+        "pre_report_approved": pre_report_status == APPROVED,
+        "reviews": {cadre: status for cadre, status in reviews},
+        "notice": shown,
+    }

@@ -4,6 +4,7 @@ A filing falls due ``FILING_DEADLINE`` seconds after the appointment. Status: ``
 until recorded, ``overdue`` once the timer marks it (at or after ``due_at``, not yet
 filed), ``filed`` once recorded. A late filing is still accepted and records ``late``.
 """
+
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Optional
@@ -36,10 +37,16 @@ class Filing:
     late: bool = False
 
     def as_dict(self):
-        return {"selection": self.selection, "status": self.status,
-                "appointed_at": self.appointed_at, "due_at": self.due_at,
-                "filed_with": self.filed_with, "reference": self.reference,
-                "filed_at": self.filed_at, "late": self.late}
+        return {
+            "selection": self.selection,
+            "status": self.status,
+            "appointed_at": self.appointed_at,
+            "due_at": self.due_at,
+            "filed_with": self.filed_with,
+            "reference": self.reference,
+            "filed_at": self.filed_at,
+            "late": self.late,
+        }
 
 
 def filing_due_at(appointed_at, deadline_seconds=DEFAULT_FILING_DEADLINE_SECONDS):
@@ -52,8 +59,7 @@ def filing_due_at(appointed_at, deadline_seconds=DEFAULT_FILING_DEADLINE_SECONDS
 
 def open_filing(selection, appointed_at, *, deadline_seconds=DEFAULT_FILING_DEADLINE_SECONDS):
     """The filing owed once ``selection`` is appointed."""
-    return Filing(selection=selection, appointed_at=appointed_at,
-                  due_at=filing_due_at(appointed_at, deadline_seconds))
+    return Filing(selection=selection, appointed_at=appointed_at, due_at=filing_due_at(appointed_at, deadline_seconds))
 
 
 def is_overdue(filing, now):
@@ -85,10 +91,15 @@ def record_filing(filing, filed_with, reference, now):
     if filing.status == FILED:
         raise Conflict("the appointment has already been filed", "already_submitted")
     late = now >= filing.due_at
-    filed = replace(filing, status=FILED, filed_with=filed_with, reference=reference,
-                    filed_at=now, late=late)
-    event = Event(EVENT_FILING_RECORDED, selection_subject(filing.selection), {
-        "selection": filing.selection, "filed_with": filed_with, "reference": reference,
-        "late": late,
-    })
+    filed = replace(filing, status=FILED, filed_with=filed_with, reference=reference, filed_at=now, late=late)
+    event = Event(
+        EVENT_FILING_RECORDED,
+        selection_subject(filing.selection),
+        {
+            "selection": filing.selection,
+            "filed_with": filed_with,
+            "reference": reference,
+            "late": late,
+        },
+    )
     return filed, (event,)

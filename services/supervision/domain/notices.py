@@ -15,6 +15,7 @@ While the outcome is ``pending``, each resolution recomputes it; when it changes
 notice's ``notice.closed`` event is sent again with the new outcome and a higher
 ``revision``, so the consumer keeps the highest revision.
 """
+
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Optional
@@ -75,8 +76,15 @@ class Notice:
 
     def as_public_dict(self):
         """The notice as ``GET /notices`` shows it to the public."""
-        return {"id": self.id, "subject": self.subject, "title": self.title, "body": self.body,
-                "opens_at": self.opens_at, "closes_at": self.closes_at, "status": self.status}
+        return {
+            "id": self.id,
+            "subject": self.subject,
+            "title": self.title,
+            "body": self.body,
+            "opens_at": self.opens_at,
+            "closes_at": self.closes_at,
+            "status": self.status,
+        }
 
 
 @dataclass(frozen=True)
@@ -93,9 +101,16 @@ class Objection:
     resolved_by: Optional[str] = None
 
     def as_dict(self):
-        return {"id": self.id, "notice": self.notice, "content": self.content,
-                "lodged_at": self.lodged_at, "status": self.status, "finding": self.finding,
-                "resolved_at": self.resolved_at, "resolved_by": self.resolved_by}
+        return {
+            "id": self.id,
+            "notice": self.notice,
+            "content": self.content,
+            "lodged_at": self.lodged_at,
+            "status": self.status,
+            "finding": self.finding,
+            "resolved_at": self.resolved_at,
+            "resolved_by": self.resolved_by,
+        }
 
 
 @dataclass(frozen=True)
@@ -155,12 +170,26 @@ def open_notice(selection, appointees, now, *, period_seconds=DEFAULT_NOTICE_PER
         raise ValueError("period_seconds must be positive")
     closes_at = now + timedelta(seconds=period_seconds)
     title, body = notice_text(appointees, now, closes_at)
-    notice = Notice(id=new_id(), selection=selection, title=title, body=body, opens_at=now,
-                    closes_at=closes_at, appointees=appointees)
-    event = Event(EVENT_NOTICE_OPENED, notice.subject, {
-        "notice": notice.id, "selection": selection, "title": title,
-        "opens_at": now.isoformat(), "closes_at": closes_at.isoformat(),
-    })
+    notice = Notice(
+        id=new_id(),
+        selection=selection,
+        title=title,
+        body=body,
+        opens_at=now,
+        closes_at=closes_at,
+        appointees=appointees,
+    )
+    event = Event(
+        EVENT_NOTICE_OPENED,
+        notice.subject,
+        {
+            "notice": notice.id,
+            "selection": selection,
+            "title": title,
+            "opens_at": now.isoformat(),
+            "closes_at": closes_at.isoformat(),
+        },
+    )
     return notice, (event,)
 
 
@@ -178,9 +207,15 @@ def lodge_objection(notice, content, now, *, new_id):
     if not notice.is_open_at(now):
         raise Conflict("the notice period is over", "session_closed")
     objection = Objection(id=new_id(), notice=notice.id, content=content, lodged_at=now)
-    event = Event(EVENT_OBJECTION_LODGED, notice.subject, {
-        "objection": objection.id, "notice": notice.id, "selection": notice.selection,
-    })
+    event = Event(
+        EVENT_OBJECTION_LODGED,
+        notice.subject,
+        {
+            "objection": objection.id,
+            "notice": notice.id,
+            "selection": notice.selection,
+        },
+    )
     return objection, (event,)
 
 
@@ -195,12 +230,18 @@ def notice_outcome(objections):
 
 
 def _closed_event(notice, objections):
-    return Event(EVENT_NOTICE_CLOSED, notice.subject, {
-        "notice": notice.id, "selection": notice.selection, "outcome": notice.outcome,
-        "revision": notice.revision,
-        "pending": sum(1 for o in objections if o.status == PENDING),
-        "upheld": sum(1 for o in objections if o.status == UPHELD),
-    })
+    return Event(
+        EVENT_NOTICE_CLOSED,
+        notice.subject,
+        {
+            "notice": notice.id,
+            "selection": notice.selection,
+            "outcome": notice.outcome,
+            "revision": notice.revision,
+            "pending": sum(1 for o in objections if o.status == PENDING),
+            "upheld": sum(1 for o in objections if o.status == UPHELD),
+        },
+    )
 
 
 def close_notice(notice, objections, now):
@@ -246,13 +287,22 @@ def resolve_objection(notice, objections, objection_id, *, upheld, finding, reso
     if target.status != PENDING:
         raise Conflict("the objection has already been resolved", "already_submitted")
 
-    resolved = replace(target, status=UPHELD if upheld else DISMISSED, finding=finding,
-                       resolved_at=now, resolved_by=resolved_by)
+    resolved = replace(
+        target, status=UPHELD if upheld else DISMISSED, finding=finding, resolved_at=now, resolved_by=resolved_by
+    )
     after = [resolved if o.id == objection_id else o for o in mine]
-    events = [Event(EVENT_OBJECTION_RESOLVED, notice.subject, {
-        "objection": resolved.id, "notice": notice.id, "selection": notice.selection,
-        "upheld": upheld,
-    })]
+    events = [
+        Event(
+            EVENT_OBJECTION_RESOLVED,
+            notice.subject,
+            {
+                "objection": resolved.id,
+                "notice": notice.id,
+                "selection": notice.selection,
+                "upheld": upheld,
+            },
+        )
+    ]
     if notice.status == CLOSED:
         outcome = notice_outcome(after)
         if outcome != notice.outcome:

@@ -5,6 +5,7 @@ superior organ, which approves it; a key-leadership decision needs an approved o
 *Observer* (任中派员列席): the superior names someone to attend the decision meeting.
 Both may be given at any stage before the decision; after it, 409 ``wrong_stage``.
 """
+
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Optional
@@ -39,9 +40,14 @@ class PreReport:
     approved_by: Optional[str] = None
 
     def as_dict(self):
-        return {"id": self.id, "selection": self.selection, "status": self.status,
-                "created_at": self.created_at, "approved_at": self.approved_at,
-                "approved_by": self.approved_by}
+        return {
+            "id": self.id,
+            "selection": self.selection,
+            "status": self.status,
+            "created_at": self.created_at,
+            "approved_at": self.approved_at,
+            "approved_by": self.approved_by,
+        }
 
 
 def create_pre_report(selection, now, *, decided=False, existing=None, new_id):
@@ -67,8 +73,11 @@ def approve_pre_report(report, approver, now, *, decided=False):
         raise Conflict("the report has already been approved", "already_submitted")
     _before_decision(decided)
     approved = replace(report, status=APPROVED, approved_at=now, approved_by=approver)
-    event = Event(EVENT_PRE_REPORT_APPROVED, selection_subject(report.selection),
-                  {"pre_report": report.id, "selection": report.selection})
+    event = Event(
+        EVENT_PRE_REPORT_APPROVED,
+        selection_subject(report.selection),
+        {"pre_report": report.id, "selection": report.selection},
+    )
     return approved, (event,)
 
 
@@ -82,8 +91,7 @@ class Observer:
     named_by: Optional[str] = None
 
     def as_dict(self):
-        return {"selection": self.selection, "name": self.name,
-                "named_at": self.named_at, "named_by": self.named_by}
+        return {"selection": self.selection, "name": self.name, "named_at": self.named_at, "named_by": self.named_by}
 
 
 def name_observer(selection, name, now, *, named_by=None, decided=False):
@@ -105,9 +113,13 @@ class ObserverAttendance:
     finding: str
 
     def as_dict(self):
-        return {"selection": self.selection, "key_leadership": self.key_leadership,
-                "decided_at": self.decided_at, "observer": self.observer,
-                "finding": self.finding}
+        return {
+            "selection": self.selection,
+            "key_leadership": self.key_leadership,
+            "decided_at": self.decided_at,
+            "observer": self.observer,
+            "finding": self.finding,
+        }
 
 
 def observer_attendance(selection, key_leadership, observer, decided_at):
@@ -125,6 +137,10 @@ def observer_attendance(selection, key_leadership, observer, decided_at):
         finding = NONE_ATTENDED
     else:
         finding = NOT_REQUIRED
-    return ObserverAttendance(selection=selection, key_leadership=bool(key_leadership),
-                              decided_at=decided_at, observer=present.name if present else None,
-                              finding=finding)
+    return ObserverAttendance(
+        selection=selection,
+        key_leadership=bool(key_leadership),
+        decided_at=decided_at,
+        observer=present.name if present else None,
+        finding=finding,
+    )

@@ -21,6 +21,7 @@ Status, recomputed after every verdict and by the overdue timer:
 An overdue review keeps accepting the missing verdicts: once they are all in it resolves
 by the same rule (vetoed or cleared). Overdue only ever ends by explicit verdicts.
 """
+
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -125,8 +126,16 @@ def review_status(verdicts, due_at, now):
     return PENDING
 
 
-def open_reviews(selection, cadres, now, *, departments=DEFAULT_REVIEWERS,
-                 deadline_seconds=DEFAULT_REVIEW_DEADLINE_SECONDS, existing=(), new_id):
+def open_reviews(
+    selection,
+    cadres,
+    now,
+    *,
+    departments=DEFAULT_REVIEWERS,
+    deadline_seconds=DEFAULT_REVIEW_DEADLINE_SECONDS,
+    existing=(),
+    new_id,
+):
     """Open one pending review per initial nominee, due ``deadline_seconds`` after ``now``.
 
     Cadres that already have a review of this selection in ``existing`` are skipped, so a
@@ -146,10 +155,17 @@ def open_reviews(selection, cadres, now, *, departments=DEFAULT_REVIEWERS,
         if cadre in seen:
             continue
         seen.add(cadre)
-        opened.append(Review(
-            id=new_id(), selection=selection, cadre=cadre, opened_at=now, due_at=due_at,
-            status=PENDING, verdicts={d: None for d in departments},
-        ))
+        opened.append(
+            Review(
+                id=new_id(),
+                selection=selection,
+                cadre=cadre,
+                opened_at=now,
+                due_at=due_at,
+                status=PENDING,
+                verdicts={d: None for d in departments},
+            )
+        )
     return opened
 
 
@@ -180,18 +196,36 @@ def apply_verdict(review, department, verdict, reason, now):
 
     subject = selection_subject(review.selection)
     base = {"review": review.id, "selection": review.selection, "cadre": review.cadre}
-    events = [Event(EVENT_VERDICT_GIVEN, subject, {
-        **base, "department": department, "verdict": verdict, "reason": reason,
-        "concealment": given.is_concealment, "status": status,
-    })]
+    events = [
+        Event(
+            EVENT_VERDICT_GIVEN,
+            subject,
+            {
+                **base,
+                "department": department,
+                "verdict": verdict,
+                "reason": reason,
+                "concealment": given.is_concealment,
+                "status": status,
+            },
+        )
+    ]
     if status != review.status:
         if status == VETOED:
             # ``reason`` is exactly ``concealment`` for a concealment finding (whatever detail
             # followed it), so the consumer can test it without parsing free text.
-            events.append(Event(EVENT_VETOED, subject, {
-                **base, "department": department, "concealment": given.is_concealment,
-                "reason": CONCEALMENT if given.is_concealment else reason,
-            }))
+            events.append(
+                Event(
+                    EVENT_VETOED,
+                    subject,
+                    {
+                        **base,
+                        "department": department,
+                        "concealment": given.is_concealment,
+                        "reason": CONCEALMENT if given.is_concealment else reason,
+                    },
+                )
+            )
         elif status == CLEARED:
             events.append(Event(EVENT_CLEARED, subject, dict(base)))
     return VerdictOutcome(review=updated, events=tuple(events), void_nomination=given.is_concealment)

@@ -1,4 +1,5 @@
 """The wait of a service asking another: never past the gateway's deadline less a margin."""
+
 from services.common.asking import MARGIN_SECONDS, ask_timeout
 
 

@@ -1,4 +1,5 @@
 """The one CSV decoder: UTF-8 only, and a record it cannot read is one bad record, the rest still read."""
+
 import pytest
 
 from services.common import csvrows

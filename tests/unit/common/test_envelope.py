@@ -1,4 +1,5 @@
 """The event envelope of DESIGN.md."""
+
 import uuid
 
 import pytest
@@ -61,6 +62,7 @@ def test_the_fast_path_and_the_schema_load_the_same_envelope():
     # the records writer skips marshmallow for a plainly well-formed envelope (envelope._plain): it must
     # take that path, and give what the schema gives
     from services.common import envelope
+
     env = make_envelope("unit.created", "nomination", "unit:u", {"code": "u"})
     fast = envelope._plain(env)
     assert fast is not None
@@ -80,6 +82,7 @@ def test_rfc3339_reads_a_naive_time_as_utc_whatever_the_machine_zone(monkeypatch
     import time
     from datetime import datetime, timedelta, timezone
     from services.common.clock import rfc3339
+
     monkeypatch.setenv("TZ", "Asia/Shanghai")
     time.tzset()
     try:

@@ -1,4 +1,5 @@
 """Keys derived from an Idempotency-Key: distinct per purpose and scope, answers sealed and bound to their record."""
+
 import base64
 
 import pytest
@@ -9,8 +10,11 @@ KEY = "an-idempotency-key-of-enough-length"
 
 
 def test_each_purpose_and_scope_derives_its_own_secret():
-    derived = {keyed.derive(KEY, scope, purpose) for scope in ("org", "audit")
-               for purpose in ("gateway/lookup", "gateway/answer", "applied/lookup", "applied/answer")}
+    derived = {
+        keyed.derive(KEY, scope, purpose)
+        for scope in ("org", "audit")
+        for purpose in ("gateway/lookup", "gateway/answer", "applied/lookup", "applied/answer")
+    }
     assert len(derived) == 8 and all(len(d) == 32 for d in derived)
     assert keyed.derive(KEY, "org", "gateway/answer") == keyed.derive(KEY, "org", "gateway/answer")
 
@@ -44,14 +48,17 @@ def test_digests_of_different_part_lists_differ():
 
 # --- what a mutation run showed no test pinned down (tests/MUTATION.md)
 
+
 def test_digest_and_derivation_are_the_documented_constructions():
     # stored digests and record ids must stay the same across releases: pin them to a construction
     # written out here with the standard library (8-byte big-endian length before each part; HKDF-SHA256)
     import hashlib
     import hmac as std_hmac
+
     secret = bytes(range(32))
-    expected = std_hmac.new(secret, b"".join(len(p).to_bytes(8, "big") + p for p in (b"ab", b"c")),
-                            hashlib.sha256).hexdigest()
+    expected = std_hmac.new(
+        secret, b"".join(len(p).to_bytes(8, "big") + p for p in (b"ab", b"c")), hashlib.sha256
+    ).hexdigest()
     assert keyed.digest(secret, b"ab", b"c") == expected
     prk = std_hmac.new(b"scope", b"key-1", hashlib.sha256).digest()
     okm = std_hmac.new(prk, keyed.INFO_PREFIX + b"answer" + b"\x01", hashlib.sha256).digest()

@@ -1,4 +1,5 @@
 """Lists as API.md defines them: the query schema and the page built from limit + 1 rows."""
+
 import pytest
 from marshmallow import ValidationError
 

@@ -1,4 +1,5 @@
 """Token-bucket rate limiter: burst, refill, retry-after, per-key isolation, bounded memory, threads."""
+
 import threading
 
 import pytest
@@ -98,8 +99,11 @@ def test_thread_safe_exactly_burst_allowed():
 
 
 def test_construction_is_validated():
-    for kwargs in ({"rate_per_sec": 0, "burst": 1}, {"rate_per_sec": 1, "burst": 0},
-                   {"rate_per_sec": 1, "burst": 1, "max_keys": 0}):
+    for kwargs in (
+        {"rate_per_sec": 0, "burst": 1},
+        {"rate_per_sec": 1, "burst": 0},
+        {"rate_per_sec": 1, "burst": 1, "max_keys": 0},
+    ):
         with pytest.raises(ValueError):
             RateLimiter(**kwargs)
 
@@ -112,6 +116,7 @@ def test_retry_after_header_rounds_up_to_whole_seconds():
 
 
 # --- what a mutation run showed no test pinned down (tests/MUTATION.md)
+
 
 def test_refill_follows_a_rate_other_than_one():
     limiter = RateLimiter(rate_per_sec=4, burst=2)
@@ -142,15 +147,18 @@ def test_costs_and_settings_are_named_when_wrong():
     limiter = RateLimiter(rate_per_sec=1, burst=2)
     with pytest.raises(ValueError, match="^cost must be positive and at most burst$"):
         limiter.check("k", 0.0, cost=0)
-    for kwargs, message in [(dict(rate_per_sec=0, burst=1), "rate_per_sec must be positive"),
-                            (dict(rate_per_sec=1, burst=0.5), "burst must be at least 1"),
-                            (dict(rate_per_sec=1, burst=1, max_keys=0), "max_keys must be at least 1")]:
+    for kwargs, message in [
+        (dict(rate_per_sec=0, burst=1), "rate_per_sec must be positive"),
+        (dict(rate_per_sec=1, burst=0.5), "burst must be at least 1"),
+        (dict(rate_per_sec=1, burst=1, max_keys=0), "max_keys must be at least 1"),
+    ]:
         with pytest.raises(ValueError, match=f"^{message}$"):
             RateLimiter(**kwargs)
     assert len(RateLimiter(rate_per_sec=1, burst=1, max_keys=1)) == 0
 
 
 # --- the same bucket as one number (what replicas share) ----------------------------------------
+
 
 def replay(rate, burst, times):
     """The answers of RateLimiter and of cell_rate to the same requests from one client."""
@@ -178,8 +186,7 @@ def test_cell_rate_refused_requests_spend_nothing():
 
 
 @settings(max_examples=300, deadline=None)
-@given(rate=st.floats(0.1, 50), burst=st.integers(1, 30),
-       gaps=st.lists(st.floats(0, 2), min_size=1, max_size=60))
+@given(rate=st.floats(0.1, 50), burst=st.integers(1, 30), gaps=st.lists(st.floats(0, 2), min_size=1, max_size=60))
 def test_cell_rate_answers_as_the_token_bucket(rate, burst, gaps):
     times, now = [], 0.0
     for gap in gaps:

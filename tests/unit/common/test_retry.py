@@ -1,4 +1,5 @@
 """The one optimistic-update loop: redo until the guarded write matches, a bounded number of times."""
+
 import pytest
 
 from services.common.errors import Conflict, Unavailable

@@ -1,4 +1,5 @@
 """Signatures of envelopes and caller contexts, and key files made once (no broker)."""
+
 import multiprocessing
 import threading
 import time
@@ -65,12 +66,22 @@ def test_public_keys_from_the_environment_win(monkeypatch):
 def test_a_context_verifies_until_its_deadline_and_every_cadre_entry_is_signed():
     key = signing.signing_key("gateway")
     now = time.time()
-    context = signing.sign_context(key, {"cadre_actor": "org", "cadre_role": "org", "cadre_deadline": f"{now + 5:.3f}",
-                                         "cadre_request_secret": "s", "call_id_stack": ["x"]})
+    context = signing.sign_context(
+        key,
+        {
+            "cadre_actor": "org",
+            "cadre_role": "org",
+            "cadre_deadline": f"{now + 5:.3f}",
+            "cadre_request_secret": "s",
+            "call_id_stack": ["x"],
+        },
+    )
     signing.verify_context(context, now, "cadre_deadline")
     signing.verify_context(dict(context, call_id_stack=["x", "y"]), now, "cadre_deadline")  # not ours: nameko's
     assert reason(lambda: signing.verify_context(context, now + 6, "cadre_deadline")) == "expired"
-    assert reason(lambda: signing.verify_context(dict(context, cadre_role="superior"), now, "cadre_deadline")) == "forged"
+    assert (
+        reason(lambda: signing.verify_context(dict(context, cadre_role="superior"), now, "cadre_deadline")) == "forged"
+    )
     assert reason(lambda: signing.verify_context(dict(context, cadre_extra="1"), now, "cadre_deadline")) == "forged"
     assert reason(lambda: signing.verify_context({"cadre_actor": "org"}, now, "cadre_deadline")) == "unsigned"
     other = signing.sign_context(SigningKey.generate(), dict(context))

@@ -1,4 +1,5 @@
 """The client address behind trusted proxies: none trusted by default, a hop count (ProxyFix), CIDRs."""
+
 import ipaddress
 
 import pytest
@@ -21,8 +22,10 @@ def test_parse():
     assert parse_trusted_proxies("") == 0
     assert parse_trusted_proxies(None) == 0
     assert parse_trusted_proxies(" 2 ") == 2
-    assert parse_trusted_proxies("10.0.0.0/8, 192.168.1.7") == (ipaddress.ip_network("10.0.0.0/8"),
-                                                               ipaddress.ip_network("192.168.1.7/32"))
+    assert parse_trusted_proxies("10.0.0.0/8, 192.168.1.7") == (
+        ipaddress.ip_network("10.0.0.0/8"),
+        ipaddress.ip_network("192.168.1.7/32"),
+    )
     with pytest.raises(ValueError):
         parse_trusted_proxies("ingress")
     with pytest.raises(ValueError):
@@ -47,7 +50,9 @@ def test_hop_count_without_header_keeps_the_peer():
 def test_cidrs_walk_from_the_right_over_trusted_hops():
     trusted = parse_trusted_proxies("10.0.0.0/8")
     assert forwarded_client(environ("10.0.0.5", "6.6.6.6, 198.51.100.7, 10.1.2.3", "https"), trusted) == (
-        "198.51.100.7", "https")
+        "198.51.100.7",
+        "https",
+    )
 
 
 def test_cidrs_ignore_headers_from_an_untrusted_peer():
@@ -71,10 +76,13 @@ def test_apply_sets_what_the_request_reports():
 
 # --- what a mutation run showed no test pinned down (tests/MUTATION.md)
 
+
 def test_hop_count_takes_the_scheme_of_the_same_hop():
     # two proxies: the outer one saw https, the inner one reached us over http
     assert forwarded_client(environ("10.0.0.5", "198.51.100.7, 10.0.0.9", "https, http"), 2) == (
-        "198.51.100.7", "https")
+        "198.51.100.7",
+        "https",
+    )
 
 
 def test_without_forwarding_the_connection_itself_is_reported():
@@ -85,8 +93,10 @@ def test_without_forwarding_the_connection_itself_is_reported():
 def test_cidrs_trust_only_real_addresses_and_headers_that_are_there():
     trusted = parse_trusted_proxies("10.0.0.0/8")
     assert forwarded_client(environ("10.0.0.5"), trusted) == ("10.0.0.5", "http")
-    assert forwarded_client({"REMOTE_ADDR": "not-an-address", "HTTP_X_FORWARDED_FOR": "198.51.100.7"},
-                            trusted) == ("not-an-address", "http")
+    assert forwarded_client({"REMOTE_ADDR": "not-an-address", "HTTP_X_FORWARDED_FOR": "198.51.100.7"}, trusted) == (
+        "not-an-address",
+        "http",
+    )
     https_peer = dict(environ("10.0.0.5", "198.51.100.7", "http"), **{"wsgi.url_scheme": "https"})
     assert forwarded_client(https_peer, trusted) == ("198.51.100.7", "http")
 

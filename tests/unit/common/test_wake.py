@@ -1,4 +1,5 @@
 """Timers that wake on work: they look when poked, at the safety interval, and not otherwise."""
+
 from services.common.wake import Wake
 
 

@@ -1,4 +1,5 @@
 """Applications: resident ID numbers, the CSV import, and eligibility."""
+
 from datetime import date
 
 import pytest
@@ -23,15 +24,18 @@ def test_valid_id_numbers(value):
     assert id_number_problem(value) is None
 
 
-@pytest.mark.parametrize("value", [
-    "110105194912310021",  # wrong check digit
-    "11010519491231002",  # 17 characters
-    "11010519491231002XX",
-    "01010519491231002X",  # region code cannot start with 0
-    "11010519490231002X",  # 31 February is not a date
-    "1101051949123100AX",
-    None,
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "110105194912310021",  # wrong check digit
+        "11010519491231002",  # 17 characters
+        "11010519491231002XX",
+        "01010519491231002X",  # region code cannot start with 0
+        "11010519490231002X",  # 31 February is not a date
+        "1101051949123100AX",
+        None,
+    ],
+)
 def test_invalid_id_numbers(value):
     assert id_number_problem(value)
 
@@ -66,16 +70,22 @@ def test_birth_date_in_the_future():
 
 
 def test_csv_keeps_good_rows_and_rejects_bad_ones_by_row():
-    body = HEADER + "\n".join([
-        f"P1,{ID_1949},张三,1949-12-31,本科",  # row 2: good
-        "P1,110105194912310021,李四,1949-12-31,本科",  # row 3: check digit
-        f"P3,{ID_1880},王五,1880-01-01,硕士",  # row 4: unknown post
-        f"P2,{ID_1880},王五,1880-1-1,硕士",  # row 5: date format
-        "",  # row 6: blank, skipped
-        f"P2,{ID_1880},王五,1880-01-01,硕士",  # row 7: good
-        f"P2,{ID_1880},赵六,1880-01-01,硕士",  # row 8: repeats row 7's ID number
-        "P2,only,three",  # row 9: wrong number of fields
-    ]) + "\n"
+    body = (
+        HEADER
+        + "\n".join(
+            [
+                f"P1,{ID_1949},张三,1949-12-31,本科",  # row 2: good
+                "P1,110105194912310021,李四,1949-12-31,本科",  # row 3: check digit
+                f"P3,{ID_1880},王五,1880-01-01,硕士",  # row 4: unknown post
+                f"P2,{ID_1880},王五,1880-1-1,硕士",  # row 5: date format
+                "",  # row 6: blank, skipped
+                f"P2,{ID_1880},王五,1880-01-01,硕士",  # row 7: good
+                f"P2,{ID_1880},赵六,1880-01-01,硕士",  # row 8: repeats row 7's ID number
+                "P2,only,three",  # row 9: wrong number of fields
+            ]
+        )
+        + "\n"
+    )
     result = parse_applications_csv(body, POSTS)
     assert [row for row, _ in result.applicants] == [2, 7]
     assert [a.name for _, a in result.applicants] == ["张三", "王五"]
@@ -97,15 +107,19 @@ def test_csv_already_registered_in_the_campaign():
 
 
 def test_csv_with_bom_reordered_columns_quotes_and_crlf():
-    body = "\ufeffname,post,education,birth_date,id_number,note\r\n" \
-           f'"张,三",P1,"本科\n(全日制)",1949-12-31,{ID_1949},x\r\n' \
-           f"王五,P2,硕士,1880-01-01,{ID_1880},\r\n"
+    body = (
+        "\ufeffname,post,education,birth_date,id_number,note\r\n"
+        f'"张,三",P1,"本科\n(全日制)",1949-12-31,{ID_1949},x\r\n'
+        f"王五,P2,硕士,1880-01-01,{ID_1880},\r\n"
+    )
     result = parse_applications_csv(body.encode("utf-8"), POSTS)
     assert result.rejected == []
     assert [(row, a.name) for row, a in result.applicants] == [(2, "张,三"), (3, "王五")]
 
 
-@pytest.mark.parametrize("body", ["", "post,id_number,name\nP1,x,y\n", "post,post,id_number,name,birth_date,education\n"])
+@pytest.mark.parametrize(
+    "body", ["", "post,id_number,name\nP1,x,y\n", "post,post,id_number,name,birth_date,education\n"]
+)
 def test_csv_header_must_name_every_field(body):
     with pytest.raises(Invalid) as exc:
         parse_applications_csv(body, POSTS)

@@ -1,4 +1,5 @@
 """Paper commitments: set outside, committed before the exam, revealed after."""
+
 import base64
 import hashlib
 

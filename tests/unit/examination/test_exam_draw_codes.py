@@ -1,4 +1,5 @@
 """The interview draw and the codes given to applicants."""
+
 import hashlib
 import random
 import re
@@ -48,7 +49,7 @@ def test_published_algorithm_can_be_redone_independently():
         while True:
             block = hashlib.sha256(f"cadre-draw-v1\n{label}\n{seed}\n".encode() + counter.to_bytes(8, "big")).digest()
             for k in range(0, 32, 8):
-                yield int.from_bytes(block[k:k + 8], "big")
+                yield int.from_bytes(block[k : k + 8], "big")
             counter += 1
 
     def shuffle(items, label):

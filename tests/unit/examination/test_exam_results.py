@@ -1,4 +1,5 @@
 """Scores, the written shortlist and the published ranking."""
+
 from decimal import Decimal
 
 import pytest
@@ -77,8 +78,15 @@ def test_before_the_interview_unseal():
     assert [r["rank"] for r in rows] == [1, 2, 3, 4, 5]
     assert [r["status"] for r in rows] == ["shortlisted"] * 3 + ["not_selected"] * 2
     assert all(r["interview"] is None and r["total"] is None for r in rows)
-    assert rows[0] == {"exam_number": "C-00002", "name": "name2", "written": 90.0, "interview": None,
-                       "total": None, "rank": 1, "status": "shortlisted"}
+    assert rows[0] == {
+        "exam_number": "C-00002",
+        "name": "name2",
+        "written": 90.0,
+        "interview": None,
+        "total": None,
+        "rank": 1,
+        "status": "shortlisted",
+    }
     assert rows[-1]["written"] is None
 
 
@@ -138,8 +146,11 @@ def test_collect_scores_across_sheets_and_duplicates():
     collected, problems = collect_scores(sheets)
     assert collected == {"A": {"E1": 80}, "B": {"E3": 40}, "C": {"E1": 60}}
     assert sorted((p.sheet, p.code, p.blind_code) for p in problems) == [
-        ("s1", "duplicate_blind_code", "B"), ("s2", "duplicate_blind_code", "B"),
-        ("s3", "duplicate_blind_code", "A"), ("s4", "duplicate_blind_code", "A"), ("s5", "duplicate_blind_code", "A"),
+        ("s1", "duplicate_blind_code", "B"),
+        ("s2", "duplicate_blind_code", "B"),
+        ("s3", "duplicate_blind_code", "A"),
+        ("s4", "duplicate_blind_code", "A"),
+        ("s5", "duplicate_blind_code", "A"),
     ]
 
 

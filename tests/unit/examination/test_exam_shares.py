@@ -1,4 +1,5 @@
 """Threshold custody of the campaign key: Shamir shares, their hashes, and rebuilding the key."""
+
 import base64
 import itertools
 
@@ -6,7 +7,14 @@ import pytest
 from nacl.public import PrivateKey
 
 from services.common.errors import Forbidden, RuleViolation
-from services.examination.sealing import UnsealQuorum, check_officer_share, combine, new_campaign_key, share_hash, split_key
+from services.examination.sealing import (
+    UnsealQuorum,
+    check_officer_share,
+    combine,
+    new_campaign_key,
+    share_hash,
+    split_key,
+)
 from services.examination.sealing.keys import clamp, new_campaign_keypair, public_key_of
 
 CAMPAIGN = "GX2024"
@@ -75,14 +83,17 @@ def test_a_repeated_share_fails(key):
     assert_invalid_share(lambda: combine([s[0], s[0], s[1]], key.public_key))
 
 
-@pytest.mark.parametrize("mangle", [
-    lambda s: "not base64 at all!",
-    lambda s: s[:-4],
-    lambda s: base64.b64encode(base64.b64decode(s) + b"x").decode(),
-    lambda s: base64.b64encode(b"\x02" + base64.b64decode(s)[1:]).decode(),  # unknown version
-    lambda s: base64.b64encode(b"\x01\x00" + base64.b64decode(s)[2:]).decode(),  # index 0 is the secret itself
-    lambda s: None,
-])
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda s: "not base64 at all!",
+        lambda s: s[:-4],
+        lambda s: base64.b64encode(base64.b64decode(s) + b"x").decode(),
+        lambda s: base64.b64encode(b"\x02" + base64.b64decode(s)[1:]).decode(),  # unknown version
+        lambda s: base64.b64encode(b"\x01\x00" + base64.b64decode(s)[2:]).decode(),  # index 0 is the secret itself
+        lambda s: None,
+    ],
+)
 def test_malformed_shares_fail(key, mangle):
     s = shares_of(key)
     bad = mangle(s[0])

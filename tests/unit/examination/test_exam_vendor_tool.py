@@ -1,4 +1,5 @@
 """The vendor tool's reading of a scores CSV: every bad row named, nothing sealed from a bad file."""
+
 import json
 from decimal import Decimal
 
@@ -35,20 +36,51 @@ def test_seal_with_a_malformed_public_key_exits_2(tmp_path, capsys):
     assert main(["keygen", "--out", str(key)]) == 0
     scores = tmp_path / "s.csv"
     scores.write_text("blind_code,score\nAAA,1\n")
-    code = main(["seal", "--campaign", "C", "--stage", "written", "--examiner", "e", "--public-key", "short",
-                 "--signing-key", str(key), "--csv", str(scores)])
+    code = main(
+        [
+            "seal",
+            "--campaign",
+            "C",
+            "--stage",
+            "written",
+            "--examiner",
+            "e",
+            "--public-key",
+            "short",
+            "--signing-key",
+            str(key),
+            "--csv",
+            str(scores),
+        ]
+    )
     assert code == 2 and "public_key" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("stage,examiner", [("interview", "V1/g1"), ("written", "V1/"), ("written", "V1/a b"),
-                                            ("written", "")])
+@pytest.mark.parametrize(
+    "stage,examiner", [("interview", "V1/g1"), ("written", "V1/"), ("written", "V1/a b"), ("written", "")]
+)
 def test_seal_refuses_an_examiner_of_the_wrong_shape(tmp_path, capsys, stage, examiner):
     key = tmp_path / "vendor.key"
     assert main(["keygen", "--out", str(key)]) == 0
     scores = tmp_path / "s.csv"
     scores.write_text("blind_code,score\nAAA,1\n")
-    code = main(["seal", "--campaign", "C", "--stage", stage, "--examiner", examiner, "--public-key", "short",
-                 "--signing-key", str(key), "--csv", str(scores)])
+    code = main(
+        [
+            "seal",
+            "--campaign",
+            "C",
+            "--stage",
+            stage,
+            "--examiner",
+            examiner,
+            "--public-key",
+            "short",
+            "--signing-key",
+            str(key),
+            "--csv",
+            str(scores),
+        ]
+    )
     assert code == 2 and "--examiner" in capsys.readouterr().err
 
 
@@ -61,7 +93,25 @@ def test_seal_prints_a_v2_body_naming_the_examiner(tmp_path, capsys):
     scores = tmp_path / "s.csv"
     scores.write_text("blind_code,score\nAAA,1\n")
     public = new_campaign_keypair().public_key
-    assert main(["seal", "--campaign", "C", "--stage", "written", "--examiner", "V1/g1", "--public-key", public,
-                 "--signing-key", str(key), "--csv", str(scores)]) == 0
+    assert (
+        main(
+            [
+                "seal",
+                "--campaign",
+                "C",
+                "--stage",
+                "written",
+                "--examiner",
+                "V1/g1",
+                "--public-key",
+                public,
+                "--signing-key",
+                str(key),
+                "--csv",
+                str(scores),
+            ]
+        )
+        == 0
+    )
     body = json.loads(capsys.readouterr().out)
     assert body["examiner"] == "V1/g1" and set(body) == {"stage", "examiner", "ciphertext", "commitment", "signature"}

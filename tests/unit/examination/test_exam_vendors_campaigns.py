@@ -1,4 +1,5 @@
 """Vendors ("three outside"), campaign settings, and unseal timing."""
+
 import base64
 from datetime import datetime, timedelta, timezone
 
@@ -24,13 +25,16 @@ def test_vendor_affiliated_with_a_local_unit_is_not_outside():
     assert exc.value.code == "not_outside"
 
 
-@pytest.mark.parametrize("key", [
-    "***not base64***",
-    base64.b64encode(b"\1" * 31).decode(),
-    base64.b64encode(b"\1" * 33).decode(),
-    "",
-    None,
-])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "***not base64***",
+        base64.b64encode(b"\1" * 31).decode(),
+        base64.b64encode(b"\1" * 33).decode(),
+        "",
+        None,
+    ],
+)
 def test_malformed_signing_key_names_the_field(key):
     with pytest.raises(Invalid) as exc:
         register_vendor("V1", "Exam House", ["grading"], key, [], LOCAL_UNITS)
@@ -77,19 +81,22 @@ def test_good_campaign_passes():
     check_campaign(**{**GOOD, "weights": {"written": 0.1, "interview": 0.9}})  # 0.1 + 0.9 in floats
 
 
-@pytest.mark.parametrize("change,field", [
-    ({"posts": []}, "posts"),
-    ({"posts": [{"code": "P1", "seats": 1}, {"code": "P1", "seats": 1}]}, "posts"),
-    ({"posts": [{"code": "P1", "seats": 0}]}, "posts"),
-    ({"weights": {"written": 0.5, "interview": 0.6}}, "weights"),
-    ({"weights": {"written": -0.5, "interview": 1.5}}, "weights"),
-    ({"weights": {"written": 1}}, "weights"),
-    ({"interview_ratio": 0.5}, "interview_ratio"),
-    ({"threshold": 4}, "unseal.threshold"),
-    ({"threshold": 0}, "unseal.threshold"),
-    ({"officers": ["a", "a", "b"]}, "unseal.officers"),
-    ({"officers": []}, "unseal.officers"),
-])
+@pytest.mark.parametrize(
+    "change,field",
+    [
+        ({"posts": []}, "posts"),
+        ({"posts": [{"code": "P1", "seats": 1}, {"code": "P1", "seats": 1}]}, "posts"),
+        ({"posts": [{"code": "P1", "seats": 0}]}, "posts"),
+        ({"weights": {"written": 0.5, "interview": 0.6}}, "weights"),
+        ({"weights": {"written": -0.5, "interview": 1.5}}, "weights"),
+        ({"weights": {"written": 1}}, "weights"),
+        ({"interview_ratio": 0.5}, "interview_ratio"),
+        ({"threshold": 4}, "unseal.threshold"),
+        ({"threshold": 0}, "unseal.threshold"),
+        ({"officers": ["a", "a", "b"]}, "unseal.officers"),
+        ({"officers": []}, "unseal.officers"),
+    ],
+)
 def test_bad_campaign_names_the_field(change, field):
     with pytest.raises(Invalid) as exc:
         check_campaign(**{**GOOD, **change})

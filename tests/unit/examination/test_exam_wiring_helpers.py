@@ -1,4 +1,5 @@
 """The helpers the wiring added: the keyed ID-number hash and sealing a long list as several sheets."""
+
 import base64
 import json
 
@@ -30,7 +31,10 @@ def test_a_long_list_is_split_into_sheets_under_the_limit_and_combines_back():
     bodies = seal_sheets("CMP", "written", "grader-1", scores, public, vendor.signing_key, 256 * 1024)
     assert len(bodies) > 1
     assert all(body_size(b) <= 256 * 1024 for b in bodies)
-    sheets = [{"id": str(n), "examiner": b["examiner"], "ciphertext": b["ciphertext"], "commitment": b["commitment"]} for n, b in enumerate(bodies)]
+    sheets = [
+        {"id": str(n), "examiner": b["examiner"], "ciphertext": b["ciphertext"], "commitment": b["commitment"]}
+        for n, b in enumerate(bodies)
+    ]
     opened = open_sheets(private, sheets, "CMP", "written", {s["blind_code"] for s in scores})
     assert opened.problems == []
     combined = {}
@@ -42,7 +46,8 @@ def test_a_long_list_is_split_into_sheets_under_the_limit_and_combines_back():
 
 def test_a_short_list_is_one_sheet():
     _, public = _campaign_key()
-    bodies = seal_sheets("CMP", "written", "g", [{"blind_code": "A", "score": 1}], public, keygen().signing_key,
-                         1024 * 1024)
+    bodies = seal_sheets(
+        "CMP", "written", "g", [{"blind_code": "A", "score": 1}], public, keygen().signing_key, 1024 * 1024
+    )
     assert len(bodies) == 1 and set(bodies[0]) == {"stage", "examiner", "ciphertext", "commitment", "signature"}
     assert body_size(bodies[0]) == len(json.dumps(bodies[0], separators=(",", ":")))

@@ -1,4 +1,5 @@
 """Principal lifecycle rules without a database: liveness, expiry, and the admin CLI's arguments."""
+
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
@@ -25,7 +26,7 @@ def test_a_principal_is_live_until_revoked_or_expired():
 def test_expiry_is_days_from_now_and_refuses_nonsense():
     assert auth.expiry(None, NOW) is None
     assert auth.expiry(1.5, NOW) == NOW + timedelta(hours=36)
-    for bad in (0, -1, float("nan"), float("inf"), 10 ** 6, "3"):
+    for bad in (0, -1, float("nan"), float("inf"), 10**6, "3"):
         with pytest.raises(Invalid):
             auth.expiry(bad, NOW)
 
@@ -34,13 +35,16 @@ def test_the_cache_never_outlives_two_seconds():
     assert auth.CACHE_SECONDS <= 2.0
 
 
-@pytest.mark.parametrize("argv", [
-    ["create-principal", "--name", "x", "--role", "nobody"],
-    ["create-principal", "--name", "x", "--role", "org", "--expires-in", "0"],
-    ["create-principal", "--name", "x", "--role", "org", "--expires-in", "soon"],
-    ["revoke-principal"],
-    [],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["create-principal", "--name", "x", "--role", "nobody"],
+        ["create-principal", "--name", "x", "--role", "org", "--expires-in", "0"],
+        ["create-principal", "--name", "x", "--role", "org", "--expires-in", "soon"],
+        ["revoke-principal"],
+        [],
+    ],
+)
 def test_bad_arguments_are_one_line_and_non_zero(argv, capsys):
     with pytest.raises(SystemExit) as info:
         admin.parser().parse_args(argv)

@@ -1,4 +1,5 @@
 """The authorization table: complete, one place, and every role of every row checked against API.md."""
+
 import itertools
 import re
 from pathlib import Path
@@ -11,8 +12,10 @@ from gateway import authz
 from gateway.routes import ROUTES
 
 # the contract lives beside the repository (and beside the copy a mutation run works in)
-API_MD = next((up / "shared" / "API.md" for up in Path(__file__).resolve().parents
-               if (up / "shared" / "API.md").exists()), Path("shared/API.md"))
+API_MD = next(
+    (up / "shared" / "API.md" for up in Path(__file__).resolve().parents if (up / "shared" / "API.md").exists()),
+    Path("shared/API.md"),
+)
 DEPARTMENTS = {"discipline", "audit", "family_planning", "petition"}
 
 # --- what API.md says, parsed as written -------------------------------------------------------
@@ -57,13 +60,18 @@ def _mentions(text):
         target = match.group(2)
         path, query = re.split(r"[?\[]", target, maxsplit=1)[0], None
         if len(path) < len(target):
-            query = target[len(path):].lstrip("?[").rstrip("]").lstrip("?")
+            query = target[len(path) :].lstrip("?[").rstrip("]").lstrip("?")
         run.append([match.group(1), path, _query_key(query), None, default])
-        rest = text[match.end():]
+        rest = text[match.end() :]
         if JOINER.match(rest):
             continue  # the next endpoint's roles are this one's too
-        roles = (authz.PUBLIC if PUBLIC_MARK.match(rest)
-                 else _roles_in(PAREN.match(rest).group(1)) if PAREN.match(rest) else None)
+        roles = (
+            authz.PUBLIC
+            if PUBLIC_MARK.match(rest)
+            else _roles_in(PAREN.match(rest).group(1))
+            if PAREN.match(rest)
+            else None
+        )
         for mention in run:
             mention[3] = roles or None
         found += run
@@ -72,8 +80,9 @@ def _mentions(text):
 
 
 def _table_router():
-    return Map([Rule(rule, methods=[method], endpoint=(method, rule)) for method, rule in authz.TABLE],
-               strict_slashes=False).bind("gateway")
+    return Map(
+        [Rule(rule, methods=[method], endpoint=(method, rule)) for method, rule in authz.TABLE], strict_slashes=False
+    ).bind("gateway")
 
 
 def documented_roles(text):
@@ -149,8 +158,11 @@ def test_every_row_has_an_expectation_and_every_expectation_a_row():
 
 
 @needs_api_md
-@pytest.mark.parametrize("role,row", list(itertools.product(authz.ROLES, sorted(EXPECTED, key=repr))),
-                         ids=lambda v: v if isinstance(v, str) else " ".join(map(str, v[:2])) + (f" {v[2]}" if v[2] is not None else ""))
+@pytest.mark.parametrize(
+    "role,row",
+    list(itertools.product(authz.ROLES, sorted(EXPECTED, key=repr))),
+    ids=lambda v: v if isinstance(v, str) else " ".join(map(str, v[:2])) + (f" {v[2]}" if v[2] is not None else ""),
+)
 def test_each_role_against_each_endpoint(role, row):
     method, rule, query = row
     roles = EXPECTED[row]
@@ -168,24 +180,34 @@ def test_roles_are_known():
             assert roles and roles <= set(authz.ROLES)
 
 
-@pytest.mark.parametrize("key,roles", [
-    (("POST", "/api/v1/selections/<id>/decision"), {"committee"}),
-    (("POST", "/api/v1/reviews/<id>/verdicts"), {"discipline", "audit", "family_planning", "petition"}),
-    (("POST", "/api/v1/campaigns/<code>/sealed-sheets"), {"vendor"}),
-    (("POST", "/api/v1/campaigns/<code>/unseal"), {"officer"}),
-    (("POST", "/api/v1/pre-reports/<id>/approve"), {"superior"}),
-    (("POST", "/api/v1/objections/<id>/resolve"), {"org", "discipline"}),
-    (("GET", "/api/v1/records"), {"org", "committee", "superior", "auditor"}),
-    (("POST", "/api/v1/records"), {"org", "committee"}),
-])
+@pytest.mark.parametrize(
+    "key,roles",
+    [
+        (("POST", "/api/v1/selections/<id>/decision"), {"committee"}),
+        (("POST", "/api/v1/reviews/<id>/verdicts"), {"discipline", "audit", "family_planning", "petition"}),
+        (("POST", "/api/v1/campaigns/<code>/sealed-sheets"), {"vendor"}),
+        (("POST", "/api/v1/campaigns/<code>/unseal"), {"officer"}),
+        (("POST", "/api/v1/pre-reports/<id>/approve"), {"superior"}),
+        (("POST", "/api/v1/objections/<id>/resolve"), {"org", "discipline"}),
+        (("GET", "/api/v1/records"), {"org", "committee", "superior", "auditor"}),
+        (("POST", "/api/v1/records"), {"org", "committee"}),
+    ],
+)
 def test_rows_that_api_md_spells_out(key, roles):
     assert authz.TABLE[key] == roles
 
 
-@pytest.mark.parametrize("key", [
-    ("POST", "/api/v1/ballots"), ("GET", "/api/v1/notices"), ("POST", "/api/v1/notices/<id>/objections"),
-    ("GET", "/api/v1/records/checkpoint"), ("GET", "/api/v1/disclosures.atom"), ("GET", "/health"),
-])
+@pytest.mark.parametrize(
+    "key",
+    [
+        ("POST", "/api/v1/ballots"),
+        ("GET", "/api/v1/notices"),
+        ("POST", "/api/v1/notices/<id>/objections"),
+        ("GET", "/api/v1/records/checkpoint"),
+        ("GET", "/api/v1/disclosures.atom"),
+        ("GET", "/health"),
+    ],
+)
 def test_public_endpoints(key):
     assert authz.TABLE[key] == authz.PUBLIC
 

@@ -1,4 +1,5 @@
 """The console's forms become the JSON bodies of API.md, as a department would have written them."""
+
 from gateway.web.forms import selection_body
 
 

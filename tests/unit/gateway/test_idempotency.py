@@ -1,11 +1,11 @@
 """Idempotency-Key decisions: replay the same request, refuse a different one under the same key; the
 record holds nothing readable without the key (its id, request digest and answer are all keyed)."""
+
 import hashlib
 
 import pytest
 
-from gateway.idempotency import (SECRET_BEARING, SECRET_KEY_MIN_LENGTH, UNRECORDED, KeyedRequest, keyed_request,
-                                 replay)
+from gateway.idempotency import SECRET_BEARING, SECRET_KEY_MIN_LENGTH, UNRECORDED, KeyedRequest, keyed_request, replay
 from services.common.errors import Conflict, Invalid
 
 UNITS = ("POST", "/api/v1/units")

@@ -1,4 +1,5 @@
 """The gateway's logs carry no client address: eventlet's access lines dropped, its error lines scrubbed."""
+
 import logging
 
 from gateway.logfilter import NoClientAddress
@@ -15,7 +16,8 @@ def test_access_and_connection_lines_are_dropped():
 
 
 def test_error_lines_keep_their_reason_without_the_address():
-    line = record(logging.ERROR, 'I/O error while discarding request body. client=%s request="POST /" error="x"',
-                  "10.1.2.3")
+    line = record(
+        logging.ERROR, 'I/O error while discarding request body. client=%s request="POST /" error="x"', "10.1.2.3"
+    )
     assert NoClientAddress().filter(line)
     assert "10.1.2.3" not in line.getMessage() and "I/O error" in line.getMessage()

@@ -1,4 +1,5 @@
 """The gateway's one parsing layer: bad bodies and queries are 400s naming the field, never exceptions."""
+
 import pytest
 from marshmallow import Schema, fields
 from werkzeug.datastructures import MultiDict
@@ -16,10 +17,23 @@ def refused(raw):
     return caught.value.errors
 
 
-@pytest.mark.parametrize("raw", [
-    b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 1000 + b"1" + b"}" * 1000, b"\xff\xfe", b'{"a": "\xed\xa0\x80"}',
-    b'{"a": NaN}', b'{"a": Infinity}', b'{"a": -Infinity}', b'{"a": 1e400}', b'{"a": ' + b"9" * 5000 + b"}",
-    b'{"a": ' + b"1" * 31 + b"}", b'{"a": "x', b'\xef\xbb\xbf{}'])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"a":' * 1000 + b"1" + b"}" * 1000,
+        b"\xff\xfe",
+        b'{"a": "\xed\xa0\x80"}',
+        b'{"a": NaN}',
+        b'{"a": Infinity}',
+        b'{"a": -Infinity}',
+        b'{"a": 1e400}',
+        b'{"a": ' + b"9" * 5000 + b"}",
+        b'{"a": ' + b"1" * 31 + b"}",
+        b'{"a": "x',
+        b"\xef\xbb\xbf{}",
+    ],
+)
 def test_bad_bodies_are_invalid_body(raw):
     assert "body" in refused(raw)
 
@@ -35,7 +49,9 @@ def test_a_lone_surrogate_names_its_field():
 def test_good_bodies_parse():
     assert parse_json(b"") == {}
     assert parse_json(b'{"a": [1, 2.5, "\\u4e2d", {"b": null}], "c": 1e10}') == {
-        "a": [1, 2.5, "中", {"b": None}], "c": 1e10}
+        "a": [1, 2.5, "中", {"b": None}],
+        "c": 1e10,
+    }
     assert parse_json(b"[" * MAX_DEPTH + b"]" * MAX_DEPTH) is not None
 
 

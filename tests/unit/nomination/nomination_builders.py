@@ -1,4 +1,5 @@
 """Builders for the nomination domain's unit tests."""
+
 from datetime import datetime, timedelta, timezone
 
 from services.nomination.domain.ballots import SessionOutcome
@@ -10,8 +11,16 @@ NOW = datetime(2024, 5, 6, 9, 0, tzinfo=timezone.utc)
 
 
 def make_selection(**overrides) -> Selection:
-    values = dict(id="sel1", post="P1", post_rank="deputy_section", category="promotion",
-                  vacancies=1, competitive=True, stage="recommendation", proposed_by="Secretary Li")
+    values = dict(
+        id="sel1",
+        post="P1",
+        post_rank="deputy_section",
+        category="promotion",
+        vacancies=1,
+        competitive=True,
+        stage="recommendation",
+        proposed_by="Secretary Li",
+    )
     values.update(overrides)
     return Selection(**values)
 
@@ -29,8 +38,15 @@ def make_qualification(**overrides) -> Qualification:
 
 
 def make_session(**overrides) -> SessionOutcome:
-    values = dict(id="S1", selection="sel1", kind="democratic", closed=True, quorum_met=True,
-                  valid=30, votes={"C1": 20, "C2": 10, "C3": 0})
+    values = dict(
+        id="S1",
+        selection="sel1",
+        kind="democratic",
+        closed=True,
+        quorum_met=True,
+        valid=30,
+        votes={"C1": 20, "C2": 10, "C3": 0},
+    )
     values.update(overrides)
     return SessionOutcome(**values)
 
@@ -42,7 +58,6 @@ def meeting(**overrides) -> dict:
 
 
 def committee_meeting(**overrides) -> dict:
-    values = dict(held_at=NOW, place="Committee room", agenda_filed_at=NOW - timedelta(days=3),
-                  members=11, present=8)
+    values = dict(held_at=NOW, place="Committee room", agenda_filed_at=NOW - timedelta(days=3), members=11, present=8)
     values.update(overrides)
     return values

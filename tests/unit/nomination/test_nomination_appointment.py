@@ -1,11 +1,17 @@
 """Appointment after the public notice, the notice's outcome and filing."""
+
 from datetime import timedelta
 
 import pytest
 
 from services.common.errors import CadreError, Conflict, Invalid, RuleViolation
 from services.nomination.domain.appointment import (
-    NoticeStatus, check_appointment, check_filing, make_appointment, notice_outcome)
+    NoticeStatus,
+    check_appointment,
+    check_filing,
+    make_appointment,
+    notice_outcome,
+)
 from services.nomination.domain.headcount import HeadcountDelta
 
 from nomination_builders import NOW
@@ -34,13 +40,11 @@ def test_allowed_once_the_notice_closed_even_before_the_stage_moved():
 
 
 def test_objection_pending():
-    assert code("public_notice", NoticeStatus(CLOSED.closes_at, pending_objections=1)) == \
-        ("objection_pending", 422)
+    assert code("public_notice", NoticeStatus(CLOSED.closes_at, pending_objections=1)) == ("objection_pending", 422)
 
 
 def test_pending_objection_is_named_before_the_open_notice():
-    assert code("public_notice", NoticeStatus(OPEN.closes_at, pending_objections=1)) == \
-        ("objection_pending", 422)
+    assert code("public_notice", NoticeStatus(OPEN.closes_at, pending_objections=1)) == ("objection_pending", 422)
 
 
 def test_objection_upheld_even_after_the_selection_closed():
@@ -64,12 +68,15 @@ def test_make_appointment_gives_the_headcount_delta():
         make_appointment("public_notice", OPEN, NOW, appointees=["C1"], vacancies=1)
 
 
-@pytest.mark.parametrize("notice,stage,released", [
-    (OPEN, "public_notice", False),
-    (NoticeStatus(CLOSED.closes_at, pending_objections=1), "public_notice", False),
-    (NoticeStatus(CLOSED.closes_at, upheld_objections=1), "closed", True),
-    (CLOSED, "appointment", False),
-])
+@pytest.mark.parametrize(
+    "notice,stage,released",
+    [
+        (OPEN, "public_notice", False),
+        (NoticeStatus(CLOSED.closes_at, pending_objections=1), "public_notice", False),
+        (NoticeStatus(CLOSED.closes_at, upheld_objections=1), "closed", True),
+        (CLOSED, "appointment", False),
+    ],
+)
 def test_notice_outcome(notice, stage, released):
     outcome = notice_outcome("public_notice", notice, NOW, vacancies=2)
     assert outcome.stage == stage
@@ -77,8 +84,7 @@ def test_notice_outcome(notice, stage, released):
 
 
 def test_notice_outcome_outside_public_notice_changes_nothing():
-    outcome = notice_outcome("filing", NoticeStatus(CLOSED.closes_at, upheld_objections=1), NOW,
-                             vacancies=1)
+    outcome = notice_outcome("filing", NoticeStatus(CLOSED.closes_at, upheld_objections=1), NOW, vacancies=1)
     assert outcome.stage == "filing" and outcome.delta is None
 
 

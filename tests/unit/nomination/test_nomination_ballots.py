@@ -1,12 +1,24 @@
 """Ballot sessions: terms, tokens, casting rules and the tally."""
+
 import random
 
 import pytest
 
 from services.common.errors import Conflict, Forbidden, Invalid, RuleViolation
 from services.nomination.domain.ballots import (
-    SessionOutcome, SessionTerms, ballot_is_valid, check_ballot, close_session, issue_tokens,
-    open_session, parse_choices, tally, token_hash, token_hashes, token_matches)
+    SessionOutcome,
+    SessionTerms,
+    ballot_is_valid,
+    check_ballot,
+    close_session,
+    issue_tokens,
+    open_session,
+    parse_choices,
+    tally,
+    token_hash,
+    token_hashes,
+    token_matches,
+)
 
 KEY = b"k" * 32
 CANDIDATES = ["C1", "C2", "C3", "C4"]
@@ -14,15 +26,22 @@ CHANCE = random.Random(20240506)  # the rules take their randomness from the cal
 
 
 def test_open_session_terms():
-    terms = open_session("recommendation", kind="democratic", electorate=30, seats=2,
-                         candidates=CANDIDATES)
+    terms = open_session("recommendation", kind="democratic", electorate=30, seats=2, candidates=CANDIDATES)
     assert terms == SessionTerms("democratic", 30, 2, tuple(CANDIDATES))
 
 
-@pytest.mark.parametrize("field,value", [
-    ("kind", "open"), ("electorate", 0), ("electorate", 50_001), ("seats", 0),
-    ("candidates", []), ("candidates", ["C1", "C1"]), ("candidates", ["C 1"]),
-])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("kind", "open"),
+        ("electorate", 0),
+        ("electorate", 50_001),
+        ("seats", 0),
+        ("candidates", []),
+        ("candidates", ["C1", "C1"]),
+        ("candidates", ["C 1"]),
+    ],
+)
 def test_open_session_invalid(field, value):
     args = dict(kind="democratic", electorate=30, seats=2, candidates=CANDIDATES)
     args[field] = value
@@ -43,8 +62,10 @@ def test_open_session_out_of_stage():
 def test_tokens_are_distinct_random_url_safe():
     tokens = issue_tokens(500, rng=CHANCE)
     assert len(tokens) == len(set(tokens)) == 500
-    assert all(len(t) >= 40 and set(t) <= set(
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") for t in tokens)
+    assert all(
+        len(t) >= 40 and set(t) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        for t in tokens
+    )
     assert set(issue_tokens(5, rng=CHANCE)).isdisjoint(tokens)
 
 
@@ -53,6 +74,7 @@ def test_tokens_come_from_the_callers_random_source():
     assert issue_tokens(3, rng=random.Random(1)) != issue_tokens(3, rng=random.Random(2))
     import base64
     import secrets
+
     drawn = random.Random(5).randbytes(32)
     # written as secrets.token_urlsafe writes its bytes
     assert issue_tokens(1, rng=random.Random(5)) == [base64.urlsafe_b64encode(drawn).rstrip(b"=").decode()]
@@ -62,6 +84,7 @@ def test_tokens_come_from_the_callers_random_source():
 def test_token_hash_is_keyed_hmac_sha256():
     import hashlib
     import hmac
+
     assert token_hash("abc", KEY) == hmac.new(KEY, b"abc", hashlib.sha256).hexdigest()
     assert token_hash("abc", KEY) != token_hash("abc", b"j" * 32)
     assert "abc" not in token_hash("abc", KEY)
@@ -108,13 +131,16 @@ def test_choices_must_be_a_list_of_text_but_bad_picks_are_accepted():
             parse_choices(bad)
 
 
-@pytest.mark.parametrize("choices,valid", [
-    (["C1", "C2"], True),
-    ([], True),                 # a blank ballot is an abstention
-    (["C1", "C2", "C3"], False),  # over-marked
-    (["C9"], False),            # not on the list
-    (["C1", "C1"], False),      # the same choice twice
-])
+@pytest.mark.parametrize(
+    "choices,valid",
+    [
+        (["C1", "C2"], True),
+        ([], True),  # a blank ballot is an abstention
+        (["C1", "C2", "C3"], False),  # over-marked
+        (["C9"], False),  # not on the list
+        (["C1", "C1"], False),  # the same choice twice
+    ],
+)
 def test_ballot_validity(choices, valid):
     assert ballot_is_valid(choices, frozenset(CANDIDATES), 2) is valid
 
@@ -126,12 +152,16 @@ def test_tally_counts_and_orders():
     assert result.turnout == pytest.approx(7 / 9)
     assert result.quorum_met is True
     assert result.as_dict()["results"] == [
-        {"cadre": "C2", "votes": 3}, {"cadre": "C1", "votes": 1}, {"cadre": "C3", "votes": 1},
-        {"cadre": "C4", "votes": 0}]
+        {"cadre": "C2", "votes": 3},
+        {"cadre": "C1", "votes": 1},
+        {"cadre": "C3", "votes": 1},
+        {"cadre": "C4", "votes": 0},
+    ]
 
 
-@pytest.mark.parametrize("cast,electorate,met", [(6, 9, True), (5, 9, False), (2, 3, True),
-                                                 (1, 2, False), (0, 1, False)])
+@pytest.mark.parametrize(
+    "cast,electorate,met", [(6, 9, True), (5, 9, False), (2, 3, True), (1, 2, False), (0, 1, False)]
+)
 def test_tally_quorum_is_two_thirds_of_the_electorate(cast, electorate, met):
     assert tally([[]] * cast, candidates=["C1"], seats=1, electorate=electorate).quorum_met is met
 
@@ -158,8 +188,7 @@ def test_tally_ten_thousand_ballots():
 
 def test_close_session():
     terms = SessionTerms("democratic", 3, 1, ("C1", "C2"))
-    result = close_session("recommendation", [["C1"], ["C1"], ["C2"]], terms=terms,
-                           already_closed=False)
+    result = close_session("recommendation", [["C1"], ["C1"], ["C2"]], terms=terms, already_closed=False)
     assert result.results[0] == ("C1", 2)
     with pytest.raises(Conflict) as exc:
         close_session("recommendation", [], terms=terms, already_closed=True)
@@ -185,7 +214,12 @@ def test_tally_ties_are_listed_by_cadre_code():
 # --- buckets and stored ballots -------------------------------------------------------------------
 
 from services.nomination.domain.ballots import (  # noqa: E402
-    BUCKET_SIZE, decode_choices, deal_buckets, encode_choices, refuse_cast)
+    BUCKET_SIZE,
+    decode_choices,
+    deal_buckets,
+    encode_choices,
+    refuse_cast,
+)
 
 
 @pytest.mark.parametrize("n,buckets", [(1, 1), (3, 1), (BUCKET_SIZE, 1), (BUCKET_SIZE + 1, 2), (10_000, 100)])
@@ -234,6 +268,7 @@ def test_refuse_cast_order():
 
 def test_tokens_name_their_session():
     from services.nomination.domain.ballots import session_of_token
+
     tokens = issue_tokens(5, session="abc123", rng=CHANCE)
     assert len(set(tokens)) == 5 and all(session_of_token(t) == "abc123" for t in tokens)
     assert all(len(t.split(".", 1)[1]) >= 40 for t in tokens)

@@ -1,12 +1,24 @@
 """Validation of units, posts and cadres, and CSV imports."""
+
 import pytest
 
 from services.common.errors import Invalid
 from services.nomination.domain.entities import (
-    import_cadres, import_posts, validate_cadre, validate_post, validate_unit)
+    import_cadres,
+    import_posts,
+    validate_cadre,
+    validate_post,
+    validate_unit,
+)
 
-POST = {"code": "P1", "unit": "U1", "title": "Deputy director", "rank": "deputy_section",
-        "category": "promotion", "headcount": 2}
+POST = {
+    "code": "P1",
+    "unit": "U1",
+    "title": "Deputy director",
+    "rank": "deputy_section",
+    "category": "promotion",
+    "headcount": 2,
+}
 CADRE = {"code": "C1", "name": "Zhang San", "unit": "U1", "rank": "clerk", "grassroots_years": 4}
 
 
@@ -15,10 +27,18 @@ def test_valid_post_and_its_free_vacancies():
     assert post.vacancies == 2 and post.mode == "democratic_recommendation"
 
 
-@pytest.mark.parametrize("field,value", [
-    ("rank", "director"), ("category", "honorary"), ("headcount", 0), ("headcount", "2"),
-    ("headcount", True), ("code", "bad code"), ("title", ""),
-])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("rank", "director"),
+        ("category", "honorary"),
+        ("headcount", 0),
+        ("headcount", "2"),
+        ("headcount", True),
+        ("code", "bad code"),
+        ("title", ""),
+    ],
+)
 def test_bad_post_field(field, value):
     with pytest.raises(Invalid) as exc:
         validate_post({**POST, field: value})
@@ -35,10 +55,16 @@ def test_valid_cadre():
     assert validate_cadre(CADRE).level == 0
 
 
-@pytest.mark.parametrize("field,value", [
-    ("rank", "Clerk"), ("grassroots_years", -1), ("grassroots_years", 61), ("name", "  "),
-    ("unit", None),
-])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("rank", "Clerk"),
+        ("grassroots_years", -1),
+        ("grassroots_years", 61),
+        ("name", "  "),
+        ("unit", None),
+    ],
+)
 def test_bad_cadre_field(field, value):
     with pytest.raises(Invalid) as exc:
         validate_cadre({**CADRE, field: value})
@@ -58,12 +84,14 @@ def test_unit():
 
 
 def test_post_import_keeps_good_rows_and_reports_bad_ones():
-    text = ("code,unit,title,rank,category,headcount\n"
-            "P1,U1,Deputy,deputy_section,promotion,2\n"
-            "P2,U1,Chief,chief,promotion,1\n"
-            "P3,U2,Head,section,key_leadership,x\n"
-            "P1,U1,Again,section,promotion,1\n"
-            "P4,U2,Head,section,key_leadership,1\n")
+    text = (
+        "code,unit,title,rank,category,headcount\n"
+        "P1,U1,Deputy,deputy_section,promotion,2\n"
+        "P2,U1,Chief,chief,promotion,1\n"
+        "P3,U2,Head,section,key_leadership,x\n"
+        "P1,U1,Again,section,promotion,1\n"
+        "P4,U2,Head,section,key_leadership,1\n"
+    )
     result = import_posts(text)
     assert [p.code for p in result.good] == ["P1", "P4"]
     assert result.good[0].headcount == 2

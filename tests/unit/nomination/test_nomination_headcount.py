@@ -1,4 +1,5 @@
 """Headcount bookkeeping: over_headcount and the deltas of open, close and appointment."""
+
 import pytest
 
 from services.common.errors import RuleViolation

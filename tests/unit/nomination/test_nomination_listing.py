@@ -1,4 +1,5 @@
 """The console's list of selections: the key that orders it and cuts its pages, and its cursors."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest

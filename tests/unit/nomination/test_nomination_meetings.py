@@ -1,4 +1,5 @@
 """Deliberation, inspection and the committee's decision."""
+
 from datetime import timedelta
 
 import pytest
@@ -16,27 +17,31 @@ NOMINATED = {"C1", "C2", "C3"}
 
 # --- meetings ------------------------------------------------------------------
 
-@pytest.mark.parametrize("present,total,met", [(6, 9, True), (5, 9, False), (8, 11, True),
-                                               (7, 11, False), (2, 3, True), (1, 1, True)])
+
+@pytest.mark.parametrize(
+    "present,total,met", [(6, 9, True), (5, 9, False), (8, 11, True), (7, 11, False), (2, 3, True), (1, 1, True)]
+)
 def test_quorum_two_thirds(present, total, met):
     assert has_quorum(present, total) is met
 
 
 def test_meeting_times_are_utc_and_accept_text():
-    parsed = parse_meeting(meeting(held_at="2024-05-06T17:00:00+08:00"), total_field="attendees",
-                           with_agenda=False)
+    parsed = parse_meeting(meeting(held_at="2024-05-06T17:00:00+08:00"), total_field="attendees", with_agenda=False)
     assert parsed.held_at == NOW
-    naive = parse_meeting(meeting(held_at=NOW.replace(tzinfo=None)), total_field="attendees",
-                          with_agenda=False)
+    naive = parse_meeting(meeting(held_at=NOW.replace(tzinfo=None)), total_field="attendees", with_agenda=False)
     assert naive.held_at == NOW
 
 
 def test_meeting_fields_invalid():
     with pytest.raises(Invalid) as exc:
-        parse_meeting({"held_at": "soon", "place": "", "attendees": 0, "present": -1, "x": 1},
-                      total_field="attendees", with_agenda=False)
-    assert {"meeting.held_at", "meeting.place", "meeting.attendees", "meeting.present",
-            "meeting.x"} <= set(exc.value.errors)
+        parse_meeting(
+            {"held_at": "soon", "place": "", "attendees": 0, "present": -1, "x": 1},
+            total_field="attendees",
+            with_agenda=False,
+        )
+    assert {"meeting.held_at", "meeting.place", "meeting.attendees", "meeting.present", "meeting.x"} <= set(
+        exc.value.errors
+    )
     with pytest.raises(Invalid) as exc:
         parse_meeting(meeting(present=10), total_field="attendees", with_agenda=False)
     assert "meeting.present" in exc.value.errors
@@ -53,6 +58,7 @@ def test_agenda_lead_boundary():
 
 
 # --- deliberation --------------------------------------------------------------
+
 
 def deliberate(selection=None, **overrides):
     args = dict(meeting=meeting(), nominees=["C1", "C2"], nominated=NOMINATED)
@@ -75,10 +81,16 @@ def test_slate_ratio_in_competitive_selection():
     assert exc.value.code == "slate_ratio"
 
 
-@pytest.mark.parametrize("vacancies,nominees,enough", [
-    (1, ["C1"], True), (2, ["C1", "C2"], True), (1, ["C1", "C2"], True),
-    (2, ["C1"], False), (3, ["C1", "C2"], False),
-])
+@pytest.mark.parametrize(
+    "vacancies,nominees,enough",
+    [
+        (1, ["C1"], True),
+        (2, ["C1", "C2"], True),
+        (1, ["C1", "C2"], True),
+        (2, ["C1"], False),
+        (3, ["C1", "C2"], False),
+    ],
+)
 def test_non_competitive_needs_one_per_vacancy(vacancies, nominees, enough):
     selection = make_selection(competitive=False, vacancies=vacancies)
     if enough:
@@ -125,24 +137,27 @@ def test_deliberation_repeated_nominee_is_invalid():
 
 # --- inspection ----------------------------------------------------------------
 
+
 def report(cadre, rating=80):
     return {"cadre": cadre, "summary": "sound", "rating": rating}
 
 
 def test_inspection_reports_for_every_nominee():
-    result = check_inspection("inspection", reports=[report("C1", 91.5), report("C2", 70)],
-                              nominees=["C1", "C2"])
+    result = check_inspection("inspection", reports=[report("C1", 91.5), report("C2", 70)], nominees=["C1", "C2"])
     assert result.ratings() == {"C1": 91.5, "C2": 70} and result.stage == "joint_review"
 
 
-@pytest.mark.parametrize("reports,field", [
-    ([report("C1", 101), report("C2")], "reports.0.rating"),
-    ([report("C1", -1), report("C2")], "reports.0.rating"),
-    ([report("C1"), {"cadre": "C2", "summary": "", "rating": 5}], "reports.1.summary"),
-    ([report("C1"), report("C9")], "reports.1.cadre"),
-    ([report("C1"), report("C1")], "reports.1.cadre"),
-    ([report("C1")], "reports"),
-])
+@pytest.mark.parametrize(
+    "reports,field",
+    [
+        ([report("C1", 101), report("C2")], "reports.0.rating"),
+        ([report("C1", -1), report("C2")], "reports.0.rating"),
+        ([report("C1"), {"cadre": "C2", "summary": "", "rating": 5}], "reports.1.summary"),
+        ([report("C1"), report("C9")], "reports.1.cadre"),
+        ([report("C1"), report("C1")], "reports.1.cadre"),
+        ([report("C1")], "reports"),
+    ],
+)
 def test_inspection_invalid(reports, field):
     with pytest.raises(Invalid) as exc:
         check_inspection("inspection", reports=reports, nominees=["C1", "C2"])
@@ -162,8 +177,13 @@ CLEARED = {"C1": "cleared", "C2": "cleared"}
 
 
 def decide(selection=None, **overrides):
-    args = dict(meeting=committee_meeting(), appointees=["C1"], nominees=["C1", "C2"],
-                reviews=CLEARED, pre_report_approved=False)
+    args = dict(
+        meeting=committee_meeting(),
+        appointees=["C1"],
+        nominees=["C1", "C2"],
+        reviews=CLEARED,
+        pre_report_approved=False,
+    )
     args.update(overrides)
     return check_decision(selection or make_selection(stage="joint_review"), **args)
 
@@ -191,13 +211,14 @@ def test_voided_appointee_is_not_cleared():
 
 
 def test_ad_hoc_motion():
-    assert decision_code(meeting=committee_meeting(
-        agenda_filed_at=NOW - timedelta(days=2))) == "ad_hoc_motion"
+    assert decision_code(meeting=committee_meeting(agenda_filed_at=NOW - timedelta(days=2))) == "ad_hoc_motion"
 
 
 def test_agenda_lead_is_configurable():
-    assert decision_code(meeting=committee_meeting(agenda_filed_at=NOW - timedelta(seconds=5)),
-                         agenda_lead_seconds=5) is None
+    assert (
+        decision_code(meeting=committee_meeting(agenda_filed_at=NOW - timedelta(seconds=5)), agenda_lead_seconds=5)
+        is None
+    )
 
 
 def test_decision_quorum_not_met():
@@ -218,15 +239,19 @@ def test_appointees_must_equal_vacancies():
 
 def test_decision_check_order():
     """not_cleared, ad_hoc_motion, quorum_not_met, pre_report_required, slate_ratio."""
-    broken = dict(selection=make_selection(stage="joint_review", category="key_leadership",
-                                           post_rank="section"),
-                  appointees=["C1", "C2"], reviews={"C1": "cleared", "C2": "pending"},
-                  meeting=committee_meeting(agenda_filed_at=NOW, present=1))
-    fixes = [("not_cleared", {"reviews": CLEARED}),
-             ("ad_hoc_motion", {"meeting": committee_meeting(present=1)}),
-             ("quorum_not_met", {"meeting": committee_meeting()}),
-             ("pre_report_required", {"pre_report_approved": True}),
-             ("slate_ratio", {"appointees": ["C1"]})]
+    broken = dict(
+        selection=make_selection(stage="joint_review", category="key_leadership", post_rank="section"),
+        appointees=["C1", "C2"],
+        reviews={"C1": "cleared", "C2": "pending"},
+        meeting=committee_meeting(agenda_filed_at=NOW, present=1),
+    )
+    fixes = [
+        ("not_cleared", {"reviews": CLEARED}),
+        ("ad_hoc_motion", {"meeting": committee_meeting(present=1)}),
+        ("quorum_not_met", {"meeting": committee_meeting()}),
+        ("pre_report_required", {"pre_report_approved": True}),
+        ("slate_ratio", {"appointees": ["C1"]}),
+    ]
     for expected, fix in fixes:
         assert decision_code(**broken) == expected
         broken.update(fix)

@@ -1,5 +1,6 @@
 """Qualification conditions are each optional: one left out sets no such condition, and the
 eligibility check of a nomination then asks only for the scope and the conditions set."""
+
 import pytest
 
 from services.common.errors import Invalid, RuleViolation
@@ -12,13 +13,16 @@ from nomination_builders import make_cadre
 SCOPE = ["U1"]
 
 
-@pytest.mark.parametrize("conditions, shown", [
-    ({}, {}),
-    ({"min_rank": "section"}, {"min_rank": "section"}),
-    ({"min_grassroots_years": 3}, {"min_grassroots_years": 3}),
-    ({"min_rank": None, "min_grassroots_years": None}, {}),
-    ({"min_rank": "clerk", "min_grassroots_years": 2}, {"min_rank": "clerk", "min_grassroots_years": 2}),
-])
+@pytest.mark.parametrize(
+    "conditions, shown",
+    [
+        ({}, {}),
+        ({"min_rank": "section"}, {"min_rank": "section"}),
+        ({"min_grassroots_years": 3}, {"min_grassroots_years": 3}),
+        ({"min_rank": None, "min_grassroots_years": None}, {}),
+        ({"min_rank": "clerk", "min_grassroots_years": 2}, {"min_rank": "clerk", "min_grassroots_years": 2}),
+    ],
+)
 def test_each_condition_is_optional(conditions, shown):
     qualified = set_qualification("motion", conditions, SCOPE)
     assert qualified.as_dict() == {"conditions": shown, "scope": SCOPE}

@@ -1,14 +1,24 @@
 """The stage machine: which call belongs to which stage, out_of_order vs wrong_stage, next stages."""
+
 import pytest
 
 from services.common.errors import Conflict, RuleViolation
-from services.nomination.domain.stages import (
-    Action, Stage, advance, check_stage, stage_after, stage_after_notice)
+from services.nomination.domain.stages import Action, Stage, advance, check_stage, stage_after, stage_after_notice
 
 from nomination_builders import NOW
 
-ORDER = ["motion", "qualification", "consultation", "recommendation", "inspection",
-         "joint_review", "public_notice", "appointment", "filing", "closed"]
+ORDER = [
+    "motion",
+    "qualification",
+    "consultation",
+    "recommendation",
+    "inspection",
+    "joint_review",
+    "public_notice",
+    "appointment",
+    "filing",
+    "closed",
+]
 
 # API.md's table, written out independently of the module.
 TABLE = {
@@ -23,10 +33,8 @@ TABLE = {
     "decision": {"joint_review"},
     "appointment": {"public_notice", "appointment"},
     "filing": {"filing"},
-    "pre_report": {"motion", "qualification", "consultation", "recommendation", "inspection",
-                   "joint_review"},
-    "observer": {"motion", "qualification", "consultation", "recommendation", "inspection",
-                 "joint_review"},
+    "pre_report": {"motion", "qualification", "consultation", "recommendation", "inspection", "joint_review"},
+    "observer": {"motion", "qualification", "consultation", "recommendation", "inspection", "joint_review"},
 }
 
 
@@ -68,32 +76,36 @@ def test_pre_report_after_the_decision_is_wrong_stage():
         check_stage("pre_report", "public_notice")
 
 
-@pytest.mark.parametrize("action,stage,expected", [
-    ("qualification", "motion", "qualification"),
-    ("ballot_session", "recommendation", "recommendation"),
-    ("nomination", "recommendation", "recommendation"),
-    ("deliberation", "recommendation", "inspection"),
-    ("inspection", "inspection", "joint_review"),
-    ("decision", "joint_review", "public_notice"),
-    ("appointment", "public_notice", "filing"),
-    ("appointment", "appointment", "filing"),
-    ("filing", "filing", "closed"),
-    ("pre_report", "consultation", "consultation"),
-])
+@pytest.mark.parametrize(
+    "action,stage,expected",
+    [
+        ("qualification", "motion", "qualification"),
+        ("ballot_session", "recommendation", "recommendation"),
+        ("nomination", "recommendation", "recommendation"),
+        ("deliberation", "recommendation", "inspection"),
+        ("inspection", "inspection", "joint_review"),
+        ("decision", "joint_review", "public_notice"),
+        ("appointment", "public_notice", "filing"),
+        ("appointment", "appointment", "filing"),
+        ("filing", "filing", "closed"),
+        ("pre_report", "consultation", "consultation"),
+    ],
+)
 def test_next_stage(action, stage, expected):
     assert stage_after(action, stage) == expected
 
 
 def test_consultation_leaves_only_once_both_sources_are_heard():
     assert stage_after("consultation", "qualification", sources_heard={"grassroots"}) == "consultation"
-    assert stage_after("consultation", "consultation",
-                       sources_heard={"grassroots", "leader_in_charge"}) == "recommendation"
+    assert (
+        stage_after("consultation", "consultation", sources_heard={"grassroots", "leader_in_charge"})
+        == "recommendation"
+    )
 
 
 def test_advance_records_a_change_or_nothing():
     change = advance(Action.DELIBERATION, Stage.RECOMMENDATION, NOW)
-    assert change.as_dict() == {"from": "recommendation", "to": "inspection",
-                                "action": "deliberation", "at": NOW}
+    assert change.as_dict() == {"from": "recommendation", "to": "inspection", "action": "deliberation", "at": NOW}
     assert advance("nomination", "recommendation", NOW) is None
 
 
@@ -107,17 +119,19 @@ def test_unknown_stage_is_a_programming_error():
         check_stage("nomination", "limbo")
 
 
-@pytest.mark.parametrize("closed,pending,upheld,expected", [
-    (False, 0, 0, "public_notice"),
-    (False, 0, 1, "public_notice"),
-    (True, 1, 0, "public_notice"),
-    (True, 1, 1, "public_notice"),
-    (True, 0, 1, "closed"),
-    (True, 0, 0, "appointment"),
-])
+@pytest.mark.parametrize(
+    "closed,pending,upheld,expected",
+    [
+        (False, 0, 0, "public_notice"),
+        (False, 0, 1, "public_notice"),
+        (True, 1, 0, "public_notice"),
+        (True, 1, 1, "public_notice"),
+        (True, 0, 1, "closed"),
+        (True, 0, 0, "appointment"),
+    ],
+)
 def test_stage_after_notice(closed, pending, upheld, expected):
-    assert stage_after_notice(notice_closed=closed, pending_objections=pending,
-                              upheld_objections=upheld) == expected
+    assert stage_after_notice(notice_closed=closed, pending_objections=pending, upheld_objections=upheld) == expected
 
 
 # --- what the console offers next ---------------------------------------------------------------
@@ -130,17 +144,22 @@ def test_next_actions_are_the_calls_the_table_allows_at_the_stage(stage):
     assert {str(a) for a in next_actions(stage)} == {action for action, stages in TABLE.items() if stage in stages}
 
 
-@pytest.mark.parametrize("stage,expected", [
-    ("motion", ["qualification", "pre_report", "observer"]),
-    ("consultation", ["consultation", "pre_report", "observer"]),
-    ("recommendation", ["ballot_session", "ballot", "close_session", "nomination", "deliberation", "pre_report",
-                        "observer"]),
-    ("joint_review", ["decision", "pre_report", "observer"]),
-    ("public_notice", ["appointment"]),
-    ("appointment", ["appointment"]),
-    ("filing", ["filing"]),
-    ("closed", []),
-])
+@pytest.mark.parametrize(
+    "stage,expected",
+    [
+        ("motion", ["qualification", "pre_report", "observer"]),
+        ("consultation", ["consultation", "pre_report", "observer"]),
+        (
+            "recommendation",
+            ["ballot_session", "ballot", "close_session", "nomination", "deliberation", "pre_report", "observer"],
+        ),
+        ("joint_review", ["decision", "pre_report", "observer"]),
+        ("public_notice", ["appointment"]),
+        ("appointment", ["appointment"]),
+        ("filing", ["filing"]),
+        ("closed", []),
+    ],
+)
 def test_next_actions_in_the_procedures_order(stage, expected):
     assert [str(a) for a in next_actions(stage)] == expected
     assert next_actions(Stage(stage)) == next_actions(stage)

@@ -1,4 +1,5 @@
 """Ranks, categories, modes, slate ratio and codes."""
+
 import pytest
 
 from services.common.errors import Invalid
@@ -17,12 +18,15 @@ def test_unknown_rank_is_a_400_naming_the_field(bad):
     assert list(exc.value.errors) == ["conditions.min_rank"]
 
 
-@pytest.mark.parametrize("category,mode", [
-    ("key_leadership", "plenary_recommendation"),
-    ("promotion", "democratic_recommendation"),
-    ("lateral_transfer", "org_recommendation"),
-    ("public_selection", "public_selection"),
-])
+@pytest.mark.parametrize(
+    "category,mode",
+    [
+        ("key_leadership", "plenary_recommendation"),
+        ("promotion", "democratic_recommendation"),
+        ("lateral_transfer", "org_recommendation"),
+        ("public_selection", "public_selection"),
+    ],
+)
 def test_mode_follows_from_category(category, mode):
     assert v.mode_for(category) == mode
 

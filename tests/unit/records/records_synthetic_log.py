@@ -1,5 +1,6 @@
 """A synthetic records log built with the real log functions, and a tiny HTTP server that serves it
 (API.md's JSON read endpoints and the C2SP signed-note checkpoint, witness cosignatures and hash tiles)."""
+
 import json
 import threading
 import time
@@ -18,10 +19,15 @@ STAGES = ["motion", "qualification", "consultation", "recommendation", "delibera
 
 def fields_for(i, tag="honest"):
     return {
-        "subject": f"selection:{i % 3}", "stage": STAGES[i % len(STAGES)],
-        "occurred_at": f"2026-03-01T08:{i // 60:02d}:{i % 60:02d}Z", "place": None if i % 2 else "会议室",
-        "responsible": "org", "matter": f"step {i} ({tag})", "result": f'{{"n":{i}}}',
-        "recorder": "records-service", "correlation_id": f"req-{i}",
+        "subject": f"selection:{i % 3}",
+        "stage": STAGES[i % len(STAGES)],
+        "occurred_at": f"2026-03-01T08:{i // 60:02d}:{i % 60:02d}Z",
+        "place": None if i % 2 else "会议室",
+        "responsible": "org",
+        "matter": f"step {i} ({tag})",
+        "result": f'{{"n":{i}}}',
+        "recorder": "records-service",
+        "correlation_id": f"req-{i}",
     }
 
 
@@ -71,8 +77,11 @@ class LogServer:
                 url = urlparse(self.path)
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
                 status, body = server.answer(url.path, query, self.headers.get("Authorization"))
-                payload, content_type = (body, "application/octet-stream") if isinstance(body, bytes) else \
-                    (json.dumps(body).encode(), "application/json")
+                payload, content_type = (
+                    (body, "application/octet-stream")
+                    if isinstance(body, bytes)
+                    else (json.dumps(body).encode(), "application/json")
+                )
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(payload)))
@@ -99,15 +108,19 @@ class LogServer:
         if path == "/log/checkpoint":
             return 200, self.note()
         if path.startswith("/log/tile/"):
-            level, rest = path[len("/log/tile/"):].split("/", 1)
+            level, rest = path[len("/log/tile/") :].split("/", 1)
             level, n, width = tiles.parse_tile_path(level, rest)
             try:
                 return 200, tiles.tile_bytes(self.tree, level, n, width)
             except tiles.TileError:
                 return 404, {"code": "not_found"}
         if path == "/api/v1/records/witnesses":
-            return 200, {"witnesses": [{"name": name, "vkey": note.witness_vkey(name, key), "url": "http://w.example"}
-                                       for name, key in self.witness_keys.items()]}
+            return 200, {
+                "witnesses": [
+                    {"name": name, "vkey": note.witness_vkey(name, key), "url": "http://w.example"}
+                    for name, key in self.witness_keys.items()
+                ]
+            }
         if path == "/api/v1/records":
             if authorization != f"Bearer {self.TOKEN}":
                 return 401, {"code": "unauthorized"}
@@ -123,8 +136,12 @@ class LogServer:
             seq, size = int(path.split("/")[4]), int(query.get("size", self.checkpoint["size"]))
             if not seq < size <= self.tree.size:
                 return 404, {"code": "not_found"}
-            return 200, {"index": seq, "size": size, "leaf_hash": self.tree.leaf(seq).hex(),
-                         "path": [node.hex() for node in self.tree.inclusion_proof(seq, size)]}
+            return 200, {
+                "index": seq,
+                "size": size,
+                "leaf_hash": self.tree.leaf(seq).hex(),
+                "path": [node.hex() for node in self.tree.inclusion_proof(seq, size)],
+            }
         if path == "/api/v1/records/consistency":
             first, second = int(query["from"]), int(query["to"])
             if second > self.tree.size:

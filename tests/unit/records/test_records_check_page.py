@@ -1,6 +1,7 @@
 """The "check this record" page's script (gateway/web/static/check.js) run in Node's WebCrypto against a
 synthetic log: it verifies the C2SP note and the witness's cosignature and names the witness; a forged
 cosignature is reported, a missing one leaves the check partial. (tests/web runs the same page in Chromium.)"""
+
 import base64
 import json
 import shutil
@@ -13,10 +14,34 @@ from nacl.signing import SigningKey
 from records_synthetic_log import LogServer, make_log
 
 REPO = Path(__file__).resolve().parents[3]
-MESSAGES = ["leaf_ok", "leaf_bad", "inclusion_ok", "inclusion_bad", "key_ok", "key_bad", "sig_ok", "sig_bad",
-            "sig_unsupported", "verified", "tampered", "partial", "not_yet", "bad_json", "fetch_failed", "checkpoint",
-            "entry_seq", "note_ok", "note_bad", "vouched", "no_cosig", "some_missing", "cosig_bad", "no_witnesses",
-            "not_cosigned_yet", "witnesses_unavailable"]
+MESSAGES = [
+    "leaf_ok",
+    "leaf_bad",
+    "inclusion_ok",
+    "inclusion_bad",
+    "key_ok",
+    "key_bad",
+    "sig_ok",
+    "sig_bad",
+    "sig_unsupported",
+    "verified",
+    "tampered",
+    "partial",
+    "not_yet",
+    "bad_json",
+    "fetch_failed",
+    "checkpoint",
+    "entry_seq",
+    "note_ok",
+    "note_bad",
+    "vouched",
+    "no_cosig",
+    "some_missing",
+    "cosig_bad",
+    "no_witnesses",
+    "not_cosigned_yet",
+    "witnesses_unavailable",
+]
 WITNESS = SigningKey(b"\x42" * 32)
 
 
@@ -25,10 +50,20 @@ def check(server, seq):
     if node is None:
         pytest.skip("node is not installed")
     entry = {k: v for k, v in server.entries[seq].items() if k != "leaf_hash"}
-    out = subprocess.run([node, str(REPO / "tests" / "interop" / "check_page.js"),
-                          str(REPO / "gateway" / "web" / "static" / "check.js"), server.url, str(seq),
-                          json.dumps(entry), json.dumps({m: m for m in MESSAGES})],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [
+            node,
+            str(REPO / "tests" / "interop" / "check_page.js"),
+            str(REPO / "gateway" / "web" / "static" / "check.js"),
+            server.url,
+            str(seq),
+            json.dumps(entry),
+            json.dumps({m: m for m in MESSAGES}),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
 
@@ -83,6 +118,7 @@ def test_an_entry_not_yet_cosigned_is_said_so_and_still_verifies_against_the_jso
                 return real_note()
             finally:
                 server.checkpoint = older
+
         server.note = lagging
         got = check(server, 17)
     assert got["result"] == "verified" and got["steps"]["step-witnesses"] == ["info", "· not_cosigned_yet"], got

@@ -1,12 +1,19 @@
 """Which events become disclosure items, what they say, what the channels send, and the feed's order."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from services.common.errors import Invalid
-from services.records.domain.disclosures import (SMS_MAX_CHARS, channel_message, check_feed_cursor,
-                                                  disclosure_from_event, feed_order, policy_items,
-                                                  retry_delay_seconds)
+from services.records.domain.disclosures import (
+    SMS_MAX_CHARS,
+    channel_message,
+    check_feed_cursor,
+    disclosure_from_event,
+    feed_order,
+    policy_items,
+    retry_delay_seconds,
+)
 
 
 def env(type, data, subject="selection:S1"):
@@ -14,25 +21,59 @@ def env(type, data, subject="selection:S1"):
 
 
 def test_selection_opened_is_an_announcement():
-    item = disclosure_from_event(env("selection.opened", {"selection": "S1", "post": "P1", "mode": "public_selection",
-                                                         "competitive": True, "vacancies": 2}))
+    item = disclosure_from_event(
+        env(
+            "selection.opened",
+            {"selection": "S1", "post": "P1", "mode": "public_selection", "competitive": True, "vacancies": 2},
+        )
+    )
     assert item["kind"] == "announcement" and item["key"] == "event:e1" and "P1" in item["title"]
     assert "2 vacancies" in item["summary"] and "公开选拔" in item["summary"]
     assert item["published_at"] == "2030-01-01T00:00:00Z" and item["subject"] == "selection:S1"
 
 
 def test_notice_opened_keeps_its_title():
-    item = disclosure_from_event(env("notice.opened", {"notice": "N1", "selection": "S1", "title": "公示: Head",
-                                                      "opens_at": "a", "closes_at": "b"}, subject="notice:N1"))
-    assert item["kind"] == "notice" and item["title"] == "公示: Head" and "/api/v1/notices/N1/objections" in item["summary"]
+    item = disclosure_from_event(
+        env(
+            "notice.opened",
+            {"notice": "N1", "selection": "S1", "title": "公示: Head", "opens_at": "a", "closes_at": "b"},
+            subject="notice:N1",
+        )
+    )
+    assert (
+        item["kind"] == "notice"
+        and item["title"] == "公示: Head"
+        and "/api/v1/notices/N1/objections" in item["summary"]
+    )
 
 
 def test_results_keep_only_the_names_of_the_selected_in_rank_order():
-    item = disclosure_from_event(env("campaign.results_published", {"campaign": "K1", "posts": [
-        {"post": "P1", "seats": 2, "ranking": [
-            {"exam_number": "X2", "name": "B", "rank": 2, "status": "selected", "id_number": "620503199001011234"},
-            {"exam_number": "X1", "name": "A", "rank": 1, "status": "selected"},
-            {"exam_number": "X3", "name": "C", "rank": 3, "status": "not_selected"}]}]}, subject="campaign:K1"))
+    item = disclosure_from_event(
+        env(
+            "campaign.results_published",
+            {
+                "campaign": "K1",
+                "posts": [
+                    {
+                        "post": "P1",
+                        "seats": 2,
+                        "ranking": [
+                            {
+                                "exam_number": "X2",
+                                "name": "B",
+                                "rank": 2,
+                                "status": "selected",
+                                "id_number": "620503199001011234",
+                            },
+                            {"exam_number": "X1", "name": "A", "rank": 1, "status": "selected"},
+                            {"exam_number": "X3", "name": "C", "rank": 3, "status": "not_selected"},
+                        ],
+                    }
+                ],
+            },
+            subject="campaign:K1",
+        )
+    )
     assert item["kind"] == "results"
     assert item["details"] == {"campaign": "K1", "posts": [{"post": "P1", "seats": 2, "selected": ["A", "B"]}]}
     text = repr(item)
@@ -50,10 +91,18 @@ def test_id_numbers_typed_into_a_notice_title_are_redacted():
 
 
 def test_policy_items():
-    [item] = policy_items([{"id": "p", "title": "T", "summary": "S", "published_at": "2013-01-01T00:00:00Z",
-                            "issuer": "I"}])
-    assert item == {"key": "policy:p", "kind": "policy", "title": "T", "summary": "S", "subject": None,
-                    "published_at": "2013-01-01T00:00:00Z", "details": {"issuer": "I"}}
+    [item] = policy_items(
+        [{"id": "p", "title": "T", "summary": "S", "published_at": "2013-01-01T00:00:00Z", "issuer": "I"}]
+    )
+    assert item == {
+        "key": "policy:p",
+        "kind": "policy",
+        "title": "T",
+        "summary": "S",
+        "subject": None,
+        "published_at": "2013-01-01T00:00:00Z",
+        "details": {"issuer": "I"},
+    }
 
 
 def test_channel_messages():
@@ -61,7 +110,9 @@ def test_channel_messages():
     sms = channel_message(item, "sms", ["13800000000"], "https://example.org/")
     assert len(sms["body"]) <= SMS_MAX_CHARS and sms["to"] == ["13800000000"] and sms["id"] == "event:e1"
     email = channel_message(dict(item, title="T"), "email", [], "https://example.org")
-    assert email["subject"] == "T" and "https://example.org/api/v1/disclosures" in email["body"] and "S" in email["body"]
+    assert (
+        email["subject"] == "T" and "https://example.org/api/v1/disclosures" in email["body"] and "S" in email["body"]
+    )
 
 
 def test_retry_delay_grows_and_is_capped():
@@ -71,9 +122,17 @@ def test_retry_delay_grows_and_is_capped():
 
 def test_the_feed_order_sorts_as_text_like_time_then_key():
     base = datetime(2031, 5, 5, 10, 0, 0, tzinfo=timezone.utc)
-    items = [(base + timedelta(milliseconds=ms), key) for ms, key in
-             [(0, "event:b"), (0, "event:a"), (1, "event:a"), (999, "event:z"), (1000, "event:a"),
-              (-10**12, "policy:old")]]
+    items = [
+        (base + timedelta(milliseconds=ms), key)
+        for ms, key in [
+            (0, "event:b"),
+            (0, "event:a"),
+            (1, "event:a"),
+            (999, "event:z"),
+            (1000, "event:a"),
+            (-(10**12), "policy:old"),
+        ]
+    ]
     orders = [feed_order(at, key) for at, key in items]
     assert sorted(orders) == [feed_order(at, key) for at, key in sorted(items)]
     assert len({len(o.partition("|")[0]) for o in orders}) == 1
@@ -81,8 +140,9 @@ def test_the_feed_order_sorts_as_text_like_time_then_key():
     assert check_feed_cursor(orders[0]) == orders[0]
 
 
-@pytest.mark.parametrize("cursor", ["nonsense", "2031-05-05T10:00:00Z|event:a", "123|k", "000001957946400000|",
-                                    "00000195794640x|k"])
+@pytest.mark.parametrize(
+    "cursor", ["nonsense", "2031-05-05T10:00:00Z|event:a", "123|k", "000001957946400000|", "00000195794640x|k"]
+)
 def test_a_cursor_the_feed_did_not_give_out_is_refused_naming_cursor(cursor):
     with pytest.raises(Invalid) as refused:
         check_feed_cursor(cursor)

@@ -1,41 +1,81 @@
 """Record entries from event envelopes of any type and from manual entries, never carrying personal data."""
+
 import json
 
 import pytest
 
 from services.common.errors import Invalid
 from services.records.domain.entries import (
-    RECORD_STAGES, RECORDER, RESULT_MAX_CHARS, entry_fields_from_event, is_recordable, manual_entry_fields,
+    RECORD_STAGES,
+    RECORDER,
+    RESULT_MAX_CHARS,
+    entry_fields_from_event,
+    is_recordable,
+    manual_entry_fields,
     without_personal_data,
 )
 from services.records.log.entry import CONTENT_FIELDS, make_entry, GENESIS_PREV_HASH
 
 DESIGN_EVENT_TYPES = [
-    "unit.created", "post.created", "selection.opened", "selection.stage_changed", "ballot_session.closed",
-    "nomination.made", "nomination.voided", "selection.inspected", "review.cleared", "review.vetoed",
-    "pre_report.approved", "selection.decided", "notice.opened", "objection.lodged", "objection.resolved",
-    "notice.closed", "selection.appointed", "filing.recorded", "campaign.opened", "sheet.received",
-    "campaign.unsealed", "campaign.results_published", "assessment.ranked",
+    "unit.created",
+    "post.created",
+    "selection.opened",
+    "selection.stage_changed",
+    "ballot_session.closed",
+    "nomination.made",
+    "nomination.voided",
+    "selection.inspected",
+    "review.cleared",
+    "review.vetoed",
+    "pre_report.approved",
+    "selection.decided",
+    "notice.opened",
+    "objection.lodged",
+    "objection.resolved",
+    "notice.closed",
+    "selection.appointed",
+    "filing.recorded",
+    "campaign.opened",
+    "sheet.received",
+    "campaign.unsealed",
+    "campaign.results_published",
+    "assessment.ranked",
 ]
 
 
 def envelope(event_type, data=None, **overrides):
     body = {
-        "id": "4f1c2b1e-0000-4000-8000-000000000001", "type": event_type, "source": "nomination",
-        "occurred_at": "2026-03-01T08:00:00Z", "correlation_id": "req-9", "actor": "org",
-        "subject": "selection:42", "data": data if data is not None else {}, "version": 1,
+        "id": "4f1c2b1e-0000-4000-8000-000000000001",
+        "type": event_type,
+        "source": "nomination",
+        "occurred_at": "2026-03-01T08:00:00Z",
+        "correlation_id": "req-9",
+        "actor": "org",
+        "subject": "selection:42",
+        "data": data if data is not None else {},
+        "version": 1,
     }
     body.update(overrides)
     return body
 
 
-@pytest.mark.parametrize("event_type,stage", [
-    ("selection.opened", "motion"), ("ballot_session.closed", "recommendation"), ("nomination.made", "nomination"),
-    ("selection.inspected", "inspection"), ("review.vetoed", "joint_review"), ("selection.decided", "decision"),
-    ("notice.opened", "public_notice"), ("objection.lodged", "public_notice"),
-    ("selection.appointed", "appointment"), ("filing.recorded", "filing"), ("sheet.received", "examination"),
-    ("campaign.unsealed", "examination"),
-])
+@pytest.mark.parametrize(
+    "event_type,stage",
+    [
+        ("selection.opened", "motion"),
+        ("ballot_session.closed", "recommendation"),
+        ("nomination.made", "nomination"),
+        ("selection.inspected", "inspection"),
+        ("review.vetoed", "joint_review"),
+        ("selection.decided", "decision"),
+        ("notice.opened", "public_notice"),
+        ("objection.lodged", "public_notice"),
+        ("selection.appointed", "appointment"),
+        ("filing.recorded", "filing"),
+        ("sheet.received", "examination"),
+        ("campaign.unsealed", "examination"),
+    ],
+)
 def test_known_events_land_in_their_record_stage(event_type, stage):
     assert entry_fields_from_event(envelope(event_type))["stage"] == stage
 
@@ -66,9 +106,15 @@ def test_every_design_event_type_makes_a_hashable_entry(event_type):
 def test_envelope_fields_are_carried_over():
     fields = entry_fields_from_event(envelope("selection.decided", {"meeting": {"place": "常委会议室"}}))
     assert fields == {
-        "subject": "selection:42", "stage": "decision", "occurred_at": "2026-03-01T08:00:00Z",
-        "place": "常委会议室", "responsible": "org", "matter": "selection decided",
-        "result": '{"meeting":{"place":"常委会议室"}}', "recorder": RECORDER, "correlation_id": "req-9",
+        "subject": "selection:42",
+        "stage": "decision",
+        "occurred_at": "2026-03-01T08:00:00Z",
+        "place": "常委会议室",
+        "responsible": "org",
+        "matter": "selection decided",
+        "result": '{"meeting":{"place":"常委会议室"}}',
+        "recorder": RECORDER,
+        "correlation_id": "req-9",
     }
     assert entry_fields_from_event(envelope("x.y", {"place": "A", "meeting": {"place": "B"}}))["place"] == "A"
     assert entry_fields_from_event(envelope("x.y", {"meeting": "not a dict"}))["place"] is None
@@ -93,20 +139,30 @@ def test_personal_data_never_reaches_an_entry_at_any_depth():
     data = {
         "applicant": {"id_number": ID_NUMBER, "name": "张三", "birth_date": "1990-01-01"},
         "rows": [{"ID_Number": "110105194912310021", "Birth_Date": "1985-05-05", "post": "p1"}],
-        "tokens": ["secret-ballot-token"], "key_shares": [{"officer": "a", "share": "s3cr3t"}],
+        "tokens": ["secret-ballot-token"],
+        "key_shares": [{"officer": "a", "share": "s3cr3t"}],
         "note": f"applicant {ID_NUMBER} withdrew",
     }
     fields = entry_fields_from_event(envelope("application.imported", data))
     text = json.dumps(fields, ensure_ascii=False)
-    for secret in (ID_NUMBER, "110105194912310021", "1990-01-01", "1985-05-05", "Birth_Date", "secret-ballot-token", "s3cr3t", "birth_date"):
+    for secret in (
+        ID_NUMBER,
+        "110105194912310021",
+        "1990-01-01",
+        "1985-05-05",
+        "Birth_Date",
+        "secret-ballot-token",
+        "s3cr3t",
+        "birth_date",
+    ):
         assert secret not in text
     assert json.loads(fields["result"])["applicant"] == {"name": "张三"}
     assert json.loads(fields["result"])["note"] == "applicant [redacted] withdrew"
 
 
 def test_redaction_leaves_other_numbers_and_values_alone():
-    cleaned = without_personal_data({"votes": 12, "code": "A-1234567", "big": 2 ** 60, "f": float("nan")})
-    assert cleaned == {"votes": 12, "code": "A-1234567", "big": str(2 ** 60), "f": "nan"}
+    cleaned = without_personal_data({"votes": 12, "code": "A-1234567", "big": 2**60, "f": float("nan")})
+    assert cleaned == {"votes": 12, "code": "A-1234567", "big": str(2**60), "f": "nan"}
 
 
 def test_records_own_events_are_not_recorded_again():
@@ -116,23 +172,31 @@ def test_records_own_events_are_not_recorded_again():
 
 
 def test_manual_entry_takes_body_caller_and_time():
-    body = {"subject": "selection:42", "stage": "deliberation", "place": "会议室", "responsible": "书记",
-            "matter": "酝酿 nominees", "result": "agreed"}
-    fields = manual_entry_fields(body, recorder="committee", occurred_at="2026-03-01T08:00:00Z",
-                                 correlation_id="req-3")
+    body = {
+        "subject": "selection:42",
+        "stage": "deliberation",
+        "place": "会议室",
+        "responsible": "书记",
+        "matter": "酝酿 nominees",
+        "result": "agreed",
+    }
+    fields = manual_entry_fields(body, recorder="committee", occurred_at="2026-03-01T08:00:00Z", correlation_id="req-3")
     assert fields == dict(body, recorder="committee", occurred_at="2026-03-01T08:00:00Z", correlation_id="req-3")
     minimal = manual_entry_fields({"subject": "s", "stage": "motion", "matter": "m"}, "org", "2026-03-01T08:00:00Z")
     assert minimal["place"] is None and minimal["result"] is None and minimal["correlation_id"] is None
     assert set(minimal) == set(CONTENT_FIELDS)
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"stage": "motion", "matter": "m"}, "subject"),
-    ({"subject": "s", "stage": "lunch", "matter": "m"}, "stage"),
-    ({"subject": "s", "stage": "motion", "matter": "m", "place": 3}, "place"),
-    ({"subject": "s", "stage": "motion", "matter": "m", "recorder": "me"}, "recorder"),
-    ({"subject": "s", "stage": "motion", "matter": "  "}, "matter"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"stage": "motion", "matter": "m"}, "subject"),
+        ({"subject": "s", "stage": "lunch", "matter": "m"}, "stage"),
+        ({"subject": "s", "stage": "motion", "matter": "m", "place": 3}, "place"),
+        ({"subject": "s", "stage": "motion", "matter": "m", "recorder": "me"}, "recorder"),
+        ({"subject": "s", "stage": "motion", "matter": "  "}, "matter"),
+    ],
+)
 def test_manual_entry_rejects_bad_bodies_naming_the_field(body, field):
     with pytest.raises(Invalid) as caught:
         manual_entry_fields(body, "org", "2026-03-01T08:00:00Z")
@@ -141,6 +205,9 @@ def test_manual_entry_rejects_bad_bodies_naming_the_field(body, field):
 
 
 def test_manual_entry_redacts_id_numbers_typed_into_text():
-    fields = manual_entry_fields({"subject": "s", "stage": "inspection", "matter": "m",
-                                  "result": f"checked {ID_NUMBER}"}, "org", "2026-03-01T08:00:00Z")
+    fields = manual_entry_fields(
+        {"subject": "s", "stage": "inspection", "matter": "m", "result": f"checked {ID_NUMBER}"},
+        "org",
+        "2026-03-01T08:00:00Z",
+    )
     assert ID_NUMBER not in fields["result"]

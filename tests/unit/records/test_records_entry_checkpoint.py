@@ -1,4 +1,5 @@
 """Entry format (JCS leaf hash, prev_hash chain) and Ed25519 checkpoints of the records log."""
+
 import base64
 import hashlib
 import json
@@ -8,17 +9,39 @@ import rfc8785
 from nacl.signing import SigningKey
 
 from services.records.log.checkpoint import (
-    CheckpointError, check_checkpoint, checkpoint_message, format_timestamp, generate_signing_key_b64, key_id_of,
-    public_key_b64, public_key_document, sign_checkpoint, signing_key_from_b64, signing_key_to_b64, verify_checkpoint,
+    CheckpointError,
+    check_checkpoint,
+    checkpoint_message,
+    format_timestamp,
+    generate_signing_key_b64,
+    key_id_of,
+    public_key_b64,
+    public_key_document,
+    sign_checkpoint,
+    signing_key_from_b64,
+    signing_key_to_b64,
+    verify_checkpoint,
 )
 from services.records.log.entry import (
-    CONTENT_FIELDS, ENTRY_FIELDS, GENESIS_PREV_HASH, EntryError, build_log, leaf_hash_of, make_entry,
+    CONTENT_FIELDS,
+    ENTRY_FIELDS,
+    GENESIS_PREV_HASH,
+    EntryError,
+    build_log,
+    leaf_hash_of,
+    make_entry,
 )
 
 FIELDS = {
-    "subject": "selection:42", "stage": "deliberation", "occurred_at": "2026-03-01T08:00:00Z",
-    "place": "第三会议室", "responsible": "org", "matter": "selection deliberated",
-    "result": '{"nominees":["c1","c2"]}', "recorder": "records-service", "correlation_id": "req-1",
+    "subject": "selection:42",
+    "stage": "deliberation",
+    "occurred_at": "2026-03-01T08:00:00Z",
+    "place": "第三会议室",
+    "responsible": "org",
+    "matter": "selection deliberated",
+    "result": '{"nominees":["c1","c2"]}',
+    "recorder": "records-service",
+    "correlation_id": "req-1",
 }
 SEED_B64 = base64.b64encode(bytes(range(32))).decode()
 ROOT = "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"
@@ -26,6 +49,7 @@ NOW = "2026-03-01T08:00:00Z"
 
 
 # --- entries -----------------------------------------------------------------------------------
+
 
 def test_entry_has_every_field_in_api_order_with_nulls_for_missing():
     entry = make_entry(0, GENESIS_PREV_HASH, {"subject": "selection:1"})
@@ -68,21 +92,25 @@ def test_chain_links_each_entry_to_the_previous_leaf_hash():
         assert after["prev_hash"] == before["leaf_hash"]
 
 
-@pytest.mark.parametrize("seq,prev,fields", [
-    (-1, GENESIS_PREV_HASH, {}),
-    (True, GENESIS_PREV_HASH, {}),
-    (0, "ab" * 32, {}),                       # the first entry chains to zeros only
-    (1, "AB" * 32, {}),                       # uppercase hex is not the log's spelling
-    (1, "ab" * 31, {}),
-    (1, "ab" * 32, {"id_number": "x"}),       # unknown fields are refused, not dropped
-    (1, "ab" * 32, {"place": 7}),
-])
+@pytest.mark.parametrize(
+    "seq,prev,fields",
+    [
+        (-1, GENESIS_PREV_HASH, {}),
+        (True, GENESIS_PREV_HASH, {}),
+        (0, "ab" * 32, {}),  # the first entry chains to zeros only
+        (1, "AB" * 32, {}),  # uppercase hex is not the log's spelling
+        (1, "ab" * 31, {}),
+        (1, "ab" * 32, {"id_number": "x"}),  # unknown fields are refused, not dropped
+        (1, "ab" * 32, {"place": 7}),
+    ],
+)
 def test_make_entry_refuses_malformed_input(seq, prev, fields):
     with pytest.raises(EntryError):
         make_entry(seq, prev, fields)
 
 
 # --- checkpoints -------------------------------------------------------------------------------
+
 
 def test_key_round_trips_through_base64_seed_and_key_id_is_sha256_prefix():
     key = signing_key_from_b64(SEED_B64)
@@ -109,11 +137,19 @@ def test_signature_covers_exactly_the_documented_message():
     assert sign_checkpoint(SEED_B64, 8, ROOT, NOW) == checkpoint  # Ed25519 is deterministic
 
 
-@pytest.mark.parametrize("change", [
-    {"size": 9}, {"root": "00" * 32}, {"timestamp": "2026-03-01T08:00:01Z"},
-    {"key_id": "0" * 16}, {"signature": base64.b64encode(bytes(64)).decode()}, {"signature": "***"},
-    {"size": "8"}, {"root": ROOT.upper()},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"size": 9},
+        {"root": "00" * 32},
+        {"timestamp": "2026-03-01T08:00:01Z"},
+        {"key_id": "0" * 16},
+        {"signature": base64.b64encode(bytes(64)).decode()},
+        {"signature": "***"},
+        {"size": "8"},
+        {"root": ROOT.upper()},
+    ],
+)
 def test_any_altered_checkpoint_field_fails(change):
     key = signing_key_from_b64(SEED_B64)
     checkpoint = dict(sign_checkpoint(key, 8, ROOT, NOW), **change)
@@ -138,10 +174,17 @@ def test_missing_field_and_bad_public_key_are_named():
         check_checkpoint(checkpoint, "not base64!")
 
 
-@pytest.mark.parametrize("size,root,timestamp", [
-    (-1, ROOT, NOW), (1, "xyz", NOW), (1, ROOT, "yesterday"), (1, ROOT, "2026-03-01T08:00:00+08:00"),
-    (1, ROOT, "2026-03-01T08:00:00"), (1, ROOT, NOW + "\nextra"),
-])
+@pytest.mark.parametrize(
+    "size,root,timestamp",
+    [
+        (-1, ROOT, NOW),
+        (1, "xyz", NOW),
+        (1, ROOT, "yesterday"),
+        (1, ROOT, "2026-03-01T08:00:00+08:00"),
+        (1, ROOT, "2026-03-01T08:00:00"),
+        (1, ROOT, NOW + "\nextra"),
+    ],
+)
 def test_signing_refuses_what_it_should_never_sign(size, root, timestamp):
     with pytest.raises(CheckpointError):
         sign_checkpoint(signing_key_from_b64(SEED_B64), size, root, timestamp)
@@ -149,6 +192,7 @@ def test_signing_refuses_what_it_should_never_sign(size, root, timestamp):
 
 def test_format_timestamp_is_utc_z():
     from datetime import datetime, timedelta, timezone
+
     moment = datetime(2026, 3, 1, 16, 0, tzinfo=timezone(timedelta(hours=8)))
     assert format_timestamp(moment) == "2026-03-01T08:00:00.000000Z"
     with pytest.raises(CheckpointError):
@@ -158,6 +202,7 @@ def test_format_timestamp_is_utc_z():
 def test_format_timestamp_is_utc_whatever_the_machine_zone(monkeypatch):
     import time
     from datetime import datetime, timedelta, timezone
+
     monkeypatch.setenv("TZ", "Asia/Shanghai")
     time.tzset()
     try:
@@ -170,6 +215,7 @@ def test_format_timestamp_is_utc_whatever_the_machine_zone(monkeypatch):
 
 def test_key_and_time_errors_name_what_is_wrong():
     from datetime import datetime
+
     with pytest.raises(CheckpointError, match="^signing key seed must be 32 bytes, got 3$"):
         signing_key_from_b64(base64.b64encode(b"abc").decode())
     with pytest.raises(CheckpointError, match="^a checkpoint time must carry its offset$"):

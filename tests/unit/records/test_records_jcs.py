@@ -1,4 +1,5 @@
 """The fast canonical JSON writes exactly the bytes of the reference RFC 8785 implementation."""
+
 import random
 import string
 
@@ -8,7 +9,7 @@ import rfc8785
 from services.records.log import jcs
 from services.records.log.entry import leaf_hash_of, make_entry
 
-ALPHABET = string.printable + "\x00\x01\x1f\x7f\u2028\u2029é中文😀\ufeff\"\\/"
+ALPHABET = string.printable + '\x00\x01\x1f\x7f\u2028\u2029é中文😀\ufeff"\\/'
 
 
 def random_text(rng):
@@ -24,7 +25,7 @@ def random_value(rng, depth=0):
     if kind == 2:
         return rng.choice([True, False])
     if kind == 3:
-        return rng.choice([0, -1, 7, 2 ** 53 - 1, -(2 ** 53) + 1, rng.randrange(-10 ** 9, 10 ** 9)])
+        return rng.choice([0, -1, 7, 2**53 - 1, -(2**53) + 1, rng.randrange(-(10**9), 10**9)])
     if kind == 4:
         return [random_value(rng, depth + 1) for _ in range(rng.randrange(4))]
     if kind == 5:

@@ -1,10 +1,16 @@
 """Listing rules (selection subjects, cursors, proof bounds) and the message preparation of the writer."""
+
 import pytest
 
 from services.common.envelope import make_envelope
 from services.common.errors import Invalid, NotFound
-from services.records.domain.listing import (check_consistency_bounds, check_proof_bounds, parse_seq_cursor,
-                                             selection_subject, subject_filter)
+from services.records.domain.listing import (
+    check_consistency_bounds,
+    check_proof_bounds,
+    parse_seq_cursor,
+    selection_subject,
+    subject_filter,
+)
 from services.records.store import prepare
 
 
@@ -55,8 +61,14 @@ def test_consistency_bounds():
 
 
 def test_prepare_an_event_keeps_the_producers_time_text():
-    envelope = make_envelope("selection.decided", "nomination", "selection:S1",
-                             {"selection": "S1", "meeting": {"place": "Room"}}, actor="committee", correlation_id="c")
+    envelope = make_envelope(
+        "selection.decided",
+        "nomination",
+        "selection:S1",
+        {"selection": "S1", "meeting": {"place": "Room"}},
+        actor="committee",
+        correlation_id="c",
+    )
     prepared, loaded = prepare({"manual": False, "payload": envelope})
     assert prepared.key == envelope["id"] and prepared.about == "selection:S1"
     assert prepared.fields["occurred_at"] == envelope["occurred_at"] and prepared.fields["place"] == "Room"
@@ -84,12 +96,22 @@ def test_prepare_a_manual_entry():
 
 def test_the_envelope_fast_path_agrees_with_the_chassis_schema():
     from services.common.envelope import _plain, _schema
+
     good = make_envelope("unit.created", "nomination", "unit:U1", {"code": "U1"}, actor=None)
     by_schema = _schema.load(dict(good))
     assert _plain(good) == dict(by_schema, id=str(by_schema["id"]))
-    bad = [dict(good, id="nope"), dict(good, type="Unit"), dict(good, source=["n"] * 3), dict(good, subject=""),
-           dict(good, version=True), dict(good, version=2), dict(good, data=[]), dict(good, actor=5),
-           dict(good, occurred_at="yesterday"), {k: v for k, v in good.items() if k != "subject"}]
+    bad = [
+        dict(good, id="nope"),
+        dict(good, type="Unit"),
+        dict(good, source=["n"] * 3),
+        dict(good, subject=""),
+        dict(good, version=True),
+        dict(good, version=2),
+        dict(good, data=[]),
+        dict(good, actor=5),
+        dict(good, occurred_at="yesterday"),
+        {k: v for k, v in good.items() if k != "subject"},
+    ]
     for payload in bad:
         assert _plain(payload) is None, payload
         with pytest.raises(ValueError):

@@ -1,15 +1,30 @@
 """RFC 6962 Merkle tree and proof verification against published vectors and a naive reference."""
+
 import hashlib
 
 import pytest
 
 from records_rfc6962_vectors import (
-    CONSISTENCY_PROOFS, EMPTY_ROOT, HASHER_EMPTY_LEAF, HASHER_LEAF, HASHER_NODE, INCLUSION_PROOFS,
-    LEAF_INPUTS, NODE_HASHES, ROOTS, SOME_HASH,
+    CONSISTENCY_PROOFS,
+    EMPTY_ROOT,
+    HASHER_EMPTY_LEAF,
+    HASHER_LEAF,
+    HASHER_NODE,
+    INCLUSION_PROOFS,
+    LEAF_INPUTS,
+    NODE_HASHES,
+    ROOTS,
+    SOME_HASH,
 )
 from services.records.log.merkle import (
-    MerkleTree, ProofError, check_consistency, leaf_hash, node_hash, root_from_inclusion_proof,
-    verify_consistency, verify_inclusion,
+    MerkleTree,
+    ProofError,
+    check_consistency,
+    leaf_hash,
+    node_hash,
+    root_from_inclusion_proof,
+    verify_consistency,
+    verify_inclusion,
 )
 
 LEAF_HASHES = [leaf_hash(bytes.fromhex(x)) for x in LEAF_INPUTS]
@@ -24,6 +39,7 @@ def golden_tree(size=8):
 
 
 # --- naive reference, written straight from RFC 6962 §2.1 ---------------------------------
+
 
 def ref_mth(leaves):
     if not leaves:
@@ -65,6 +81,7 @@ def ref_proof(m, leaves):
 
 # --- hashing ---------------------------------------------------------------------------------
 
+
 def test_hasher_vectors():
     assert leaf_hash(HASHER_LEAF[0]).hex() == HASHER_LEAF[1]
     assert leaf_hash(HASHER_EMPTY_LEAF[0]).hex() == HASHER_EMPTY_LEAF[1]
@@ -94,7 +111,7 @@ def test_roots_while_appending_one_at_a_time():
     tree = MerkleTree()
     for size, value in enumerate(LEAF_HASHES, start=1):
         tree.append(value)
-        assert [tree.root(s).hex() for s in range(size + 1)] == ROOTS[:size + 1]
+        assert [tree.root(s).hex() for s in range(size + 1)] == ROOTS[: size + 1]
 
 
 def test_stored_subtrees_are_the_published_node_hashes():
@@ -106,6 +123,7 @@ def test_stored_subtrees_are_the_published_node_hashes():
 
 
 # --- published proofs --------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("leaf_number,size,path", INCLUSION_PROOFS)
 def test_inclusion_proofs_match_published(leaf_number, size, path):
@@ -197,11 +215,11 @@ def test_consistency_edge_cases():
     assert verify_consistency(0, 0, EMPTY_ROOT, EMPTY_ROOT, [])
     assert verify_consistency(0, 2, EMPTY_ROOT, r2, [])
     assert verify_consistency(1, 1, r1, r1, [])
-    assert not verify_consistency(1, 1, r1, r2, [])            # same size, different roots
+    assert not verify_consistency(1, 1, r1, r2, [])  # same size, different roots
     assert not verify_consistency(1, 1, r1, r1, [h(EMPTY_ROOT)])  # same size, non-empty proof
     assert not verify_consistency(0, 1, EMPTY_ROOT, r1, [h(EMPTY_ROOT)])
-    assert not verify_consistency(2, 1, r2, r1, [])            # time travel to the past
-    assert not verify_consistency(1, 2, r1, r2, [])            # empty proof between distinct sizes
+    assert not verify_consistency(2, 1, r2, r1, [])  # time travel to the past
+    assert not verify_consistency(1, 2, r1, r2, [])  # empty proof between distinct sizes
     with pytest.raises(ProofError, match="second root"):
         check_consistency(1, 8, ROOTS[1], SOME_HASH, CONSISTENCY_PROOFS[1][2])
 
@@ -220,9 +238,15 @@ def test_inclusion_edge_cases():
 
 def test_tree_refuses_sizes_and_indexes_it_never_held():
     tree = golden_tree(5)
-    for call in (lambda: tree.root(6), lambda: tree.inclusion_proof(5, 5), lambda: tree.inclusion_proof(0, 0),
-                 lambda: tree.inclusion_proof(0, 6), lambda: tree.consistency_proof(3, 6),
-                 lambda: tree.consistency_proof(4, 3), lambda: tree.append(b"short")):
+    for call in (
+        lambda: tree.root(6),
+        lambda: tree.inclusion_proof(5, 5),
+        lambda: tree.inclusion_proof(0, 0),
+        lambda: tree.inclusion_proof(0, 6),
+        lambda: tree.consistency_proof(3, 6),
+        lambda: tree.consistency_proof(4, 3),
+        lambda: tree.append(b"short"),
+    ):
         with pytest.raises(ProofError):
             call()
 
@@ -267,11 +291,12 @@ def test_consistency_proofs_match_reference_for_all_sizes(big_tree):
             assert verify_consistency(first, second, root1, root2, path), (first, second)
             if 0 < first < second:
                 # A history rewritten at its last old leaf must not pass as an extension.
-                forged = ref_mth(REF_LEAVES[:first - 1] + [b"forged"])
+                forged = ref_mth(REF_LEAVES[: first - 1] + [b"forged"])
                 assert not verify_consistency(first, second, forged, root2, path), (first, second)
 
 
 # --- a large tree (its speed is measured by bench/records_bench.py, not here) -----------------
+
 
 @pytest.fixture(scope="module")
 def million_tree():

@@ -1,4 +1,5 @@
 """Signed notes, checkpoints, cosignatures and hash tiles against the specs' published examples and vectors."""
+
 import base64
 import hashlib
 import struct
@@ -13,7 +14,10 @@ from services.records.log.merkle import MerkleTree, leaf_hash, node_hash
 GO_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
 GO_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
 GO_TEXT = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
-GO_SIGNED = GO_TEXT + "\n\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+GO_SIGNED = (
+    GO_TEXT
+    + "\n\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+)
 
 
 def go_signing_key():
@@ -38,12 +42,15 @@ def test_go_vector_parses_and_verifies():
         note.verify_note_signature(text.replace("answer", "Answer"), signatures, verifier)
 
 
-@pytest.mark.parametrize("bad", [
-    "PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY==",  # Go's wrong-length key
-    "PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",          # Go's unknown algorithm
-    "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",          # ID not the key's
-    "Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY==",  # Go's wrong-length key
+        "PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",  # Go's unknown algorithm
+        "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",  # ID not the key's
+        "Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+    ],
+)
 def test_bad_verifier_keys_are_refused(bad):
     with pytest.raises(note.NoteError):
         note.parse_vkey(bad)
@@ -67,8 +74,15 @@ def test_checkpoint_body_is_the_spec_example():
     assert (parsed.origin, parsed.size, parsed.root) == ("example.com/behind-the-sofa", 20852163, root)
 
 
-@pytest.mark.parametrize("text", ["o\n012\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n", "o\n1\nAAAA\n", "o\n1\n",
-                                  "o\n-1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "o\n012\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n",
+        "o\n1\nAAAA\n",
+        "o\n1\n",
+        "o\n-1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n",
+    ],
+)
 def test_malformed_checkpoints_are_refused(text):
     with pytest.raises(note.NoteError):
         note.parse_checkpoint(text)
@@ -78,13 +92,16 @@ def test_cosignature_message_is_the_spec_example():
     text = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
     assert note.cosignature_message(text, 1679315147) == (
         b"cosignature/v1\ntime 1679315147\nexample.com/behind-the-sofa\n20852163\n"
-        b"CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n")
+        b"CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
+    )
 
 
 def test_spec_example_cosignature_line_has_the_timestamped_layout():
     # tlog-cosignature's example line: 4-byte key ID, 8-byte big-endian time, 64-byte signature.
-    line = ("\u2014 witness.example.com/w1 jWbPPwAAAABkGFDLEZMHwSRaJNiIDoe9DYn/zXcrtPHeolMI5OWXEhZCB9dlrDJsX3b2oyin1nPZ"
-            "qhf5nNo0xUe+mbIUBkBIfZ+qnA==\n")
+    line = (
+        "\u2014 witness.example.com/w1 jWbPPwAAAABkGFDLEZMHwSRaJNiIDoe9DYn/zXcrtPHeolMI5OWXEhZCB9dlrDJsX3b2oyin1nPZ"
+        "qhf5nNo0xUe+mbIUBkBIfZ+qnA==\n"
+    )
     _, [signature] = note.parse_note("o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n\n" + line)
     assert len(signature.raw) == 72 and struct.unpack(">Q", signature.raw[:8])[0] == 1679315147
 
@@ -105,14 +122,23 @@ def test_cosign_and_verify_round_trip_and_tamper():
         note.verify_cosignature(text, signatures, note.parse_vkey(note.log_vkey(name, witness_key)))
 
 
-@pytest.mark.parametrize("bad", ["no blank line\n\u2014 a AAAAAAA=\n", "t\n\n- a AAAAAAA=\n", "t\n\n\u2014 a AA\n",
-                                 "t\n\n", "t\x01\n\n\u2014 a AAAAAAA=\n"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "no blank line\n\u2014 a AAAAAAA=\n",
+        "t\n\n- a AAAAAAA=\n",
+        "t\n\n\u2014 a AA\n",
+        "t\n\n",
+        "t\x01\n\n\u2014 a AAAAAAA=\n",
+    ],
+)
 def test_malformed_notes_are_refused(bad):
     with pytest.raises(note.NoteError):
         note.parse_note(bad)
 
 
 # -- tiles (c2sp.org/tlog-tiles) -----------------------------------------------------------------
+
 
 def test_index_encoding_is_the_spec_example():
     assert tiles.encode_index(1234067) == "x001/x234/067"
@@ -121,18 +147,35 @@ def test_index_encoding_is_the_spec_example():
     assert tiles.tile_path(2, 7) == "tile/2/007"
 
 
-@pytest.mark.parametrize("level, rest, expected", [
-    ("0", "x001/x234/067", (0, 1234067, 256)), ("1", "000.p/17", (1, 0, 17)), ("63", "999", (63, 999, 256)),
-])
+@pytest.mark.parametrize(
+    "level, rest, expected",
+    [
+        ("0", "x001/x234/067", (0, 1234067, 256)),
+        ("1", "000.p/17", (1, 0, 17)),
+        ("63", "999", (63, 999, 256)),
+    ],
+)
 def test_tile_paths_parse(level, rest, expected):
     assert tiles.parse_tile_path(level, rest) == expected
 
 
-@pytest.mark.parametrize("level, rest", [
-    ("00", "000"), ("64", "000"), ("0", "0"), ("0", "x000/001"), ("0", "001.p/256"), ("0", "001.p/0"),
-    ("0", "001.p/05"), ("0", "x1/001"), ("0", "001/002"), ("-1", "000"), ("0", "001.p/"),
-    ("0", "/".join(["x999"] * 7 + ["999"])),
-])
+@pytest.mark.parametrize(
+    "level, rest",
+    [
+        ("00", "000"),
+        ("64", "000"),
+        ("0", "0"),
+        ("0", "x000/001"),
+        ("0", "001.p/256"),
+        ("0", "001.p/0"),
+        ("0", "001.p/05"),
+        ("0", "x1/001"),
+        ("0", "001/002"),
+        ("-1", "000"),
+        ("0", "001.p/"),
+        ("0", "/".join(["x999"] * 7 + ["999"])),
+    ],
+)
 def test_non_canonical_tile_paths_are_refused(level, rest):
     with pytest.raises(tiles.TileError):
         tiles.parse_tile_path(level, rest)
@@ -169,20 +212,25 @@ BODY = f"example.test/log\n5\n{ROOT_LINE}\n"
 SIG = "\u2014 example.test/log " + base64.b64encode(b"\x01\x02\x03\x04" + b"\x05" * 64).decode() + "\n"
 
 
-@pytest.mark.parametrize("raw,message", [
-    (b"\xff\n", "a note is UTF-8"),
-    ("no newline", "a note ends in a newline"),
-    ("a\tb\n", "a note holds no control character but newline"),
-    ("one paragraph\n", "a note has a blank line before its signatures"),
-    (BODY + "\n- example.test/log AAAA\n", "a signature line starts with an em dash and a space"),
-    (BODY + "\n\u2014 example.test/log\n", "a signature line is '— <name> <base64>'"),
-    (BODY + "\n\u2014 example.test/log " + base64.b64encode(b"\x01\x02\x03\x04").decode() + "\n",
-     "a signature holds a key ID and a signature"),
-    (BODY + "\n", "a signed note has at least one signature"),
-    (BODY + "\n" + SIG * 65, "the note has too many signatures"),
-    (b"x" * (note.MAX_NOTE_BYTES + 1), "the note is too large"),
-    ("x" * (note.MAX_NOTE_BYTES + 1), "the note is too large"),
-])
+@pytest.mark.parametrize(
+    "raw,message",
+    [
+        (b"\xff\n", "a note is UTF-8"),
+        ("no newline", "a note ends in a newline"),
+        ("a\tb\n", "a note holds no control character but newline"),
+        ("one paragraph\n", "a note has a blank line before its signatures"),
+        (BODY + "\n- example.test/log AAAA\n", "a signature line starts with an em dash and a space"),
+        (BODY + "\n\u2014 example.test/log\n", "a signature line is '— <name> <base64>'"),
+        (
+            BODY + "\n\u2014 example.test/log " + base64.b64encode(b"\x01\x02\x03\x04").decode() + "\n",
+            "a signature holds a key ID and a signature",
+        ),
+        (BODY + "\n", "a signed note has at least one signature"),
+        (BODY + "\n" + SIG * 65, "the note has too many signatures"),
+        (b"x" * (note.MAX_NOTE_BYTES + 1), "the note is too large"),
+        ("x" * (note.MAX_NOTE_BYTES + 1), "the note is too large"),
+    ],
+)
 def test_each_malformed_note_is_named(raw, message):
     with pytest.raises(note.NoteError) as exc:
         note.parse_note(raw)
@@ -199,12 +247,18 @@ def test_note_limits_are_inclusive_and_signature_lines_are_kept_whole():
     assert len(big.encode()) == note.MAX_NOTE_BYTES and note.parse_note(big.encode())[0].endswith("e\n")
 
 
-@pytest.mark.parametrize("text,message", [
-    ("example.test/log\n5\n", "a checkpoint has an origin, a size and a root hash line"),
-    (f"example.test/log\n05\n{ROOT_LINE}\n", "a checkpoint size is a decimal with no leading zeroes"),
-    (f"example.test/log\n{'1' * 20}\n{ROOT_LINE}\n", "a checkpoint size is a decimal with no leading zeroes"),
-    ("example.test/log\n5\n" + base64.b64encode(b"\x00" * 31).decode() + "\n", "a checkpoint root hash is 32 bytes"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("example.test/log\n5\n", "a checkpoint has an origin, a size and a root hash line"),
+        (f"example.test/log\n05\n{ROOT_LINE}\n", "a checkpoint size is a decimal with no leading zeroes"),
+        (f"example.test/log\n{'1' * 20}\n{ROOT_LINE}\n", "a checkpoint size is a decimal with no leading zeroes"),
+        (
+            "example.test/log\n5\n" + base64.b64encode(b"\x00" * 31).decode() + "\n",
+            "a checkpoint root hash is 32 bytes",
+        ),
+    ],
+)
 def test_each_malformed_checkpoint_is_named(text, message):
     with pytest.raises(note.NoteError) as exc:
         note.parse_checkpoint(text)

@@ -1,4 +1,5 @@
 """The verify CLI end to end against a local HTTP server serving a synthetic log."""
+
 import json
 import os
 import subprocess
@@ -110,14 +111,26 @@ def test_listing_with_a_bad_token_or_no_server_is_an_error_not_a_verdict(server,
 
 def test_module_runs_as_a_command(server, state):
     env = dict(os.environ, CADRE_TOKEN=LogServer.TOKEN)
-    ok = subprocess.run([sys.executable, "-m", "services.records.verify", "--url", server.url, "--state", state],
-                        cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    ok = subprocess.run(
+        [sys.executable, "-m", "services.records.verify", "--url", server.url, "--state", state],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert ok.returncode == 0 and ok.stdout.startswith("OK"), ok.stderr
     tampered = [dict(e) for e in server.entries]
     tampered[2]["matter"] = "rewritten"
     server.publish(tampered, server.checkpoint)
-    bad = subprocess.run([sys.executable, "-m", "services.records.verify", "--url", server.url, "--state", state],
-                         cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [sys.executable, "-m", "services.records.verify", "--url", server.url, "--state", state],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 1 and "first bad seq 2" in bad.stdout
     assert len(bad.stdout.strip().splitlines()) == 1
 

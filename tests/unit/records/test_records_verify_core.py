@@ -1,4 +1,5 @@
 """The verifier's core against every kind of tampering with the listing, the checkpoint and the history."""
+
 import pytest
 from nacl.signing import SigningKey
 
@@ -35,8 +36,10 @@ def test_empty_log_verifies():
     assert verify_log([], checkpoint_of([], KEY), PUBLIC).ok
 
 
-@pytest.mark.parametrize("field", ["subject", "stage", "occurred_at", "place", "responsible", "matter",
-                                   "result", "recorder", "correlation_id"])
+@pytest.mark.parametrize(
+    "field",
+    ["subject", "stage", "occurred_at", "place", "responsible", "matter", "result", "recorder", "correlation_id"],
+)
 def test_a_changed_field_is_caught_at_its_seq(entries, field):
     entries[5] = dict(entries[5], **{field: "altered"})
     ok, bad, message = verify_log(entries, checkpoint_of(make_log(N), KEY), PUBLIC)
@@ -65,7 +68,7 @@ def test_a_removed_entry_is_caught_where_it_went_missing(entries):
 
 def test_removed_entries_at_the_tail_are_caught_against_the_checkpoint(entries):
     checkpoint = checkpoint_of(entries, KEY)
-    ok, bad, message = verify_log(entries[:N - 2], checkpoint, PUBLIC)
+    ok, bad, message = verify_log(entries[: N - 2], checkpoint, PUBLIC)
     assert (ok, bad) == (False, N - 2) and "covers" in message
 
 
@@ -123,7 +126,7 @@ def test_the_log_growing_honestly_is_consistent_with_the_previous_checkpoint(ent
     current = checkpoint_of(entries, KEY)
     result = verify_log(entries, current, PUBLIC, previous, consistency_path(entries, 7, N))
     assert result.ok and "consistent with previous size 7" in result.message
-    assert verify_log(entries, current, PUBLIC, current, []).ok            # nothing new
+    assert verify_log(entries, current, PUBLIC, current, []).ok  # nothing new
     assert verify_log(entries, current, PUBLIC, checkpoint_of([], KEY), None).ok  # from empty
 
 
@@ -174,8 +177,7 @@ def test_same_size_with_a_different_root_fails():
 
 def test_a_previous_checkpoint_from_another_key_fails(entries):
     previous = checkpoint_of(entries[:7], SigningKey.generate())
-    ok, _, message = verify_log(entries, checkpoint_of(entries, KEY), PUBLIC, previous,
-                                consistency_path(entries, 7, N))
+    ok, _, message = verify_log(entries, checkpoint_of(entries, KEY), PUBLIC, previous, consistency_path(entries, 7, N))
     assert not ok and "current key" in message
 
 
@@ -191,6 +193,7 @@ def test_a_log_not_starting_at_seq_zero_is_caught():
 
 
 # --- what a mutation run showed no test pinned down (tests/MUTATION.md)
+
 
 def test_a_non_object_or_uncanonical_entry_is_named_at_its_position(entries):
     checkpoint = checkpoint_of(entries, KEY)
@@ -211,7 +214,9 @@ def test_a_broken_chain_names_the_entry_before(entries):
     later[6]["prev_hash"] = "2" * 64
     later[6]["leaf_hash"] = leaf_hash_of({k: v for k, v in later[6].items() if k != "leaf_hash"})
     assert verify_log(later, checkpoint_of(entries, KEY), PUBLIC)[1:] == (
-        6, "seq 6: prev_hash does not match seq 5's leaf_hash")
+        6,
+        "seq 6: prev_hash does not match seq 5's leaf_hash",
+    )
 
 
 def test_growth_from_one_entry_needs_a_consistency_proof(entries):

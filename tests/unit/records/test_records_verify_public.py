@@ -1,5 +1,6 @@
 """The verifier's public checks (no token) against a local server of a synthetic log in the C2SP formats:
 note signature, witness cosignatures, tiles, memory of the last checkpoint, --follow on a split view, --dossier."""
+
 import json
 import os
 import subprocess
@@ -100,8 +101,13 @@ def test_the_log_changing_its_note_key_after_a_first_run_fails(server, state, ca
 def test_follow_exits_non_zero_on_the_first_split_view(server, state):
     env = dict(os.environ)
     env.pop("CADRE_TOKEN", None)
-    process = subprocess.Popen([sys.executable, "-m", "services.records.verify", "--url", server.url, "--state", state,
-                                "--follow", "0.2"], cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "services.records.verify", "--url", server.url, "--state", state, "--follow", "0.2"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         first = process.stdout.readline()
         assert first.startswith("OK"), first
@@ -124,10 +130,22 @@ def test_dossier_offline(tmp_path, capsys):
     checkpoint = checkpoint_of(entries, KEY)
     tree = MerkleTree(bytes.fromhex(e["leaf_hash"]) for e in entries)
     chosen = [e for e in entries if e["subject"] == "selection:1"]
-    dossier = {"selection": "1", "checkpoint": checkpoint,
-               "entries": [dict(e, proof={"index": e["seq"], "size": 30, "leaf_hash": e["leaf_hash"],
-                                          "path": [n.hex() for n in tree.inclusion_proof(e["seq"], 30)]})
-                           for e in chosen]}
+    dossier = {
+        "selection": "1",
+        "checkpoint": checkpoint,
+        "entries": [
+            dict(
+                e,
+                proof={
+                    "index": e["seq"],
+                    "size": 30,
+                    "leaf_hash": e["leaf_hash"],
+                    "path": [n.hex() for n in tree.inclusion_proof(e["seq"], 30)],
+                },
+            )
+            for e in chosen
+        ],
+    }
     path = tmp_path / "dossier.json"
     path.write_text(json.dumps(dossier, ensure_ascii=False))
     state = str(tmp_path / "none.json")
@@ -135,7 +153,7 @@ def test_dossier_offline(tmp_path, capsys):
     assert main(args) == 0 and capsys.readouterr().out.startswith("OK")
     raw = path.read_bytes()
     at = raw.index(b"step 7 ")
-    path.write_bytes(raw[:at] + b"S" + raw[at + 1:])
+    path.write_bytes(raw[:at] + b"S" + raw[at + 1 :])
     assert main(args) == 1 and "first bad seq 7" in capsys.readouterr().out
     path.write_bytes(raw)
     assert main(["--dossier", str(path), "--public-key", public_key_b64(SigningKey.generate()), "--state", state]) == 1

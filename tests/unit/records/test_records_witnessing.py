@@ -1,4 +1,5 @@
 """The tlog-witness add-checkpoint rules (every status the spec names) and the witness's state file."""
+
 import base64
 import threading
 
@@ -18,13 +19,15 @@ TREE = MerkleTree(leaf_hash(b"%d" % i) for i in range(40))
 
 def body(old, size, key=LOG_KEY, origin=ORIGIN, proof=None, root=None):
     signed = note.signed_checkpoint(origin, size, root or TREE.root(size), key)
-    return witnessing.encode_request(old, TREE.consistency_proof(old, size) if proof is None and old else proof or [],
-                                     signed)
+    return witnessing.encode_request(
+        old, TREE.consistency_proof(old, size) if proof is None and old else proof or [], signed
+    )
 
 
 def decide(request, state):
-    return witnessing.decide(request, {ORIGIN: [note.parse_vkey(note.log_vkey(ORIGIN, LOG_KEY))]}, state, NAME,
-                             WITNESS_KEY, 1700000000)
+    return witnessing.decide(
+        request, {ORIGIN: [note.parse_vkey(note.log_vkey(ORIGIN, LOG_KEY))]}, state, NAME, WITNESS_KEY, 1700000000
+    )
 
 
 def test_first_checkpoint_is_cosigned_from_old_zero():
@@ -32,7 +35,9 @@ def test_first_checkpoint_is_cosigned_from_old_zero():
     assert decision.status == 200 and decision.new_state == (ORIGIN, 10, TREE.root(10))
     text = note.checkpoint_text(ORIGIN, 10, TREE.root(10))
     _, signatures = note.parse_note(text + "\n" + decision.body.decode())
-    assert note.verify_cosignature(text, signatures, note.parse_vkey(note.witness_vkey(NAME, WITNESS_KEY))) == 1700000000
+    assert (
+        note.verify_cosignature(text, signatures, note.parse_vkey(note.witness_vkey(NAME, WITNESS_KEY))) == 1700000000
+    )
 
 
 def test_growth_with_a_valid_proof_is_cosigned():
@@ -72,9 +77,19 @@ def test_a_proof_that_does_not_verify_is_422():
     assert decide(body(0, 5, proof=[b"\x00" * 32]), {}).status == 422  # old 0 takes no proof
 
 
-@pytest.mark.parametrize("raw", [b"", b"old 1", b"old 01\n\n", b"older 1\n\n", b"old 1\n!!\n\nx\n",
-                                 b"old 0\n" + base64.b64encode(b"short") + b"\n\n", b"old 0\n\nnot a note\n",
-                                 b"old 0\n" + b"".join([base64.b64encode(b"\x00" * 32) + b"\n"] * 64) + b"\n"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"old 1",
+        b"old 01\n\n",
+        b"older 1\n\n",
+        b"old 1\n!!\n\nx\n",
+        b"old 0\n" + base64.b64encode(b"short") + b"\n\n",
+        b"old 0\n\nnot a note\n",
+        b"old 0\n" + b"".join([base64.b64encode(b"\x00" * 32) + b"\n"] * 64) + b"\n",
+    ],
+)
 def test_malformed_bodies_are_400(raw):
     assert decide(raw, {}).status == 400
 
@@ -86,8 +101,10 @@ def test_state_file_survives_a_new_process_and_serialises_concurrent_requests(tm
     assert again.add_checkpoint(body(0, 12)).body == b"10\n"
     # Many racing submissions from 10: exactly one wins, the rest see its size (never a rollback).
     results = []
-    threads = [threading.Thread(target=lambda s=s: results.append((s, again.add_checkpoint(body(10, s)).status)))
-               for s in range(11, 31)]
+    threads = [
+        threading.Thread(target=lambda s=s: results.append((s, again.add_checkpoint(body(10, s)).status)))
+        for s in range(11, 31)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -102,12 +119,18 @@ def test_witnesses_setting_parses_and_refuses_typos():
     [parsed] = witnessing.parse_witnesses(f" {vkey}@http://127.0.0.1:8010/ ")
     assert (parsed.name, parsed.vkey, parsed.url) == (NAME, vkey, "http://127.0.0.1:8010")
     assert witnessing.parse_witnesses("") == []
-    for bad in (vkey, f"{vkey}@ftp://x", f"{note.log_vkey(NAME, WITNESS_KEY)}@http://x", f"{vkey}@http://a,{vkey}@http://b"):
+    for bad in (
+        vkey,
+        f"{vkey}@ftp://x",
+        f"{note.log_vkey(NAME, WITNESS_KEY)}@http://x",
+        f"{vkey}@http://a,{vkey}@http://b",
+    ):
         with pytest.raises(ValueError):
             witnessing.parse_witnesses(bad)
 
 
 # --- the branches a mutation run showed no test could tell apart (tests/MUTATION.md)
+
 
 def _tamper_signature(raw):
     """The same request with the log's signature changed in its last byte: same name, same key ID."""
@@ -141,13 +164,16 @@ def test_refusals_say_why_in_text():
 HASH_LINE = base64.b64encode(b"\x07" * 32)
 
 
-@pytest.mark.parametrize("raw,message", [
-    (b"old 1\n\xff\n\nx\n", "the old size and proof lines are ASCII"),
-    (b"old 01\n\nx\n", "the first line is 'old <size>' with no leading zeroes"),
-    (b"old 0\n" + HASH_LINE[:4] + b"!" + HASH_LINE[4:] + b"\n\nx\n", "a proof line is one base64 hash"),
-    (b"old 0\n" + base64.b64encode(b"short") + b"\n\nx\n", "a proof line is one 32-byte hash"),
-    (b"old 0\n" + (HASH_LINE + b"\n") * 64 + b"\nx\n", "more than 63 proof lines"),
-])
+@pytest.mark.parametrize(
+    "raw,message",
+    [
+        (b"old 1\n\xff\n\nx\n", "the old size and proof lines are ASCII"),
+        (b"old 01\n\nx\n", "the first line is 'old <size>' with no leading zeroes"),
+        (b"old 0\n" + HASH_LINE[:4] + b"!" + HASH_LINE[4:] + b"\n\nx\n", "a proof line is one base64 hash"),
+        (b"old 0\n" + base64.b64encode(b"short") + b"\n\nx\n", "a proof line is one 32-byte hash"),
+        (b"old 0\n" + (HASH_LINE + b"\n") * 64 + b"\nx\n", "more than 63 proof lines"),
+    ],
+)
 def test_a_malformed_body_is_named(raw, message):
     with pytest.raises(witnessing.BadRequest) as exc:
         witnessing.parse_request(raw)
@@ -173,13 +199,19 @@ def test_equal_sizes_with_a_proof_is_422_and_a_cosignature_is_text():
     assert cosigned.body.startswith(b"\xe2\x80\x94 " + NAME.encode())  # "— <witness name> <signature>"
 
 
-@pytest.mark.parametrize("request_body,state,expected", [
-    (lambda: body(5, 3, proof=[]), {}, b"the old size is beyond the checkpoint's size\n"),
-    (lambda: body(10, 10, root=b"\x01" * 32), {ORIGIN: (10, TREE.root(10))},
-     b"same size as the checkpoint cosigned last, different root\n"),
-    (lambda: body(0, 5, proof=[b"\x00" * 32]), {}, b"the proof from size 0 must be empty\n"),
-    (lambda: _tamper_signature(body(0, 3)), {}, b"the checkpoint's signature by the log does not verify\n"),
-])
+@pytest.mark.parametrize(
+    "request_body,state,expected",
+    [
+        (lambda: body(5, 3, proof=[]), {}, b"the old size is beyond the checkpoint's size\n"),
+        (
+            lambda: body(10, 10, root=b"\x01" * 32),
+            {ORIGIN: (10, TREE.root(10))},
+            b"same size as the checkpoint cosigned last, different root\n",
+        ),
+        (lambda: body(0, 5, proof=[b"\x00" * 32]), {}, b"the proof from size 0 must be empty\n"),
+        (lambda: _tamper_signature(body(0, 3)), {}, b"the checkpoint's signature by the log does not verify\n"),
+    ],
+)
 def test_each_refusal_says_which_rule(request_body, state, expected):
     assert decide(request_body(), state).body == expected
 
@@ -196,13 +228,17 @@ def test_the_witnesses_setting_skips_empty_items_and_names_each_fault():
     vkey = note.witness_vkey(NAME, WITNESS_KEY)
     other = note.witness_vkey("cadre-selection.example/witness/other", SigningKey(b"\x55" * 32))
     parsed = witnessing.parse_witnesses(f"{vkey}@http://a/X//, ,{other}@https://b")
-    assert [(w.name, w.url) for w in parsed] == [(NAME, "http://a/X"), ("cadre-selection.example/witness/other",
-                                                                     "https://b")]
+    assert [(w.name, w.url) for w in parsed] == [
+        (NAME, "http://a/X"),
+        ("cadre-selection.example/witness/other", "https://b"),
+    ]
     assert parsed[0].verifier == note.parse_vkey(vkey)
     for bad, message in [
         (f"{vkey}@ftp://x", f"RECORDS_WITNESSES: '{vkey}@ftp://x' is not <vkey>@<http(s) URL>"),
-        (f"{note.log_vkey(NAME, WITNESS_KEY)}@http://x",
-         f"RECORDS_WITNESSES: '{note.log_vkey(NAME, WITNESS_KEY)}@http://x' is not a cosignature/v1 (type 0x04) key"),
+        (
+            f"{note.log_vkey(NAME, WITNESS_KEY)}@http://x",
+            f"RECORDS_WITNESSES: '{note.log_vkey(NAME, WITNESS_KEY)}@http://x' is not a cosignature/v1 (type 0x04) key",
+        ),
         (f"{vkey}@http://a,{vkey}@http://b", f"RECORDS_WITNESSES: two witnesses named {NAME!r}"),
     ]:
         with pytest.raises(ValueError) as exc:

@@ -1,12 +1,16 @@
 """Supervision's answer to nomination about one selection: approval, review statuses, the notice."""
+
 from services.supervision.domain.clearance import clearance
 
 
 def test_before_any_notice():
-    answer = clearance("S1", pre_report_status="approved", reviews=[("C1", "cleared"), ("C2", "pending")],
-                       notice=None)
-    assert answer == {"selection": "S1", "pre_report_approved": True,
-                      "reviews": {"C1": "cleared", "C2": "pending"}, "notice": None}
+    answer = clearance("S1", pre_report_status="approved", reviews=[("C1", "cleared"), ("C2", "pending")], notice=None)
+    assert answer == {
+        "selection": "S1",
+        "pre_report_approved": True,
+        "reviews": {"C1": "cleared", "C2": "pending"},
+        "notice": None,
+    }
 
 
 def test_a_submitted_or_missing_report_is_not_approved():
@@ -15,8 +19,12 @@ def test_a_submitted_or_missing_report_is_not_approved():
 
 
 def test_an_open_notice_counts_its_objections_and_has_no_outcome():
-    notice = {"status": "open", "outcome": None, "revision": 0,
-              "objections": {"o1": "pending", "o2": "upheld", "o3": "dismissed"}}
+    notice = {
+        "status": "open",
+        "outcome": None,
+        "revision": 0,
+        "objections": {"o1": "pending", "o2": "upheld", "o3": "dismissed"},
+    }
     shown = clearance("S1", pre_report_status=None, reviews=[], notice=notice)["notice"]
     assert shown == {"status": "open", "outcome": None, "revision": 0, "pending": 1, "upheld": 1}
 

@@ -1,4 +1,5 @@
 """Routine assessment: periods, score validation, bottom-N ranking, incompetent-twice flag."""
+
 import pytest
 
 from services.common.errors import Invalid
@@ -6,19 +7,24 @@ from services.supervision.domain import assessments as asm
 from services.supervision.domain.assessments import Period
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("2026", Period(2026, "year", 1)),
-    ("2026-H2", Period(2026, "half", 2)),
-    ("2026-Q3", Period(2026, "quarter", 3)),
-    ("2026-07", Period(2026, "month", 7)),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("2026", Period(2026, "year", 1)),
+        ("2026-H2", Period(2026, "half", 2)),
+        ("2026-Q3", Period(2026, "quarter", 3)),
+        ("2026-07", Period(2026, "month", 7)),
+    ],
+)
 def test_period_forms_parse_and_print_back(text, expected):
     assert Period.parse(text) == expected
     assert str(expected) == text
 
 
-@pytest.mark.parametrize("bad", ["26", "2026-Q5", "2026-H3", "2026-13", "2026-00", "2026-7",
-                                 "1899", "2026-q1", " 2026", "2026-W01", None, 2026])
+@pytest.mark.parametrize(
+    "bad",
+    ["26", "2026-Q5", "2026-H3", "2026-13", "2026-00", "2026-7", "1899", "2026-q1", " 2026", "2026-W01", None, 2026],
+)
 def test_bad_periods_are_invalid(bad):
     with pytest.raises(Invalid) as exc:
         Period.parse(bad)
@@ -37,7 +43,13 @@ def test_consecutive_periods_same_granularity_across_years():
 def test_period_ordering_by_start_then_longer_first():
     texts = ["2026-Q3", "2026-07", "2026", "2025-12", "2026-H2", "2026-Q1"]
     assert [str(p) for p in sorted(Period.parse(t) for t in texts)] == [
-        "2025-12", "2026", "2026-Q1", "2026-H2", "2026-Q3", "2026-07"]
+        "2025-12",
+        "2026",
+        "2026-Q1",
+        "2026-H2",
+        "2026-Q3",
+        "2026-07",
+    ]
 
 
 def test_score_and_unit_validation_reports_every_bad_field():
@@ -65,7 +77,12 @@ def test_ranking_by_score_desc_ties_by_code_bottom_n_flagged_with_tasks():
     data += units("2026-H2", {"U9": 1})  # another period: ignored
     ranking = asm.rank_units("2026-H1", data, bottom=2)
     assert [(i.rank, i.unit, i.key_management) for i in ranking.items] == [
-        (1, "U2", False), (2, "U1", False), (3, "U3", False), (4, "U5", True), (5, "U4", True)]
+        (1, "U2", False),
+        (2, "U1", False),
+        (3, "U3", False),
+        (4, "U5", True),
+        (5, "U4", True),
+    ]
     assert ranking.key_management == ("U5", "U4")
     assert [i.rectification is not None for i in ranking.items] == [False, False, False, True, True]
     task = ranking.items[-1].rectification
@@ -74,12 +91,17 @@ def test_ranking_by_score_desc_ties_by_code_bottom_n_flagged_with_tasks():
     event = ranking.events[0]
     assert event.type == "assessment.ranked"
     # the data EVENTS.md gives ``assessment.ranked``: every unit with its score, rank and flag
-    assert event.data == {"period": "2026-H1", "bottom": 2, "units": [
-        {"unit": "U2", "score": 95, "rank": 1, "key_management": False},
-        {"unit": "U1", "score": 80, "rank": 2, "key_management": False},
-        {"unit": "U3", "score": 80, "rank": 3, "key_management": False},
-        {"unit": "U5", "score": 70, "rank": 4, "key_management": True},
-        {"unit": "U4", "score": 60, "rank": 5, "key_management": True}]}
+    assert event.data == {
+        "period": "2026-H1",
+        "bottom": 2,
+        "units": [
+            {"unit": "U2", "score": 95, "rank": 1, "key_management": False},
+            {"unit": "U1", "score": 80, "rank": 2, "key_management": False},
+            {"unit": "U3", "score": 80, "rank": 3, "key_management": False},
+            {"unit": "U5", "score": 70, "rank": 4, "key_management": True},
+            {"unit": "U4", "score": 60, "rank": 5, "key_management": True},
+        ],
+    }
 
 
 def test_tie_at_the_cut_off_is_settled_by_unit_code():
@@ -105,8 +127,7 @@ def cadre(cadre_code, scores):
 def test_incompetent_twice_running_flags_for_adjustment():
     flag = asm.adjustment_flag(cadre("C1", {"2026-Q1": 80, "2026-Q2": 55, "2026-Q3": 59.9}))
     assert flag is not None
-    assert flag.as_dict() == {"cadre": "C1", "periods": ["2026-Q2", "2026-Q3"],
-                              "scores": [55, 59.9]}
+    assert flag.as_dict() == {"cadre": "C1", "periods": ["2026-Q2", "2026-Q3"], "scores": [55, 59.9]}
 
 
 def test_once_or_at_threshold_or_not_consecutive_does_not_flag():
@@ -127,14 +148,19 @@ def test_old_run_followed_by_recovery_does_not_flag():
 
 
 def test_cadres_for_adjustment_lists_flagged_cadres_by_code():
-    data = (cadre("C2", {"2026-01": 10, "2026-02": 20}) + cadre("C1", {"2026": 30, "2027": 40})
-            + cadre("C3", {"2026-01": 10, "2026-02": 90}))
+    data = (
+        cadre("C2", {"2026-01": 10, "2026-02": 20})
+        + cadre("C1", {"2026": 30, "2027": 40})
+        + cadre("C3", {"2026-01": 10, "2026-02": 90})
+    )
     assert [f.cadre for f in asm.cadres_for_adjustment(data)] == ["C1", "C2"]
 
 
 def test_a_ranking_names_the_cadres_whose_flag_ends_in_its_period_from_scores_up_to_it():
-    histories = [cadre("C1", {"2026-Q1": 50, "2026-Q2": 50, "2026-Q3": 90}),  # flagged as of Q2 only
-                 cadre("C2", {"2026-Q2": 40, "2026-Q3": 40}),  # flag ends in Q3
-                 cadre("C3", {"2026-Q2": 70})]
+    histories = [
+        cadre("C1", {"2026-Q1": 50, "2026-Q2": 50, "2026-Q3": 90}),  # flagged as of Q2 only
+        cadre("C2", {"2026-Q2": 40, "2026-Q3": 40}),  # flag ends in Q3
+        cadre("C3", {"2026-Q2": 70}),
+    ]
     assert [f.cadre for f in asm.adjustments_in("2026-Q2", histories)] == ["C1"]
     assert [f.cadre for f in asm.adjustments_in("2026-Q3", histories)] == ["C2"]

@@ -1,4 +1,5 @@
 """Public notice rules: text, objection window, resolution, outcome and its recomputation."""
+
 from datetime import datetime, timedelta, timezone
 from itertools import count
 
@@ -22,14 +23,14 @@ def notice(period=5 * 86400):
 
 
 def lodge(n, at=None, text="他的学历有问题", new_id=None):
-    obj, events = nt.lodge_objection(n, text, at or T0 + timedelta(hours=1),
-                                     new_id=new_id or ids("o"))
+    obj, events = nt.lodge_objection(n, text, at or T0 + timedelta(hours=1), new_id=new_id or ids("o"))
     return obj, events
 
 
 def resolve(n, objections, oid, upheld, at=None, by="discipline"):
-    return nt.resolve_objection(n, objections, oid, upheld=upheld, finding="核实",
-                                resolved_by=by, now=at or T0 + timedelta(days=6))
+    return nt.resolve_objection(
+        n, objections, oid, upheld=upheld, finding="核实", resolved_by=by, now=at or T0 + timedelta(days=6)
+    )
 
 
 def test_open_notice_has_period_and_public_shape_and_event():
@@ -37,8 +38,14 @@ def test_open_notice_has_period_and_public_shape_and_event():
     assert n.status == "open"
     assert n.closes_at == T0 + timedelta(days=5)
     assert n.as_public_dict() == {
-        "id": "n1", "subject": "selection:S1", "title": n.title, "body": n.body,
-        "opens_at": T0, "closes_at": T0 + timedelta(days=5), "status": "open"}
+        "id": "n1",
+        "subject": "selection:S1",
+        "title": n.title,
+        "body": n.body,
+        "opens_at": T0,
+        "closes_at": T0 + timedelta(days=5),
+        "status": "open",
+    }
     assert [e.type for e in events] == ["notice.opened"]
     assert events[0].data["notice"] == "n1" and events[0].data["selection"] == "S1"
 
@@ -52,8 +59,11 @@ def test_notice_text_names_appointees_posts_and_period_in_beijing_time():
 
 
 def test_notice_text_is_deterministic_and_lists_each_post_once():
-    people = [nt.Appointee("王五", "甲镇镇长"), {"name": "赵六", "post": "乙镇镇长"},
-              {"name": "钱七", "post": "甲镇镇长"}]
+    people = [
+        nt.Appointee("王五", "甲镇镇长"),
+        {"name": "赵六", "post": "乙镇镇长"},
+        {"name": "钱七", "post": "甲镇镇长"},
+    ]
     first = nt.notice_text(people, T0, T0 + timedelta(hours=2))
     assert first == nt.notice_text(list(people), T0, T0 + timedelta(hours=2))
     assert first[0] == "任前公示（甲镇镇长、乙镇镇长）"
@@ -69,8 +79,16 @@ def test_objection_accepted_while_open_without_objector_identity():
     obj, events = lodge(notice(), text="  反映问题  ")
     assert obj.content == "反映问题"
     assert obj.status == "pending"
-    assert set(obj.as_dict()) == {"id", "notice", "content", "lodged_at", "status", "finding",
-                                  "resolved_at", "resolved_by"}
+    assert set(obj.as_dict()) == {
+        "id",
+        "notice",
+        "content",
+        "lodged_at",
+        "status",
+        "finding",
+        "resolved_at",
+        "resolved_by",
+    }
     assert [e.type for e in events] == ["objection.lodged"]
     assert "content" not in events[0].data
 

@@ -1,4 +1,5 @@
 """Pre-appointment report, observer naming and attendance, and post-appointment filing."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -16,7 +17,8 @@ def test_pre_report_created_then_approved_once():
     approved, events = ov.approve_pre_report(report, "superior", T0 + timedelta(hours=1))
     assert approved.status == "approved" and approved.approved_at == T0 + timedelta(hours=1)
     assert [(e.type, e.subject, e.data) for e in events] == [
-        ("pre_report.approved", "selection:S1", {"pre_report": "p1", "selection": "S1"})]
+        ("pre_report.approved", "selection:S1", {"pre_report": "p1", "selection": "S1"})
+    ]
     with pytest.raises(Conflict) as exc:
         ov.approve_pre_report(approved, "superior", T0 + timedelta(hours=2))
     assert exc.value.code == "already_submitted"
@@ -31,9 +33,11 @@ def test_second_pre_report_for_selection_exists():
 
 def test_pre_report_and_observer_after_decision_are_wrong_stage():
     report = ov.create_pre_report("S1", T0, new_id=lambda: "p1")
-    for call in (lambda: ov.create_pre_report("S1", T0, decided=True, new_id=lambda: "p2"),
-                 lambda: ov.approve_pre_report(report, "superior", T0, decided=True),
-                 lambda: ov.name_observer("S1", "王某", T0, decided=True)):
+    for call in (
+        lambda: ov.create_pre_report("S1", T0, decided=True, new_id=lambda: "p2"),
+        lambda: ov.approve_pre_report(report, "superior", T0, decided=True),
+        lambda: ov.name_observer("S1", "王某", T0, decided=True),
+    ):
         with pytest.raises(Conflict) as exc:
             call()
         assert exc.value.code == "wrong_stage"
@@ -86,16 +90,14 @@ def test_overdue_filings_listed_earliest_first_and_filed_ones_left_out():
 def test_record_filing_once_and_late_flag():
     filing = fl.open_filing("S1", T0, deadline_seconds=3600)
     done, events = fl.record_filing(filing, " 市委组织部 ", "备2026-7", T0 + timedelta(minutes=5))
-    assert (done.status, done.filed_with, done.reference, done.late) == (
-        "filed", "市委组织部", "备2026-7", False)
+    assert (done.status, done.filed_with, done.reference, done.late) == ("filed", "市委组织部", "备2026-7", False)
     assert not fl.is_overdue(done, T0 + timedelta(days=99))
     assert [e.type for e in events] == ["filing.recorded"]
     assert events[0].data["selection"] == "S1"
     with pytest.raises(Conflict) as exc:
         fl.record_filing(done, "x", "y", T0 + timedelta(minutes=6))
     assert exc.value.code == "already_submitted"
-    late, _ = fl.record_filing(fl.mark_overdue(filing, T0 + timedelta(hours=2)), "x", "y",
-                               T0 + timedelta(hours=2))
+    late, _ = fl.record_filing(fl.mark_overdue(filing, T0 + timedelta(hours=2)), "x", "y", T0 + timedelta(hours=2))
     assert late.status == "filed" and late.late is True
 
 

@@ -1,4 +1,5 @@
 """Joint review rules: statuses, duplicate verdicts, overdue never cleared, concealment voids."""
+
 from datetime import datetime, timedelta, timezone
 from itertools import count
 
