@@ -33,10 +33,14 @@ lock:
 	$(UV) pip compile requirements/db.in $(LOCK_FLAGS) -o requirements/db.txt
 	$(UV) pip compile requirements/build.in $(LOCK_FLAGS) -o requirements/build.txt
 
-# The code's own checks: lint (pyflakes and syntax), every import declared and every declared package used,
-# and the runtime lock against the registry's advisories.
+# The code's own checks: lint (pyflakes and syntax) and format, the architecture's import rules (pyproject's
+# [tool.importlinter]), the size rules (scripts/sizes.py), every import declared and every declared package
+# used, and the runtime lock against the registry's advisories.
 lint: deps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/python scripts/sizes.py
 	$(VENV)/bin/deptry .
 	$(VENV)/bin/python scripts/audit.py requirements/runtime.txt
 
