@@ -293,44 +293,6 @@ class NominationVoided(_Incoming):
     reason = fields.String(load_default=None)
 
 
-# ---- events sent on supervision.events (data only; the envelope is common)
+# ---- events sent on supervision.events (data only; the envelope is common): in events.py, named here too
 
-
-class ReviewOpened(Schema):
-    review = fields.String(required=True)
-    selection = fields.String(required=True)
-    cadre = fields.String(required=True)
-    due_at = fields.String(required=True)
-
-
-class ReviewOverdue(Schema):
-    review = fields.String(required=True)
-    selection = fields.String(required=True)
-    cadre = fields.String(required=True)
-    missing = fields.List(fields.String(), required=True)
-
-
-class ObserverNamed(Schema):
-    selection = fields.String(required=True)
-    name = fields.String(required=True)
-
-
-class ObserverAbsent(Schema):
-    selection = fields.String(required=True)
-
-
-class PreReportSubmitted(Schema):
-    pre_report = fields.String(required=True)
-    selection = fields.String(required=True)
-
-
-class FilingOverdue(Schema):
-    selection = fields.String(required=True)
-    due_at = fields.String(required=True)
-
-
-class AssessmentRecorded(Schema):
-    period = fields.String(required=True)
-    unit = fields.String()
-    cadre = fields.String()
-    score = fields.Float(required=True)
+from services.supervision.events import *  # noqa: E402,F401,F403

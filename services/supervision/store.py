@@ -13,6 +13,7 @@ from services.common import config, paging
 from services.common.clock import as_utc, rfc3339
 from services.common.envelope import make_envelope
 from services.common.errors import Invalid, NotFound, Unavailable
+from services.supervision import events
 from services.supervision.domain import assessments as assessment_rules
 from services.supervision.domain import clearance as clearance_rules
 from services.supervision.domain import filings as filing_rules
@@ -69,8 +70,9 @@ def _page(queryset, query, view, newest_first=False):
 
 
 def envelope(caller, event, cause=None):
-    """An envelope for a domain ``Event``; one caused by an incoming event keeps its request id."""
-    data = jsonable(event.data)
+    """An envelope for an ``Event``, its data dumped through the contract's schema of its type; one caused by an
+    incoming event keeps its request id."""
+    data = events.SENT[event.type]().dump(jsonable(event.data))
     if cause is None:
         return caller.envelope(event.type, event.subject, data)
     return make_envelope(
