@@ -76,9 +76,7 @@ class Pipeline:
 
     def count_refusal(self, client):
         """One more refused ballot from ``client``: past the limit, 429 instead of the refusal."""
-        allowed, retry_after = self.refusal_limiter.check(
-            client, time.time()
-        )  # wall clock: the replicas share the buckets
+        allowed, retry_after = self.refusal_limiter.check(client, time.time())  # the wall clock: shared buckets
         if not allowed:
             error = RateLimited("too many refused ballots from this client; retry later", "rate_limited")
             error.retry_after = retry_after_header(retry_after)
@@ -96,9 +94,8 @@ class Pipeline:
             if caller_role not in roles:
                 raise Forbidden(f"role {caller_role!r} may not {route.method} {route.rule}")
         if route.rate_limited is True:
-            allowed, retry_after = self.public_limiter.check(
-                client, time.time()
-            )  # wall clock: the replicas share the buckets
+            # the wall clock, not a monotonic one: the replicas share the buckets
+            allowed, retry_after = self.public_limiter.check(client, time.time())
             if not allowed:
                 error = RateLimited("too many requests from this client; retry later", "rate_limited")
                 error.retry_after = retry_after_header(retry_after)
