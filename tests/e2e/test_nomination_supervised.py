@@ -139,7 +139,9 @@ def test_key_leadership_needs_an_approved_pre_report(api):
     sel, cadres = w["selection"], w["cadres"]
     eventually(lambda: decide(api, sel, cadres).json().get("code") == "pre_report_required", timeout=30)
     report = ok(api.post(f"/api/v1/selections/{sel}/pre-report", {}, as_="org"), 201)
+    problem(api.post(f"/api/v1/pre-reports/{report['id']}/approve", {}, as_="org"), 403, "forbidden")
     ok(api.post(f"/api/v1/pre-reports/{report['id']}/approve", {}, as_="superior"))
+    problem(api.post(f"/api/v1/pre-reports/{report['id']}/approve", {}, as_="superior"), 409, "already_submitted")
     eventually(lambda: decide(api, sel, cadres).status_code == 200, timeout=30)
     assert stage(api, sel) == "public_notice"
 
