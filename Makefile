@@ -67,7 +67,7 @@ bench: deps
 	$(VENV)/bin/python bench/gateway_bench.py
 
 # Mutation testing of the rules against the unit tests (long: not part of `make test`); the score per package
-# goes to tests/MUTATION.md. PACKAGES='services/records/log gateway/authz.py' limits it; MUTATION_CHILDREN=2
+# goes to docs/TESTING.md. PACKAGES='services/records/log gateway/authz.py' limits it; MUTATION_CHILDREN=2
 # only while holding /tmp/cadre-suite.lock (the machine is shared).
 MUTATION_CHILDREN ?= 1
 MUTATION_TIME_LIMIT ?= 1800

@@ -1,8 +1,8 @@
-"""`make mutation`: mutate the rules, run the unit tests against each mutant, score each package in tests/MUTATION.md.
+"""`make mutation`: mutate the rules, run the unit tests against each mutant, score each package in docs/TESTING.md.
 
 mutmut (configured in pyproject's [tool.mutmut]) copies the tree into mutants/ and runs only the unit tests
 that cover each mutated function. A mutant the tests do not kill is a change to a rule that no test notices.
-The table in tests/MUTATION.md between the two markers is rewritten for the packages run; the rest of the
+The table in docs/TESTING.md between the two markers is rewritten for the packages run; the rest of the
 file (before/after, equivalent mutants) is written by hand.
 
     python scripts/mutation.py [--package NAME ...] [--max-children N] [--time-limit SECONDS] [--survivors]
@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-REPORT = ROOT / "tests" / "MUTATION.md"
+REPORT = ROOT / "docs" / "TESTING.md"
 MUTMUT = [sys.executable, "-m", "mutmut"]
 BEGIN, END = "<!-- scores: written by scripts/mutation.py -->", "<!-- /scores -->"
 

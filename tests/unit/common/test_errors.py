@@ -59,7 +59,7 @@ def test_errors_cross_rpc_as_themselves(error):
     assert again.problem() == error.problem()
 
 
-# --- what a mutation run showed no test pinned down (tests/MUTATION.md)
+# --- what a mutation run showed no test pinned down (docs/TESTING.md)
 
 
 def test_the_arguments_are_exactly_detail_code_errors():

@@ -46,7 +46,7 @@ def test_digests_of_different_part_lists_differ():
     assert not keyed.same_digest(None, keyed.digest(secret, b"x"))
 
 
-# --- what a mutation run showed no test pinned down (tests/MUTATION.md)
+# --- what a mutation run showed no test pinned down (docs/TESTING.md)
 
 
 def test_digest_and_derivation_are_the_documented_constructions():

@@ -115,7 +115,7 @@ def test_retry_after_header_rounds_up_to_whole_seconds():
     assert retry_after_header(2.2) == "3"
 
 
-# --- what a mutation run showed no test pinned down (tests/MUTATION.md)
+# --- what a mutation run showed no test pinned down (docs/TESTING.md)
 
 
 def test_refill_follows_a_rate_other_than_one():

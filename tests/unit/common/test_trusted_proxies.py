@@ -74,7 +74,7 @@ def test_apply_sets_what_the_request_reports():
     assert (plain.remote_addr, plain.is_secure) == ("10.0.0.5", False)
 
 
-# --- what a mutation run showed no test pinned down (tests/MUTATION.md)
+# --- what a mutation run showed no test pinned down (docs/TESTING.md)
 
 
 def test_hop_count_takes_the_scheme_of_the_same_hop():

@@ -205,7 +205,7 @@ def test_tile_contents_are_rfc6962_hashes():
         tiles.tile_bytes(tree, 1, 0, 3)
 
 
-# --- what a mutation run showed no test pinned down (tests/MUTATION.md): each refusal by its text, the limits
+# --- what a mutation run showed no test pinned down (docs/TESTING.md): each refusal by its text, the limits
 
 ROOT_LINE = base64.b64encode(b"\x00" * 32).decode()
 BODY = f"example.test/log\n5\n{ROOT_LINE}\n"

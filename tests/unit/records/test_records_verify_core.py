@@ -192,7 +192,7 @@ def test_a_log_not_starting_at_seq_zero_is_caught():
     assert verify_log(entries, checkpoint_of(entries, KEY), PUBLIC)[:2] == (False, 0)
 
 
-# --- what a mutation run showed no test pinned down (tests/MUTATION.md)
+# --- what a mutation run showed no test pinned down (docs/TESTING.md)
 
 
 def test_a_non_object_or_uncanonical_entry_is_named_at_its_position(entries):

@@ -129,7 +129,7 @@ def test_witnesses_setting_parses_and_refuses_typos():
             witnessing.parse_witnesses(bad)
 
 
-# --- the branches a mutation run showed no test could tell apart (tests/MUTATION.md)
+# --- the branches a mutation run showed no test could tell apart (docs/TESTING.md)
 
 
 def _tamper_signature(raw):
