@@ -2,20 +2,10 @@
 
 import pytest
 
+from gateway import authz
 from tests.harness import Suite
 
-ROLES = (
-    "org",
-    "committee",
-    "discipline",
-    "audit",
-    "family_planning",
-    "petition",
-    "superior",
-    "vendor",
-    "officer",
-    "auditor",
-)
+ROLES = authz.ROLES  # every role of the authorization table
 
 
 @pytest.fixture(scope="package")
