@@ -7,7 +7,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound as PageNotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
 
-from gateway.web import ballot_pages, console, public, selection_pages
+from gateway.web import ballot_pages, console, public, selection_pages, supervision_pages
 from gateway.web.app import Page, Refused, static_file
 from services.common import metrics as chassis_metrics
 from services.common.errors import CadreError
@@ -63,10 +63,10 @@ HANDLERS = {
     "registry": console.registry,
     "campaigns": console.campaigns,
     "campaign": console.campaign,
-    "assessments": console.assessments,
-    "reviews": console.reviews,
-    "oversight": console.oversight,
-    "objections": console.objections,
+    "assessments": supervision_pages.assessments,
+    "reviews": supervision_pages.reviews,
+    "oversight": supervision_pages.oversight,
+    "objections": supervision_pages.objections,
     "unseal": console.unseal,
     "records": console.records,
     "dossier": console.dossier,
