@@ -1,4 +1,4 @@
-"""The unseal ceremony: the shares given so far, held in this process only, and opening a stage at quorum.
+"""The unseal ceremony: an officer's share taken, the shares so far held in this process only, a stage opened.
 
 Shares given so far per (campaign, stage) live in this process's memory only — never in the database,
 which would hand whoever reads it the key. A restart during a ceremony means officers give theirs again.
@@ -10,13 +10,49 @@ from contextlib import contextmanager
 
 from eventlet.semaphore import Semaphore
 
-from services.common.errors import RuleViolation
-from services.examination import store, telemetry
-from services.examination.domain import results
+from services.common import outbox
+from services.common.clock import as_utc, utcnow
+from services.common.errors import Forbidden, RuleViolation
+from services.examination import contract, sheets, store, telemetry
+from services.examination.domain import campaigns, results
+from services.examination.models import Campaign
 from services.examination.sealing import UnsealQuorum, open_sheets
 
 _PENDING = {}
 _LOCKS = {}
+
+
+def take_share(code, stage, officer, share, event):
+    """An unsealing officer's share for ``stage``: ``pending`` below the threshold, the stage opened at it.
+
+    ``event(type, campaign, schema, data)`` makes an envelope (the service's ``_event``).
+    """
+    if officer not in (store.campaign(code).share_hashes or {}):
+        telemetry.SHARES_REFUSED.labels("forbidden").inc()
+        raise Forbidden("only the campaign's unsealing officers may give a share")
+    with turn(code, stage):
+        campaign = store.campaign(code)
+        campaigns.check_unseal(stage, utcnow(), as_utc(campaign.not_before), campaign.unsealed)
+        quorum, shares = give(campaign, stage, officer, share)  # 422 invalid_share
+        data = {
+            "campaign": code,
+            "stage": stage,
+            "officer": officer,
+            "shares": shares,
+            "threshold": campaign.threshold,
+        }
+        outbox.modify(Campaign.objects(code=code), {}, [event("share.given", code, contract.ShareGiven, data)])
+        if not quorum.ready:
+            return {"status": "pending", "shares": shares, "threshold": campaign.threshold}
+        try:
+            return open_stage(
+                campaign,
+                stage,
+                quorum,
+                lambda found: event("campaign.unsealed", code, contract.CampaignUnsealed, found),
+            )
+        finally:
+            forget(code, stage, quorum)
 
 
 @contextmanager
@@ -58,9 +94,9 @@ def open_stage(campaign, stage, quorum, envelope_of):
     """
     code = campaign.code
     private_key = quorum.private_key()
-    store.close_stage(code, stage)
+    sheets.close_stage(code, stage)
     try:
-        sheets = store.sealed_sheets(code, stage)
+        sealed = sheets.sealed_sheets(code, stage)
         candidates = store.candidates(code)
         if stage == "interview":
             known = store.shortlisted(campaign, candidates)
@@ -68,18 +104,18 @@ def open_stage(campaign, stage, quorum, envelope_of):
         else:
             known = {c.blind_code for c in candidates}
             examiners = None
-        opened = open_sheets(private_key, sheets, code, stage, known, examiners)
+        opened = open_sheets(private_key, sealed, code, stage, known, examiners)
     except Exception:
-        store.reopen_stage(code, stage)
+        sheets.reopen_stage(code, stage)
         raise
     finally:
         del private_key
     scores, duplicates = results.stage_scores(opened.sheets, stage)
     problems = opened.problems + duplicates
-    summary = store.problem_summary(problems)
-    envelope = envelope_of({"campaign": code, "stage": stage, "sheets": len(sheets), "problems": summary})
-    store.record_unseal(code, stage, sheets, {s.sheet for s in opened.sheets}, scores, problems, summary, envelope)
+    summary = sheets.problem_summary(problems)
+    envelope = envelope_of({"campaign": code, "stage": stage, "sheets": len(sealed), "problems": summary})
+    sheets.record_unseal(code, stage, sealed, {s.sheet for s in opened.sheets}, scores, problems, summary, envelope)
     telemetry.UNSEALS.labels(stage).inc()
     for p in problems:
         telemetry.SHEET_PROBLEMS.labels(p.code).inc()
-    return {"status": "unsealed", "sheets": len(sheets), "problems": summary}
+    return {"status": "unsealed", "sheets": len(sealed), "problems": summary}

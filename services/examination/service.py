@@ -2,20 +2,19 @@
 the unseal ceremony and results (API.md "Examination")."""
 
 import secrets
-import uuid
 
 from services.common import idempotency, outbox, paging
 from services.common.base import HealthMixin, chassis
 from services.common.entrypoints import event_handler, rpc
-from services.common.clock import as_utc, rfc3339, utcnow
+from services.common.clock import rfc3339, utcnow
 from services.common.envelope import load_envelope
-from services.common.errors import Conflict, Forbidden, Invalid, RuleViolation
+from services.common.errors import Conflict, Invalid
 from services.common.validation import load
-from services.examination import ceremony, contract, store, telemetry
+from services.examination import ceremony, contract, papers, sheets, store, telemetry
 from services.examination.domain import applications as apps
 from services.examination.domain import campaigns, draw, results, vendors
 from services.examination.models import Campaign, LocalUnit
-from services.examination.sealing import check_commitment, check_reveal, new_campaign_key, verify_receipt
+from services.examination.sealing import new_campaign_key
 
 
 class ExaminationService(HealthMixin):
@@ -86,37 +85,12 @@ class ExaminationService(HealthMixin):
     @rpc
     def commit_paper(self, code, body):
         body = load(contract.PaperIn(), body)
-        campaign, actor = store.campaign(code), self.caller.actor
-        if "question_setting" not in store.vendor_roles_or_403(code, actor):
-            raise Forbidden("the vendor is not assigned to set this campaign's papers")
-        commitment = check_commitment(body["commitment"])
-        if utcnow() >= as_utc(campaign.not_before):
-            raise Conflict("papers are committed before the exam", "wrong_stage")
-        paper = uuid.uuid4().hex
-        data = {"campaign": code, "paper": paper, "vendor": actor, "commitment": commitment}
-        store.add_paper(data, utcnow(), self._event("paper.committed", code, contract.PaperEvent, data))
-        return {"id": paper}
+        return {"id": papers.commit_paper(code, self.caller.actor, body["commitment"], self._event)}
 
     @rpc
     def reveal_paper(self, id, body):
         body = load(contract.RevealIn(), body)
-        paper = store.paper(id)
-        if paper.vendor != self.caller.actor:
-            raise Forbidden("only the vendor who committed the paper may reveal it")
-        if utcnow() < as_utc(store.campaign(paper.campaign).not_before):
-            raise Conflict("papers are revealed after the exam", "too_early")
-        data = {"campaign": paper.campaign, "paper": paper.id, "vendor": paper.vendor, "commitment": paper.commitment}
-        try:
-            check_reveal(paper.commitment, body["paper"])
-        except RuleViolation:  # refused, and the refusal is on the record
-            store.refuse_reveal(id, self._event("paper.reveal_refused", paper.campaign, contract.PaperEvent, data))
-            raise
-        return store.reveal(
-            paper,
-            body["paper"],
-            utcnow(),
-            lambda: self._event("paper.revealed", paper.campaign, contract.PaperEvent, data),
-        )
+        return papers.reveal_paper(id, self.caller.actor, body["paper"], self._event)
 
     @rpc
     def create_application(self, code, body):
@@ -213,64 +187,13 @@ class ExaminationService(HealthMixin):
     @rpc
     def submit_sheet(self, code, body):
         body = load(contract.SheetIn(), body)
-        campaign, actor, stage = store.campaign(code), self.caller.actor, body["stage"]
-        vendors.check_stage_access(stage, store.vendor_roles_or_403(code, actor))
-        if stage == "interview" and campaign.drawn and actor not in campaign.draw.get("examiners", []):
-            raise Forbidden("the vendor was not drawn as an interview examiner")
-        try:
-            received = verify_receipt(body, code, store.vendor(actor).signing_key, actor)
-            if stage in campaign.unsealed or stage in campaign.closing:
-                raise Conflict("this stage is already unsealed", "already_unsealed")
-            sheet = store.add_sheet(
-                code,
-                actor,
-                received,
-                utcnow(),
-                lambda s: self._event(
-                    "sheet.received",
-                    code,
-                    contract.SheetReceivedEvent,
-                    {"campaign": code, "sheet": s.id, "stage": stage, "vendor": actor, "commitment": s.commitment},
-                ),
-            )
-        except (RuleViolation, Conflict) as refused:
-            telemetry.SHEETS_REFUSED.labels(refused.code).inc()
-            raise
-        telemetry.SHEETS_RECEIVED.labels(stage).inc()
+        sheet = sheets.receive_sheet(code, self.caller.actor, body, self._event)
         return {"id": sheet.id, "received_at": rfc3339(sheet.received_at)}
 
     @rpc
     def unseal(self, code, body):
         body = load(contract.UnsealActionIn(), body)
-        stage, officer = body["stage"], self.caller.actor
-        if officer not in (store.campaign(code).share_hashes or {}):
-            telemetry.SHARES_REFUSED.labels("forbidden").inc()
-            raise Forbidden("only the campaign's unsealing officers may give a share")
-        with ceremony.turn(code, stage):
-            campaign = store.campaign(code)
-            campaigns.check_unseal(stage, utcnow(), as_utc(campaign.not_before), campaign.unsealed)
-            quorum, shares = ceremony.give(campaign, stage, officer, body["share"])  # 422 invalid_share
-            data = {
-                "campaign": code,
-                "stage": stage,
-                "officer": officer,
-                "shares": shares,
-                "threshold": campaign.threshold,
-            }
-            outbox.modify(
-                Campaign.objects(code=code), {}, [self._event("share.given", code, contract.ShareGiven, data)]
-            )
-            if not quorum.ready:
-                return {"status": "pending", "shares": shares, "threshold": campaign.threshold}
-            try:
-                return ceremony.open_stage(
-                    campaign,
-                    stage,
-                    quorum,
-                    lambda found: self._event("campaign.unsealed", code, contract.CampaignUnsealed, found),
-                )
-            finally:
-                ceremony.forget(code, stage, quorum)
+        return ceremony.take_share(code, body["stage"], self.caller.actor, body["share"], self._event)
 
     @rpc
     def get_results(self, code):

@@ -2,18 +2,16 @@
 
 import secrets
 import uuid
-from collections import Counter as Tally
 from decimal import Decimal
 
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError
 
 from services.common import config, keyfiles, outbox
-from services.common.clock import as_utc, rfc3339
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.examination.domain import applications as apps
 from services.examination.domain import codes, results
-from services.examination.models import Application, Assignment, Campaign, LocalUnit, Paper, Sheet, Vendor
+from services.examination.models import Application, Assignment, Campaign, LocalUnit, Vendor
 
 _ID_KEY = []
 
@@ -172,23 +170,6 @@ def application_view(doc):
     }
 
 
-def paper_view(paper):
-    return {
-        "id": paper.id,
-        "campaign": paper.campaign,
-        "vendor": paper.vendor,
-        "commitment": paper.commitment,
-        "status": paper.status,
-        "revealed_at": rfc3339(as_utc(paper.revealed_at)) if paper.revealed_at else None,
-    }
-
-
-def problem_summary(problems):
-    """Problems per sheet and code, with how many entries each covers: what events and answers carry."""
-    tally = Tally((p.sheet, p.code) for p in problems)
-    return [{"sheet": sheet, "code": code, "count": n} for (sheet, code), n in sorted(tally.items())]
-
-
 # --- applications -----------------------------------------------------------------------------------
 
 
@@ -322,46 +303,7 @@ def assign_blind_codes(code, pick):
     return coll.bulk_write(operations, ordered=False).modified_count
 
 
-# --- papers -----------------------------------------------------------------------------------------
-
-
-def paper(id):
-    doc = Paper.objects(id=id).first()
-    if doc is None:
-        raise NotFound(f"no paper {id!r}")
-    return doc
-
-
-def add_paper(data, now, envelope):
-    outbox.insert(
-        Paper(
-            id=data["paper"],
-            campaign=data["campaign"],
-            vendor=data["vendor"],
-            commitment=data["commitment"],
-            committed_at=now,
-        ),
-        envelope,
-    )
-
-
-def refuse_reveal(id, envelope):
-    outbox.modify(Paper.objects(id=id), {"inc__refusals": 1}, [envelope])
-
-
-def reveal(paper_, text, now, envelope_of):
-    """Keep a revealed paper once; the paper's view (the same whoever revealed it first)."""
-    if paper_.status == "revealed":
-        return paper_view(paper_)
-    updated = outbox.modify(
-        Paper.objects(id=paper_.id, status="committed"),
-        {"set__status": "revealed", "set__paper": text, "set__revealed_at": now},
-        [envelope_of()],
-    )
-    if updated is None:  # revealed meanwhile by a concurrent request
-        return paper_view(paper(paper_.id))
-    paper_.status, paper_.revealed_at = "revealed", now
-    return paper_view(paper_)
+# --- the interview draw and the results -------------------------------------------------------------
 
 
 def record_draw(code, result, envelope):
@@ -382,79 +324,3 @@ def publish(code, now, envelope):
         is None
     ):
         raise Conflict("the results are already published", "exists")
-
-
-# --- sealed sheets ----------------------------------------------------------------------------------
-
-
-def add_sheet(code, actor, received, now, envelope_of):
-    """Keep a sheet received sealed; 409 when it was sent before or its stage began to unseal meanwhile.
-
-    ``envelope_of(sheet)`` makes the ``sheet.received`` envelope once the sheet is surely kept.
-    """
-    sheet = Sheet(
-        id=uuid.uuid4().hex,
-        campaign=code,
-        stage=received.stage,
-        vendor=actor,
-        examiner=received.examiner,
-        ciphertext=received.ciphertext,
-        commitment=received.commitment,
-        signature=received.signature,
-        ciphertext_sha256=received.ciphertext_sha256,
-        received_at=now,
-    )
-    try:
-        outbox.insert(sheet)
-    except Conflict:
-        raise Conflict("this sheet was already submitted", "already_submitted")
-    # The unseal marks the stage closing before it reads the sheets, so either it saw this
-    # sheet or this check sees the mark: a sheet is never silently left out.
-    if received.stage in campaign(code).closing:
-        Sheet.objects(id=sheet.id).delete()
-        raise Conflict("this stage is already unsealed", "already_unsealed")
-    outbox.modify(Sheet.objects(id=sheet.id), {}, [envelope_of(sheet)])
-    return sheet
-
-
-def close_stage(code, stage):
-    """Mark the stage closing: from now on no sheet of it is kept (``add_sheet`` checks the mark)."""
-    Campaign.objects(code=code).modify(push__closing=stage)
-
-
-def sealed_sheets(code, stage):
-    """The stage's sheets, still sealed, with their signed examiners."""
-    return [
-        {"id": r["_id"], "examiner": r.get("examiner"), "ciphertext": r["ciphertext"], "commitment": r["commitment"]}
-        for r in Sheet._get_collection().find(
-            {"campaign": code, "stage": stage}, {"examiner": 1, "ciphertext": 1, "commitment": 1}
-        )
-    ]
-
-
-def reopen_stage(code, stage):
-    Campaign.objects(code=code).modify(pull__closing=stage)
-
-
-def record_unseal(code, stage, sheets, accepted, stage_scores, problems, summary, envelope):
-    """Store a stage's scores and each sheet's outcome; 409 when the stage was unsealed meanwhile."""
-    done = outbox.modify(
-        Campaign.objects(code=code, unsealed__nin=[stage]),
-        {
-            f"set__scores__{stage}": {bc: str(s) for bc, s in stage_scores.items()},
-            f"set__problems__{stage}": summary,
-            "push__unsealed": stage,
-        },
-        [envelope],
-    )
-    if done is None:
-        raise Conflict("this stage is already unsealed", "already_unsealed")
-    by_sheet = {}
-    for p in problems:
-        by_sheet.setdefault(p.sheet, []).append(p.as_dict())
-    coll = Sheet._get_collection()
-    for sheet in sheets:
-        status = "opened" if sheet["id"] in accepted else "rejected"
-        coll.update_one(
-            {"_id": sheet["id"]}, {"$set": {"status": status, "problems": by_sheet.get(sheet["id"], [])[:1000]}}
-        )
