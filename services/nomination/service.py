@@ -7,7 +7,8 @@ from services.common.entrypoints import event_handler, query, rpc, timer
 from services.common.envelope import load_envelope
 from services.common.idempotency import insert_once
 from services.common.validation import load
-from services.nomination import ballot_box, contract, registry, steps, store, telemetry
+from services.nomination import appointing, ballot_box, ballot_sessions, contract, registry, steps, store, telemetry
+from services.nomination import supervision_events
 from services.nomination.domain import ballots as ballot_rules
 from services.nomination.domain import ranking, stages
 from services.nomination.models import AssessmentRanking, CampaignResult, Selection
@@ -21,7 +22,7 @@ class NominationService(HealthMixin):
 
     def _clearance(self, id):
         """Supervision's state of selection ``id``, asked at most once per call, when first needed."""
-        return steps.asked_once(lambda: self.supervision("clearance", selection=id))
+        return appointing.asked_once(lambda: self.supervision("clearance", selection=id))
 
     # --- units, posts, cadres ------------------------------------------------------------------
 
@@ -92,7 +93,7 @@ class NominationService(HealthMixin):
     @telemetry.counts_violations
     def open_ballot_session(self, id, body):
         body = load(contract.BallotSessionIn(), body)
-        return steps.ballot_session_opening(store.load_selection(id), body, self.caller)
+        return ballot_sessions.ballot_session_opening(store.load_selection(id), body, self.caller)
 
     @rpc
     @telemetry.counts_violations
@@ -121,7 +122,7 @@ class NominationService(HealthMixin):
     @rpc
     @telemetry.counts_violations
     def close_ballot_session(self, id):
-        return steps.ballot_session_closing(id, self.caller)
+        return ballot_sessions.ballot_session_closing(id, self.caller)
 
     # --- nominations ----------------------------------------------------------------------------
 
@@ -150,7 +151,7 @@ class NominationService(HealthMixin):
     def decide(self, id, body):
         body = load(contract.DecisionIn(), body)
         clearance = self._clearance(id)
-        return store.act(id, lambda doc: steps.decision(doc, body, self.caller, clearance))
+        return store.act(id, lambda doc: appointing.decision(doc, body, self.caller, clearance))
 
     # --- appointment and filing -----------------------------------------------------------------
 
@@ -158,7 +159,7 @@ class NominationService(HealthMixin):
     @telemetry.counts_violations
     def appoint(self, id):
         clearance = self._clearance(id)
-        return store.act(id, lambda doc: steps.appointment(doc, self.caller, clearance))
+        return store.act(id, lambda doc: appointing.appointment(doc, self.caller, clearance))
 
     @rpc
     @telemetry.counts_violations
@@ -178,31 +179,33 @@ class NominationService(HealthMixin):
 
     @event_handler("supervision", "review.cleared")
     def on_review_cleared(self, payload):
-        steps.heard(payload, contract.ReviewOutcome, steps.review_cleared, self.caller)
+        supervision_events.heard(payload, contract.ReviewOutcome, supervision_events.review_cleared, self.caller)
 
     @event_handler("supervision", "review.vetoed")
     def on_review_vetoed(self, payload):
-        steps.heard(payload, contract.ReviewOutcome, steps.review_vetoed, self.caller)
+        supervision_events.heard(payload, contract.ReviewOutcome, supervision_events.review_vetoed, self.caller)
 
     @event_handler("supervision", "pre_report.approved")
     def on_pre_report_approved(self, payload):
-        steps.heard(payload, contract.PreReportApproved, steps.pre_report_approved, self.caller)
+        supervision_events.heard(
+            payload, contract.PreReportApproved, supervision_events.pre_report_approved, self.caller
+        )
 
     @event_handler("supervision", "notice.opened")
     def on_notice_opened(self, payload):
-        steps.heard(payload, contract.NoticeOpened, steps.notice_opened, self.caller)
+        supervision_events.heard(payload, contract.NoticeOpened, supervision_events.notice_opened, self.caller)
 
     @event_handler("supervision", "objection.lodged")
     def on_objection_lodged(self, payload):
-        steps.heard(payload, contract.ObjectionEvent, steps.objection_lodged, self.caller)
+        supervision_events.heard(payload, contract.ObjectionEvent, supervision_events.objection_lodged, self.caller)
 
     @event_handler("supervision", "objection.resolved")
     def on_objection_resolved(self, payload):
-        steps.heard(payload, contract.ObjectionEvent, steps.objection_resolved, self.caller)
+        supervision_events.heard(payload, contract.ObjectionEvent, supervision_events.objection_resolved, self.caller)
 
     @event_handler("supervision", "notice.closed")
     def on_notice_closed(self, payload):
-        steps.heard(payload, contract.NoticeClosed, steps.notice_closed, self.caller)
+        supervision_events.heard(payload, contract.NoticeClosed, supervision_events.notice_closed, self.caller)
 
     @event_handler("examination", "campaign.results_published")
     def on_results_published(self, payload):

@@ -1,24 +1,20 @@
-"""What supervision's calls, events and clock write: each rule's outcome (``domain/``) as one write that
-carries its events (the outbox), applied once per envelope or under the document's version guard."""
-
-import hashlib
-import json
+"""What supervision's calls and events write: each rule's outcome (``domain/``) as one write that carries
+its events (the outbox), applied once per envelope or under the document's version guard. The public
+notice's writes are in ``public_notice.py``, routine assessments' in ``routine_assessment.py`` and the
+clock's in ``tick.py``."""
 
 import eventlet
 from bson import ObjectId
-from mongoengine import NotUniqueError
 
 from services.common import config, idempotency, outbox, retry
 from services.common.clock import as_utc, rfc3339, utcnow
 from services.common.errors import Conflict, NotFound, Unavailable
 from services.supervision import contract, store, telemetry
-from services.supervision.domain import assessments as assessment_rules
 from services.supervision.domain import filings as filing_rules
-from services.supervision.domain import notices as notice_rules
 from services.supervision.domain import oversight as oversight_rules
 from services.supervision.domain import reviews as review_rules
 from services.supervision.domain.base import Event, selection_subject
-from services.supervision.models import Assessment, Filing, Notice, Objection, PreReport, Ranking, Review, Selection
+from services.supervision.models import Filing, PreReport, Review, Selection
 from services.supervision.store import envelope
 
 # Attempts at an optimistic (version-guarded) update before answering 503.
@@ -193,7 +189,7 @@ def name_observer(sid, name, known, caller):
     return store.jsonable({"selection": sid, "name": observer.name, "named_at": observer.named_at})
 
 
-# ---- decision: observer attendance and the public notice (公示)
+# ---- decision: observer attendance
 
 
 def record_decision(data, cause, caller):
@@ -234,109 +230,6 @@ def record_decision(data, cause, caller):
     return known
 
 
-def open_notice(data, known, cause, caller):
-    """The public notice of a decision; one per selection (unique index), so a redelivered decision
-    opens nothing twice."""
-    sid = data["selection"]
-    post_title = data["post_title"] or known.post_title or data["post"] or known.post or ""
-    appointees = [notice_rules.Appointee(name=a["name"] or a["cadre"], post=post_title) for a in data["appointees"]]
-    notice, events = notice_rules.open_notice(
-        sid, appointees, utcnow(), period_seconds=config.get_float("NOTICE_PERIOD_SECONDS"), new_id=store.new_id
-    )
-    idempotency.insert_once(
-        Notice(
-            id=ObjectId(notice.id),
-            selection=sid,
-            title=notice.title,
-            body=notice.body,
-            opens_at=notice.opens_at,
-            closes_at=notice.closes_at,
-            status=notice.status,
-            appointees=[{"name": a.name, "post": a.post} for a in appointees],
-            objections={},
-        ),
-        *[envelope(caller, e, cause) for e in events],
-    )
-
-
-def lodge_objection(id, content, caller):
-    oid = store.object_id(id, "notice")
-    doc = Notice.objects(id=oid).first()
-    if doc is None:
-        raise NotFound(f"no notice {id!r}")
-    now = utcnow()
-    objection, events = notice_rules.lodge_objection(store.notice(doc), content, now, new_id=store.new_id)
-    # The content is stored first and the notice counts it second: 201 only once it counts,
-    # so an objection the outcome could miss is never acknowledged.
-    stored = Objection(
-        id=ObjectId(objection.id),
-        notice=id,
-        selection=doc.selection,
-        content=objection.content,
-        lodged_at=now,
-        status=notice_rules.PENDING,
-    )
-    stored.save(force_insert=True)
-    counted = outbox.modify(
-        Notice.objects(id=oid, status=notice_rules.OPEN, closes_at__gt=now),
-        {f"set__objections__{objection.id}": notice_rules.PENDING, "inc__version": 1},
-        [envelope(caller, e) for e in events],
-    )
-    if counted is None:
-        stored.delete()
-        raise Conflict("the notice period is over", "session_closed")
-    telemetry.OBJECTIONS.inc()
-    return {"id": objection.id}
-
-
-def resolve_objection(id, upheld, finding, caller):
-    """Resolve an objection: its notice first (version-guarded, since the outcome counts every
-    objection), then the objection's own record."""
-    oid = store.object_id(id, "objection")
-    objection = Objection.objects(id=oid).first()
-    if objection is None:
-        raise NotFound(f"no objection {id!r}")
-    notice_oid = ObjectId(objection.notice)
-    now = utcnow()
-
-    def attempt():
-        doc = Notice.objects(id=notice_oid).first()
-        resolution = notice_rules.resolve_objection(
-            store.notice(doc),
-            store.objection_stubs(doc),
-            id,
-            upheld=upheld,
-            finding=finding,
-            resolved_by=caller.role,
-            now=now,
-        )
-        updated = outbox.modify(
-            Notice.objects(id=notice_oid, version=doc.version),
-            {
-                f"set__objections__{id}": resolution.objection.status,
-                "set__outcome": resolution.notice.outcome,
-                "set__revision": resolution.notice.revision,
-                "inc__version": 1,
-            },
-            [envelope(caller, e) for e in resolution.events],
-        )
-        return resolution if updated is not None else None
-
-    resolution = retry.until_written(
-        attempt,
-        CAS_ATTEMPTS,
-        pause=lambda n: eventlet.sleep(0),
-        gave_up=Unavailable("the notice is changing too often; retry"),
-    )
-    Objection.objects(id=oid).update_one(
-        set__status=resolution.objection.status,
-        set__finding=resolution.objection.finding,
-        set__resolved_at=now,
-        set__resolved_by=caller.role,
-    )
-    return store.objection_view(Objection.objects(id=oid).first())
-
-
 # ---- filing (任后备案)
 
 
@@ -369,161 +262,3 @@ def record_filing(data, cause):
             "set__late": filed.late,
         },
     )
-
-
-# ---- routine assessment (平时考核)
-
-
-def record_assessment(body, caller):
-    kind = "unit" if body.get("unit") else "cadre"
-    if kind == "unit":
-        value = assessment_rules.assess_unit(body["period"], body["unit"], body["score"])
-    else:
-        value = assessment_rules.assess_cadre(body["period"], body["cadre"], body["score"])
-    shown = value.as_dict()
-    subject = getattr(value, kind)
-    event = envelope(
-        caller, Event("assessment.recorded", f"assessment:{value.period}", contract.AssessmentRecorded().dump(shown))
-    )
-    outbox.insert(
-        Assessment(
-            period=str(value.period),
-            kind=kind,
-            subject=subject,
-            score=value.score,
-            recorded_at=utcnow(),
-            recorded_by=caller.actor,
-        ),
-        event,
-        exists_detail=f"this {kind} already has a score for {value.period}",
-    )
-    if kind == "cadre":
-        flag = assessment_rules.adjustment_flag(store.cadre_history(subject))
-        shown["adjustment"] = flag.as_dict() if flag else None
-    return shown
-
-
-def ranking(period, bottom, caller):
-    """The period's ranking of units and its cadres to adjust; ``assessment.ranked`` sent when it changed."""
-    parsed = assessment_rules.Period.parse(period)
-    units = [
-        assessment_rules.UnitAssessment(parsed, d.subject, d.score)
-        for d in Assessment.objects(period=str(parsed), kind="unit")
-    ]
-    ranked = assessment_rules.rank_units(parsed, units, bottom)
-    # cadres incompetent in this period and the one before it (调整不称职不胜任现职)
-    cadres = sorted(Assessment.objects(period=str(parsed), kind="cadre").distinct("subject"))
-    adjustments = assessment_rules.adjustments_in(parsed, [store.cadre_history(c) for c in cadres])
-    _announce_ranking(str(parsed), ranked, caller)
-    return {
-        "period": str(parsed),
-        "bottom": bottom,
-        "items": [i.as_dict() for i in ranked.items],
-        "next_cursor": None,
-        "adjustments": [f.as_dict() for f in adjustments],
-    }
-
-
-def _announce_ranking(period, ranked, caller):
-    """Send ``assessment.ranked`` when this period's ranking differs from the one last sent."""
-    if not ranked.items:
-        return
-    event = ranked.events[0]
-    digest = hashlib.sha256(json.dumps(event.data, sort_keys=True).encode()).hexdigest()
-    try:
-        Ranking.objects(key=period).update_one(upsert=True, set_on_insert__outbox_n=0, set_on_insert__version=0)
-    except NotUniqueError:
-        pass
-    doc = Ranking.objects(key=period).first()
-    if doc.digest == digest:
-        return
-    outbox.modify(
-        Ranking.objects(key=period, version=doc.version),
-        {"set__digest": digest, "inc__version": 1},
-        [envelope(caller, event)],
-    )
-
-
-# ---- the clock: overdue reviews and filings, notices at the end of their period
-
-
-def mark_reviews_overdue(now, caller):
-    for doc in Review.objects(status=review_rules.PENDING, due_at__lte=now).order_by("due_at").limit(500):
-        marked = review_rules.mark_overdue(store.review(doc), now)
-        if marked.status != review_rules.OVERDUE:
-            continue
-        event = envelope(
-            caller,
-            Event(
-                "review.overdue",
-                selection_subject(doc.selection),
-                contract.ReviewOverdue().dump(
-                    {
-                        "review": str(doc.id),
-                        "selection": doc.selection,
-                        "cadre": doc.cadre,
-                        "missing": list(marked.missing),
-                    }
-                ),
-            ),
-        )
-        if (
-            outbox.modify(
-                Review.objects(id=doc.id, version=doc.version),
-                {"set__status": review_rules.OVERDUE, "inc__version": 1},
-                [event],
-            )
-            is not None
-        ):
-            telemetry.REVIEWS_OVERDUE.inc()
-
-
-def close_notices(now, caller):
-    for doc in Notice.objects(status=notice_rules.OPEN, closes_at__lte=now).order_by("closes_at").limit(500):
-        try:
-            closed, events = notice_rules.close_notice(store.notice(doc), store.objection_stubs(doc), now)
-        except Conflict:
-            # The embedded database compares dates to the whole second, so it can hand over a
-            # notice up to a second early; the rule refuses it and a later tick closes it.
-            continue
-        # the version guard loses to an objection lodged meanwhile; the next tick closes with it
-        if (
-            outbox.modify(
-                Notice.objects(id=doc.id, version=doc.version),
-                {
-                    "set__status": closed.status,
-                    "set__outcome": closed.outcome,
-                    "set__revision": closed.revision,
-                    "inc__version": 1,
-                },
-                [envelope(caller, e) for e in events],
-            )
-            is not None
-        ):
-            telemetry.NOTICES_CLOSED.labels(closed.outcome).inc()
-
-
-def mark_filings_overdue(now, caller):
-    for doc in Filing.objects(status=filing_rules.DUE, due_at__lte=now).order_by("due_at").limit(500):
-        marked = filing_rules.mark_overdue(store.filing(doc), now)
-        if marked.status != filing_rules.OVERDUE:
-            continue
-        event = envelope(
-            caller,
-            Event(
-                "filing.overdue",
-                selection_subject(doc.selection),
-                contract.FilingOverdue().dump({"selection": doc.selection, "due_at": rfc3339(doc.due_at)}),
-            ),
-        )
-        if (
-            outbox.modify(
-                Filing.objects(id=doc.id, status=filing_rules.DUE), {"set__status": filing_rules.OVERDUE}, [event]
-            )
-            is not None
-        ):
-            telemetry.FILINGS_OVERDUE.inc()
-
-
-# What the clock does at each tick, in order; each step takes (now, caller).
-TICK_STEPS = (mark_reviews_overdue, close_notices, mark_filings_overdue, telemetry.gauges)

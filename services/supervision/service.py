@@ -1,6 +1,6 @@
 """Supervision service entrypoints: joint reviews, pre-reports and observers, public notices and
 objections, filings and routine assessments. The rules are in ``domain/``; ``store.py`` reads the
-documents as their values and views, ``changes.py`` writes their outcomes with the events."""
+documents as their values and views, ``changes.py`` and its siblings write their outcomes with the events."""
 
 import logging
 
@@ -12,7 +12,7 @@ from services.common.entrypoints import event_handler, query, rpc, timer
 from services.common.envelope import load_envelope
 from services.common.validation import load
 from services.common.wake import WokenByWorkers
-from services.supervision import changes, contract, store
+from services.supervision import changes, contract, public_notice, routine_assessment, store, tick
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ class SupervisionService(HealthMixin):
     def on_selection_decided(self, payload):
         envelope, data = _event(payload, contract.SelectionDecided)
         known = changes.record_decision(data, envelope, self.caller)
-        changes.open_notice(data, known, envelope, self.caller)
+        public_notice.open_notice(data, known, envelope, self.caller)
 
     @rpc
     def list_notices(self, query=None):
@@ -111,7 +111,7 @@ class SupervisionService(HealthMixin):
     @rpc
     def lodge_objection(self, id, body):
         body = load(contract.ObjectionIn(), body)
-        return changes.lodge_objection(id, body["content"], self.caller)
+        return public_notice.lodge_objection(id, body["content"], self.caller)
 
     @rpc
     def list_objections(self, id, query=None):
@@ -120,7 +120,7 @@ class SupervisionService(HealthMixin):
     @rpc
     def resolve_objection(self, id, body):
         body = load(contract.ResolveIn(), body)
-        return changes.resolve_objection(id, body["upheld"], body["finding"], self.caller)
+        return public_notice.resolve_objection(id, body["upheld"], body["finding"], self.caller)
 
     # ---- filing (任后备案)
 
@@ -142,12 +142,12 @@ class SupervisionService(HealthMixin):
 
     @rpc
     def record_assessment(self, body):
-        return changes.record_assessment(load(contract.AssessmentIn(), body), self.caller)
+        return routine_assessment.record_assessment(load(contract.AssessmentIn(), body), self.caller)
 
     @rpc
     def assessment_ranking(self, period, query=None):
         query = load(contract.RankingQuery(), query or {})
-        return changes.ranking(period, query["bottom"], self.caller)
+        return routine_assessment.ranking(period, query["bottom"], self.caller)
 
     # ---- the clock: overdue reviews and filings, notices at the end of their period
 
@@ -157,7 +157,7 @@ class SupervisionService(HealthMixin):
         # learnt at the last look has come, or at the safety interval (another replica's writes).
         if not self.clock.due(utcnow()):
             return
-        for step in changes.TICK_STEPS:
+        for step in tick.TICK_STEPS:
             try:
                 step(utcnow(), self.caller)
             except Exception:  # one failing step must not starve the others; the next tick retries

@@ -1,5 +1,5 @@
 """Supervision's documents read as the rules' values and as the views callers get, and the lookups and
-waits behind a call (``changes.py`` holds the writes)."""
+waits behind a call (``changes.py`` and its siblings hold the writes)."""
 
 import re
 from dataclasses import dataclass
