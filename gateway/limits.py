@@ -10,13 +10,9 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from gateway.models import RateBucket
 from services.common import keyed, signing
-from services.common.ratelimit import RateLimiter, cell_rate
+from services.common.ratelimit import RateLimiter, cell_rate, cell_rate_terms
 
 log = logging.getLogger(__name__)
-
-# two replicas racing for one client's bucket retry a few times; past that the client is the one sending
-# that fast, and waiting one interval is the answer it would get anyway
-ATTEMPTS = 5
 
 
 def client_secret():
@@ -32,7 +28,7 @@ class SharedRateLimiter:
     """``RateLimiter``'s answers, with the state in the database so that N replicas allow what one would.
 
     ``check(client, now)`` takes the wall clock (``time.time()``): replicas share the buckets, not a
-    monotonic clock. One read and one guarded write per allowed request, one read per refused one. If the
+    monotonic clock. Two atomic updates per request (and one read to say how long a refused one waits). If the
     database does not answer, each replica limits on its own (``RateLimiter``) until it does again.
     """
 
@@ -61,20 +57,26 @@ class SharedRateLimiter:
             return self._local.check(client, time.monotonic())
 
     def _shared(self, bucket_id, now):
+        # Two single-document atomic updates, no read-then-write: requests racing on one bucket (a meeting
+        # voting from one address) all land instead of losing compare-and-set races. The bucket is its
+        # theoretical arrival time ``tat`` (services/common/ratelimit.cell_rate): first bring a past ``tat``
+        # up to now (a full bucket), then spend one interval only if ``tat`` is within the burst's tolerance.
+        interval, tolerance = cell_rate_terms(self.rate, self.burst)
+        expires_at = datetime.fromtimestamp(now + tolerance + interval, timezone.utc)
         buckets = RateBucket._get_collection()
-        for _ in range(ATTEMPTS):
-            found = buckets.find_one({"_id": bucket_id}, {"tat": 1, "version": 1})
-            allowed, retry_after, tat = cell_rate(found["tat"] if found else None, now, self.rate, self.burst)
-            if not allowed:
-                return False, retry_after
-            changes = {"tat": tat, "expires_at": datetime.fromtimestamp(tat, timezone.utc)}
-            if found is None:
-                try:
-                    buckets.insert_one({"_id": bucket_id, "version": 1, **changes})
-                    return True, 0.0
-                except DuplicateKeyError:
-                    continue  # another replica made it first: read it again
-            guarded = {"_id": bucket_id, "version": found["version"]}
-            if buckets.update_one(guarded, {"$set": changes, "$inc": {"version": 1}}).modified_count:
-                return True, 0.0
-        return False, 1.0 / self.rate
+        try:
+            buckets.update_one(
+                {"_id": bucket_id, "tat": {"$lt": now}}, {"$set": {"tat": now, "expires_at": expires_at}}, upsert=True
+            )
+        except DuplicateKeyError:
+            pass  # the bucket exists and its tat is not in the past: nothing to bring up
+        spent = buckets.find_one_and_update(
+            {"_id": bucket_id, "tat": {"$lte": now + tolerance + 1e-9}},
+            {"$inc": {"tat": interval}, "$set": {"expires_at": expires_at}},
+            projection={"_id": 1},
+        )
+        if spent is not None:
+            return True, 0.0
+        found = buckets.find_one({"_id": bucket_id}, {"tat": 1})
+        _, retry_after, _ = cell_rate(found["tat"] if found else None, now, self.rate, self.burst)
+        return False, retry_after  # (0 if the bucket refilled meanwhile: Retry-After is at least 1 s anyway)

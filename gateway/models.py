@@ -51,6 +51,5 @@ class RateBucket(Document):
 
     id = StringField(primary_key=True)
     tat = FloatField(required=True)
-    version = IntField(required=True)
     expires_at = DateTimeField(required=True)
     meta = {"collection": "rate_buckets", "indexes": [{"fields": ["expires_at"], "expireAfterSeconds": 0}]}

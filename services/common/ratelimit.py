@@ -78,6 +78,13 @@ class RateLimiter:
             del self._buckets[key]
 
 
+def cell_rate_terms(rate_per_sec, burst):
+    """``(interval, tolerance)``: each request moves ``tat`` on by ``interval``; one is allowed while ``tat`` is at
+    most ``tolerance`` ahead of now (a full bucket's burst less the request itself)."""
+    interval = 1.0 / rate_per_sec
+    return interval, (burst - 1) * interval
+
+
 def cell_rate(tat, now, rate_per_sec, burst):
     """The token bucket above as one number per client, so that replicas can share it in a database.
 
@@ -85,9 +92,9 @@ def cell_rate(tat, now, rate_per_sec, burst):
     full again; None for a client not seen. Returns ``(allowed, retry_after_seconds, new_tat)``; a refused
     request leaves ``tat`` as it was (it spends nothing). Same answers as ``RateLimiter.check`` with cost 1.
     """
-    interval = 1.0 / rate_per_sec
+    interval, tolerance = cell_rate_terms(rate_per_sec, burst)
     start = now if tat is None else max(tat, now)
-    wait = start - now - (burst - 1) * interval
+    wait = start - now - tolerance
     if wait > 1e-9:  # a bucket that is short of one token by a rounding error is not short
         return False, wait, tat
     return True, 0.0, start + interval
