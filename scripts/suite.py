@@ -185,7 +185,10 @@ class Suite:
         self.procs[name] = proc
         run_dir = Path(self.env.get("CADRE_DATA_DIR") or config.DEFAULTS["CADRE_DATA_DIR"]) / "run"
         run_dir.mkdir(parents=True, exist_ok=True)
-        (run_dir / f"{name}.pid").write_text(str(proc.pid))
+        # written whole or not at all: whoever reads it while a restart rewrites it sees the old pid or the new one
+        partial = run_dir / f".{name}.pid.{proc.pid}"
+        partial.write_text(str(proc.pid))
+        os.replace(partial, run_dir / f"{name}.pid")
         return proc
 
     def start(self):
