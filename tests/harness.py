@@ -149,6 +149,7 @@ class Suite:
         env.update({k: str(v) for k, v in extra_env.items()})
         self.env = env
         self.base = f"http://127.0.0.1:{self.ports['GATEWAY_PORT']}"
+        self.bases = [self.base]
         self.api = Api(self.base, env)
         self.proc = None
         self.log_path = self.data_dir / "suite.log"
@@ -167,17 +168,21 @@ class Suite:
         return self
 
     def wait_healthy(self, timeout=120):
+        """Until every gateway of ``bases`` answers /health (one, or two for a ReplicatedSuite)."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        waiting = list(self.bases)
+        while waiting and time.monotonic() < deadline:
             if self.proc is not None and self.proc.poll() is not None:
                 raise RuntimeError(f"suite exited early:\n{self.tail()}")
             try:
-                if requests.get(self.base + "/health", timeout=5).status_code == 200:
-                    return
+                if requests.get(waiting[0] + "/health", timeout=5).status_code == 200:
+                    waiting.pop(0)
+                    continue
             except requests.RequestException:
                 pass
             time.sleep(0.5)
-        raise RuntimeError(f"suite not healthy within {timeout}s:\n{self.tail()}")
+        if waiting:
+            raise RuntimeError(f"{waiting[0]} not healthy within {timeout}s:\n{self.tail()}")
 
     def pid(self, name):
         return int((self.data_dir / "run" / f"{name}.pid").read_text())
@@ -222,28 +227,11 @@ class ReplicatedSuite(Suite):
             [f"http://127.0.0.1:{second['GATEWAY_PORT_2']}"] if "GATEWAY_PORT_2" in second else []
         )
 
-    def replica_pid(self, name):
-        return int((self.data_dir / "run" / f"{name}.pid").read_text())
-
-    def wait_healthy(self, timeout=120):
-        super().wait_healthy(timeout)
-        deadline = time.monotonic() + timeout
-        for base in self.bases[1:]:
-            while True:
-                try:
-                    if requests.get(base + "/health", timeout=5).status_code == 200:
-                        break
-                except requests.RequestException:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"second gateway not healthy within {timeout}s:\n{self.tail()}")
-                time.sleep(0.5)
-
     def stop(self):
         super().stop()
         for name in (f"{s}-2" for s in self.replicated):
             try:
-                os.kill(self.replica_pid(name), signal.SIGKILL)
+                os.kill(self.pid(name), signal.SIGKILL)
             except (OSError, ValueError):
                 pass
 

@@ -54,6 +54,8 @@ class Node:
             RABBITMQ_LOG_BASE=str(self.dir / "log"),
             RABBITMQ_PID_FILE=str(self.dir / "rabbit.pid"),
             RABBITMQ_LOGS=str(self.dir / "log" / "node.log"),
+            # a node that fails to start dumps its state here, not into the checkout
+            ERL_CRASH_DUMP=str(self.dir / "erl_crash.dump"),
             RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-rabbit quorum_cluster_size 3",
         )
         env.pop("RABBITMQ_CONF_ENV_FILE", None)

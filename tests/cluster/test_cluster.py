@@ -168,15 +168,15 @@ def test_leader_node_killed(cluster, suite):
 
 
 def test_one_replica_of_each_service_killed(suite):
-    before = {s: suite.replica_pid(f"{s}-2") for s in REPLICATED}
+    before = {s: suite.pid(f"{s}-2") for s in REPLICATED}
 
     def fault():
         for s in REPLICATED:
-            os.kill(suite.replica_pid(f"{s}-2"), signal.SIGKILL)
+            os.kill(suite.pid(f"{s}-2"), signal.SIGKILL)
             time.sleep(6)
 
     workload = under_load(suite, fault)
-    assert all(suite.replica_pid(f"{s}-2") != before[s] for s in REPLICATED)
+    assert all(suite.pid(f"{s}-2") != before[s] for s in REPLICATED)
     # the second gateway is among the replicas killed: its clients' connections are refused or cut
     check(
         suite,
