@@ -9,7 +9,7 @@ from bson import ObjectId
 from services.common import config, idempotency, outbox, retry
 from services.common.clock import as_utc, rfc3339, utcnow
 from services.common.errors import Conflict, NotFound, Unavailable
-from services.supervision import contract, store, telemetry
+from services.supervision import store, telemetry
 from services.supervision.domain import filings as filing_rules
 from services.supervision.domain import oversight as oversight_rules
 from services.supervision.domain import reviews as review_rules
@@ -52,9 +52,7 @@ def open_reviews(sid, cadres, caller, cause):
             Event(
                 "review.opened",
                 selection_subject(sid),
-                contract.ReviewOpened().dump(
-                    {"review": review.id, "selection": sid, "cadre": review.cadre, "due_at": rfc3339(review.due_at)}
-                ),
+                {"review": review.id, "selection": sid, "cadre": review.cadre, "due_at": rfc3339(review.due_at)},
             ),
             cause,
         )
@@ -134,7 +132,7 @@ def submit_pre_report(sid, summary, known, caller):
         Event(
             "pre_report.submitted",
             selection_subject(sid),
-            contract.PreReportSubmitted().dump({"pre_report": report.id, "selection": sid}),
+            {"pre_report": report.id, "selection": sid},
         ),
     )
     outbox.insert(doc, event, exists_detail="this selection already has a pre-appointment report")
@@ -172,7 +170,7 @@ def name_observer(sid, name, known, caller):
         Event(
             "observer.named",
             selection_subject(sid),
-            contract.ObserverNamed().dump({"selection": sid, "name": observer.name}),
+            {"selection": sid, "name": observer.name},
         ),
     )
     updated = outbox.modify(
@@ -209,7 +207,7 @@ def record_decision(data, cause, caller):
         events.append(
             envelope(
                 caller,
-                Event("observer.absent", selection_subject(sid), contract.ObserverAbsent().dump({"selection": sid})),
+                Event("observer.absent", selection_subject(sid), {"selection": sid}),
                 cause,
             )
         )

@@ -7,7 +7,7 @@ from mongoengine import NotUniqueError
 
 from services.common import outbox
 from services.common.clock import utcnow
-from services.supervision import contract, store
+from services.supervision import store
 from services.supervision.domain import assessments as assessment_rules
 from services.supervision.domain.base import Event
 from services.supervision.models import Assessment, Ranking
@@ -22,9 +22,7 @@ def record_assessment(body, caller):
         value = assessment_rules.assess_cadre(body["period"], body["cadre"], body["score"])
     shown = value.as_dict()
     subject = getattr(value, kind)
-    event = envelope(
-        caller, Event("assessment.recorded", f"assessment:{value.period}", contract.AssessmentRecorded().dump(shown))
-    )
+    event = envelope(caller, Event("assessment.recorded", f"assessment:{value.period}", shown))
     outbox.insert(
         Assessment(
             period=str(value.period),

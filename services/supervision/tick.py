@@ -3,7 +3,7 @@
 from services.common import outbox
 from services.common.clock import rfc3339
 from services.common.errors import Conflict
-from services.supervision import contract, store, telemetry
+from services.supervision import store, telemetry
 from services.supervision.domain import filings as filing_rules
 from services.supervision.domain import notices as notice_rules
 from services.supervision.domain import reviews as review_rules
@@ -22,14 +22,12 @@ def mark_reviews_overdue(now, caller):
             Event(
                 "review.overdue",
                 selection_subject(doc.selection),
-                contract.ReviewOverdue().dump(
-                    {
-                        "review": str(doc.id),
-                        "selection": doc.selection,
-                        "cadre": doc.cadre,
-                        "missing": list(marked.missing),
-                    }
-                ),
+                {
+                    "review": str(doc.id),
+                    "selection": doc.selection,
+                    "cadre": doc.cadre,
+                    "missing": list(marked.missing),
+                },
             ),
         )
         if (
@@ -78,7 +76,7 @@ def mark_filings_overdue(now, caller):
             Event(
                 "filing.overdue",
                 selection_subject(doc.selection),
-                contract.FilingOverdue().dump({"selection": doc.selection, "due_at": rfc3339(doc.due_at)}),
+                {"selection": doc.selection, "due_at": rfc3339(doc.due_at)},
             ),
         )
         if (
