@@ -4,9 +4,10 @@ import re
 import uuid
 from datetime import datetime, timezone
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from services.common.clock import rfc3339, utcnow
+from services.common.validation import load
 
 EVENT_TYPE = re.compile(r"^[a-z][a-z_]*\.[a-z][a-z_]*$")
 
@@ -27,6 +28,15 @@ class EnvelopeSchema(Schema):
 
 
 _schema = EnvelopeSchema()
+
+
+class EventData(Schema):
+    """The base of every event's data schema: the producer dumps through it, consumers load with it. Fields a
+    producer adds later are passed over at every depth (marshmallow does not hand a load's ``unknown`` down to
+    nested schemas, so it is each schema's own setting)."""
+
+    class Meta:
+        unknown = EXCLUDE
 
 
 def make_envelope(type, source, subject, data, actor=None, correlation_id=None, occurred_at=None):
@@ -96,4 +106,13 @@ def load_envelope(payload):
     return loaded
 
 
-__all__ = ["EnvelopeSchema", "ValidationError", "make_envelope", "load_envelope"]
+def load_event(payload, schema):
+    """An incoming event's envelope and its data, the data loaded with ``schema``: the ``EventData`` schema its
+    producer dumps the data with (the producer's contract), so both sides read one definition. Fields the
+    producer added after this consumer was built are left out; a field it needs that is missing or malformed
+    fails the delivery as a 400 naming it."""
+    envelope = load_envelope(payload)
+    return envelope, load(schema(), envelope["data"])
+
+
+__all__ = ["EnvelopeSchema", "ValidationError", "make_envelope", "load_envelope", "load_event", "EventData"]

@@ -2,8 +2,9 @@
 
 from datetime import timezone
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
+from services.common.envelope import EventData
 from services.common.paging import ListQuery
 
 # The service's vocabulary, defined here once: domain/ and sealing/ check against these same tuples.
@@ -231,18 +232,18 @@ class PublishedOut(ResultsOut):
 # --- events (data of each envelope; docs/EVENTS.md) ---------------------------------------------
 
 
-class VendorRegistered(Schema):
+class VendorRegistered(EventData):
     vendor = fields.String(required=True)
     roles = fields.List(fields.String(), required=True)
 
 
-class VendorAssigned(Schema):
+class VendorAssigned(EventData):
     vendor = fields.String(required=True)
     role = fields.String(required=True)
     campaign = fields.String(required=True)
 
 
-class CampaignOpened(Schema):
+class CampaignOpened(EventData):
     campaign = fields.String(required=True)
     title = fields.String(required=True)
     posts = fields.List(fields.Dict(), required=True)
@@ -250,7 +251,7 @@ class CampaignOpened(Schema):
     officers = fields.List(fields.String(), required=True)
 
 
-class PaperEvent(Schema):
+class PaperEvent(EventData):
     """``paper.committed``, ``paper.revealed``, ``paper.reveal_refused``."""
 
     campaign = fields.String(required=True)
@@ -259,19 +260,19 @@ class PaperEvent(Schema):
     commitment = fields.String(required=True)
 
 
-class InterviewDrawn(Schema):
+class InterviewDrawn(EventData):
     campaign = fields.String(required=True)
     examiners = fields.List(fields.String(), required=True)
     order = fields.List(fields.String(), required=True)
     seed = fields.String(required=True)
 
 
-class BlindCodesAssigned(Schema):
+class BlindCodesAssigned(EventData):
     campaign = fields.String(required=True)
     assigned = fields.Integer(required=True)
 
 
-class SheetReceivedEvent(Schema):
+class SheetReceivedEvent(EventData):
     campaign = fields.String(required=True)
     sheet = fields.String(required=True)
     stage = fields.String(required=True)
@@ -279,7 +280,7 @@ class SheetReceivedEvent(Schema):
     commitment = fields.String(required=True)
 
 
-class ShareGiven(Schema):
+class ShareGiven(EventData):
     campaign = fields.String(required=True)
     stage = fields.String(required=True)
     officer = fields.String(required=True)
@@ -287,14 +288,14 @@ class ShareGiven(Schema):
     threshold = fields.Integer(required=True)
 
 
-class CampaignUnsealed(Schema):
+class CampaignUnsealed(EventData):
     campaign = fields.String(required=True)
     stage = fields.String(required=True)
     sheets = fields.Integer(required=True)
     problems = fields.List(fields.Dict(), required=True)
 
 
-class PublishedRow(Schema):
+class PublishedRow(EventData):
     exam_number = fields.String(required=True)
     name = fields.String(required=True)
     rank = fields.Integer(required=True)
@@ -302,21 +303,29 @@ class PublishedRow(Schema):
     total = fields.Float(required=True, allow_none=True)
 
 
-class PublishedPost(Schema):
+class PublishedPost(EventData):
     post = fields.String(required=True)
     seats = fields.Integer(required=True)
     ranking = fields.List(fields.Nested(PublishedRow), required=True)
 
 
-class ResultsPublished(Schema):
+class ResultsPublished(EventData):
     campaign = fields.String(required=True)
     posts = fields.List(fields.Nested(PublishedPost), required=True)
 
 
-class UnitCreated(Schema):
-    """Data of nomination's ``unit.created`` as this service reads it (only the code matters here)."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-    code = Code(required=True)
+# every event type examination sends, with the schema its data is dumped through and its consumers load it with
+SENT = {
+    "vendor.registered": VendorRegistered,
+    "vendor.assigned": VendorAssigned,
+    "campaign.opened": CampaignOpened,
+    "paper.committed": PaperEvent,
+    "paper.revealed": PaperEvent,
+    "paper.reveal_refused": PaperEvent,
+    "interview.drawn": InterviewDrawn,
+    "blind_codes.assigned": BlindCodesAssigned,
+    "sheet.received": SheetReceivedEvent,
+    "share.given": ShareGiven,
+    "campaign.unsealed": CampaignUnsealed,
+    "campaign.results_published": ResultsPublished,
+}

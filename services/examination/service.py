@@ -7,9 +7,10 @@ from services.common import idempotency, outbox, paging
 from services.common.base import HealthMixin, chassis
 from services.common.entrypoints import event_handler, rpc
 from services.common.clock import rfc3339, utcnow
-from services.common.envelope import load_envelope
+from services.common.envelope import load_event
 from services.common.errors import Conflict, Invalid
 from services.common.validation import load
+from services.nomination import contract as nomination_contract
 from services.examination import ceremony, contract, papers, sheets, store, telemetry
 from services.examination.domain import applications as apps
 from services.examination.domain import campaigns, draw, results, vendors
@@ -26,8 +27,7 @@ class ExaminationService(HealthMixin):
 
     @event_handler("nomination", "unit.created")
     def learn_unit(self, payload):
-        envelope = load_envelope(payload)
-        data = load(contract.UnitCreated(), envelope["data"])
+        envelope, data = load_event(payload, nomination_contract.UnitCreated)
         idempotency.insert_once(LocalUnit(code=data["code"], event_id=envelope["id"]))
 
     @rpc

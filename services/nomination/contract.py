@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from services.common.envelope import EventData
 from services.common.paging import ListQuery, page_of
 
 # A selection's stages in the procedure's order (domain/stages.py makes its Stage of these): 动议 motion,
@@ -64,14 +65,14 @@ class CadreOut(CadreIn):
     pass
 
 
-class UnitCreated(Schema):
+class UnitCreated(EventData):
     """Data of ``unit.created``."""
 
     code = Code(required=True)
     name = fields.String(required=True)
 
 
-class PostCreated(Schema):
+class PostCreated(EventData):
     """Data of ``post.created``."""
 
     code = Code(required=True)
@@ -81,7 +82,7 @@ class PostCreated(Schema):
     headcount = fields.Integer(required=True)
 
 
-class CadreCreated(Schema):
+class CadreCreated(EventData):
     """Data of ``cadre.created`` (no name: events carry no personal data they do not need)."""
 
     code = Code(required=True)
@@ -354,6 +355,27 @@ class RankingOut(Schema):
     items = fields.List(fields.Nested(RankingItem))
 
 
-# --- events (data of the envelope), sent and consumed: in events.py, named here as well ------------
+# --- events (data of the envelope) this service sends: in events.py, named here as well ------------
 
 from services.nomination.events import *  # noqa: E402,F401,F403
+
+# every event type nomination sends, with the schema its data is dumped through and its consumers load it with
+SENT = {
+    "unit.created": UnitCreated,
+    "post.created": PostCreated,
+    "cadre.created": CadreCreated,
+    "selection.opened": SelectionOpened,  # noqa: F405
+    "selection.stage_changed": StageChanged,  # noqa: F405
+    "selection.qualified": SelectionQualified,  # noqa: F405
+    "selection.consulted": SelectionConsulted,  # noqa: F405
+    "ballot_session.opened": BallotSessionOpened,  # noqa: F405
+    "ballot_session.closed": BallotSessionClosed,  # noqa: F405
+    "nomination.made": NominationMade,  # noqa: F405
+    "nomination.voided": NominationVoided,  # noqa: F405
+    "selection.deliberated": SelectionDeliberated,  # noqa: F405
+    "selection.inspected": SelectionInspected,  # noqa: F405
+    "selection.decided": SelectionDecided,  # noqa: F405
+    "selection.appointed": SelectionAppointed,  # noqa: F405
+    "filing.recorded": FilingRecorded,  # noqa: F405
+    "selection.closed": SelectionClosed,  # noqa: F405
+}

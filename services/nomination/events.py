@@ -1,14 +1,18 @@
-"""Part of the nomination contract: the data of the selection events nomination sends (every envelope's
-``data`` is dumped through one of these) and of the other services' events it acts on. Named in
-``contract`` too, which is the one import."""
+"""Part of the nomination contract: the data of the selection events nomination sends. Every envelope's
+``data`` is dumped through one of these, and the services that act on an event load it with the same
+schema (``services.common.envelope.load_event``). Named in ``contract`` too, which is the one import."""
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import fields, validate
+
+from services.common.envelope import EventData
+
+ID = validate.Length(min=1, max=64)  # a selection's or a cadre's id, as consumers accept it
 
 # --- events this service sends (data of the envelope) -------------------------------------------
 
 
-class SelectionOpened(Schema):
-    selection = fields.String(required=True)
+class SelectionOpened(EventData):
+    selection = fields.String(required=True, validate=ID)
     post = fields.String(required=True)
     mode = fields.String(required=True)
     competitive = fields.Boolean(required=True)
@@ -16,40 +20,40 @@ class SelectionOpened(Schema):
     key_leadership = fields.Boolean(required=True)
 
 
-class StageChanged(Schema):
-    selection = fields.String(required=True)
+class StageChanged(EventData):
+    selection = fields.String(required=True, validate=ID)
     stage = fields.String(required=True)
     previous = fields.String(required=True)
 
 
-class SelectionQualified(Schema):
-    selection = fields.String(required=True)
+class SelectionQualified(EventData):
+    selection = fields.String(required=True, validate=ID)
     conditions = fields.Dict(required=True)  # only the conditions set, as given
     scope = fields.List(fields.String(), required=True)
 
 
-class SelectionConsulted(Schema):
-    selection = fields.String(required=True)
+class SelectionConsulted(EventData):
+    selection = fields.String(required=True, validate=ID)
     source = fields.String(required=True)
 
 
-class BallotSessionOpened(Schema):
-    selection = fields.String(required=True)
+class BallotSessionOpened(EventData):
+    selection = fields.String(required=True, validate=ID)
     session = fields.String(required=True)
     kind = fields.String(required=True)
     electorate = fields.Integer(required=True)
     seats = fields.Integer(required=True)
 
 
-class Votes(Schema):
-    cadre = fields.String(required=True)
+class Votes(EventData):
+    cadre = fields.String(required=True, validate=ID)
     votes = fields.Integer(required=True)
 
 
-class BallotSessionClosed(Schema):
+class BallotSessionClosed(EventData):
     """The session and its tally (what the close answers)."""
 
-    selection = fields.String(required=True)
+    selection = fields.String(required=True, validate=ID)
     session = fields.String(required=True)
     kind = fields.String(required=True)
     cast = fields.Integer(required=True)
@@ -60,47 +64,47 @@ class BallotSessionClosed(Schema):
     results = fields.List(fields.Nested(Votes), required=True)
 
 
-class NominationMade(Schema):
-    selection = fields.String(required=True)
-    cadre = fields.String(required=True)
+class NominationMade(EventData):
+    selection = fields.String(required=True, validate=ID)
+    cadre = fields.String(required=True, validate=ID)
     basis = fields.Dict(required=True)  # one kind: its reference
 
 
-class NominationVoided(Schema):
-    selection = fields.String(required=True)
-    cadre = fields.String(required=True)
+class NominationVoided(EventData):
+    selection = fields.String(required=True, validate=ID)
+    cadre = fields.String(required=True, validate=ID)
     reason = fields.String(required=True)
 
 
-class DeliberationMeeting(Schema):
+class DeliberationMeeting(EventData):
     held_at = fields.String(required=True)
     place = fields.String(required=True)
     attendees = fields.Integer(required=True)
     present = fields.Integer(required=True)
 
 
-class SelectionDeliberated(Schema):
-    selection = fields.String(required=True)
+class SelectionDeliberated(EventData):
+    selection = fields.String(required=True, validate=ID)
     nominees = fields.List(fields.String(), required=True)
     meeting = fields.Nested(DeliberationMeeting, required=True)
 
 
-class NamedCadre(Schema):
-    cadre = fields.String(required=True)
+class NamedCadre(EventData):
+    cadre = fields.String(required=True, validate=ID)
     name = fields.String(required=True)
 
 
-class SelectionInspected(Schema):
+class SelectionInspected(EventData):
     """What supervision opens the joint reviews with."""
 
-    selection = fields.String(required=True)
+    selection = fields.String(required=True, validate=ID)
     post = fields.String(required=True)
     post_title = fields.String(required=True)
     key_leadership = fields.Boolean(required=True)
     nominees = fields.List(fields.Nested(NamedCadre), required=True)
 
 
-class DecisionMeeting(Schema):
+class DecisionMeeting(EventData):
     """The decision meeting as announced (its agenda filing time stays with the selection)."""
 
     held_at = fields.String(required=True)
@@ -109,98 +113,28 @@ class DecisionMeeting(Schema):
     present = fields.Integer(required=True)
 
 
-class SelectionDecided(Schema):
-    selection = fields.String(required=True)
+class SelectionDecided(EventData):
+    selection = fields.String(required=True, validate=ID)
     post = fields.String(required=True)
     post_title = fields.String(required=True)
     key_leadership = fields.Boolean(required=True)
-    appointees = fields.List(fields.Nested(NamedCadre), required=True)
+    appointees = fields.List(fields.Nested(NamedCadre), required=True, validate=validate.Length(min=1))
     meeting = fields.Nested(DecisionMeeting, required=True)
 
 
-class SelectionAppointed(Schema):
-    selection = fields.String(required=True)
+class SelectionAppointed(EventData):
+    selection = fields.String(required=True, validate=ID)
     post = fields.String(required=True)
     appointees = fields.List(fields.String(), required=True)
     appointed_at = fields.String(required=True)  # RFC 3339
 
 
-class FilingRecorded(Schema):
-    selection = fields.String(required=True)
+class FilingRecorded(EventData):
+    selection = fields.String(required=True, validate=ID)
     filed_with = fields.String(required=True)
     reference = fields.String(required=True)
 
 
-class SelectionClosed(Schema):
-    selection = fields.String(required=True)
+class SelectionClosed(EventData):
+    selection = fields.String(required=True, validate=ID)
     reason = fields.String(required=True)  # filed | objection_upheld
-
-
-# --- events this service consumes (data of the envelope) ----------------------------------------
-
-
-class _Loose(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-
-class ReviewOutcome(_Loose):
-    """``review.cleared`` / ``review.vetoed``."""
-
-    selection = fields.String(required=True)
-    cadre = fields.String(required=True)
-    reason = fields.String(load_default=None, allow_none=True)
-
-
-class PreReportApproved(_Loose):
-    selection = fields.String(required=True)
-
-
-class NoticeOpened(_Loose):
-    notice = fields.String(required=True)
-    selection = fields.String(required=True)
-
-
-class ObjectionEvent(_Loose):
-    """``objection.lodged`` / ``objection.resolved``."""
-
-    notice = fields.String(load_default=None, allow_none=True)
-    objection = fields.String(required=True)
-    selection = fields.String(required=True)
-    upheld = fields.Boolean(load_default=None, allow_none=True)
-
-
-class NoticeClosed(_Loose):
-    notice = fields.String(load_default=None, allow_none=True)
-    selection = fields.String(required=True)
-    outcome = fields.String(required=True, validate=validate.OneOf(("clear", "pending", "upheld")))
-    revision = fields.Integer(load_default=1)
-
-
-class CandidateRanked(_Loose):
-    exam_number = fields.String(required=True)
-    name = fields.String(load_default=None, allow_none=True)
-    rank = fields.Integer(required=True)
-    status = fields.String(load_default=None, allow_none=True)
-    total = fields.Float(load_default=None, allow_none=True)
-
-
-class CampaignPost(_Loose):
-    post = fields.String(required=True)
-    seats = fields.Integer(required=True)
-    ranking = fields.List(fields.Nested(CandidateRanked), load_default=list)
-
-
-class ResultsPublished(_Loose):
-    campaign = fields.String(required=True)
-    posts = fields.List(fields.Nested(CampaignPost), required=True)
-
-
-class UnitAssessed(_Loose):
-    unit = fields.String(required=True)
-    score = fields.Float(required=True)
-
-
-class AssessmentRanked(_Loose):
-    period = fields.String(required=True)
-    units = fields.List(fields.Nested(UnitAssessed), required=True)

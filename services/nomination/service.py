@@ -4,11 +4,13 @@ and the events of supervision and examination it acts on. The rules are in ``dom
 from services.common.asking import Ask
 from services.common.base import HealthMixin, chassis
 from services.common.entrypoints import event_handler, query, rpc, timer
-from services.common.envelope import load_envelope
+from services.common.envelope import load_event
 from services.common.idempotency import insert_once
 from services.common.validation import load
 from services.nomination import appointing, ballot_box, ballot_sessions, contract, registry, steps, store, telemetry
 from services.nomination import supervision_events
+from services.examination import contract as examination_contract
+from services.supervision import contract as supervision_contract
 from services.nomination.domain import ballots as ballot_rules
 from services.nomination.domain import ranking, stages
 from services.nomination.models import AssessmentRanking, CampaignResult, Selection
@@ -179,38 +181,49 @@ class NominationService(HealthMixin):
 
     @event_handler("supervision", "review.cleared")
     def on_review_cleared(self, payload):
-        supervision_events.heard(payload, contract.ReviewOutcome, supervision_events.review_cleared, self.caller)
+        supervision_events.heard(
+            payload, supervision_contract.ReviewCleared, supervision_events.review_cleared, self.caller
+        )
 
     @event_handler("supervision", "review.vetoed")
     def on_review_vetoed(self, payload):
-        supervision_events.heard(payload, contract.ReviewOutcome, supervision_events.review_vetoed, self.caller)
+        supervision_events.heard(
+            payload, supervision_contract.ReviewVetoed, supervision_events.review_vetoed, self.caller
+        )
 
     @event_handler("supervision", "pre_report.approved")
     def on_pre_report_approved(self, payload):
         supervision_events.heard(
-            payload, contract.PreReportApproved, supervision_events.pre_report_approved, self.caller
+            payload, supervision_contract.PreReportApproved, supervision_events.pre_report_approved, self.caller
         )
 
     @event_handler("supervision", "notice.opened")
     def on_notice_opened(self, payload):
-        supervision_events.heard(payload, contract.NoticeOpened, supervision_events.notice_opened, self.caller)
+        supervision_events.heard(
+            payload, supervision_contract.NoticeOpened, supervision_events.notice_opened, self.caller
+        )
 
     @event_handler("supervision", "objection.lodged")
     def on_objection_lodged(self, payload):
-        supervision_events.heard(payload, contract.ObjectionEvent, supervision_events.objection_lodged, self.caller)
+        supervision_events.heard(
+            payload, supervision_contract.ObjectionLodged, supervision_events.objection_lodged, self.caller
+        )
 
     @event_handler("supervision", "objection.resolved")
     def on_objection_resolved(self, payload):
-        supervision_events.heard(payload, contract.ObjectionEvent, supervision_events.objection_resolved, self.caller)
+        supervision_events.heard(
+            payload, supervision_contract.ObjectionResolved, supervision_events.objection_resolved, self.caller
+        )
 
     @event_handler("supervision", "notice.closed")
     def on_notice_closed(self, payload):
-        supervision_events.heard(payload, contract.NoticeClosed, supervision_events.notice_closed, self.caller)
+        supervision_events.heard(
+            payload, supervision_contract.NoticeClosed, supervision_events.notice_closed, self.caller
+        )
 
     @event_handler("examination", "campaign.results_published")
     def on_results_published(self, payload):
-        envelope = load_envelope(payload)
-        data = load(contract.ResultsPublished(), envelope["data"])
+        envelope, data = load_event(payload, examination_contract.ResultsPublished)
         insert_once(
             CampaignResult(
                 event_id=envelope["id"],
@@ -222,8 +235,7 @@ class NominationService(HealthMixin):
 
     @event_handler("supervision", "assessment.ranked")
     def on_assessment_ranked(self, payload):
-        envelope = load_envelope(payload)
-        data = load(contract.AssessmentRanked(), envelope["data"])
+        envelope, data = load_event(payload, supervision_contract.AssessmentRanked)
         insert_once(
             AssessmentRanking(
                 event_id=envelope["id"], period=data["period"], ranked_at=envelope["occurred_at"], units=data["units"]

@@ -3,9 +3,8 @@
 import logging
 
 from services.common.clock import utcnow
-from services.common.envelope import load_envelope
+from services.common.envelope import load_event
 from services.common.errors import NotFound
-from services.common.validation import load
 from services.nomination import contract, store
 from services.nomination.domain.stages import Stage
 from services.nomination.steps import subject
@@ -17,8 +16,7 @@ log = logging.getLogger(__name__)
 def heard(payload, schema, step, caller):
     """Apply ``step`` to the selection a supervision event names, once per envelope; an event about a
     selection this service does not hold is logged and dropped."""
-    envelope = load_envelope(payload)
-    data = load(schema(), envelope["data"])
+    envelope, data = load_event(payload, schema)
     try:
         store.change_selection(data["selection"], lambda doc: step(doc, data, caller), once=envelope["id"])
     except NotFound:

@@ -241,58 +241,6 @@ class RankingOut(Schema):
     adjustments = fields.List(fields.Nested(AdjustmentOut))
 
 
-# ---- events consumed from nomination.events (tolerant of fields added later)
-
-
-class _Incoming(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-
-class SelectionOpened(_Incoming):
-    selection = fields.String(required=True, validate=ID)
-    post = fields.String(load_default=None)
-    key_leadership = fields.Boolean(load_default=False)
-
-
-class Person(_Incoming):
-    cadre = fields.String(required=True, validate=ID)
-    name = fields.String(load_default=None)
-
-
-class SelectionInspected(_Incoming):
-    selection = fields.String(required=True, validate=ID)
-    post = fields.String(load_default=None)
-    post_title = fields.String(load_default=None)
-    key_leadership = fields.Boolean(load_default=False)
-    nominees = fields.List(fields.Nested(Person), required=True)
-
-
-class SelectionDecided(_Incoming):
-    selection = fields.String(required=True, validate=ID)
-    post = fields.String(load_default=None)
-    post_title = fields.String(load_default=None)
-    key_leadership = fields.Boolean(load_default=False)
-    appointees = fields.List(fields.Nested(Person), required=True, validate=validate.Length(min=1))
-
-
-class SelectionAppointed(_Incoming):
-    selection = fields.String(required=True, validate=ID)
-    appointed_at = fields.AwareDateTime(load_default=None)
-
-
-class FilingRecorded(_Incoming):
-    selection = fields.String(required=True, validate=ID)
-    filed_with = fields.String(load_default=None)
-    reference = fields.String(load_default=None)
-
-
-class NominationVoided(_Incoming):
-    selection = fields.String(required=True, validate=ID)
-    cadre = fields.String(required=True, validate=ID)
-    reason = fields.String(load_default=None)
-
-
 # ---- events sent on supervision.events (data only; the envelope is common): in events.py, named here too
 
 from services.supervision.events import *  # noqa: E402,F401,F403

@@ -1,23 +1,28 @@
-"""The data of every event supervision sends on supervision.events, as schemas: what its consumers load."""
+"""The data of every event supervision sends on supervision.events, as schemas: what it dumps and what its
+consumers load (``services.common.envelope.load_event``)."""
 
-from marshmallow import Schema, fields
+from marshmallow import fields, validate
+
+from services.common.envelope import EventData
+
+NOTICE_OUTCOMES = ("clear", "pending", "upheld")  # how a closed notice came out, as nomination acts on it
 
 
-class ReviewOpened(Schema):
+class ReviewOpened(EventData):
     review = fields.String(required=True)
     selection = fields.String(required=True)
     cadre = fields.String(required=True)
     due_at = fields.String(required=True)
 
 
-class ReviewOverdue(Schema):
+class ReviewOverdue(EventData):
     review = fields.String(required=True)
     selection = fields.String(required=True)
     cadre = fields.String(required=True)
     missing = fields.List(fields.String(), required=True)
 
 
-class _ReviewEvent(Schema):
+class _ReviewEvent(EventData):
     review = fields.String(required=True)
     selection = fields.String(required=True)
     cadre = fields.String(required=True)
@@ -41,26 +46,26 @@ class ReviewCleared(_ReviewEvent):
     pass
 
 
-class ObserverNamed(Schema):
+class ObserverNamed(EventData):
     selection = fields.String(required=True)
     name = fields.String(required=True)
 
 
-class ObserverAbsent(Schema):
+class ObserverAbsent(EventData):
     selection = fields.String(required=True)
 
 
-class PreReportSubmitted(Schema):
+class PreReportSubmitted(EventData):
     pre_report = fields.String(required=True)
     selection = fields.String(required=True)
 
 
-class PreReportApproved(Schema):
+class PreReportApproved(EventData):
     pre_report = fields.String(required=True)
     selection = fields.String(required=True)
 
 
-class NoticeOpened(Schema):
+class NoticeOpened(EventData):
     notice = fields.String(required=True)
     selection = fields.String(required=True)
     title = fields.String(required=True)
@@ -68,7 +73,7 @@ class NoticeOpened(Schema):
     closes_at = fields.String(required=True)
 
 
-class ObjectionLodged(Schema):
+class ObjectionLodged(EventData):
     objection = fields.String(required=True)
     notice = fields.String(required=True)
     selection = fields.String(required=True)
@@ -78,35 +83,35 @@ class ObjectionResolved(ObjectionLodged):
     upheld = fields.Boolean(required=True)
 
 
-class NoticeClosed(Schema):
+class NoticeClosed(EventData):
     notice = fields.String(required=True)
     selection = fields.String(required=True)
-    outcome = fields.String(required=True)
+    outcome = fields.String(required=True, validate=validate.OneOf(NOTICE_OUTCOMES))
     revision = fields.Integer(required=True)
     pending = fields.Integer(required=True)
     upheld = fields.Integer(required=True)
 
 
-class FilingOverdue(Schema):
+class FilingOverdue(EventData):
     selection = fields.String(required=True)
     due_at = fields.String(required=True)
 
 
-class AssessmentRecorded(Schema):
+class AssessmentRecorded(EventData):
     period = fields.String(required=True)
     unit = fields.String()
     cadre = fields.String()
     score = fields.Float(required=True)
 
 
-class RankedUnit(Schema):
+class RankedUnit(EventData):
     unit = fields.String(required=True)
     score = fields.Raw(required=True)  # as recorded: an integer stays one
     rank = fields.Integer(required=True)
     key_management = fields.Boolean(required=True)
 
 
-class AssessmentRanked(Schema):
+class AssessmentRanked(EventData):
     period = fields.String(required=True)
     bottom = fields.Integer(required=True)
     units = fields.List(fields.Nested(RankedUnit), required=True)

@@ -7,20 +7,15 @@ import logging
 from services.common import config
 from services.common.asking import Ask
 from services.common.base import HealthMixin, chassis
-from services.common.clock import utcnow
+from services.common.clock import as_utc, utcnow
 from services.common.entrypoints import event_handler, query, rpc, timer
-from services.common.envelope import load_envelope
+from services.common.envelope import load_event
 from services.common.validation import load
 from services.common.wake import WokenByWorkers
+from services.nomination import contract as nomination_contract
 from services.supervision import changes, contract, public_notice, routine_assessment, store, tick
 
 log = logging.getLogger(__name__)
-
-
-def _event(payload, schema):
-    """An incoming event's envelope and its data, loaded with ``schema``."""
-    envelope = load_envelope(payload)
-    return envelope, load(schema(), envelope["data"])
 
 
 class SupervisionService(HealthMixin):
@@ -34,7 +29,7 @@ class SupervisionService(HealthMixin):
 
     @event_handler("nomination", "selection.inspected")
     def on_selection_inspected(self, payload):
-        envelope, data = _event(payload, contract.SelectionInspected)
+        envelope, data = load_event(payload, nomination_contract.SelectionInspected)
         sid = data["selection"]
         changes.learn_selection(
             sid,
@@ -59,14 +54,14 @@ class SupervisionService(HealthMixin):
 
     @event_handler("nomination", "nomination.voided")
     def on_nomination_voided(self, payload):
-        envelope, data = _event(payload, contract.NominationVoided)
+        envelope, data = load_event(payload, nomination_contract.NominationVoided)
         changes.void_reviews(data["selection"], data["cadre"], envelope["id"])
 
     # ---- what supervision learns of selections
 
     @event_handler("nomination", "selection.opened")
     def on_selection_opened(self, payload):
-        envelope, data = _event(payload, contract.SelectionOpened)
+        envelope, data = load_event(payload, nomination_contract.SelectionOpened)
         changes.learn_selection(
             data["selection"], envelope["id"], post=data["post"] or "", key_leadership=data["key_leadership"]
         )
@@ -100,7 +95,7 @@ class SupervisionService(HealthMixin):
 
     @event_handler("nomination", "selection.decided")
     def on_selection_decided(self, payload):
-        envelope, data = _event(payload, contract.SelectionDecided)
+        envelope, data = load_event(payload, nomination_contract.SelectionDecided)
         known = changes.record_decision(data, envelope, self.caller)
         public_notice.open_notice(data, known, envelope, self.caller)
 
@@ -126,12 +121,12 @@ class SupervisionService(HealthMixin):
 
     @event_handler("nomination", "selection.appointed")
     def on_selection_appointed(self, payload):
-        envelope, data = _event(payload, contract.SelectionAppointed)
-        changes.open_filing(data["selection"], data["appointed_at"] or envelope["occurred_at"])
+        envelope, data = load_event(payload, nomination_contract.SelectionAppointed)
+        changes.open_filing(data["selection"], as_utc(data["appointed_at"]) or envelope["occurred_at"])
 
     @event_handler("nomination", "filing.recorded")
     def on_filing_recorded(self, payload):
-        envelope, data = _event(payload, contract.FilingRecorded)
+        envelope, data = load_event(payload, nomination_contract.FilingRecorded)
         changes.record_filing(data, envelope)
 
     @rpc

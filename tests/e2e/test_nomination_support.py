@@ -211,12 +211,17 @@ def stage(api, sel):
     return ok(api.get(f"/api/v1/selections/{sel}", as_="org"))["stage"]
 
 
-def publish(suite, source, event_type, subject, data, envelope=None):
-    """Put an event on the suite's bus as service ``source`` would (for flows whose producer is elsewhere);
-    pass ``envelope`` to deliver the same event again."""
+def publish(suite, source, event_type, subject, data, envelope=None, malformed=False):
+    """Put an event on the suite's bus as service ``source`` would (for flows whose producer is elsewhere), its
+    data as the producer's schema dumps it, unless the test means it to be ``malformed``; pass ``envelope`` to
+    deliver the same event again."""
+    from tests.events import as_sent
     from tests.signing import as_producer
 
-    envelope = as_producer(suite, envelope or make_envelope(event_type, source, subject, data, actor=source))
+    if envelope is None:
+        data = data if malformed else as_sent(source, event_type, data)
+        envelope = make_envelope(event_type, source, subject, data, actor=source)
+    envelope = as_producer(suite, envelope)
     exchange = Exchange(f"{source}.events", type="topic", durable=True, auto_delete=False)
     with Connection(suite.env["AMQP_URI"]) as conn:
         producer = Producer(conn.channel(), exchange=exchange)

@@ -87,6 +87,7 @@ def test_a_poison_event_in_a_service_handler_is_dead_lettered_after_bounded_atte
         "selection.inspected",
         f"selection:{bad}",
         dict(inspected(bad, "C-1"), nominees="not-a-list"),
+        malformed=True,
     )
     publish(suite, "nomination", "selection.inspected", f"selection:{good}", inspected(good, "C-2"))
 

@@ -7,6 +7,7 @@ import pika
 import requests
 
 from services.common.envelope import make_envelope
+from tests.events import as_sent
 from tests.harness import eventually
 from tests.signing import as_producer
 
@@ -16,12 +17,13 @@ def sid():
 
 
 def publish(suite, type, data, subject=None, envelope=None):
-    """Publish one nomination event (as nomination's relay would); returns its envelope."""
+    """Publish one nomination event (as nomination's relay would: its data as nomination's schema dumps it);
+    returns its envelope."""
     envelope = envelope or make_envelope(
         type,
         "nomination",
         subject or f"selection:{data['selection']}",
-        data,
+        as_sent("nomination", type, data),
         actor="org",
         correlation_id=uuid.uuid4().hex,
     )

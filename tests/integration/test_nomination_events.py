@@ -69,10 +69,14 @@ def test_notice_closed_clear_twice_and_appointment_books_once(api, suite):
     w = decided(api, suite)
     sel, post = w["selection"], w["post"]
     problem(api.post(f"/api/v1/selections/{sel}/appointment", as_="org"), 409, "too_early")
-    event = supervision(suite, "notice.closed", sel, {"notice": "n-1", "outcome": "clear", "revision": 1})
+    event = supervision(
+        suite, "notice.closed", sel, {"notice": "n-1", "outcome": "clear", "revision": 1, "pending": 0, "upheld": 0}
+    )
     eventually(lambda: stage(api, sel) == "appointment")
     publish(suite, "supervision", "notice.closed", None, None, envelope=event)  # redelivered
-    supervision(suite, "notice.closed", sel, {"notice": "n-1", "outcome": "clear", "revision": 1})  # stale copy
+    supervision(
+        suite, "notice.closed", sel, {"notice": "n-1", "outcome": "clear", "revision": 1, "pending": 0, "upheld": 0}
+    )  # stale copy
     ok(api.post(f"/api/v1/selections/{sel}/appointment", as_="org"))
     assert books(api, post) == (1, 0, 1)
     detail = ok(api.get(f"/api/v1/selections/{sel}", as_="org"))
@@ -88,14 +92,22 @@ def test_upheld_objection_delivered_twice_releases_the_vacancies_once(api, suite
     # (an appointment call now would be decided by asking the real supervision, whose notice knows nothing of
     # the objection this test put on the bus: what is checked here is nomination's copy)
     eventually(lambda: "o-1" in nomination_copy(suite, sel)["objections_lodged"])
-    supervision(suite, "notice.closed", sel, {"notice": "n-2", "outcome": "pending", "revision": 1})
+    supervision(
+        suite, "notice.closed", sel, {"notice": "n-2", "outcome": "pending", "revision": 1, "pending": 1, "upheld": 0}
+    )
     supervision(suite, "objection.resolved", sel, {"notice": "n-2", "objection": "o-1", "upheld": True})
-    event = supervision(suite, "notice.closed", sel, {"notice": "n-2", "outcome": "upheld", "revision": 2})
+    event = supervision(
+        suite, "notice.closed", sel, {"notice": "n-2", "outcome": "upheld", "revision": 2, "pending": 0, "upheld": 1}
+    )
     eventually(lambda: stage(api, sel) == "closed")
     publish(suite, "supervision", "notice.closed", None, None, envelope=event)
-    supervision(suite, "notice.closed", sel, {"notice": "n-2", "outcome": "upheld", "revision": 3})
+    supervision(
+        suite, "notice.closed", sel, {"notice": "n-2", "outcome": "upheld", "revision": 3, "pending": 0, "upheld": 1}
+    )
     # an older revision arriving late changes nothing either
-    supervision(suite, "notice.closed", sel, {"notice": "n-2", "outcome": "clear", "revision": 1})
+    supervision(
+        suite, "notice.closed", sel, {"notice": "n-2", "outcome": "clear", "revision": 1, "pending": 0, "upheld": 0}
+    )
     ran_again(suite, "nomination", "on_notice_closed", closings, times=5)  # every notice.closed above handled
     assert ok(api.get(f"/api/v1/selections/{sel}", as_="org"))["stage"] == "closed"
     assert books(api, post) == (0, 0, 2)
@@ -107,10 +119,16 @@ def test_concealment_veto_voids_and_other_vetoes_block(api, suite):
     sel, (a, b) = w["selection"], w["cadres"]
     ok(inspect(api, sel, w["cadres"]))
     supervision(
-        suite, "review.vetoed", sel, {"review": "r-a", "cadre": a, "department": "audit", "reason": "concealment"}
+        suite,
+        "review.vetoed",
+        sel,
+        {"review": "r-a", "cadre": a, "department": "audit", "reason": "concealment", "concealment": True},
     )
     supervision(
-        suite, "review.vetoed", sel, {"review": "r-b", "cadre": b, "department": "petition", "reason": "complaints"}
+        suite,
+        "review.vetoed",
+        sel,
+        {"review": "r-b", "cadre": b, "department": "petition", "reason": "complaints", "concealment": False},
     )
     eventually(
         lambda: (
@@ -175,7 +193,11 @@ def test_assessment_scores_feed_the_performance_component(api, suite):
         "supervision",
         "assessment.ranked",
         "assessment:2024",
-        {"period": "2024", "units": [{"unit": w["unit"], "score": 77.5, "rank": 1, "key_management": False}]},
+        {
+            "period": "2024",
+            "bottom": 1,
+            "units": [{"unit": w["unit"], "score": 77.5, "rank": 1, "key_management": False}],
+        },
     )
 
     def performance():

@@ -6,6 +6,8 @@ import uuid
 
 import pytest
 
+from services.common.envelope import make_envelope
+
 from tests.harness import Suite, entrypoint_runs, eventually, ran_again
 from tests.integration.supervision_support import Tap, clear_all, metric, notice_of, publish, reviews, sid, wait_reviews
 
@@ -94,6 +96,29 @@ def test_a_redelivered_inspection_opens_nothing_twice(suite, api):
     inspected(suite, selection, ["C1"])  # a new envelope naming the same nominee
     ran_again(suite, "supervision", "on_selection_inspected", handled, times=3)  # all three handled
     assert len(reviews(api, selection)) == 1
+
+
+def test_an_inspection_from_a_later_nomination_with_fields_added_still_opens_reviews(suite, api):
+    """Loaded with nomination's schema, fields it added since are passed over; one it dropped is refused."""
+    later, missing = sid(), sid()
+    data = {
+        "selection": later,
+        "post": "P1",
+        "post_title": "镇长",
+        "key_leadership": False,
+        "nominees": [{"cadre": "C1", "name": "Name C1", "photo": "added later"}],
+        "added_later": {"any": "thing"},
+    }
+    envelope = make_envelope("selection.inspected", "nomination", f"selection:{later}", data, actor="org")
+    publish(suite, "selection.inspected", None, envelope=envelope)
+    assert [r["cadre"] for r in wait_reviews(api, later, 1)] == ["C1"]
+    handled = entrypoint_runs(suite, "supervision", "on_selection_inspected")
+    dropped = dict(data, selection=missing)
+    del dropped["post_title"]
+    envelope = make_envelope("selection.inspected", "nomination", f"selection:{missing}", dropped, actor="org")
+    publish(suite, "selection.inspected", None, envelope=envelope)
+    ran_again(suite, "supervision", "on_selection_inspected", handled)  # a worker counts after its effect
+    assert reviews(api, missing) == []
 
 
 def test_all_four_clear_is_cleared_and_announced(suite, api, tap):
