@@ -10,14 +10,6 @@ from mongoengine import BooleanField, DateTimeField, DictField, Document, FloatF
 from services.common.outbox import Aggregate
 
 
-class LocalUnit(Aggregate):
-    """A unit of the district (nomination's ``unit.created``): a vendor affiliated with one is not outside."""
-
-    code = StringField(required=True, unique=True)
-    event_id = StringField()
-    meta = {"collection": "local_units"}
-
-
 class Vendor(Aggregate):
     """An outside vendor (papers, grading, interview) and its Ed25519 public key."""
 

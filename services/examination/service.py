@@ -3,32 +3,31 @@ the unseal ceremony and results (API.md "Examination")."""
 
 import secrets
 
-from services.common import idempotency, outbox, paging
+from services.common import outbox, paging
+from services.common.asking import Ask
 from services.common.base import HealthMixin, chassis
-from services.common.entrypoints import event_handler, rpc
+from services.common.entrypoints import rpc
 from services.common.clock import rfc3339, utcnow
-from services.common.envelope import load_event
 from services.common.errors import Conflict, Invalid
 from services.common.validation import load
-from services.nomination import contract as nomination_contract
 from services.examination import ceremony, contract, papers, sheets, store, telemetry
 from services.examination.domain import applications as apps
 from services.examination.domain import campaigns, draw, results, vendors
-from services.examination.models import Campaign, LocalUnit
+from services.examination.models import Campaign
 from services.examination.sealing import new_campaign_key
 
 
 class ExaminationService(HealthMixin):
     name = "examination"
     db, caller, relay, metrics = chassis("examination")
+    nomination = Ask("nomination")
+
+    def _local_units(self, codes):
+        """The district's own units among ``codes``, asked of nomination (which holds the registry) as of now."""
+        return self.nomination("local_units", codes=list(codes)) if codes else []
 
     def _event(self, event_type, code, schema, data):
         return self.caller.envelope(event_type, f"campaign:{code}", schema().dump(data))
-
-    @event_handler("nomination", "unit.created")
-    def learn_unit(self, payload):
-        envelope, data = load_event(payload, nomination_contract.UnitCreated)
-        idempotency.insert_once(LocalUnit(code=data["code"], event_id=envelope["id"]))
 
     @rpc
     def register_vendor(self, body):
@@ -39,7 +38,7 @@ class ExaminationService(HealthMixin):
             body["roles"],
             body["signing_key"],
             body["affiliations"],
-            store.local_units(body["affiliations"]),
+            self._local_units(body["affiliations"]),
         )
         envelope = self.caller.envelope(
             "vendor.registered",
@@ -56,7 +55,7 @@ class ExaminationService(HealthMixin):
         if vendor is None:
             raise Invalid({"vendor": [f"unknown vendor {body['vendor']!r}"]})
         vendors.check_assignment(
-            vendor.roles, body["role"], vendor.affiliations, store.local_units(vendor.affiliations)
+            vendor.roles, body["role"], vendor.affiliations, self._local_units(vendor.affiliations)
         )
         view = {"campaign": code, "vendor": vendor.code, "role": body["role"]}
         store.add_assignment(view, self._event("vendor.assigned", code, contract.VendorAssigned, view))

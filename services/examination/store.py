@@ -11,7 +11,7 @@ from services.common import config, keyfiles, outbox
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.examination.domain import applications as apps
 from services.examination.domain import codes, results
-from services.examination.models import Application, Assignment, Campaign, LocalUnit, Vendor
+from services.examination.models import Application, Assignment, Campaign, Vendor
 
 _ID_KEY = []
 
@@ -51,10 +51,6 @@ def campaign(code):
 def not_a_campaign(code):
     if Campaign.objects(code=code).only("code").first() is not None:
         raise Conflict(f"campaign {code!r} already exists", "exists")
-
-
-def local_units(codes_):
-    return [u.code for u in LocalUnit.objects(code__in=codes_).only("code")]
 
 
 def vendor(code):

@@ -5,7 +5,6 @@ from services.common.asking import Ask
 from services.common.base import HealthMixin, chassis
 from services.common.entrypoints import event_handler, query, rpc, timer
 from services.common.envelope import load_event
-from services.common.idempotency import insert_once
 from services.common.validation import load
 from services.nomination import appointing, ballot_box, ballot_sessions, contract, registry, steps, store, telemetry
 from services.nomination import supervision_events
@@ -13,7 +12,7 @@ from services.examination import contract as examination_contract
 from services.supervision import contract as supervision_contract
 from services.nomination.domain import ballots as ballot_rules
 from services.nomination.domain import ranking, stages
-from services.nomination.models import AssessmentRanking, CampaignResult, Selection
+from services.nomination.models import Selection
 
 
 class NominationService(HealthMixin):
@@ -70,6 +69,11 @@ class NominationService(HealthMixin):
     def list_selections(self, query=None):
         """The web console's list of selections (an RPC only, no route of API.md)."""
         return store.list_selections(load(contract.SelectionsQuery(), query or {}))
+
+    @query
+    def local_units(self, codes):
+        """Which of ``codes`` are the district's own units (examination asks, to keep vendors outside them)."""
+        return store.local_units(codes)
 
     @query
     def selection_facts(self, id):
@@ -223,24 +227,11 @@ class NominationService(HealthMixin):
 
     @event_handler("examination", "campaign.results_published")
     def on_results_published(self, payload):
-        envelope, data = load_event(payload, examination_contract.ResultsPublished)
-        insert_once(
-            CampaignResult(
-                event_id=envelope["id"],
-                campaign=data["campaign"],
-                published_at=envelope["occurred_at"],
-                posts=data["posts"],
-            )
-        )
+        store.keep_campaign_result(*load_event(payload, examination_contract.ResultsPublished))
 
     @event_handler("supervision", "assessment.ranked")
     def on_assessment_ranked(self, payload):
-        envelope, data = load_event(payload, supervision_contract.AssessmentRanked)
-        insert_once(
-            AssessmentRanking(
-                event_id=envelope["id"], period=data["period"], ranked_at=envelope["occurred_at"], units=data["units"]
-            )
-        )
+        store.keep_assessment_ranking(*load_event(payload, supervision_contract.AssessmentRanked))
 
     # --- metrics --------------------------------------------------------------------------------
 

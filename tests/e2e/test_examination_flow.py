@@ -195,37 +195,26 @@ def test_campaign_bad_settings_are_400_naming_fields(api):
     assert {"weights", "unseal.threshold"} <= set(r.json()["errors"])
 
 
-def test_vendor_affiliated_with_a_local_unit_is_not_outside(api):
-    unit = code("U")
-    assert api.post("/api/v1/units", {"code": unit, "name": "Township"}, as_="org").status_code == 201
+def test_vendor_affiliated_with_a_local_unit_is_not_outside_the_moment_the_unit_exists(api):
+    """Examination asks nomination's registry at the check: a unit created a moment ago already counts."""
     keys = keygen()
 
-    def refused():
-        r = api.post(
-            "/api/v1/vendors",
-            {
-                "code": code("V"),
-                "name": "Inside firm",
-                "roles": ["grading"],
-                "signing_key": keys.verify_key,
-                "affiliations": [unit],
-            },
-            as_="org",
-        )
-        return r.status_code == 422 and r.json()["code"] == "not_outside"
-
-    eventually(refused, timeout=30)  # the unit reaches examination by nomination's unit.created event
-    r = api.post(
-        "/api/v1/vendors",
-        {
+    def vendor(affiliations):
+        body = {
             "code": code("V"),
-            "name": "Outside firm",
+            "name": "Firm",
             "roles": ["grading"],
             "signing_key": keys.verify_key,
-            "affiliations": ["elsewhere-university"],
-        },
-        as_="org",
-    )
+            "affiliations": affiliations,
+        }
+        return api.post("/api/v1/vendors", body, as_="org")
+
+    for _ in range(5):
+        unit = code("U")
+        assert api.post("/api/v1/units", {"code": unit, "name": "Township"}, as_="org").status_code == 201
+        r = vendor(["elsewhere-university", unit])
+        assert r.status_code == 422 and r.json()["code"] == "not_outside", r.text
+    r = vendor(["elsewhere-university"])
     assert r.status_code == 201, r.text
 
 
@@ -570,3 +559,12 @@ def test_assignment_needs_a_registered_role_and_a_known_vendor(api):
     assert r.status_code == 400 and "vendor" in r.json()["errors"]
     r = api.post(world.path("/vendors"), {"vendor": grader, "role": "grading"}, as_="org")
     assert r.status_code == 200 and r.json() == {"campaign": world.campaign, "vendor": grader, "role": "grading"}
+
+
+def test_a_vendor_whose_affiliation_became_a_district_unit_is_refused_at_assignment(api):
+    world = World(api)
+    affiliation = code("U")
+    vendor = world.vendor(["grading"], assign=[], affiliations=[affiliation])  # outside when registered
+    assert api.post("/api/v1/units", {"code": affiliation, "name": "New bureau"}, as_="org").status_code == 201
+    r = api.post(world.path("/vendors"), {"vendor": vendor, "role": "grading"}, as_="org")
+    assert r.status_code == 422 and r.json()["code"] == "not_outside", r.text

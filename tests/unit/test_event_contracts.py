@@ -38,7 +38,6 @@ def test_the_services_act_on_events_of_each_other():
         ("supervision", "nomination"),
         ("nomination", "supervision"),
         ("nomination", "examination"),
-        ("examination", "nomination"),
     }
 
 
