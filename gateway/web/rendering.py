@@ -9,7 +9,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from gateway.web import i18n
+from gateway.web import i18n, readable
 from gateway.web.labels import LABELS, PROBLEMS
 from services.common.clock import as_utc
 
@@ -68,6 +68,12 @@ def _environment(locale, finalize=None):
     env.filters["entry_fragment"] = _entry_fragment
     env.filters["tojson_pretty"] = lambda value: json.dumps(value, ensure_ascii=False, indent=1)
     env.filters["parse_json"] = _parse_json
+    # people and bases in words: "张三 (C-0012)", "ballot session of 12 May 2026, 23 of 30 voted"
+    env.filters["cadre"] = readable.cadre
+    env.filters["basis"] = lambda value, sessions=None, campaigns=None: readable.basis(
+        value, sessions, translations.gettext, locale, campaigns
+    )
+    env.filters["day"] = lambda value: readable.day(value, locale)
     env.globals["locale"] = locale
     env.globals["html_lang"] = i18n.HTML_LANG[locale]
     return env, translations

@@ -2,7 +2,7 @@
 forms, the ranking of the four emphases, and the committee's decisions."""
 
 import services.nomination.contract as nomination_contract
-from gateway.web import forms
+from gateway.web import forms, readable
 from gateway.web.app import entry_result
 from gateway.web.console import recent_records
 
@@ -99,6 +99,9 @@ def _ballot_sessions(entries):
             if not sid:
                 continue
             item = sessions_.setdefault(sid, {"id": sid, "status": "open"})
+            # when it opened and closed, as the record has it: the day a person names the session by
+            moment = "closed_at" if entry.get("matter") == "ballot session closed" else "opened_at"
+            item[moment] = entry.get("occurred_at")
             item.update(
                 {
                     k: data[k]
@@ -109,6 +112,25 @@ def _ballot_sessions(entries):
             if entry.get("matter") == "ballot session closed":
                 item["status"] = "closed"
     return list(sessions_.values())
+
+
+def _campaign_titles(page, nominees):
+    """{code: title} of the campaigns the nominees' bases name, from each one's opening in the record (it
+    names the title), for a role that may read the record. One call per campaign named, not per
+    nominee: a selection's public-selection nominees all come from its post's campaign."""
+    named = sorted({(n.get("basis") or {}).get("campaign") for n in nominees} - {None, ""})
+    if not named or not page.can("GET", "/api/v1/records"):
+        return {}
+    titles = {}
+    for code in named:
+        answer = page.api(
+            "GET", "/api/v1/records", query={"subject": f"campaign:{code}", "matter": "campaign opened", "limit": 1}
+        )
+        first = answer.body.get("items", []) if answer.ok else []
+        title = entry_result(first[0]).get("title") if first else None
+        if isinstance(title, str) and title:
+            titles[code] = title
+    return titles
 
 
 def selection(page, id, outcome=None, status=200):
@@ -123,13 +145,17 @@ def selection(page, id, outcome=None, status=200):
     listed = listed_selection(page, id, detail["stage"])
     steps = [form_of(step) for step in (listed or {}).get("next_actions", [])]
     actions = [action for action in steps if action and page.can("POST", SELECTION_ACTIONS[action])]
+    ballot_sessions = _ballot_sessions(entries)
     return page.render(
         "selection.html",
         status=status,
         sel=detail,
+        names=readable.names_of(detail.get("nominees")),
         actions=actions,
         entries=entries,
-        ballot_sessions=_ballot_sessions(entries),
+        ballot_sessions=ballot_sessions,
+        sessions={session["id"]: session for session in ballot_sessions},
+        campaigns=_campaign_titles(page, detail.get("nominees") or []),
         outcome=outcome,
         now_local=forms.now_local,
         dossier=page.can("GET", "/api/v1/selections/<id>/dossier"),
@@ -162,7 +188,10 @@ def selection_action(page, id, action):
 def ranking(page, id):
     page.require("GET", "/api/v1/selections/<id>/ranking")
     answer = page.api("GET", f"/api/v1/selections/{id}/ranking")
-    return page.render("ranking.html", sel=id, answer=answer, status=200 if answer.ok else answer.status)
+    # the nominees' names come with the selection (one call; whoever may rank it may read it)
+    detail = page.api("GET", f"/api/v1/selections/{id}") if answer.ok and page.can("GET", SEL) else None
+    names = readable.names_of(detail.body.get("nominees")) if detail is not None and detail.ok else {}
+    return page.render("ranking.html", sel=id, answer=answer, names=names, status=200 if answer.ok else answer.status)
 
 
 # ---- committee: decisions ----------------------------------------------------------------------

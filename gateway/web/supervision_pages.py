@@ -2,7 +2,7 @@
 
 from urllib.parse import quote
 
-from gateway.web import forms
+from gateway.web import forms, readable
 from gateway.web.app import entry_result
 from gateway.web.console import recent_records
 
@@ -74,11 +74,21 @@ def reviews(page):
     return page.render(
         "reviews.html",
         answer=answer,
+        names=_nominee_names(page, page.request.args.get("selection")) if answer.ok else {},
         outcome=outcome,
         status_filter=status_filter,
         can_verdict=page.can("POST", "/api/v1/reviews/<id>/verdicts"),
         status=outcome.status if outcome and not outcome.ok else 200,
     )
+
+
+def _nominee_names(page, selection):
+    """{cadre: name} of one selection's nominees, for a role that may read the selection (org): one call.
+    Nothing for the departments, whose reviews name cadres by code only (API.md), or when it fails."""
+    if not selection or not page.can("GET", "/api/v1/selections/<id>"):
+        return {}
+    detail = page.api("GET", f"/api/v1/selections/{quote(selection, safe='')}")
+    return readable.names_of(detail.body.get("nominees")) if detail.ok else {}
 
 
 # ---- superior: pre-reports, observers, overdue ----------------------------------------------------

@@ -149,6 +149,7 @@ class SelectionSummary(Schema):
 
     id = fields.String()
     post = fields.String()
+    post_title = fields.String(allow_none=True)
     mode = fields.String()
     competitive = fields.Boolean()
     vacancies = fields.Integer()
@@ -163,6 +164,7 @@ SelectionSummaryPage = page_of(SelectionSummary)
 
 class NomineeOut(Schema):
     cadre = fields.String()
+    name = fields.String(allow_none=True, metadata={"description": "the cadre's name; null if it is not registered"})
     status = fields.String()
     basis = fields.Dict()
 

@@ -329,7 +329,9 @@ def nominee_status(doc, cadre):
 
 
 def selection_view(doc):
-    nominations = Nomination.objects(selection=doc.id).order_by("created_at")
+    nominations = list(Nomination.objects(selection=doc.id).order_by("created_at"))
+    # each nominee's name, so that the console reads people by name: one query for all of them
+    names = {c.code: c.name for c in Cadre.objects(code__in=[n.cadre for n in nominations]).only("code", "name")}
     view = selection_summary(doc)
     view.update(
         {
@@ -340,7 +342,13 @@ def selection_view(doc):
             "qualification": dict(doc.qualification) if doc.qualification else None,
             "consultations": [dict(c) for c in doc.consultations],
             "nominees": [
-                {"cadre": n.cadre, "status": nominee_status(doc, n.cadre), "basis": dict(n.basis)} for n in nominations
+                {
+                    "cadre": n.cadre,
+                    "name": names.get(n.cadre),
+                    "status": nominee_status(doc, n.cadre),
+                    "basis": dict(n.basis),
+                }
+                for n in nominations
             ],
             "history": [dict(h) for h in doc.history],
             "notice": doc.notice,
@@ -352,7 +360,7 @@ def selection_view(doc):
 
 # --- the console's list --------------------------------------------------------------------------
 
-_LISTED = ("_id", "post", "mode", "competitive", "vacancies", "stage", "created_at")
+_LISTED = ("_id", "post", "post_title", "mode", "competitive", "vacancies", "stage", "created_at")
 
 
 def list_selections(query):
@@ -387,6 +395,7 @@ def selection_listed(doc, nominees):
     item = {
         "id": doc["_id"],
         "post": doc["post"],
+        "post_title": doc.get("post_title"),
         "mode": doc["mode"],
         "competitive": doc["competitive"],
         "vacancies": doc["vacancies"],

@@ -338,6 +338,7 @@ def test_nomination_disciplines_each_with_its_code(api):
     problem(nominate(api, sel, good, basis), 409, "exists")
     nominees = ok(api.get(f"/api/v1/selections/{sel}", as_="org"))["nominees"]
     assert [(n["cadre"], n["status"]) for n in nominees] == [(good, "nominated")]
+    assert nominees[0]["name"] == f"Name {good}"  # the console reads the nominee by name
 
 
 def test_lateral_and_key_leadership_rank_rules(api):

@@ -18,7 +18,18 @@ from tests.e2e.test_nomination_support import (
 from tests.harness import Suite
 from tests.signing import call_as_gateway
 
-FIELDS = {"id", "post", "mode", "competitive", "vacancies", "stage", "created_at", "nominees", "next_actions"}
+FIELDS = {
+    "id",
+    "post",
+    "post_title",
+    "mode",
+    "competitive",
+    "vacancies",
+    "stage",
+    "created_at",
+    "nominees",
+    "next_actions",
+}
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +78,9 @@ def test_newest_first_with_each_selections_summary(suite, world):
     assert times == sorted(times, reverse=True)
 
     newest, qualified, inspected = items[0], items[1], items[-1]
-    assert {k: newest[k] for k in ("post", "mode", "competitive", "vacancies", "stage", "nominees")} == {
+    assert {k: newest[k] for k in ("post", "post_title", "mode", "competitive", "vacancies", "stage", "nominees")} == {
         "post": world["post"],
+        "post_title": "Head",
         "mode": "democratic_recommendation",
         "competitive": False,
         "vacancies": 1,

@@ -106,7 +106,7 @@ def test_org_walks_a_selection_from_motion_to_appointment_through_the_console(ap
     assert stage_of(web) == "joint_review"
     web.shot("selection_joint_review_zh")
     web.open(f"/web/console/selections/{sel}/ranking", shot="ranking_zh")
-    assert cadre in web.text("#ranking")
+    assert f"李明 ({cadre})" in web.text("#ranking")  # the nominee by name, from the selection
     web.sign_out()
 
     # the four departments each clear the review from their own console
@@ -117,6 +117,8 @@ def test_org_walks_a_selection_from_motion_to_appointment_through_the_console(ap
         until(lambda: web.open("/web/console/reviews").find("#reviews tr.pending form.verdict"), timeout=60)
         rows = [r for r in web.all("#reviews tbody tr") if sel in r.text]
         assert rows, web.text("#reviews")
+        # a department reads its reviews' cadres by code: API.md gives it no names to read
+        assert cadre in rows[0].text and "李明" not in web.text("#reviews")
         web.submit(
             web.find("form.verdict", rows[0]),
             {"verdict": "clear", "reason": "未发现问题"},
