@@ -59,7 +59,7 @@ class Page:
         returns its Answer, a refusal being the API's problem with its code and detail."""
         query = MultiDict({k: str(v) for k, v in (query or {}).items() if v not in (None, "")})
         if csv is not None:
-            raw = csv.encode("utf-8")
+            raw = csv if isinstance(csv, bytes) else csv.encode("utf-8")
         elif method == "POST":
             # the body is sent as JSON text so it meets the API's own JSON checks and idempotency digest
             raw = json.dumps(body or {}, ensure_ascii=False).encode("utf-8")

@@ -86,10 +86,12 @@ REGISTRY_ACTIONS = {
 
 
 def _csv_of(page):
+    """The CSV a form sent, as bytes: an uploaded file is handed to the API unread, so the API's one decoder
+    refuses what it cannot read (not UTF-8) exactly as it does for a client, instead of guessing here."""
     upload = page.request.files.get("file")
     if upload is not None and upload.filename:
-        return upload.read().decode("utf-8-sig", errors="replace")
-    return page.request.form.get("csv", "")
+        return upload.read()
+    return page.request.form.get("csv", "").encode("utf-8")
 
 
 def registry(page):

@@ -7,7 +7,7 @@ from services.common.entrypoints import event_handler, query, rpc, timer
 from services.common.envelope import load_event
 from services.common.validation import load
 from services.nomination import appointing, ballot_box, ballot_sessions, contract, registry, steps, store, telemetry
-from services.nomination import supervision_events
+from services.nomination import heard
 from services.examination import contract as examination_contract
 from services.supervision import contract as supervision_contract
 from services.nomination.domain import ballots as ballot_rules
@@ -185,53 +185,41 @@ class NominationService(HealthMixin):
 
     @event_handler("supervision", "review.cleared")
     def on_review_cleared(self, payload):
-        supervision_events.heard(
-            payload, supervision_contract.ReviewCleared, supervision_events.review_cleared, self.caller
-        )
+        heard.apply_to_selection(payload, supervision_contract.ReviewCleared, heard.review_cleared, self.caller)
 
     @event_handler("supervision", "review.vetoed")
     def on_review_vetoed(self, payload):
-        supervision_events.heard(
-            payload, supervision_contract.ReviewVetoed, supervision_events.review_vetoed, self.caller
-        )
+        heard.apply_to_selection(payload, supervision_contract.ReviewVetoed, heard.review_vetoed, self.caller)
 
     @event_handler("supervision", "pre_report.approved")
     def on_pre_report_approved(self, payload):
-        supervision_events.heard(
-            payload, supervision_contract.PreReportApproved, supervision_events.pre_report_approved, self.caller
+        heard.apply_to_selection(
+            payload, supervision_contract.PreReportApproved, heard.pre_report_approved, self.caller
         )
 
     @event_handler("supervision", "notice.opened")
     def on_notice_opened(self, payload):
-        supervision_events.heard(
-            payload, supervision_contract.NoticeOpened, supervision_events.notice_opened, self.caller
-        )
+        heard.apply_to_selection(payload, supervision_contract.NoticeOpened, heard.notice_opened, self.caller)
 
     @event_handler("supervision", "objection.lodged")
     def on_objection_lodged(self, payload):
-        supervision_events.heard(
-            payload, supervision_contract.ObjectionLodged, supervision_events.objection_lodged, self.caller
-        )
+        heard.apply_to_selection(payload, supervision_contract.ObjectionLodged, heard.objection_lodged, self.caller)
 
     @event_handler("supervision", "objection.resolved")
     def on_objection_resolved(self, payload):
-        supervision_events.heard(
-            payload, supervision_contract.ObjectionResolved, supervision_events.objection_resolved, self.caller
-        )
+        heard.apply_to_selection(payload, supervision_contract.ObjectionResolved, heard.objection_resolved, self.caller)
 
     @event_handler("supervision", "notice.closed")
     def on_notice_closed(self, payload):
-        supervision_events.heard(
-            payload, supervision_contract.NoticeClosed, supervision_events.notice_closed, self.caller
-        )
+        heard.apply_to_selection(payload, supervision_contract.NoticeClosed, heard.notice_closed, self.caller)
 
     @event_handler("examination", "campaign.results_published")
     def on_results_published(self, payload):
-        store.keep_campaign_result(*load_event(payload, examination_contract.ResultsPublished))
+        heard.keep_campaign_result(*load_event(payload, examination_contract.ResultsPublished))
 
     @event_handler("supervision", "assessment.ranked")
     def on_assessment_ranked(self, payload):
-        store.keep_assessment_ranking(*load_event(payload, supervision_contract.AssessmentRanked))
+        heard.keep_assessment_ranking(*load_event(payload, supervision_contract.AssessmentRanked))
 
     # --- metrics --------------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@ turned into the selection's updates, its events and its stage change. ``store.ac
 ``store.change_selection`` apply these under the selection's version guard; ``service.py`` only picks
 the step. The steps that write documents of their own (opening, nominations) store them with their event
 here; the ballot sessions' steps are in ``ballot_sessions.py``, the decision and the appointment (which may
-ask supervision) in ``appointing.py``, and what supervision's events tell us in ``supervision_events.py``."""
+ask supervision) in ``appointing.py``, and what supervision's events tell us in ``heard.py``."""
 
 from services.common import outbox
 from services.common.clock import rfc3339, utcnow

@@ -8,7 +8,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from services.common import applied, config, keyfiles, outbox, paging, retry
-from services.common.idempotency import insert_once
 from services.common.clock import as_utc, rfc3339
 from services.common.errors import Conflict, NotFound
 from services.nomination import contract, telemetry
@@ -269,27 +268,6 @@ def appoint(post_code, appointees, vacancies, key):
 def local_units(codes):
     """The codes among ``codes`` of units in the registry (as of this read)."""
     return sorted(u.code for u in Unit.objects(code__in=[str(c) for c in codes][:1000]).only("code"))
-
-
-def keep_campaign_result(envelope, data):
-    """Examination's published ranking, kept once per event: the basis of nominations in public selection."""
-    insert_once(
-        CampaignResult(
-            event_id=envelope["id"],
-            campaign=data["campaign"],
-            published_at=envelope["occurred_at"],
-            posts=data["posts"],
-        )
-    )
-
-
-def keep_assessment_ranking(envelope, data):
-    """Supervision's routine-assessment ranking, kept once per event: the performance component of a ranking."""
-    insert_once(
-        AssessmentRanking(
-            event_id=envelope["id"], period=data["period"], ranked_at=envelope["occurred_at"], units=data["units"]
-        )
-    )
 
 
 def selection_facts(doc):

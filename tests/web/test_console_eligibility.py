@@ -44,3 +44,26 @@ def test_the_campaign_page_imports_eligibility_decisions(api, suite):
     # a header without the fields is the API's 400, shown with the field at fault
     answer, body = _send(client, suite, path, "exam_number\nX\n", "en")
     assert answer.status_code == 400 and 'data-code="invalid"' in body and "csv" in body
+
+
+def test_an_uploaded_file_that_is_not_utf8_is_refused_as_the_api_refuses_it(api, suite):
+    """The console hands an upload to the API's one CSV decoder: a GB18030 file is a 400, nothing decided."""
+    world = World(api)
+    world.import_csv([("P1", applicant(1))])
+    number = world.applications()[0]["exam_number"]
+    client, _ = signed_in(suite, api.tokens["org"])
+    path = f"/web/console/campaigns/{world.campaign}"
+    page = client.get(f"{suite.base}{path}?lang=en", timeout=30)
+    form = re.search(r'<form[^>]*id="form-eligibility-import".*?</form>', page.text, re.S).group(0)
+    text = f"exam_number,eligible,reason\n{number},false,学历不符\n".encode("gb18030")
+    answer = client.post(
+        f"{suite.base}{path}?lang=en",
+        headers={"Origin": suite.base},
+        timeout=60,
+        data={"csrf": csrf_of(form), "idem": re.search(r'name="idem" value="([^"]+)"', form).group(1)}
+        | {"action": "eligibility-import"},
+        files={"file": ("decisions.csv", text, "text/csv")},
+    )
+    body = html.unescape(answer.text)
+    assert answer.status_code == 400 and 'data-code="invalid"' in body and "UTF-8" in body, body[:2000]
+    assert [a["eligibility"] for a in world.applications()] == ["pending"]

@@ -1,19 +1,22 @@
-"""What supervision's events tell us: each applied to the selection it names, once per envelope."""
+"""What the other services' events tell us: supervision's each applied to the selection it names, and the
+rankings of examination and supervision kept; each once per envelope."""
 
 import logging
 
 from services.common.clock import utcnow
 from services.common.envelope import load_event
 from services.common.errors import NotFound
+from services.common.idempotency import insert_once
 from services.nomination import contract, store
 from services.nomination.domain.stages import Stage
+from services.nomination.models import AssessmentRanking, CampaignResult
 from services.nomination.steps import subject
 from services.nomination.store import Change, transition
 
 log = logging.getLogger(__name__)
 
 
-def heard(payload, schema, step, caller):
+def apply_to_selection(payload, schema, step, caller):
     """Apply ``step`` to the selection a supervision event names, once per envelope; an event about a
     selection this service does not hold is logged and dropped."""
     envelope, data = load_event(payload, schema)
@@ -96,3 +99,24 @@ def notice_closed(doc, data, caller):
         )
         transition(doc, Stage.CLOSED, "notice_closed", now, caller, change)
     return change
+
+
+def keep_campaign_result(envelope, data):
+    """Examination's published ranking, kept once per event: the basis of nominations in public selection."""
+    insert_once(
+        CampaignResult(
+            event_id=envelope["id"],
+            campaign=data["campaign"],
+            published_at=envelope["occurred_at"],
+            posts=data["posts"],
+        )
+    )
+
+
+def keep_assessment_ranking(envelope, data):
+    """Supervision's routine-assessment ranking, kept once per event: the performance component of a ranking."""
+    insert_once(
+        AssessmentRanking(
+            event_id=envelope["id"], period=data["period"], ranked_at=envelope["occurred_at"], units=data["units"]
+        )
+    )
