@@ -145,9 +145,12 @@ class LogStore(DependencyProvider):
     # -- the one writer --------------------------------------------------------------------------
 
     def append(self, prepared):
-        """Append the prepared messages in order, skipping keys already recorded; returns the new entries."""
+        """Append the prepared messages in order, skipping keys already recorded; returns the new entries.
+
+        The tree is taken to be the log's head without reading the database first: the firehose has one
+        active consumer, so another writer has appended only after a failover. Then the insert meets the
+        unique ``seq`` of its entries; the tree catches up once and the batch is chained after them."""
         with self.lock:
-            self._sync_locked()
             todo, seen = [], set()
             for item in prepared:
                 if item.key in seen or item.key in self.recent:
@@ -155,7 +158,7 @@ class LogStore(DependencyProvider):
                     continue
                 seen.add(item.key)
                 todo.append(item)
-            written = []
+            written, caught_up = [], False
             while todo:
                 docs = self._chain(todo)
                 try:
@@ -172,7 +175,10 @@ class LogStore(DependencyProvider):
                     existing = self._existing_keys([item.key for item in todo])
                     if not existing:
                         self._sync_locked()
-                        raise
+                        if caught_up:
+                            raise
+                        caught_up = True  # another writer's entries hold these seqs: chain after them
+                        continue
                     metrics.DUPLICATES.inc(len(existing))
                     todo = [item for item in todo if item.key not in existing]
                 except Exception:

@@ -146,3 +146,43 @@ def test_the_feed_pages_exactly_through_items_published_within_one_second(suite)
     everything = feed(500)
     assert feed(1) == everything
     assert everything[:6] == [f"event:{e['id']}" for e in reversed(announced)]
+
+
+def test_after_another_writer_appended_the_next_entry_is_chained_after_its_entries(suite):
+    """A failover: a second records process appended while this one held an older tree. The insert meets the
+    taken seqs, the tree catches up and the entry lands after them, chained, once: nothing overwritten, no gap."""
+    from services.records.domain.entries import entry_fields_from_event
+    from services.records.log.entry import make_entry
+
+    tag = uuid.uuid4().hex[:8]
+    first = as_producer(suite, make_envelope("unit.created", "nomination", f"unit:{tag}-a", {"code": f"{tag}-a"}))
+    publish(suite, [first])
+    before = eventually(
+        lambda: (lambda e: e if any(x["subject"] == f"unit:{tag}-a" for x in e) else None)(listing(suite))
+    )
+    # the other writer: two entries chained on the head, written straight into the log's collection
+    client = pymongo.MongoClient(f"mongodb://127.0.0.1:{suite.ports['MONGODB_PORT']}/")
+    try:
+        previous = before[-1]["leaf_hash"]
+        for i, name in enumerate(("b", "c")):
+            other = make_envelope("unit.created", "nomination", f"unit:{tag}-{name}", {"code": f"{tag}-{name}"})
+            entry = make_entry(len(before) + i, previous, entry_fields_from_event(other))
+            client["records"]["entries"].insert_one(dict(entry, event_id=other["id"], about=None))
+            previous = entry["leaf_hash"]
+    finally:
+        client.close()
+    publish(
+        suite, [as_producer(suite, make_envelope("unit.created", "nomination", f"unit:{tag}-d", {"code": f"{tag}-d"}))]
+    )
+
+    def landed():
+        entries = listing(suite)
+        return entries if any(e["subject"] == f"unit:{tag}-d" for e in entries) else None
+
+    entries = eventually(landed, timeout=30)
+    assert [e["subject"] for e in entries[len(before) :]] == [f"unit:{tag}-b", f"unit:{tag}-c", f"unit:{tag}-d"]
+    previous = GENESIS_PREV_HASH
+    for position, entry in enumerate(entries):
+        assert entry["seq"] == position and entry["prev_hash"] == previous
+        assert leaf_hash_of(entry) == entry["leaf_hash"]
+        previous = entry["leaf_hash"]
