@@ -147,3 +147,118 @@ def test_a_cursor_the_feed_did_not_give_out_is_refused_naming_cursor(cursor):
     with pytest.raises(Invalid) as refused:
         check_feed_cursor(cursor)
     assert "cursor" in refused.value.errors
+
+
+# The exact texts the public feed and the channels carry, and each boundary.
+
+
+def test_an_announcement_reads_in_full_with_the_mode_s_name_and_its_vacancies():
+    data = {"selection": "S1", "post": "P1", "mode": "public_selection", "competitive": True, "vacancies": 2}
+    item = disclosure_from_event(env("selection.opened", data))
+    assert item["title"] == "选拔公告 Selection announcement: post P1"
+    assert item["summary"] == (
+        "A competitive (差额, 1:2) selection for post P1 has opened with 2 vacancies; "
+        "nomination mode: 公开选拔 public selection."
+    )
+    assert item["details"] == data
+
+
+def test_an_announcement_of_one_vacancy_by_a_mode_without_a_name_shows_the_mode_as_given():
+    item = disclosure_from_event(env("selection.opened", {"post": 5, "mode": "by_lot", "vacancies": 1}))
+    assert item["title"] == "选拔公告 Selection announcement: post a post"
+    assert item["summary"] == "A selection for post a post has opened with 1 vacancy; nomination mode: by_lot."
+    assert item["details"] == {"post": 5, "mode": "by_lot", "vacancies": 1}
+
+
+@pytest.mark.parametrize("vacancies", [True, "3", None])
+def test_an_announcement_counts_vacancies_only_when_they_are_a_whole_number(vacancies):
+    item = disclosure_from_event(env("selection.opened", {"post": "P1", "competitive": False, "vacancies": vacancies}))
+    assert item["summary"] == "A selection for post P1 has opened."
+
+
+def test_a_notice_reads_in_full_with_its_period_and_where_to_object():
+    data = {"notice": "N1", "selection": "S1", "title": "公示: Head", "opens_at": "a", "closes_at": "b"}
+    item = disclosure_from_event(env("notice.opened", data))
+    assert (
+        item["summary"]
+        == "Public notice (公示) from a to b; objections may be lodged at /api/v1/notices/N1/objections."
+    )
+    assert item["details"] == {"notice": "N1", "selection": "S1", "opens_at": "a", "closes_at": "b"}
+
+
+def test_a_notice_without_a_whole_period_title_or_id_says_only_that_it_is_one():
+    item = disclosure_from_event(env("notice.opened", {"opens_at": "a"}))
+    assert (item["title"], item["summary"], item["details"]) == (
+        "公示 Public notice",
+        "Public notice (公示).",
+        {"opens_at": "a"},
+    )
+    item = disclosure_from_event(env("notice.opened", {"closes_at": "b"}))
+    assert item["summary"] == "Public notice (公示)."
+
+
+def test_results_read_in_full_post_by_post_unranked_candidates_last():
+    posts = [
+        "not a post",
+        {
+            "post": "P1",
+            "seats": 3,
+            "ranking": [
+                {"name": "C", "status": "selected"},
+                {"name": "B", "rank": 100, "status": "selected"},
+                {"name": "A", "rank": 2, "status": "selected"},
+            ],
+        },
+        {"post": "P2", "seats": 1, "ranking": []},
+    ]
+    item = disclosure_from_event(env("campaign.results_published", {"posts": posts}))
+    assert item["title"] == "公开选拔结果 Results of a public selection"
+    assert item["summary"] == "Selected candidates — P1: A, B, C; P2: (none)."
+    assert item["details"]["posts"][0]["selected"] == ["A", "B", "C"]
+    empty = disclosure_from_event(env("campaign.results_published", {"campaign": "K1"}))
+    assert (empty["title"], empty["summary"]) == ("公开选拔结果 Results of K1", "Selected candidates — none.")
+
+
+def test_a_message_links_to_the_feed_on_the_site_or_relatively():
+    item = {"key": "event:e1", "title": "T", "summary": None}
+    assert channel_message(item, "email", ("a@example.org",)) == {
+        "id": "event:e1",
+        "channel": "email",
+        "to": ["a@example.org"],
+        "subject": "T",
+        "body": "T\n\n/api/v1/disclosures",
+    }
+    assert (
+        channel_message(item, "website", [], "https://example.org/")["body"]
+        == "T\n\nhttps://example.org/api/v1/disclosures"
+    )
+    # only the slashes at the end are dropped: a site under a path keeps its path
+    assert channel_message(item, "website", [], "https://example.org/NX/")["body"].endswith("/NX/api/v1/disclosures")
+
+
+def test_an_sms_of_exactly_the_limit_is_sent_whole_and_a_longer_one_cut_to_it():
+    link = " /api/v1/disclosures"
+    fits = {"key": "k", "title": "x" * (SMS_MAX_CHARS - len(link))}
+    assert channel_message(fits, "sms", [])["body"] == fits["title"] + link
+    over = dict(fits, title=fits["title"] + "y")
+    body = channel_message(over, "sms", [])["body"]
+    assert len(body) == SMS_MAX_CHARS and body == (over["title"] + link)[: SMS_MAX_CHARS - 1] + "…"
+    assert channel_message({"key": "k", "title": "T"}, "sms", [])["body"] == "T /api/v1/disclosures"
+
+
+def test_the_feed_order_is_milliseconds_since_the_epoch_whatever_the_zone():
+    second = datetime(1970, 1, 1, 0, 0, 1, tzinfo=timezone.utc)
+    assert feed_order(second, "k") == "000000000001000|k"
+    beijing = second.astimezone(timezone(timedelta(hours=8)))
+    assert feed_order(beijing, "k") == "000000000001000|k"
+
+
+def test_a_cursor_whose_key_holds_a_bar_is_one_the_feed_gave_out():
+    cursor = feed_order(datetime(2031, 5, 5, tzinfo=timezone.utc), "policy:a|b")
+    assert check_feed_cursor(cursor) == cursor
+
+
+def test_a_cursor_with_no_key_is_refused_with_its_message():
+    with pytest.raises(Invalid) as refused:
+        check_feed_cursor("000001957946400|")
+    assert refused.value.errors == {"cursor": ["not a cursor this feed gave out"]}

@@ -1,6 +1,7 @@
 """Record entries from event envelopes of any type and from manual entries, never carrying personal data."""
 
 import json
+from decimal import Decimal
 
 import pytest
 
@@ -12,6 +13,7 @@ from services.records.domain.entries import (
     entry_fields_from_event,
     is_recordable,
     manual_entry_fields,
+    result_of,
     without_personal_data,
 )
 from services.records.log.entry import CONTENT_FIELDS, make_entry, GENESIS_PREV_HASH
@@ -211,3 +213,66 @@ def test_manual_entry_redacts_id_numbers_typed_into_text():
         "2026-03-01T08:00:00Z",
     )
     assert ID_NUMBER not in fields["result"]
+
+
+# Each boundary of what is recorded, and each refusal's message.
+
+
+def test_a_stage_change_records_the_stage_announced_even_one_the_record_has_no_step_for():
+    assert entry_fields_from_event(envelope("selection.stage_changed", {"stage": "closed"}))["stage"] == "closed"
+    for bad in ("", 5):
+        assert entry_fields_from_event(envelope("selection.stage_changed", {"stage": bad}))["stage"] is None
+
+
+def test_a_stage_named_in_data_counts_only_when_it_is_a_record_stage():
+    assert entry_fields_from_event(envelope("unit.created", {"stage": "lunch"}))["stage"] is None
+
+
+def test_the_aggregate_is_the_first_part_of_the_type():
+    assert entry_fields_from_event(envelope("review.reopened.by_hand"))["stage"] == "joint_review"
+
+
+def test_envelope_values_that_are_not_text_are_recorded_as_text():
+    fields = entry_fields_from_event(envelope("selection.decided", [1, 2], actor=5))
+    assert fields["responsible"] == "5" and fields["result"] is None and fields["place"] is None
+    assert entry_fields_from_event(envelope("", type=None))["matter"] is None
+    assert entry_fields_from_event(envelope("selection.decided", {"place": ""}))["place"] is None
+
+
+def test_integers_a_double_holds_exactly_stay_numbers_and_others_become_text():
+    cleaned = without_personal_data({"a": 2**53, "b": -(2**53), "c": 2**53 + 1, "d": 107, "f": 1.5, "n": None})
+    assert cleaned == {"a": 2**53, "b": -(2**53), "c": str(2**53 + 1), "d": 107, "f": 1.5, "n": None}
+
+
+def test_values_of_other_types_are_recorded_as_their_text():
+    assert without_personal_data({"amount": Decimal("1.5")}) == {"amount": "1.5"}
+
+
+def test_a_result_of_exactly_the_limit_is_kept_whole():
+    data = {"x": "a" * 992}  # {"x":"…"} is 8 characters more
+    assert result_of(data) == '{"x":"' + "a" * 992 + '"}' and len(result_of(data)) == RESULT_MAX_CHARS
+
+
+def test_another_service_s_event_from_the_records_service_is_not_recorded():
+    assert not is_recordable(envelope("campaign.opened", source="records"))
+    assert is_recordable(envelope("campaign.opened", source="examination"))
+
+
+def test_each_fault_of_a_manual_entry_has_its_message():
+    with pytest.raises(Invalid) as caught:
+        manual_entry_fields({"matter": " ", "place": 3, "recorder": "me"}, "org", "2026-03-01T08:00:00Z")
+    assert caught.value.errors == {
+        "recorder": ["Unknown field."],
+        "subject": ["Missing data for required field."],
+        "stage": ["Missing data for required field."],
+        "matter": ["Not a valid non-empty string."],
+        "place": ["Not a valid non-empty string."],
+    }
+    with pytest.raises(Invalid) as caught:
+        manual_entry_fields({"subject": "s", "stage": "lunch", "matter": "m"}, "org", "2026-03-01T08:00:00Z")
+    assert caught.value.errors == {
+        "stage": [
+            "Must be one of: motion, nomination, inspection, deliberation, decision, public_notice, appointment, "
+            "qualification, consultation, recommendation, joint_review, filing, examination."
+        ]
+    }

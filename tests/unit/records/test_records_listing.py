@@ -116,3 +116,40 @@ def test_the_envelope_fast_path_agrees_with_the_chassis_schema():
         assert _plain(payload) is None, payload
         with pytest.raises(ValueError):
             prepare({"manual": False, "payload": payload})
+
+
+# Each boundary and the text of each refusal.
+
+
+def test_a_selection_is_named_only_by_text():
+    assert selection_subject("review:R1", {"selection": ""}) is None
+    assert selection_subject("review:R1", ["S1"]) is None
+
+
+def test_a_cursor_of_fifteen_digits_is_the_longest_taken():
+    assert parse_seq_cursor("9" * 15) == 10**15 - 1
+    with pytest.raises(Invalid) as caught:
+        parse_seq_cursor("9" * 16)
+    assert caught.value.errors == {"cursor": ["not a cursor this listing gave out"]}
+
+
+def test_a_proof_of_the_last_entry_in_size_needs_a_larger_size_and_each_refusal_says_why():
+    with pytest.raises(Invalid) as caught:
+        check_proof_bounds(2, 2, 5)
+    assert caught.value.errors == {"seq": ["seq 2 is not within the first 2 entries; ask with a larger size"]}
+    with pytest.raises(Invalid) as caught:
+        check_proof_bounds(0, 6, 5)
+    assert caught.value.errors == {"size": ["the log has 5 entries; size must be at most that"]}
+    with pytest.raises(NotFound) as caught:
+        check_proof_bounds(5, 5, 5)
+    assert caught.value.detail == "no entry with seq 5"
+
+
+def test_a_consistency_from_a_size_to_itself_is_allowed_and_each_refusal_says_why():
+    check_consistency_bounds(3, 3, 5)
+    with pytest.raises(Invalid) as caught:
+        check_consistency_bounds(4, 3, 5)
+    assert caught.value.errors == {"from": ["from must not be greater than to"]}
+    with pytest.raises(Invalid) as caught:
+        check_consistency_bounds(1, 6, 5)
+    assert caught.value.errors == {"to": ["the log has 5 entries; to must be at most that"]}

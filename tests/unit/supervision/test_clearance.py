@@ -33,3 +33,9 @@ def test_a_closed_notice_gives_its_outcome_and_revision():
     notice = {"status": "closed", "outcome": "clear", "revision": 2, "objections": {"o1": "dismissed"}}
     shown = clearance("S1", pre_report_status=None, reviews=[], notice=notice)["notice"]
     assert (shown["status"], shown["outcome"], shown["revision"], shown["pending"]) == ("closed", "clear", 2, 0)
+
+
+def test_an_open_notice_shows_no_outcome_whatever_was_stored():
+    notice = {"status": "open", "outcome": "clear", "revision": None, "objections": {}}
+    shown = clearance("S1", pre_report_status=None, reviews=[], notice=notice)["notice"]
+    assert shown == {"status": "open", "outcome": None, "revision": 0, "pending": 0, "upheld": 0}

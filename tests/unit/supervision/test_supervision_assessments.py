@@ -164,3 +164,79 @@ def test_a_ranking_names_the_cadres_whose_flag_ends_in_its_period_from_scores_up
     ]
     assert [f.cadre for f in asm.adjustments_in("2026-Q2", histories)] == ["C1"]
     assert [f.cadre for f in asm.adjustments_in("2026-Q3", histories)] == ["C2"]
+
+
+# The exact outcomes: what the API shows of scores and rankings, every message, each boundary.
+
+
+def test_scores_show_their_period_as_written_with_the_unit_or_cadre():
+    assert asm.assess_unit("2026-Q3", " U1 ", 75.5).as_dict() == {"period": "2026-Q3", "unit": "U1", "score": 75.5}
+    assert asm.assess_cadre("2026-07", "C1", 59).as_dict() == {"period": "2026-07", "cadre": "C1", "score": 59}
+
+
+def test_each_bad_field_of_a_score_has_its_message():
+    with pytest.raises(Invalid) as exc:
+        asm.assess_unit("2026", " ", float("nan"))
+    assert exc.value.errors == {"unit": ["Must not be empty."], "score": ["Not a valid number."]}
+    with pytest.raises(Invalid) as exc:
+        asm.assess_cadre("2026", "C" * (asm.CODE_MAX_CHARS + 1), 50)
+    assert exc.value.errors == {"cadre": [f"Longer than maximum length {asm.CODE_MAX_CHARS}."]}
+    assert asm.assess_cadre("2026", "C" * asm.CODE_MAX_CHARS, 50).cadre == "C" * asm.CODE_MAX_CHARS
+
+
+def test_a_ranking_shows_each_unit_its_rank_and_the_rectification_owed():
+    ranking = asm.rank_units("2026-H1", units("2026-H1", {"U1": 90, "U2": 40}), bottom=1)
+    assert (ranking.period, ranking.bottom) == (Period(2026, "half", 1), 1)
+    assert [i.as_dict() for i in ranking.items] == [
+        {"rank": 1, "unit": "U1", "score": 90, "key_management": False, "rectification": None},
+        {
+            "rank": 2,
+            "unit": "U2",
+            "score": 40,
+            "key_management": True,
+            "rectification": {
+                "unit": "U2",
+                "period": "2026-H1",
+                "title": "2026-H1平时考核排名第2位（共2个单位），列为重点管理单位，限期整改",
+            },
+        },
+    ]
+    assert ranking.events[0].subject == "assessment:2026-H1"
+
+
+def test_each_refusal_of_a_ranking_says_why():
+    with pytest.raises(Invalid) as exc:
+        asm.rank_units("2026", [], bottom=-1)
+    assert exc.value.errors == {"bottom": ["Must be a whole number, 0 or more."]}
+    twice = units("2026", {"U1": 50}) * 2
+    with pytest.raises(ValueError, match="^a unit has more than one score for the period$"):
+        asm.rank_units("2026", twice, bottom=1)
+
+
+def test_a_flag_is_of_one_cadre_with_one_score_a_period():
+    with pytest.raises(ValueError, match="^history must be one cadre's$"):
+        asm.adjustment_flag(cadre("C1", {"2026": 50}) + cadre("C2", {"2027": 50}))
+    with pytest.raises(ValueError, match="^a cadre has more than one score for a period$"):
+        asm.adjustment_flag(cadre("C1", {"2026": 50}) * 2)
+
+
+def test_a_run_counts_within_its_own_granularity_whatever_other_periods_are_scored():
+    history = cadre("C1", {"2026-Q1": 50, "2026-Q2": 50, "2027": 90, "2027-H2": 90, "2027-12": 90})
+    assert asm.adjustment_flag(history).as_dict() == {
+        "cadre": "C1",
+        "periods": ["2026-Q1", "2026-Q2"],
+        "scores": [50, 50],
+    }
+
+
+def test_of_two_runs_the_flag_is_the_one_that_ends_latest():
+    history = cadre("C1", {"2026-Q1": 50, "2026-Q2": 50, "2026-07": 40, "2026-08": 40})
+    assert asm.adjustment_flag(history).periods == (Period(2026, "month", 7), Period(2026, "month", 8))
+
+
+def test_the_threshold_reaches_every_list_of_flags():
+    scores = {"2026-Q1": 65, "2026-Q2": 65}
+    assert asm.cadres_for_adjustment(cadre("C1", scores)) == []
+    assert [f.cadre for f in asm.cadres_for_adjustment(cadre("C1", scores), threshold=70)] == ["C1"]
+    assert asm.adjustments_in("2026-Q2", [cadre("C1", scores)]) == []
+    assert [f.cadre for f in asm.adjustments_in("2026-Q2", [cadre("C1", scores)], threshold=70)] == ["C1"]

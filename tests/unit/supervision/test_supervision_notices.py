@@ -232,3 +232,141 @@ def test_resolve_checks_role_fields_and_existence():
     other = nt.Objection("x", "other-notice", "c", T0)
     with pytest.raises(NotFound):
         resolve(n, [other], "x", upheld=True)
+
+
+# The exact outcomes: the texts the public and the API read, every field an event carries, each boundary.
+
+
+def test_the_notice_body_is_exactly_the_published_text():
+    n = notice()
+    assert n.body == (
+        "经区委研究决定，拟任用下列同志，现予以公示：\n"
+        "\n"
+        "1. 张三，拟任区财政局副局长\n"
+        "2. 李四，拟任区财政局副局长\n"
+        "\n"
+        "公示期：2026年3月1日09:00至2026年3月6日09:00（北京时间），共5天。\n"
+        "公示期间，对公示对象有异议的，可通过本平台提出意见。反映问题应实事求是、具体详实。"
+    )
+    assert n.appointees == (nt.Appointee("张三", "区财政局副局长"), nt.Appointee("李四", "区财政局副局长"))
+
+
+@pytest.mark.parametrize(
+    "seconds,shown",
+    [(2 * 86400, "共2天"), (3 * 3600, "共3小时"), (120, "共2分钟"), (61, "共61秒"), (1, "共1秒")],
+)
+def test_the_period_is_shown_in_the_largest_whole_unit(seconds, shown):
+    _, body = nt.notice_text(PEOPLE, T0, T0 + timedelta(seconds=seconds))
+    assert f"（北京时间），{shown}。" in body
+
+
+def test_the_opened_event_carries_the_notice_its_title_and_period():
+    n, events = nt.open_notice("S1", PEOPLE, T0, period_seconds=60, new_id=lambda: "n1")
+    assert [(e.type, e.subject, e.data) for e in events] == [
+        (
+            "notice.opened",
+            "selection:S1",
+            {
+                "notice": "n1",
+                "selection": "S1",
+                "title": "任前公示（区财政局副局长）",
+                "opens_at": "2026-03-01T01:00:00+00:00",
+                "closes_at": "2026-03-01T01:01:00+00:00",
+            },
+        )
+    ]
+
+
+def test_a_period_of_one_second_is_allowed_and_none_is_refused():
+    n, _ = nt.open_notice("S1", PEOPLE, T0, period_seconds=1, new_id=lambda: "n1")
+    assert n.closes_at == T0 + timedelta(seconds=1)
+    with pytest.raises(ValueError, match="^period_seconds must be positive$"):
+        nt.open_notice("S1", PEOPLE, T0, period_seconds=0, new_id=lambda: "n1")
+    with pytest.raises(ValueError, match="^a notice needs at least one appointee$"):
+        nt.open_notice("S1", [], T0, new_id=lambda: "n1")
+
+
+def test_an_objection_is_accepted_at_the_very_moment_the_notice_opens():
+    n = notice()
+    obj, events = lodge(n, at=T0, new_id=lambda: "o1")
+    assert obj.as_dict() == {
+        "id": "o1",
+        "notice": "n1",
+        "content": "他的学历有问题",
+        "lodged_at": T0,
+        "status": "pending",
+        "finding": None,
+        "resolved_at": None,
+        "resolved_by": None,
+    }
+    assert [(e.type, e.subject, e.data) for e in events] == [
+        ("objection.lodged", "selection:S1", {"objection": "o1", "notice": "n1", "selection": "S1"})
+    ]
+    assert n.is_open_at(T0) and not n.is_open_at(T0 - timedelta(microseconds=1))
+
+
+def test_each_refusal_of_an_objection_says_why():
+    n = notice()
+    with pytest.raises(Conflict) as exc:
+        lodge(n, at=T0 - timedelta(seconds=1))
+    assert (exc.value.detail, exc.value.code) == ("the notice period has not begun", "too_early")
+    with pytest.raises(Conflict) as exc:
+        lodge(n, at=n.closes_at)
+    assert (exc.value.detail, exc.value.code) == ("the notice period is over", "session_closed")
+    with pytest.raises(Conflict) as exc:
+        nt.close_notice(n, [], n.closes_at - timedelta(seconds=1))
+    assert (exc.value.detail, exc.value.code) == ("the notice period has not ended", "too_early")
+
+
+def test_the_closed_event_counts_pending_and_upheld_objections():
+    n = notice()
+    new_id = ids("o")
+    a, _ = lodge(n, new_id=new_id)
+    b, _ = lodge(n, new_id=new_id)
+    upheld = nt.Objection("o3", n.id, "x", T0, status="upheld")
+    closed, events = nt.close_notice(n, [a, b, upheld], n.closes_at)
+    assert [(e.type, e.subject, e.data) for e in events] == [
+        (
+            "notice.closed",
+            "selection:S1",
+            {"notice": "n1", "selection": "S1", "outcome": "upheld", "revision": 1, "pending": 2, "upheld": 1},
+        )
+    ]
+
+
+def test_a_resolution_records_who_resolved_it_when_and_the_event_says_whether_upheld():
+    n = notice()
+    obj, _ = lodge(n, new_id=lambda: "o1")
+    at = T0 + timedelta(days=1)
+    res = resolve(n, [obj], "o1", upheld=True, at=at, by="org")
+    assert res.objection.as_dict() == {
+        "id": "o1",
+        "notice": "n1",
+        "content": "他的学历有问题",
+        "lodged_at": T0 + timedelta(hours=1),
+        "status": "upheld",
+        "finding": "核实",
+        "resolved_at": at,
+        "resolved_by": "org",
+    }
+    assert [(e.type, e.subject, e.data) for e in res.events] == [
+        ("objection.resolved", "selection:S1", {"objection": "o1", "notice": "n1", "selection": "S1", "upheld": True})
+    ]
+
+
+def test_each_refusal_of_a_resolution_says_why():
+    n = notice()
+    obj, _ = lodge(n)
+    with pytest.raises(Forbidden) as exc:
+        resolve(n, [obj], obj.id, upheld=True, by="audit")
+    assert exc.value.detail == "only the organization or discipline department resolves objections"
+    with pytest.raises(Invalid) as exc:
+        nt.resolve_objection(n, [obj], obj.id, upheld="yes", finding="f", resolved_by="org", now=T0)
+    assert exc.value.errors == {"upheld": ["Not a valid boolean."]}
+    with pytest.raises(NotFound) as exc:
+        resolve(n, [obj], "nope", upheld=True)
+    assert exc.value.detail == "no such objection"
+    res = resolve(n, [obj], obj.id, upheld=False)
+    with pytest.raises(Conflict) as exc:
+        resolve(res.notice, [res.objection], obj.id, upheld=True)
+    assert exc.value.detail == "the objection has already been resolved"

@@ -109,3 +109,111 @@ def test_record_filing_validates_fields():
     with pytest.raises(Invalid) as exc:
         fl.record_filing(filing, "市委组织部", "r" * 201, T0)
     assert list(exc.value.errors) == ["reference"]
+
+
+# The exact outcomes: what the API shows of each, every refusal's text, each boundary.
+
+
+def test_a_pre_report_shows_who_approved_it_and_when():
+    report = ov.create_pre_report("S1", T0, new_id=lambda: "p1")
+    assert report.as_dict() == {
+        "id": "p1",
+        "selection": "S1",
+        "status": "submitted",
+        "created_at": T0,
+        "approved_at": None,
+        "approved_by": None,
+    }
+    approved, _ = ov.approve_pre_report(report, "superior-1", T0 + timedelta(hours=1))
+    assert approved.as_dict() == {
+        "id": "p1",
+        "selection": "S1",
+        "status": "approved",
+        "created_at": T0,
+        "approved_at": T0 + timedelta(hours=1),
+        "approved_by": "superior-1",
+    }
+
+
+def test_each_refusal_of_a_pre_report_or_observer_says_why():
+    report = ov.create_pre_report("S1", T0, new_id=lambda: "p1")
+    with pytest.raises(Conflict) as exc:
+        ov.create_pre_report("S1", T0, existing=report, new_id=lambda: "p2")
+    assert exc.value.detail == "this selection already has a pre-appointment report"
+    approved, _ = ov.approve_pre_report(report, "superior", T0)
+    with pytest.raises(Conflict) as exc:
+        ov.approve_pre_report(approved, "superior", T0)
+    assert exc.value.detail == "the report has already been approved"
+    with pytest.raises(Conflict) as exc:
+        ov.name_observer("S1", "王某", T0, decided=True)
+    assert exc.value.detail == "the selection has already been decided"
+
+
+def test_an_observer_shows_the_selection_name_and_who_named_them():
+    observer = ov.name_observer("S1", "王某", T0, named_by="superior")
+    assert observer.as_dict() == {"selection": "S1", "name": "王某", "named_at": T0, "named_by": "superior"}
+
+
+def test_an_observer_named_at_the_moment_of_the_decision_attended_it():
+    observer = ov.name_observer("S1", "王某", T0)
+    fact = ov.observer_attendance("S1", 1, observer, T0)
+    assert fact.as_dict() == {
+        "selection": "S1",
+        "key_leadership": True,
+        "decided_at": T0,
+        "observer": "王某",
+        "finding": "attended",
+    }
+    assert ov.observer_attendance("S1", 0, None, T0).as_dict()["key_leadership"] is False
+    with pytest.raises(ValueError, match="^decided_at must be"):
+        ov.observer_attendance("S1", True, observer, datetime(2026, 3, 1))
+
+
+def test_a_filing_shows_where_and_when_it_was_filed():
+    filing = fl.open_filing("S1", T0, deadline_seconds=3600)
+    assert filing.as_dict() == {
+        "selection": "S1",
+        "status": "due",
+        "appointed_at": T0,
+        "due_at": T0 + timedelta(hours=1),
+        "filed_with": None,
+        "reference": None,
+        "filed_at": None,
+        "late": False,
+    }
+    at = T0 + timedelta(minutes=5)
+    done, events = fl.record_filing(filing, "市委组织部", "备2026-7", at)
+    assert done.as_dict() == {
+        "selection": "S1",
+        "status": "filed",
+        "appointed_at": T0,
+        "due_at": T0 + timedelta(hours=1),
+        "filed_with": "市委组织部",
+        "reference": "备2026-7",
+        "filed_at": at,
+        "late": False,
+    }
+    assert [(e.type, e.subject, e.data) for e in events] == [
+        (
+            "filing.recorded",
+            "selection:S1",
+            {"selection": "S1", "filed_with": "市委组织部", "reference": "备2026-7", "late": False},
+        )
+    ]
+    with pytest.raises(Conflict) as exc:
+        fl.record_filing(done, "x", "y", at)
+    assert exc.value.detail == "the appointment has already been filed"
+
+
+def test_a_filing_recorded_at_its_due_time_is_late():
+    filing = fl.open_filing("S1", T0, deadline_seconds=3600)
+    done, events = fl.record_filing(filing, "市委组织部", "备2026-7", filing.due_at)
+    assert done.late is True and events[0].data["late"] is True
+
+
+def test_a_filing_deadline_of_one_second_is_allowed_and_none_is_refused():
+    assert fl.filing_due_at(T0, 1) == T0 + timedelta(seconds=1)
+    with pytest.raises(ValueError, match="^deadline_seconds must be positive$"):
+        fl.filing_due_at(T0, 0)
+    with pytest.raises(ValueError, match="^appointed_at must be a timezone-aware datetime$"):
+        fl.open_filing("S1", datetime(2026, 3, 1))

@@ -216,3 +216,77 @@ def test_vetoed_event_carries_the_reason_and_concealment_exactly_as_the_code():
     assert plain.events[1].data["reason"] == "unpaid debts"
     hidden = give(one(), "discipline", "veto", "concealment: undeclared property")
     assert hidden.events[1].data["reason"] == "concealment"
+
+
+# The exact outcomes: what the API shows of a review, every field an event carries, each refusal's text.
+
+
+def test_a_review_shows_its_nominee_verdicts_and_times():
+    r = one(departments=("discipline", "audit"), deadline_seconds=60)
+    assert r.as_dict() == {
+        "id": "r1",
+        "selection": "S1",
+        "cadre": "C1",
+        "status": "pending",
+        "verdicts": {"discipline": None, "audit": None},
+        "opened_at": T0,
+        "due_at": T0 + timedelta(seconds=60),
+    }
+
+
+def test_a_deadline_of_one_second_is_allowed_and_none_is_refused():
+    assert one(deadline_seconds=1).due_at == T0 + timedelta(seconds=1)
+    with pytest.raises(ValueError, match="^deadline_seconds must be positive$"):
+        one(deadline_seconds=0)
+    with pytest.raises(ValueError, match="^a joint review needs at least one reviewing department$"):
+        one(departments=())
+
+
+def test_the_verdict_given_event_carries_the_department_verdict_reason_and_status():
+    out = give(one(), "audit", "veto", "unpaid debts")
+    assert [(e.type, e.subject, e.data) for e in out.events] == [
+        (
+            "review.verdict_given",
+            "selection:S1",
+            {
+                "review": "r1",
+                "selection": "S1",
+                "cadre": "C1",
+                "department": "audit",
+                "verdict": "veto",
+                "reason": "unpaid debts",
+                "concealment": False,
+                "status": "vetoed",
+            },
+        ),
+        (
+            "review.vetoed",
+            "selection:S1",
+            {
+                "review": "r1",
+                "selection": "S1",
+                "cadre": "C1",
+                "department": "audit",
+                "concealment": False,
+                "reason": "unpaid debts",
+            },
+        ),
+    ]
+
+
+def test_a_verdict_given_at_the_deadline_with_others_missing_makes_the_review_overdue():
+    r = one()
+    assert give(r, "audit", at=r.due_at).review.status == "overdue"
+    assert give(r, "audit", at=r.due_at - timedelta(microseconds=1)).review.status == "pending"
+
+
+def test_each_refusal_of_a_verdict_says_why():
+    with pytest.raises(Forbidden) as exc:
+        give(one(), "org")
+    assert exc.value.detail == "this department does not review this nominee"
+    with pytest.raises(Invalid) as exc:
+        give(one(), "audit", "maybe")
+    assert exc.value.errors == {"verdict": ["Must be one of: clear, veto."]}
+    with pytest.raises(Conflict) as exc:
+        give(give(one(), "audit").review, "audit")
+    assert exc.value.detail == "this department has already given its verdict"
