@@ -1,11 +1,13 @@
 """Broker users per service, with deploy/rabbitmq/setup.sh's rules (permissions/<service>.json) on the
 local broker: a service's credentials publish on its own exchange only and consume its own queues only."""
 
+import base64
 import json
 import uuid
 
 import pika
 import pytest
+from nacl.signing import SigningKey
 
 from tests.deploy.helpers import DEPLOY
 from tests.harness import drop_vhost, new_vhost, rabbitmqctl
@@ -118,3 +120,10 @@ def test_the_suite_runs_under_those_users(confined):
     api = principals(confined.api)
     w = inspected(api)  # nomination's selection.inspected opened supervision's reviews
     entries_about(api, f"selection:{w['selection']}", {"selection inspected", "review opened"})
+    # examination asks nomination which units are the district's (a read RPC through its own reply queue)
+    unit = f"U-{uuid.uuid4().hex[:8]}"
+    assert api.post("/api/v1/units", {"code": unit, "name": "Township"}, as_="org").status_code == 201
+    vendor = {"code": f"V-{uuid.uuid4().hex[:8]}", "name": "Firm", "roles": ["grading"], "affiliations": [unit]}
+    vendor["signing_key"] = base64.b64encode(SigningKey.generate().verify_key.encode()).decode()
+    r = api.post("/api/v1/vendors", vendor, as_="org")
+    assert r.status_code == 422 and r.json()["code"] == "not_outside", r.text
