@@ -137,7 +137,7 @@ def main(argv=None):
                         ),
                     )
                 channel.basic_ack(method.delivery_tag)
-                print(f"{args.command}ed {index + 1}")
+                print(f"{'replayed' if args.command == 'replay' else 'dropped'} {index + 1}")
     finally:
         connection.close()
     return 0

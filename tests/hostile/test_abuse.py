@@ -94,14 +94,19 @@ def test_a_flood_of_ballots_gets_429_with_retry_after_and_others_are_served(suit
 
 def test_objections_are_rate_limited_per_client(suite, api):
     flooder = client("127.0.0.4")
+    started = time.monotonic()
     statuses = [
         flooder.post(
             suite.base + "/api/v1/notices/no-such-notice/objections", json={"content": "x"}, timeout=10
         ).status_code
         for _ in range(40)
     ]
-    assert statuses.count(429) >= 15, statuses
+    elapsed = time.monotonic() - started
     assert set(statuses) <= {404, 429}, statuses
+    # what one client may send: the burst, and what refilled while the flood ran (the suite's PUBLIC_RATE_*)
+    budget = float(suite.env["PUBLIC_RATE_BURST"]) + float(suite.env["PUBLIC_RATE_PER_SECOND"]) * elapsed
+    assert statuses.count(404) <= budget + 1, (statuses, elapsed)
+    assert statuses[:20] == [404] * 20 and statuses.count(429) > 0, (statuses, elapsed)
 
 
 def test_an_oversized_body_is_413_before_it_is_read(suite, api):

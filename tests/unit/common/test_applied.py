@@ -1,0 +1,264 @@
+"""Keyed requests applied at most once: claim, replay, take-over of an abandoned key, stamps (no database)."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from mongoengine import NotUniqueError
+
+from services.common import aggregate, applied, keyed
+from services.common.errors import Conflict, RuleViolation
+
+NOW = datetime(2026, 5, 12, 9, 0, tzinfo=timezone.utc)
+RPC_TIMEOUT = 10
+STALE = timedelta(seconds=RPC_TIMEOUT + 5)  # a running record older than this may be taken over
+KEY, SECRET = applied.request_keys("org-dept", "client-key-0001")
+
+
+class Records:
+    """The applied_requests collection in memory: only the queries applied.py makes."""
+
+    def __init__(self):
+        self.rows = {}
+        self.fail_save = 0  # how many inserts lose to a record that is gone before it is read
+
+    def model(self):
+        records = self
+
+        class Record:
+            def __init__(self, key, state, at, answer=None):
+                self.key, self.state, self.at, self.answer = key, state, at, answer
+
+            def save(self, force_insert):
+                assert force_insert
+                if self.key in records.rows or records.fail_save:
+                    records.fail_save = max(0, records.fail_save - 1)
+                    raise NotUniqueError("duplicate key")
+                records.rows[self.key] = self
+
+            @staticmethod
+            def objects(**filters):
+                return Query(records, filters)
+
+        return Record
+
+
+class Query:
+    def __init__(self, records, filters):
+        self.records, self.filters = records, filters
+
+    def _matches(self):
+        def keeps(row):
+            want = self.filters
+            return (
+                row.key == want["key"]
+                and want.get("state", row.state) == row.state
+                and ("at__lte" not in want or row.at <= want["at__lte"])
+            )
+
+        return [row for row in self.records.rows.values() if keeps(row)]
+
+    def first(self):
+        found = self._matches()
+        return found[0] if found else None
+
+    def delete(self):
+        found = self._matches()
+        for row in found:
+            del self.records.rows[row.key]
+        return len(found)
+
+    def _set(self, updates):
+        found = self._matches()[:1]
+        for row in found:
+            for name, value in updates.items():
+                setattr(row, name.removeprefix("set__"), value)
+        return found
+
+    def modify(self, **updates):
+        found = self._set(updates)
+        return found[0] if found else None
+
+    def update_one(self, **updates):
+        return len(self._set(updates))
+
+
+@pytest.fixture
+def records(monkeypatch):
+    store = Records()
+    monkeypatch.setattr(applied, "AppliedRequest", store.model())
+    monkeypatch.setattr(applied, "utcnow", lambda: NOW)
+    monkeypatch.setattr(applied, "stamped", lambda mark: None)
+    monkeypatch.setenv("RPC_TIMEOUT_SECONDS", str(RPC_TIMEOUT))
+    return store
+
+
+class Counted:
+    """A request body: counts its runs, answers ``result`` or raises ``error``."""
+
+    def __init__(self, result=None, error=None):
+        self.runs, self.result, self.error = 0, result, error
+        self.stamp_seen = None
+
+    def __call__(self):
+        self.runs += 1
+        self.stamp_seen = aggregate.stamp()
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
+def test_request_keys_are_the_applied_stores_lookup_and_answer_secret_never_the_key():
+    key, secret = applied.request_keys("org-dept", "client-key-0001")
+    assert key == keyed.lookup("client-key-0001", "org-dept", "applied")
+    assert keyed.decode_secret(secret) == keyed.derive("client-key-0001", "org-dept", "applied/answer")
+    assert "client-key-0001" not in key + secret
+    assert applied.request_keys("other-dept", "client-key-0001")[0] != key
+
+
+def test_without_an_answer_key_the_request_runs_unkeyed_every_time(records):
+    run = Counted(result={"id": "S1"})
+    assert applied.once(KEY, run) == {"id": "S1"}
+    assert applied.once(KEY, run, "not a secret") == {"id": "S1"}
+    assert run.runs == 2 and records.rows == {} and run.stamp_seen is None
+
+
+def test_a_retry_gets_the_first_answer_back_without_running_again(records):
+    run = Counted(result={"id": "S1", "n": 2})
+    assert applied.once(KEY, run, SECRET) == {"id": "S1", "n": 2}
+    assert applied.once(KEY, run, SECRET) == {"id": "S1", "n": 2}
+    record = records.rows[KEY]
+    assert run.runs == 1 and record.state == "done" and record.at == NOW
+    assert "S1" not in record.answer  # sealed, not readable in the database
+    assert keyed.unseal(keyed.decode_secret(SECRET), record.answer, KEY) == b'{"result": {"id": "S1", "n": 2}}'
+
+
+def test_the_running_request_stamps_what_it_changes_with_its_key(records):
+    run = Counted(result=1)
+    applied.once(KEY, run, SECRET)
+    assert run.stamp_seen == f"request:{KEY}" and aggregate.stamp() is None
+
+
+def test_a_refusal_is_kept_and_replayed_as_the_same_error(records):
+    run = Counted(error=RuleViolation("two candidates per seat", "slate_size", {"candidates": ["one"]}))
+    with pytest.raises(RuleViolation):
+        applied.once(KEY, run, SECRET)
+    with pytest.raises(RuleViolation) as again:
+        applied.once(KEY, run, SECRET)
+    assert run.runs == 1
+    assert (again.value.detail, again.value.code, again.value.errors) == (
+        "two candidates per seat",
+        "slate_size",
+        {"candidates": ["one"]},
+    )
+
+
+def test_an_answer_sealed_under_another_secret_is_refused_not_replayed(records):
+    applied.once(KEY, Counted(result="mine"), SECRET)
+    _, other = applied.request_keys("org-dept", "another-key-000")
+    run = Counted(result="theirs")
+    with pytest.raises(Conflict) as refused:
+        applied.once(KEY, run, other)
+    assert run.runs == 0
+    assert (refused.value.code, refused.value.detail) == (
+        "conflict",
+        "the answer kept for this Idempotency-Key cannot be read with it",
+    )
+
+
+def test_a_done_record_without_an_answer_is_unreadable_not_a_crash(records):
+    records.rows[KEY] = records.model()(KEY, "done", NOW)
+    with pytest.raises(Conflict) as refused:
+        applied.once(KEY, Counted(), SECRET)
+    assert refused.value.code == "conflict"
+
+
+def test_a_fault_that_left_no_stamp_forgets_the_key_so_a_retry_runs(records):
+    with pytest.raises(OSError):
+        applied.once(KEY, Counted(error=OSError("database away")), SECRET)
+    assert records.rows == {}
+    run = Counted(result="second try")
+    assert applied.once(KEY, run, SECRET) == "second try" and run.runs == 1
+
+
+def changed_selection(monkeypatch):
+    selection = type("Selection", (), {"pk": "S1"})()
+    seen = []
+    monkeypatch.setattr(applied, "stamped", lambda mark: seen.append(mark) or selection)
+    return seen
+
+
+def test_a_fault_after_the_effect_was_written_is_kept_as_exists(records, monkeypatch):
+    seen = changed_selection(monkeypatch)
+    with pytest.raises(OSError):
+        applied.once(KEY, Counted(error=OSError("reply lost")), SECRET)
+    assert seen == [f"request:{KEY}"] and records.rows[KEY].state == "done"
+    run = Counted()
+    with pytest.raises(Conflict) as told:
+        applied.once(KEY, run, SECRET)
+    assert run.runs == 0 and told.value.code == "exists"
+    assert told.value.detail == (
+        "this request already took effect (selection S1); its answer was lost when the service stopped, "
+        "so read the resource"
+    )
+
+
+def running_since(records, age):
+    records.rows[KEY] = records.model()(KEY, "running", NOW - age)
+
+
+def test_a_first_request_still_within_its_deadline_is_not_run_twice(records):
+    running_since(records, STALE - timedelta(microseconds=1))
+    run = Counted()
+    with pytest.raises(Conflict) as refused:
+        applied.once(KEY, run, SECRET)
+    assert run.runs == 0
+    assert (refused.value.code, refused.value.detail) == (
+        "conflict",
+        "the first request with this Idempotency-Key is still running",
+    )
+
+
+def test_an_abandoned_request_is_taken_over_from_its_deadline_plus_five_seconds(records):
+    running_since(records, STALE)
+    run = Counted(result="taken over")
+    assert applied.once(KEY, run, SECRET) == "taken over"
+    assert run.runs == 1 and records.rows[KEY].state == "done" and records.rows[KEY].at == NOW
+
+
+def test_an_abandoned_request_that_took_effect_is_told_so_not_run(records, monkeypatch):
+    changed_selection(monkeypatch)
+    running_since(records, STALE + timedelta(seconds=1))
+    run = Counted()
+    with pytest.raises(Conflict) as told:
+        applied.once(KEY, run, SECRET)
+    assert run.runs == 0 and told.value.code == "exists" and records.rows[KEY].state == "done"
+
+
+@pytest.mark.parametrize("state", ["running", "done"])
+def test_a_record_past_its_day_is_gone_and_the_request_runs_anew(records, state):
+    records.rows[KEY] = records.model()(KEY, state, NOW - timedelta(seconds=keyed.RECORD_SECONDS))
+    run = Counted(result="anew")
+    assert applied.once(KEY, run, SECRET) == "anew"
+    assert run.runs == 1 and records.rows[KEY].at == NOW
+
+
+def test_a_record_one_moment_short_of_its_day_still_answers(records):
+    applied.once(KEY, Counted(result="first"), SECRET)
+    records.rows[KEY].at = NOW - timedelta(seconds=keyed.RECORD_SECONDS) + timedelta(microseconds=1)
+    assert applied.once(KEY, Counted(result="second"), SECRET) == "first"
+
+
+def test_a_record_deleted_between_insert_and_read_is_claimed_again(records):
+    records.fail_save = 1
+    run = Counted(result="claimed")
+    assert applied.once(KEY, run, SECRET) == "claimed" and records.rows[KEY].state == "done"
+
+
+def test_an_answer_that_cannot_be_kept_still_answers_the_caller(records, monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise OSError("database away")
+
+    monkeypatch.setattr(Query, "update_one", broken)
+    assert applied.once(KEY, Counted(result="done anyway"), SECRET) == "done anyway"
+    assert records.rows[KEY].state == "running"
+    assert [r.getMessage() for r in caplog.records] == ["answer to a keyed request not kept: OSError"]

@@ -1,0 +1,103 @@
+"""JSON log lines and the entrypoint metrics: what each line and label says (no broker)."""
+
+import json
+import logging
+import sys
+
+from services.common import logs, metrics
+from services.common.context import current_request_id
+from services.common.errors import Conflict
+
+
+def record(msg="hello %s", args=("world",), exc=None):
+    made = logging.LogRecord("cadre.test", logging.WARNING, __file__, 1, msg, args, None)
+    made.created, made.msecs = 1778576400.0, 7.9
+    if exc is not None:
+        try:
+            raise exc
+        except type(exc):
+            made.exc_info = sys.exc_info()
+    return made
+
+
+def test_a_log_line_is_json_with_service_logger_level_utc_time_and_request_id():
+    token = current_request_id.set("req-1")
+    try:
+        line = json.loads(logs.JsonFormatter("nomination").format(record()))
+    finally:
+        current_request_id.reset(token)
+    assert line == {
+        "ts": "2026-05-12T09:00:00.007Z",
+        "level": "warning",
+        "service": "nomination",
+        "logger": "cadre.test",
+        "msg": "hello world",
+        "request_id": "req-1",
+    }
+
+
+def test_a_callers_error_is_logged_as_info_by_its_code_without_its_data():
+    line = json.loads(logs.JsonFormatter("gateway").format(record(exc=Conflict("secret detail", "exists"))))
+    assert (line["level"], line["msg"], "exc" in line) == ("info", "Conflict: exists", False)
+
+
+def test_a_fault_is_logged_with_its_traceback():
+    line = json.loads(logs.JsonFormatter("gateway").format(record(exc=OSError("disk"))))
+    assert line["level"] == "warning" and line["exc"].endswith("OSError: disk")
+
+
+def test_configure_sends_json_to_stderr_at_the_set_level_and_quiets_the_chatty(monkeypatch):
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    monkeypatch.setenv("LOG_LEVEL", "DEBUG")
+    try:
+        logs.configure("records")
+        assert len(root.handlers) == 1 and root.handlers[0].stream is sys.stderr
+        assert root.handlers[0].formatter.service == "records" and root.level == logging.DEBUG
+        assert {logging.getLogger(n).level for n in ("kombu", "amqp", "pymongo", "urllib3")} == {logging.WARNING}
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+
+
+def entrypoint(class_name):
+    return type(class_name, (), {"method_name": "open_selection"})()
+
+
+def test_the_entrypoint_kind_is_read_from_its_class_name():
+    assert [
+        metrics._kind(entrypoint(n)) for n in ("DeadlineRpc", "HttpRequestHandler", "Timer", "ReliableEventHandler")
+    ] == [
+        "rpc",
+        "http",
+        "timer",
+        "event",
+    ]
+    assert metrics._kind(entrypoint("Consumer")) == "consumer"
+
+
+def test_the_outcome_is_ok_a_callers_error_or_an_error():
+    assert metrics._outcome(None) == "ok"
+    assert metrics._outcome((Conflict, Conflict(), None)) == "client_error"
+    assert metrics._outcome((OSError, OSError(), None)) == "error"
+    assert metrics._outcome((None, type("E", (), {"status": 399})(), None)) == "error"
+    assert metrics._outcome((None, type("E", (), {"status": 499})(), None)) == "client_error"
+
+
+def test_every_worker_is_counted_by_outcome_and_timed():
+    provider = metrics.Metrics(serve=False)
+    provider.container = type("Container", (), {"service_name": "nomination"})()
+    provider.setup()
+    worker = type("Worker", (), {"entrypoint": entrypoint("DeadlineRpc")})()
+    counted = metrics.ENTRYPOINT_REQUESTS.labels("nomination", "rpc", "open_selection", "client_error")
+    timed = metrics.ENTRYPOINT_DURATION.labels("nomination", "rpc", "open_selection")
+    before, observed = counted._value.get(), timed._sum.get()
+    provider.worker_setup(worker)
+    provider.worker_result(worker, exc_info=(Conflict, Conflict(), None))
+    assert counted._value.get() == before + 1 and timed._sum.get() > observed
+    assert provider.get_dependency(worker) is provider
+
+
+def test_the_exposition_is_prometheus_text_with_the_cadre_counters():
+    body, content_type = metrics.exposition()
+    assert content_type.startswith("text/plain") and b"cadre_entrypoint_requests_total" in body

@@ -1,0 +1,341 @@
+"""The outbox's writes and relay with fake documents, querysets, collections and publisher (no broker, no database)."""
+
+import json
+
+import pytest
+from mongoengine import NotUniqueError
+
+from services.common import aggregate, idempotency, metrics, outbox, signing
+from services.common.envelope import make_envelope
+from services.common.errors import Conflict
+
+
+@pytest.fixture(autouse=True)
+def keys(tmp_path, monkeypatch):
+    monkeypatch.setenv("CADRE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("NOMINATION_SIGNING_KEY", raising=False)
+    monkeypatch.delenv("NOMINATION_PUBLIC_KEY", raising=False)
+    outbox._written.docs = None
+    yield
+    outbox._written.docs = None
+
+
+def event(n=1):
+    return make_envelope("selection.opened", "nomination", f"selection:S{n}", {"selection": f"S{n}"})
+
+
+class Selection:
+    """An aggregate document as ``outbox.insert`` sees it."""
+
+    def __init__(self, pk="S1", handled=None, duplicate=False):
+        self.pk, self.handled, self.duplicate = pk, handled, duplicate
+        self.saved, self.outbox = [], []
+
+    def save(self, force_insert):
+        if self.duplicate:
+            raise NotUniqueError("duplicate key")
+        self.saved.append(force_insert)
+
+
+class QuerySet:
+    """Records the filter and the update ``outbox.modify`` sends; answers ``doc``."""
+
+    def __init__(self, doc):
+        self.doc, self.filters, self.updates = doc, [], None
+
+    def filter(self, **conditions):
+        self.filters.append(conditions)
+        return self
+
+    def modify(self, new, **updates):
+        assert new is True
+        self.updates = updates
+        return self.doc
+
+
+def test_a_services_events_go_to_its_durable_topic_exchange():
+    exchange = outbox.event_exchange("nomination")
+    assert (exchange.name, exchange.type, exchange.durable, exchange.auto_delete) == (
+        "nomination.events",
+        "topic",
+        True,
+        False,
+    )
+
+
+def test_insert_writes_the_document_with_its_events_signed_and_counted():
+    doc = outbox.insert(Selection(), event(1), event(2))
+    assert doc.saved == [True] and doc.outbox_n == 2 and doc.handled is None
+    stored = [json.loads(message) for message in doc.outbox]
+    assert [e["subject"] for e in stored] == ["selection:S1", "selection:S2"]
+    for envelope in stored:
+        signing.verify_envelope(envelope, source="nomination")
+    assert doc.outbox[0] == json.dumps(stored[0], separators=(",", ":"), sort_keys=True)
+
+
+def test_a_duplicate_insert_is_409_exists_named_by_the_document_or_the_detail_given():
+    with pytest.raises(Conflict) as refused:
+        outbox.insert(Selection(duplicate=True), event())
+    assert (refused.value.code, refused.value.detail) == ("exists", "selection already exists")
+    with pytest.raises(Conflict) as named:
+        outbox.insert(Selection(duplicate=True), exists_detail="post P1 is already open")
+    assert named.value.detail == "post P1 is already open"
+
+
+def test_insert_inside_a_keyed_request_stamps_the_document_only_when_it_has_events():
+    with aggregate.running("K1"):
+        with_event = outbox.insert(Selection(handled=["evt-0"]), event())
+        without = outbox.insert(Selection())
+    assert with_event.handled == ["evt-0", "request:K1"]
+    assert without.handled is None and without.outbox == [] and without.outbox_n == 0
+
+
+def test_modify_pushes_the_events_and_counts_them_in_the_same_update():
+    doc = Selection()
+    doc.outbox = ["older", "newer"]
+    queryset = QuerySet(doc)
+    assert outbox.modify(queryset, {"set__status": "open"}, [event()]) is doc
+    updates = queryset.updates
+    assert set(updates) == {"set__status", "push_all__outbox", "inc__outbox_n"}
+    assert updates["inc__outbox_n"] == 1 and json.loads(updates["push_all__outbox"][0])["type"] == "selection.opened"
+    assert queryset.filters == []
+
+
+def test_modify_without_events_changes_only_what_was_asked_even_inside_a_keyed_request():
+    queryset = QuerySet(Selection())
+    with aggregate.running("K1"):
+        outbox.modify(queryset, {"set__status": "open"})
+    assert queryset.updates == {"set__status": "open"}
+
+
+def test_modify_once_matches_only_documents_that_have_not_handled_the_envelope():
+    queryset = QuerySet(Selection())
+    with aggregate.running("K1"):
+        outbox.modify(queryset, {"inc__n": 1}, [event()], once="evt-7")
+    assert queryset.filters == [{"handled__nin": ["evt-7"]}]
+    assert queryset.updates["push_all__handled"] == ["evt-7", "request:K1"]
+    plain = QuerySet(Selection())
+    idempotency.modify_once(plain, "evt-8", {"inc__n": 1})
+    assert plain.filters == [{"handled__nin": ["evt-8"]}] and plain.updates == {
+        "inc__n": 1,
+        "push_all__handled": ["evt-8"],
+    }
+
+
+def test_the_updates_given_are_not_changed_by_modify():
+    updates = {"set__status": "open"}
+    outbox.modify(QuerySet(Selection()), updates, [event()])
+    assert updates == {"set__status": "open"}
+
+
+def test_a_worker_tracks_each_written_documents_outbox_for_the_relay():
+    outbox._written.docs = {}
+    doc = Selection()
+    doc.outbox = ["pending"]
+    outbox.modify(QuerySet(doc), {}, [event()])
+    outbox.modify(QuerySet(None), {}, [event()])  # nothing matched: nothing to publish
+    assert outbox._written.docs == {(Selection, "S1"): ["pending"]}
+
+
+def test_a_write_whose_answer_left_the_outbox_out_is_read_by_the_relay():
+    outbox._written.docs = {}
+    doc = Selection()
+    doc.outbox = None
+    outbox.modify(QuerySet(doc), {}, [event()])
+    assert outbox._written.docs == {(Selection, "S1"): None}
+
+
+def test_a_write_outside_any_worker_wakes_the_sweep_and_an_empty_outbox_does_not():
+    before = outbox._untracked.generation
+    outbox.insert(Selection())
+    assert outbox._untracked.generation == before
+    outbox.insert(Selection(), event())
+    assert outbox._untracked.generation == before + 1
+
+
+class Collection:
+    """A MongoDB collection of aggregates: the reads and pulls the relay makes."""
+
+    def __init__(self, docs):
+        self.docs = {doc["_id"]: doc for doc in docs}
+        self.reads = []
+
+    def find_one(self, query, projection):
+        self.reads.append((query, projection))
+        found = self.docs.get(query["_id"])
+        return None if found is None else {**found, "outbox": list(found["outbox"])}  # a copy, as read
+
+    def find(self, query, projection):
+        assert (query, projection) == ({"outbox_n": {"$gt": 0}}, {"_id": 1, "outbox_n": 1})
+        return [d for d in self.docs.values() if d.get("outbox_n", 0) > 0]
+
+    def update_one(self, query, update):
+        doc = self.docs[query["_id"]]
+        if query["outbox"] in doc["outbox"]:
+            assert update == {"$pull": {"outbox": query["outbox"]}, "$inc": {"outbox_n": -1}}
+            doc["outbox"].remove(query["outbox"])
+            doc["outbox_n"] -= 1
+
+
+class Publisher:
+    def __init__(self, fail=False):
+        self.sent, self.fail = [], fail
+
+    def publish(self, envelope, routing_key):
+        if self.fail:
+            raise OSError("broker away")
+        self.sent.append((envelope["id"], routing_key))
+
+
+def message(n, type="selection.opened"):
+    return json.dumps({"id": f"evt-{n}", "type": type})
+
+
+def aggregate_of(docs):
+    collection = Collection(docs)
+    return type("Post", (), {"_get_collection": staticmethod(lambda: collection)}), collection
+
+
+def relay(publisher=None):
+    provider = outbox.OutboxRelay()
+    provider.service_name, provider.publisher, provider._inflight = "nomination", publisher or Publisher(), set()
+    return provider
+
+
+def published(type):
+    return metrics.EVENTS_PUBLISHED.labels("nomination", type)._value.get()
+
+
+def test_flush_publishes_oldest_first_by_type_and_pulls_exactly_each_published_envelope():
+    cls, collection = aggregate_of([{"_id": "P1", "outbox": [message(1), message(2, "post.closed")], "outbox_n": 2}])
+    provider, before = relay(), published("post.closed")
+    assert provider.flush(cls, "P1") is True
+    assert provider.publisher.sent == [("evt-1", "selection.opened"), ("evt-2", "post.closed")]
+    assert collection.docs["P1"]["outbox"] == [] and collection.docs["P1"]["outbox_n"] == 0
+    assert collection.reads == [({"_id": "P1"}, {"outbox": 1})]
+    assert published("post.closed") == before + 1 and provider._inflight == set()
+
+
+def test_flush_with_the_writes_outbox_reads_nothing_and_a_missing_document_publishes_nothing():
+    cls, collection = aggregate_of([{"_id": "P1", "outbox": [message(1)], "outbox_n": 1}])
+    provider = relay()
+    provider.flush(cls, "P1", [message(1)])
+    assert collection.reads == [] and provider.publisher.sent == [("evt-1", "selection.opened")]
+    assert provider.flush(cls, "gone") is True and len(provider.publisher.sent) == 1
+
+
+def test_a_flush_already_under_way_for_the_document_is_not_doubled():
+    cls, _ = aggregate_of([{"_id": "P1", "outbox": [message(1)], "outbox_n": 1}])
+    provider = relay()
+    provider._inflight.add((cls, "P1"))
+    assert provider.flush(cls, "P1") is False and provider.publisher.sent == []
+
+
+def test_a_failed_publish_keeps_the_envelope_and_frees_the_document_for_the_next_flush():
+    cls, collection = aggregate_of([{"_id": "P1", "outbox": [message(1)], "outbox_n": 1}])
+    provider = relay(Publisher(fail=True))
+    with pytest.raises(OSError):
+        provider.flush(cls, "P1")
+    assert collection.docs["P1"]["outbox_n"] == 1 and provider._inflight == set()
+
+
+def test_sweep_measures_the_backlog_then_publishes_every_pending_document(monkeypatch):
+    cls, collection = aggregate_of(
+        [
+            {"_id": "P1", "outbox": [message(1), message(2)], "outbox_n": 2},
+            {"_id": "P2", "outbox": [], "outbox_n": 0},
+            {"_id": "P3", "outbox": [message(3)], "outbox_n": 1},
+        ]
+    )
+    monkeypatch.setattr(outbox, "aggregate_classes", lambda: [cls])
+    provider = relay(Publisher(fail=True))
+    with pytest.raises(OSError):
+        provider.sweep()
+    assert metrics.OUTBOX_BACKLOG.labels("nomination")._value.get() == 3  # measured before the outage bit
+    provider.publisher.fail = False
+    assert provider.sweep() == 3
+    assert [id for id, _ in provider.publisher.sent] == ["evt-1", "evt-2", "evt-3"]
+    assert collection.find({"outbox_n": {"$gt": 0}}, {"_id": 1, "outbox_n": 1}) == []
+
+
+class Wake:
+    def __init__(self):
+        self.pokes = 0
+
+    def poke(self):
+        self.pokes += 1
+
+
+def test_after_a_worker_each_written_document_is_flushed_and_a_failure_wakes_the_sweep():
+    cls, _ = aggregate_of([{"_id": "P1", "outbox": [message(1)], "outbox_n": 1}])
+    provider = relay()
+    provider.wake = Wake()
+    provider.worker_setup(None)
+    assert outbox._written.docs == {}
+    outbox._written.docs[(cls, "P1")] = [message(1)]
+    provider.worker_result(None)
+    assert outbox._written.docs is None and provider.publisher.sent == [("evt-1", "selection.opened")]
+    assert provider.wake.pokes == 0
+    provider.publisher.fail = True
+    outbox._written.docs = {(cls, "P1"): [message(1)]}
+    provider.worker_result(None)
+    assert provider.wake.pokes == 1
+
+
+def test_after_a_worker_a_flush_already_under_way_wakes_the_sweep_to_look_again():
+    cls, _ = aggregate_of([])
+    provider = relay()
+    provider.wake = Wake()
+    provider._inflight.add((cls, "P1"))
+    outbox._written.docs = {(cls, "P1"): None}
+    provider.worker_result(None)
+    assert provider.wake.pokes == 1
+
+
+def test_a_worker_that_wrote_nothing_flushes_nothing():
+    provider = relay()
+    provider.worker_result(None)
+    assert provider.publisher.sent == [] and outbox._written.docs is None
+
+
+def test_the_sweep_loop_looks_at_start_when_woken_and_again_while_work_was_left(monkeypatch):
+    provider, results, swept, slept = relay(), [2, 0, OSError("database away"), 0], [], []
+    provider._stopping = False
+    provider.wake = outbox.Wake(safety_seconds=3600)
+    provider._untracked_seen = outbox._untracked.generation
+
+    def sweep():
+        swept.append(len(slept))
+        result = results.pop(0)
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def sleep(seconds):
+        slept.append(seconds)
+        if len(slept) == 2:
+            outbox._untracked.poke()  # a write outside any worker, during the second pause
+        provider._stopping = len(slept) == 5
+
+    monkeypatch.setenv("OUTBOX_SWEEP_SECONDS", "0.25")
+    monkeypatch.setattr(provider, "sweep", sweep)
+    monkeypatch.setattr(outbox.eventlet, "sleep", sleep)
+    provider._sweep_forever()
+    # at start; after 2 were pending; after the untracked write; after the failure; then not until due
+    assert swept == [0, 1, 2, 3] and slept == [0.25] * 5
+
+
+def test_idempotent_insert_is_false_for_a_redelivery_and_true_the_first_time():
+    assert idempotency.insert_once(Selection(), event()) is True
+    assert idempotency.insert_once(Selection(duplicate=True), event()) is False
+
+
+def test_idempotent_insert_lets_other_failures_through(monkeypatch):
+    def refuse(doc, *envelopes):
+        raise Conflict("post P1 is closed", "wrong_stage")
+
+    monkeypatch.setattr(outbox, "insert", refuse)
+    with pytest.raises(Conflict):
+        idempotency.insert_once(Selection())
+    monkeypatch.setattr(outbox, "insert", lambda doc, *e: (_ for _ in ()).throw(NotUniqueError("raw")))
+    assert idempotency.insert_once(Selection()) is False
