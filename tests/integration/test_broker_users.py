@@ -24,11 +24,11 @@ def broker():
     try:
         with pika.BlockingConnection(pika.URLParameters(f"amqp://guest:guest@127.0.0.1:5672/{vhost}")) as admin:
             channel = admin.channel()
-            for service in ("nomination", "supervision"):
+            for service in ("nomination", "supervision", "examination"):
                 channel.exchange_declare(f"{service}.events", exchange_type="topic", durable=True)
             channel.queue_declare(SUPERVISION_QUEUE, durable=True)
             channel.queue_bind(SUPERVISION_QUEUE, "nomination.events", routing_key="selection.inspected")
-        for service in ("nomination", "supervision"):
+        for service in ("nomination", "supervision", "examination"):
             user, password = f"{service}-{run}", uuid.uuid4().hex
             rules = json.loads((PERMISSIONS / f"{service}.json").read_text())
             assert rabbitmqctl("add_user", user, password).returncode == 0
@@ -37,7 +37,7 @@ def broker():
             users[service] = f"amqp://{user}:{password}@127.0.0.1:5672/{vhost}"
         yield users
     finally:
-        for service in ("nomination", "supervision"):
+        for service in ("nomination", "supervision", "examination"):
             rabbitmqctl("delete_user", f"{service}-{run}")
         drop_vhost(vhost)
 
@@ -71,6 +71,18 @@ def test_a_service_publishes_on_its_own_exchange(broker):
 def test_a_service_cannot_publish_on_another_services_exchange(broker):
     with pytest.raises(pika.exceptions.ChannelClosedByBroker) as refused:
         publish(broker["nomination"], "supervision.events", "pre_report.approved")
+    assert refused.value.reply_code == 403
+
+
+def test_examination_cannot_listen_to_nominations_events(broker):
+    """An insider with examination's broker credentials binds a queue of a name its rules allow to
+    nomination.events, to read the selections going by: refused, since examination consumes none of them."""
+    with pika.BlockingConnection(pika.URLParameters(broker["examination"])) as connection:
+        channel = connection.channel()
+        queue = f"evt-nomination-selection.inspected--examination.tap-{uuid.uuid4().hex[:6]}"
+        channel.queue_declare(queue, auto_delete=True)  # its own queue: allowed
+        with pytest.raises(pika.exceptions.ChannelClosedByBroker) as refused:
+            channel.queue_bind(queue, "nomination.events", routing_key="#")
     assert refused.value.reply_code == 403
 
 
