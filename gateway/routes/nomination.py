@@ -1,10 +1,22 @@
 """Endpoints of API.md "Nomination"."""
 
+import secrets
+
 from gateway.routing import Route
 import services.nomination.contract as s
 
 SERVICE = "nomination"
 TAGS = ("nomination",)
+TRACKER_BYTES = 16  # API.md: a tracker is 32 lowercase hex characters
+
+
+def draw_tracker(role, kwargs):
+    """The voter's receipt, drawn at random here and carried IN the request: when the replica that cast
+    the ballot dies before it answers, RabbitMQ redelivers the very same request, and the replica that
+    gets it finds this tracker stored and answers it again (services/nomination/ballot_box.cast). It is
+    never logged or kept here."""
+    return {"tracker": secrets.token_hex(TRACKER_BYTES)}
+
 
 ROUTES = [
     Route(
@@ -139,6 +151,7 @@ ROUTES = [
         response=s.BallotOut,
         status=201,
         rate_limited="refusals",
+        before=draw_tracker,
         tags=TAGS,
     ),
     Route(

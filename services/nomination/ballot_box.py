@@ -12,7 +12,7 @@ import time
 from pymongo.errors import DuplicateKeyError
 
 from services.common import retry
-from services.common.errors import Invalid, NotFound
+from services.common.errors import Conflict, Invalid, NotFound
 from services.nomination import store
 from services.nomination.domain import ballots as ballot_rules
 from services.nomination.domain.stages import Stage
@@ -138,12 +138,22 @@ def _check_open(bucket):
     return session
 
 
-def cast(token, choices):
+def cast(token, choices, tracker=None):
     """Store one ballot under its token and return the voter's tracker, or raise the rule that refuses
-    it (unknown, used, closed)."""
+    it (unknown, used, closed).
+
+    ``tracker``: the receipt the gateway drew for this request, carried in the request itself so that a
+    redelivery of it (the replica that cast was killed before it answered) names the same receipt: the
+    redelivery finds the token spent and ITS tracker stored, and answers that receipt again instead of
+    ``token_used``. Another request with the spent token names another tracker and hears ``token_used``."""
     digest = ballot_rules.token_hash(token, store.ballot_key())
     buckets, used = BallotBucket._get_collection(), UsedToken._get_collection()
-    bucket = _bucket_of(token)
+    try:
+        bucket = _bucket_of(token)
+    except Conflict as refused:
+        if refused.code == "token_used" and _cast_by_this_request(token, tracker):
+            return tracker
+        raise
     _check_open(bucket)
     # Mark the hash used BEFORE the cast: then a hash gone from ``unused`` is always marked, and a
     # racing or redelivered attempt that finds it gone hears token_used. Killed after the mark and
@@ -163,8 +173,10 @@ def cast(token, choices):
         ).matched_count:
             # the ballot is in; only now its receipt (a tracker stored without a ballot could not be
             # told apart from the others, a ballot without a tracker is made good by the close)
-            return _receipt(bucket["session"])
+            return _receipt(bucket["session"], tracker)
         still = buckets.find_one({"_id": bucket["_id"], "unused": digest}, {"closed": 1})
+        if still is None and _cast_by_this_request(token, tracker):
+            return tracker
         ballot_rules.refuse_cast(
             in_unused=still is not None, bucket_closed=bool(still and still.get("closed")), marked_used=True
         )
@@ -212,15 +224,32 @@ def find_tracker(tracker):
     return found["session"] if found else None
 
 
-def _receipt(session_id, attempts=200):
-    """Store a fresh tracker in one of the session's sorted sets and return it. A set changes only by a
-    whole-list ``$set`` guarded by its ``version`` (nx-27017 keeps no ``$push`` ``$sort``); a lost race
-    tries again with a new tracker. A set found closed means the close has begun: it made a spare
-    tracker for every ballot without one, and this cast takes one of them."""
+def _cast_by_this_request(token, tracker):
+    """Whether a spent token was cast by an earlier delivery of this very request, which never answered:
+    the tracker it carries is stored in the token's session."""
+    return ballot_rules.is_tracker(tracker) and _holds(ballot_rules.session_of_token(token), tracker)
+
+
+def _holds(session_id, tracker):
+    """Whether the session's tracker sets hold ``tracker``."""
+    found = BallotTrackerSet._get_collection().find_one(
+        {"_id": f"{session_id}:{ballot_rules.tracker_shard(tracker)}", "trackers": tracker}, {"_id": 1}
+    )
+    return found is not None
+
+
+def _receipt(session_id, drawn=None, attempts=200):
+    """Store the request's tracker (``drawn`` by the gateway, or a fresh one) in one of the session's
+    sorted sets and return it. A set changes only by a whole-list ``$set`` guarded by its ``version``
+    (nx-27017 keeps no ``$push`` ``$sort``); a lost race tries again with the same tracker. One some
+    ballot already holds is never stored twice (a replayed or forged request): a fresh one instead. A
+    set found closed means the close has begun: it made a spare tracker for every ballot without one,
+    and this cast takes one of them."""
     sets = BallotTrackerSet._get_collection()
+    chosen = [drawn if ballot_rules.is_tracker(drawn) else None]
 
     def attempt():
-        tracker = ballot_rules.new_tracker(rng=CHANCE)
+        tracker = chosen[0] = chosen[0] or ballot_rules.new_tracker(rng=CHANCE)
         set_id = f"{session_id}:{ballot_rules.tracker_shard(tracker)}"
         found = sets.find_one({"_id": set_id}, {"trackers": 1, "closed": 1, "version": 1})
         if found is None:  # a session opened before receipts existed
@@ -231,6 +260,9 @@ def _receipt(session_id, attempts=200):
             return None
         if found.get("closed"):
             return _spare(session_id)
+        if tracker in found["trackers"]:
+            chosen[0] = None
+            return None
         if sets.update_one(
             {"_id": set_id, "version": found["version"], "closed": False},
             {"$set": {"trackers": ballot_rules.with_tracker(found["trackers"], tracker)}, "$inc": {"version": 1}},

@@ -104,9 +104,9 @@ class NominationService(HealthMixin):
     @rpc
     @telemetry.counts_violations
     @telemetry.counts_refused_ballots
-    def cast_ballot(self, body):
+    def cast_ballot(self, body, tracker=None):
         body = load(contract.BallotIn(), body)
-        tracker = ballot_box.cast(body["token"], ballot_rules.parse_choices(body["choices"]))
+        tracker = ballot_box.cast(body["token"], ballot_rules.parse_choices(body["choices"]), tracker)
         telemetry.BALLOTS_CAST.inc()
         return {"accepted": True, "tracker": tracker}
 

@@ -78,6 +78,14 @@ class Op:
         return any(not isinstance(a.status, int) or a.status >= 500 for a in self.attempts[:-1])
 
     @property
+    def cast_by_a_lost_delivery(self):
+        """A ballot whose only answer was ``token_used``: each of the workload's tokens is sent by one
+        request only, so its token was spent by that request's own first delivery, whose replica died
+        after storing the ballot and before storing its receipt (a death after the receipt is answered
+        with it: services/nomination/ballot_box.cast). The tally must still count it exactly once."""
+        return self.kind == "ballot" and not self.acked and self.final.status == 409 and self.final.code == "token_used"
+
+    @property
     def already(self):
         """Not acknowledged, but a retry learnt that an earlier attempt took effect."""
         return (
@@ -280,7 +288,7 @@ class Workload:
         session, cast = op.result["id"], 0
         for token in op.result["tokens"]:
             ballot = self.call(s, "ballot", "POST", "/api/v1/ballots", {"token": token, "choices": [cadre]})
-            cast += ballot.acked or ballot.already
+            cast += ballot.acked or ballot.already or ballot.cast_by_a_lost_delivery
         op = step("close", f"/api/v1/ballot-sessions/{session}/close", None, "ballot session closed")
         if op.acked:
             with self._lock:

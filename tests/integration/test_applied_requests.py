@@ -159,3 +159,62 @@ def test_a_read_asked_during_a_keyed_request_keeps_no_answer_under_its_key(suite
     # while a write under the same kind of key is kept, as it must be
     rpc(suite, "nomination", "create_selection", key, body=body)
     assert client.nomination.applied_requests.count_documents({"_id": key[0]}) == 1
+
+
+def test_a_redelivered_ballot_answers_its_own_receipt_and_counts_once(suite):
+    """The replica that cast a ballot is killed before it answered: RabbitMQ redelivers the same request
+    (its tracker drawn by the gateway) to another replica, which must answer that receipt, not
+    ``token_used``; the same token under another request's tracker is still ``token_used``."""
+    from services.common.errors import Conflict
+    from tests.e2e.test_nomination_support import ballot_session, make_cadre, make_unit, open_selection
+    from tests.e2e.test_nomination_support import make_post as make_post_in, principals, to_recommendation
+
+    api = principals(suite.api)
+    unit = make_unit(api)
+    cadre = make_cadre(api, unit)
+    sel = open_selection(api, make_post_in(api, unit)).json()["id"]
+    to_recommendation(api, sel, [unit])
+    session = ballot_session(api, sel, [cadre], electorate=3)
+    token, tracker = session["tokens"][0], uuid.uuid4().hex
+    body = {"token": token, "choices": [cadre]}
+    first = signed_call(suite, "cast_ballot", body=body, tracker=tracker)
+    assert first == {"accepted": True, "tracker": tracker}
+    assert signed_call(suite, "cast_ballot", body=body, tracker=tracker) == first  # the redelivery
+    with pytest.raises(Conflict) as info:  # another request with the spent token
+        signed_call(suite, "cast_ballot", body=body, tracker=uuid.uuid4().hex)
+    assert info.value.code == "token_used"
+    closed = suite.api.post(f"/api/v1/ballot-sessions/{session['id']}/close", as_="org").json()
+    assert closed["cast"] == 1, closed
+    board = suite.api.get(f"/api/v1/ballot-sessions/{session['id']}/board", as_="auditor").json()
+    assert board["trackers"] == [tracker], board
+
+
+def test_a_tracker_already_on_a_board_is_not_reused(suite):
+    """A request naming a tracker some ballot already holds (a forged or replayed RPC) still gets a
+    fresh one: two ballots never share a receipt, and the trackers stay as many as the ballots."""
+    from tests.e2e.test_nomination_support import ballot_session, make_cadre, make_unit, open_selection
+    from tests.e2e.test_nomination_support import make_post as make_post_in, principals, to_recommendation
+
+    api = principals(suite.api)
+    unit = make_unit(api)
+    cadre = make_cadre(api, unit)
+    sel = open_selection(api, make_post_in(api, unit)).json()["id"]
+    to_recommendation(api, sel, [unit])
+    session = ballot_session(api, sel, [cadre], electorate=3)
+    tracker = uuid.uuid4().hex
+    answers = [
+        signed_call(suite, "cast_ballot", body={"token": token, "choices": [cadre]}, tracker=tracker)
+        for token in session["tokens"]
+    ]
+    assert answers[0]["tracker"] == tracker
+    assert len({a["tracker"] for a in answers}) == 3, answers
+    suite.api.post(f"/api/v1/ballot-sessions/{session['id']}/close", as_="org")
+    board = suite.api.get(f"/api/v1/ballot-sessions/{session['id']}/board", as_="auditor").json()
+    assert sorted(a["tracker"] for a in answers) == board["trackers"]
+
+
+def signed_call(suite, method, **kwargs):
+    """A public call as the gateway makes it (anonymous, its signed context)."""
+    from tests.signing import gateway_context, rpc as signed_rpc
+
+    return signed_rpc(suite, "nomination", method, gateway_context(suite, None, "public"), **kwargs)
