@@ -3,6 +3,8 @@ at most ``seats`` of them, the answer is the voter's tracker; and the tracker ch
 
 from urllib.parse import quote
 
+from gateway.web import readable
+
 CHECK_PATH = "/web/ballot/check"
 
 
@@ -92,5 +94,6 @@ def board(page):
         ballot_session=session,
         answer=answer,
         checked=checked,
+        names=readable.names_of(answer.body.get("candidates")) if checked else {},
         status=answer.status if answer is not None and not answer.ok else 200,
     )

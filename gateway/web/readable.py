@@ -39,7 +39,7 @@ def day(value, locale):
 def cadre(code, names):
     """The cadre as "张三 (C-0012)" when ``names`` knows the code's name, else the code alone."""
     name = (names or {}).get(code)
-    return f"{name} ({code})" if name else str(code or "")
+    return f"{name} ({code})" if name and name != code else str(code or "")
 
 
 def names_of(people):

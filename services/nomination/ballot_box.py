@@ -63,12 +63,13 @@ def terms(session):
 def form(token):
     """What a token holder may see before casting: the session's seats and its candidates' names."""
     session = admit(token)
-    names = {cadre.code: cadre.name for cadre in Cadre.objects(code__in=session["candidates"]).only("code", "name")}
-    return {
-        "session": session["_id"],
-        "seats": session["seats"],
-        "candidates": [{"code": code, "name": names.get(code, code)} for code in session["candidates"]],
-    }
+    return {"session": session["_id"], "seats": session["seats"], "candidates": candidates(session["candidates"])}
+
+
+def candidates(codes):
+    """``[{code, name}]`` of a session's candidates, in the session's order (a name unknown reads as its code)."""
+    names = {cadre.code: cadre.name for cadre in Cadre.objects(code__in=list(codes)).only("code", "name")}
+    return [{"code": code, "name": names.get(code, code)} for code in codes]
 
 
 def receipt(tracker):
@@ -83,11 +84,17 @@ def receipt(tracker):
 
 
 def board(session_id):
-    """The closed session's board: its trackers, its ballots and the tally's results."""
+    """The closed session's board: its trackers, its ballots, the tally's results, and the candidates by
+    name (so a reader of the board sees people, not codes)."""
     session = load_session(session_id)
     ballot_rules.check_board(tallied=session.tallied)
     published = ballot_rules.board(read_ballots(session_id), read_trackers(session_id), terms=terms(session))
-    return {"session": session_id, **published, "results": (session.result or {}).get("results", [])}
+    return {
+        "session": session_id,
+        **published,
+        "results": (session.result or {}).get("results", []),
+        "candidates": candidates(session.candidates),
+    }
 
 
 def _tracker_set(session_id, shard, trackers=(), closed=False):

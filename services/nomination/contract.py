@@ -261,6 +261,7 @@ class BoardOut(Schema):
     trackers = fields.List(fields.String())
     ballots = fields.List(fields.Nested("BoardBallotOut"))
     results = fields.List(fields.Nested("VotesOut"))
+    candidates = fields.List(fields.Nested(CandidateOut), metadata={"description": "the session's candidates by name"})
 
 
 class VotesOut(Schema):

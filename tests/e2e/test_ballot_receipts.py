@@ -80,6 +80,7 @@ def test_a_whole_meeting_votes_from_one_address_and_the_board_recounts_to_the_cl
     for role in BOARD_ROLES:
         board = ok(api.get(board_url, as_=role))
     assert board["session"] == session["id"]
+    assert board["candidates"] == [{"code": c, "name": f"Candidate {n}"} for n, c in enumerate(cadres)]
     assert board["trackers"] == sorted(trackers)
     assert len(board["trackers"]) == len(board["ballots"]) == result["cast"]
     listed = [b["choices"] for b in board["ballots"]]

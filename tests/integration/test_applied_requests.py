@@ -166,15 +166,8 @@ def test_a_redelivered_ballot_answers_its_own_receipt_and_counts_once(suite):
     (its tracker drawn by the gateway) to another replica, which must answer that receipt, not
     ``token_used``; the same token under another request's tracker is still ``token_used``."""
     from services.common.errors import Conflict
-    from tests.e2e.test_nomination_support import ballot_session, make_cadre, make_unit, open_selection
-    from tests.e2e.test_nomination_support import make_post as make_post_in, principals, to_recommendation
 
-    api = principals(suite.api)
-    unit = make_unit(api)
-    cadre = make_cadre(api, unit)
-    sel = open_selection(api, make_post_in(api, unit)).json()["id"]
-    to_recommendation(api, sel, [unit])
-    session = ballot_session(api, sel, [cadre], electorate=3)
+    session, cadre = open_ballot_session(suite)
     token, tracker = session["tokens"][0], uuid.uuid4().hex
     body = {"token": token, "choices": [cadre]}
     first = signed_call(suite, "cast_ballot", body=body, tracker=tracker)
@@ -192,15 +185,7 @@ def test_a_redelivered_ballot_answers_its_own_receipt_and_counts_once(suite):
 def test_a_tracker_already_on_a_board_is_not_reused(suite):
     """A request naming a tracker some ballot already holds (a forged or replayed RPC) still gets a
     fresh one: two ballots never share a receipt, and the trackers stay as many as the ballots."""
-    from tests.e2e.test_nomination_support import ballot_session, make_cadre, make_unit, open_selection
-    from tests.e2e.test_nomination_support import make_post as make_post_in, principals, to_recommendation
-
-    api = principals(suite.api)
-    unit = make_unit(api)
-    cadre = make_cadre(api, unit)
-    sel = open_selection(api, make_post_in(api, unit)).json()["id"]
-    to_recommendation(api, sel, [unit])
-    session = ballot_session(api, sel, [cadre], electorate=3)
+    session, cadre = open_ballot_session(suite)
     tracker = uuid.uuid4().hex
     answers = [
         signed_call(suite, "cast_ballot", body={"token": token, "choices": [cadre]}, tracker=tracker)
@@ -218,3 +203,16 @@ def signed_call(suite, method, **kwargs):
     from tests.signing import gateway_context, rpc as signed_rpc
 
     return signed_rpc(suite, "nomination", method, gateway_context(suite, None, "public"), **kwargs)
+
+
+def open_ballot_session(suite):
+    """A ballot session of three voters with one candidate, opened through the API: (session, the cadre)."""
+    from tests.e2e.test_nomination_support import ballot_session, make_cadre, make_unit, open_selection
+    from tests.e2e.test_nomination_support import make_post as make_post_in, principals, to_recommendation
+
+    api = principals(suite.api)
+    unit = make_unit(api)
+    cadre = make_cadre(api, unit)
+    sel = open_selection(api, make_post_in(api, unit)).json()["id"]
+    to_recommendation(api, sel, [unit])
+    return ballot_session(api, sel, [cadre], electorate=3), cadre

@@ -99,7 +99,11 @@ def test_the_console_board_recounts_to_the_published_results(api, web):
     rows = [
         [cell.text for cell in row.find_elements(By.CSS_SELECTOR, "td")] for row in web.all("#recount-table tbody tr")
     ]
-    assert rows[0] == [cadres[0], "2", "2"]
+    assert rows[0] == [f"王小明 ({cadres[0]})", "2", "2"]  # people by name, next to their codes
+    ballots = sorted(row.find_element(By.CSS_SELECTOR, "td").text for row in web.all("#board-ballots tr"))
+    named = dict(zip(cadres, ("王小明", "李华", "张伟")))
+    over_marked = " ".join(f"{named[c]} ({c})" for c in sorted(cadres[1:]))  # a ballot is its sorted choices
+    assert ballots == sorted([f"王小明 ({cadres[0]})"] * 2 + [over_marked]), ballots
     web.sign_out()
     # a role without the board is refused by the API's own table
     web.sign_in(api.tokens["discipline"])

@@ -35,6 +35,7 @@ def test_a_cadre_reads_by_name_next_to_the_code_or_by_the_code_alone():
     assert readable.cadre("C-0013", {"C-0012": "张三"}) == "C-0013"
     assert readable.cadre("C-0012", None) == "C-0012"
     assert readable.cadre("C-0012", {"C-0012": ""}) == "C-0012"
+    assert readable.cadre("C-0012", {"C-0012": "C-0012"}) == "C-0012"  # a name unknown to the service reads as its code
 
 
 def test_names_are_taken_from_items_that_carry_both_code_and_name():
