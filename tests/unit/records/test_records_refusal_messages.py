@@ -381,3 +381,58 @@ def test_a_wrong_hash_in_the_second_tile_of_level_1_names_its_entries():
         check_tiles(hashes, {(1, 1, 2): [good[0], bytes(32)]}, tile_checkpoint(log))
     assert str(info.value) == "tiles: tile/1/1 hash 1 is not the hash of entries 65792–66047 in the tiles below"
     assert info.value.seq == 65_792
+
+
+TILE_PATHS = [
+    ("64", "000", "L is a decimal from 0 to 63 with no leading zeroes"),
+    ("01", "000", "L is a decimal from 0 to 63 with no leading zeroes"),
+    ("0", "000.p/256", "W is a decimal from 1 to 255 with no leading zeroes"),
+    ("0", "000.p/07", "W is a decimal from 1 to 255 with no leading zeroes"),
+    ("0", "000.p/1.p/2", "W is a decimal from 1 to 255 with no leading zeroes"),
+    ("0", "x001/x234/67", "N is 3-digit path elements, all but the last starting with x"),
+    ("0", "001/x234/067", "N is 3-digit path elements, all but the last starting with x"),
+    ("0", "x001/234/067", "N is 3-digit path elements, all but the last starting with x"),
+    ("0", "x072/x057/x594/x037/x927/x936", "N is 3-digit path elements, all but the last starting with x"),
+    ("0", "x072/x057/x594/x037/x927/936", "N is beyond any tree of 2^64 leaves"),
+    ("0", "x000/001", "N has leading zero elements"),
+]
+
+
+@pytest.mark.parametrize("level, rest, message", TILE_PATHS, ids=[slug(f"{lv} {r}") for lv, r, _ in TILE_PATHS])
+def test_a_tile_path_that_is_not_canonical_is_refused_for_its_part(level, rest, message):
+    assert refused(tiles.TileError, tiles.parse_tile_path, level, rest) == message
+
+
+def test_canonical_tile_paths_read_back():
+    assert tiles.parse_tile_path("0", "x001/x234/067") == (0, 1_234_067, 256)
+    assert tiles.parse_tile_path("63", "000.p/255") == (63, 0, 255)
+    largest = tiles.MAX_INDEX - 1  # 72057594037927935
+    assert tiles.parse_tile_path("1", tiles.encode_index(largest) + ".p/1") == (1, largest, 1)
+    for bad in (-1, True, "1", 1.0):
+        assert refused(tiles.TileError, tiles.encode_index, bad) == "a tile index is a non-negative integer"
+    assert tiles.encode_index(0) == "000"
+
+
+def test_a_cosignature_time_is_any_second_from_0_to_2_63_minus_1():
+    text = note.checkpoint_text("example.org/log", 3, bytes(32))
+    assert note.cosignature_message(text, 0).startswith(b"cosignature/v1\ntime 0\n")
+    for bad in (-1, 2**63, True, "1", 1.5):
+        assert refused(note.NoteError, note.cosignature_message, text, bad) == (
+            "a cosignature time is a POSIX timestamp below 2^63"
+        )
+
+
+def test_a_consistency_proof_that_does_not_lead_to_the_roots_says_which():
+    log = tree(7)
+    proof = log.consistency_proof(3, 7)
+    args = (3, 7, log.root(3), log.root(7))
+    assert refused(ProofError, check_consistency, *args, proof + [bytes(32)] * 3) == (
+        "the proof is longer than the tree is tall"
+    )
+    assert refused(ProofError, check_consistency, *args, proof[:-1]) == "the proof is shorter than the tree is tall"
+    assert refused(ProofError, check_consistency, 3, 7, bytes(32), log.root(7), proof) == (
+        "the proof does not lead to the first root"
+    )
+    assert refused(ProofError, check_consistency, 3, 7, log.root(3), bytes(32), proof) == (
+        "the proof does not lead to the second root"
+    )
