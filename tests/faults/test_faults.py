@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from scripts.suite import database_command
+from services.common import config
 from services.common.envelope import make_envelope
 from tests.signing import as_producer
 from tests.faults.workload import (
@@ -178,8 +179,10 @@ def test_broker_stopped_and_started(suite):
             pymongo.MongoClient(f"mongodb://127.0.0.1:{suite.ports['MONGODB_PORT']}/").nomination.units.insert_one(
                 {"code": stranded, "name": "b", "outbox": [json.dumps(envelope)], "outbox_n": 1, "handled": []}
             )
-            deadline = time.monotonic() + 5
-            while time.monotonic() < deadline:
+            # the relay measures it when it next looks: at once when poked, and a write it was not told about
+            # (this one) at its safety interval at the latest; so wait up to that interval plus a margin
+            deadline = time.monotonic() + config.get_float("WAKE_SAFETY_SECONDS") + 3
+            while time.monotonic() < deadline and not any((b or 0) >= 1 for b in seen_backlog):
                 seen_backlog.append(backlog(suite))
                 time.sleep(0.5)
         finally:
