@@ -7,7 +7,6 @@ import services.nomination.contract as s
 
 SERVICE = "nomination"
 TAGS = ("nomination",)
-TRACKER_BYTES = 16  # API.md: a tracker is 32 lowercase hex characters
 
 
 def draw_tracker(role, kwargs):
@@ -15,7 +14,7 @@ def draw_tracker(role, kwargs):
     the ballot dies before it answers, RabbitMQ redelivers the very same request, and the replica that
     gets it finds this tracker stored and answers it again (services/nomination/ballot_box.cast). It is
     never logged or kept here."""
-    return {"tracker": secrets.token_hex(TRACKER_BYTES)}
+    return {"tracker": secrets.token_hex(s.TRACKER_BYTES)}
 
 
 ROUTES = [

@@ -153,14 +153,18 @@ def cast(token, choices, tracker=None):
     redelivery of it (the replica that cast was killed before it answered) names the same receipt: the
     redelivery finds the token spent and ITS tracker stored, and answers that receipt again instead of
     ``token_used``. Another request with the spent token names another tracker and hears ``token_used``."""
-    digest = ballot_rules.token_hash(token, store.ballot_key())
-    buckets, used = BallotBucket._get_collection(), UsedToken._get_collection()
     try:
-        bucket = _bucket_of(token)
+        return _cast(token, choices, tracker)
     except Conflict as refused:
         if refused.code == "token_used" and _cast_by_this_request(token, tracker):
             return tracker
         raise
+
+
+def _cast(token, choices, tracker):
+    digest = ballot_rules.token_hash(token, store.ballot_key())
+    buckets, used = BallotBucket._get_collection(), UsedToken._get_collection()
+    bucket = _bucket_of(token)
     _check_open(bucket)
     # Mark the hash used BEFORE the cast: then a hash gone from ``unused`` is always marked, and a
     # racing or redelivered attempt that finds it gone hears token_used. Killed after the mark and
@@ -182,8 +186,6 @@ def cast(token, choices, tracker=None):
             # told apart from the others, a ballot without a tracker is made good by the close)
             return _receipt(bucket["session"], tracker)
         still = buckets.find_one({"_id": bucket["_id"], "unused": digest}, {"closed": 1})
-        if still is None and _cast_by_this_request(token, tracker):
-            return tracker
         ballot_rules.refuse_cast(
             in_unused=still is not None, bucket_closed=bool(still and still.get("closed")), marked_used=True
         )
@@ -249,14 +251,15 @@ def _receipt(session_id, drawn=None, attempts=200):
     """Store the request's tracker (``drawn`` by the gateway, or a fresh one) in one of the session's
     sorted sets and return it. A set changes only by a whole-list ``$set`` guarded by its ``version``
     (nx-27017 keeps no ``$push`` ``$sort``); a lost race tries again with the same tracker. One some
-    ballot already holds is never stored twice (a replayed or forged request): a fresh one instead. A
+    ballot of this session already holds is never stored twice (a replayed or forged request): a fresh
+    one instead (across sessions 128 random bits do not meet). A
     set found closed means the close has begun: it made a spare tracker for every ballot without one,
     and this cast takes one of them."""
     sets = BallotTrackerSet._get_collection()
-    chosen = [drawn if ballot_rules.is_tracker(drawn) else None]
+    tracker = drawn if ballot_rules.is_tracker(drawn) else ballot_rules.new_tracker(rng=CHANCE)
 
     def attempt():
-        tracker = chosen[0] = chosen[0] or ballot_rules.new_tracker(rng=CHANCE)
+        nonlocal tracker
         set_id = f"{session_id}:{ballot_rules.tracker_shard(tracker)}"
         found = sets.find_one({"_id": set_id}, {"trackers": 1, "closed": 1, "version": 1})
         if found is None:  # a session opened before receipts existed
@@ -268,7 +271,7 @@ def _receipt(session_id, drawn=None, attempts=200):
         if found.get("closed"):
             return _spare(session_id)
         if tracker in found["trackers"]:
-            chosen[0] = None
+            tracker = ballot_rules.new_tracker(rng=CHANCE)
             return None
         if sets.update_one(
             {"_id": set_id, "version": found["version"], "closed": False},

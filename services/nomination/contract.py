@@ -226,6 +226,11 @@ class BallotIn(Schema):
     )
 
 
+# A voter's receipt is this many random bytes, written as lowercase hex (API.md: 32 characters); the
+# gateway draws it, the ballot rules check it.
+TRACKER_BYTES = 16
+
+
 class BallotOut(Schema):
     accepted = fields.Boolean()
     tracker = fields.String(metadata={"description": "32 lowercase hex: the voter's receipt, linked to nothing stored"})

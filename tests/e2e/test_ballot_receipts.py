@@ -215,3 +215,16 @@ def test_an_insider_reading_the_database_cannot_link_a_tracker(suite, api):
     assert attack() >= 1
     board = ok(api.get(f"/api/v1/ballot-sessions/{session['id']}/board", as_="auditor"))
     assert set(trackers) <= set(board["trackers"]) and len(board["trackers"]) == 10
+
+
+def test_a_log_reader_finds_no_token_nor_tracker(suite, api):
+    """The log reader's attack: the tracker now travels inside the cast request, beside the token. Cast,
+    repeat a cast (a refusal, where more gets logged), then search every line every process wrote."""
+    session, cadres = session_for(api, 3, seats=1, candidates=2)
+    voter = client("127.0.0.27")
+    trackers = [ok(cast(suite, voter, token, [cadres[0]]), 201)["tracker"] for token in session["tokens"][:2]]
+    problem(cast(suite, voter, session["tokens"][0], [cadres[1]]), 409, "token_used")
+    lines = suite.log_path.read_text(errors="replace").splitlines()
+    assert lines
+    secrets_ = set(trackers) | set(session["tokens"])
+    assert [line for line in lines if any(s in line for s in secrets_)] == []

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
 from services.common.errors import Conflict, Forbidden, Invalid
+from services.nomination.contract import TRACKER_BYTES
 
 from ._checks import FieldErrors, is_code, is_int
 from .meetings import has_quorum
@@ -136,7 +137,6 @@ def decode_choices(stored: str) -> tuple:
 
 # --- voter receipts (trackers) and the ballot board ----------------------------------------------
 
-TRACKER_BYTES = 16
 TRACKER = re.compile(r"^[0-9a-f]{32}$")
 
 
