@@ -1,6 +1,7 @@
 """The outbox's writes and relay with fake documents, querysets, collections and publisher (no broker, no database)."""
 
 import json
+import threading
 
 import pytest
 from mongoengine import NotUniqueError
@@ -249,6 +250,8 @@ def test_sweep_measures_the_backlog_then_publishes_every_pending_document(monkey
     )
     monkeypatch.setattr(outbox, "aggregate_classes", lambda: [cls])
     provider = relay(Publisher(fail=True))
+    # the gauge is process-wide: a value left by an earlier run must not pass for this sweep's
+    metrics.OUTBOX_BACKLOG.labels("nomination").set(-1)
     with pytest.raises(OSError):
         provider.sweep()
     assert metrics.OUTBOX_BACKLOG.labels("nomination")._value.get() == 3  # measured before the outage bit
@@ -339,3 +342,161 @@ def test_idempotent_insert_lets_other_failures_through(monkeypatch):
         idempotency.insert_once(Selection())
     monkeypatch.setattr(outbox, "insert", lambda doc, *e: (_ for _ in ()).throw(NotUniqueError("raw")))
     assert idempotency.insert_once(Selection()) is False
+
+
+class RecordingPublisher(Publisher):
+    """Stands in for nameko's Publisher: keeps what the relay configured it with, and what it sent."""
+
+    def __init__(self, amqp_uri, **options):
+        super().__init__()
+        self.amqp_uri, self.options = amqp_uri, options
+
+
+class Container:
+    """The service container as the relay sees it: its name, its config and its managed threads."""
+
+    def __init__(self):
+        self.service_name, self.config, self.spawned = "nomination", {"AMQP_URI": "amqp://broker:5672/"}, []
+
+    def spawn_managed_thread(self, fn, identifier=None):
+        self.spawned.append((fn, identifier))
+
+
+def set_up_relay(monkeypatch):
+    monkeypatch.setattr(outbox, "Publisher", RecordingPublisher)
+    provider = outbox.OutboxRelay()
+    provider.container = Container()
+    provider.setup()
+    return provider
+
+
+def test_the_relay_publishes_persistently_with_confirms_and_bounded_retries_to_its_services_exchange(
+    monkeypatch, tmp_path
+):
+    provider = set_up_relay(monkeypatch)
+    publisher = provider.publisher
+    assert provider.service_name == "nomination" and provider.exchange.name == "nomination.events"
+    assert publisher.amqp_uri == "amqp://broker:5672/"
+    # explicit, not nameko's defaults: an event is only pulled from the outbox once the broker confirmed it
+    assert publisher.options == {
+        "use_confirms": True,
+        "delivery_mode": outbox.PERSISTENT,
+        "exchange": provider.exchange,
+        "declare": [provider.exchange],
+        "retry": True,
+        "retry_policy": {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 1},
+    }
+    assert publisher.options["exchange"].name == "nomination.events"
+    # the service's public key is written at setup, before any event signed with its key goes out
+    assert (tmp_path / "keys" / "nomination.pub").exists()
+    cls, _ = aggregate_of([{"_id": "P1", "outbox": [message(1)], "outbox_n": 1}])
+    assert provider.flush(cls, "P1") is True and publisher.sent == [("evt-1", "selection.opened")]
+
+
+def test_the_relay_starts_its_sweep_loop_as_a_managed_thread_that_looks_at_once(monkeypatch):
+    provider = set_up_relay(monkeypatch)
+    provider.start()
+    assert provider.container.spawned == [(provider._sweep_forever, "outbox-relay")]
+    swept = []
+    monkeypatch.setattr(provider, "sweep", lambda: swept.append(1) or 0)
+
+    def sleep(seconds):
+        provider._stopping = True
+
+    monkeypatch.setattr(outbox.eventlet, "sleep", sleep)
+    provider._sweep_forever()
+    assert swept == [1]  # a crash may have left events: the first pass looks without being poked
+
+
+@pytest.mark.parametrize("halt", ["stop", "kill"])
+def test_a_stopped_or_killed_relay_sweeps_no_more(monkeypatch, halt):
+    provider = set_up_relay(monkeypatch)
+    provider.start()
+    swept = []
+    monkeypatch.setattr(provider, "sweep", lambda: swept.append(1) or 0)
+
+    def sleep(seconds):
+        raise AssertionError("the loop went on after the relay was told to end")
+
+    monkeypatch.setattr(outbox.eventlet, "sleep", sleep)
+    getattr(provider, halt)()
+    provider._sweep_forever()
+    assert swept == []
+
+
+def in_a_new_thread(call):
+    """Runs ``call`` where no worker ever ran (``_written`` is thread-local): its result or its exception."""
+    outcome = {}
+
+    def run():
+        try:
+            outcome["result"] = call()
+        except Exception as exc:  # handed back to the test
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("result")
+
+
+def test_a_write_in_a_thread_no_worker_ever_ran_in_wakes_the_sweep():
+    before = outbox._untracked.generation
+    in_a_new_thread(lambda: outbox.insert(Selection(), event()))
+    assert outbox._untracked.generation == before + 1
+
+
+def test_an_insert_inside_a_worker_is_tracked_with_the_events_it_wrote():
+    outbox._written.docs = {}
+    doc = outbox.insert(Selection(), event())
+    assert outbox._written.docs == {(Selection, "S1"): list(doc.outbox)} and len(doc.outbox) == 1
+
+
+def test_a_worker_result_in_a_thread_no_worker_setup_ran_in_flushes_nothing():
+    provider = relay()
+    in_a_new_thread(lambda: provider.worker_result(None))
+    assert provider.publisher.sent == []
+
+
+def test_a_deferred_flush_before_the_relay_started_is_left_to_the_first_sweep():
+    cls, collection = aggregate_of([{"_id": "P2", "outbox": [message(2)], "outbox_n": 1}])
+    provider = relay()  # not started: no wake to poke yet, and the start sweep looks anyway
+    provider._inflight.add((cls, "P1"))
+    outbox._written.docs = {(cls, "P1"): None}
+    provider.worker_result(None)  # under way elsewhere
+    provider.publisher.fail = True
+    outbox._written.docs = {(cls, "P2"): None}
+    provider.worker_result(None)  # the broker is away
+    assert provider.publisher.sent == [] and collection.docs["P2"]["outbox_n"] == 1
+
+
+def test_a_failed_flush_after_a_worker_is_logged_by_its_aggregate(caplog):
+    cls, _ = aggregate_of([{"_id": "P1", "outbox": [message(1)], "outbox_n": 1}])
+    provider = relay(Publisher(fail=True))
+    provider.wake = Wake()
+    outbox._written.docs = {(cls, "P1"): [message(1)]}
+    with caplog.at_level("WARNING", logger=outbox.log.name):
+        provider.worker_result(None)
+    [logged] = caplog.records
+    assert (logged.getMessage(), logged.aggregate) == ("outbox flush deferred", "Post")
+
+
+def test_a_failed_sweep_is_logged_by_the_failures_type(monkeypatch, caplog):
+    provider = relay()
+    provider._stopping = False
+    provider.wake = outbox.Wake(safety_seconds=3600)
+    provider._untracked_seen = outbox._untracked.generation
+
+    def sweep():
+        raise OSError("database away")
+
+    def sleep(seconds):
+        provider._stopping = True
+
+    monkeypatch.setattr(provider, "sweep", sweep)
+    monkeypatch.setattr(outbox.eventlet, "sleep", sleep)
+    with caplog.at_level("WARNING", logger=outbox.log.name):
+        provider._sweep_forever()
+    assert [r.getMessage() for r in caplog.records] == ["outbox sweep failed: OSError"]
