@@ -68,3 +68,28 @@ def test_woken_by_any_worker_but_its_own_timer_and_by_a_known_due_time():
     woken.next_due = now + timedelta(seconds=5)
     assert not woken.due(now + timedelta(seconds=4))
     assert woken.due(now + timedelta(seconds=5))
+
+
+def test_without_its_own_interval_a_wake_looks_at_the_configured_safety_interval(monkeypatch):
+    monkeypatch.setenv("WAKE_SAFETY_SECONDS", "4")
+    clock = Clock()
+    wake = Wake(clock=clock)
+    assert wake.due()
+    clock.now = 3.9
+    assert not wake.due()
+    clock.now = 4
+    assert wake.due()
+
+
+def test_a_timers_wake_made_at_setup_looks_first_and_then_when_another_worker_ran(monkeypatch):
+    from types import SimpleNamespace
+
+    from services.common.wake import WokenByWorkers
+
+    monkeypatch.setenv("WAKE_SAFETY_SECONDS", "3600")
+    woken = WokenByWorkers("tick")
+    woken.setup()
+    assert woken.next_due is None and woken.get_dependency(None) is woken
+    assert woken.due(0) and not woken.due(0)
+    woken.worker_result(SimpleNamespace(entrypoint=SimpleNamespace(method_name="give_verdict")))
+    assert woken.due(0)
