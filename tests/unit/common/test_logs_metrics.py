@@ -74,6 +74,7 @@ def test_the_entrypoint_kind_is_read_from_its_class_name():
         "event",
     ]
     assert metrics._kind(entrypoint("Consumer")) == "consumer"
+    assert metrics._kind(entrypoint("WakingTimer")) == "timer"  # by what the name contains, not all of it
 
 
 def test_the_outcome_is_ok_a_callers_error_or_an_error():
@@ -82,6 +83,7 @@ def test_the_outcome_is_ok_a_callers_error_or_an_error():
     assert metrics._outcome((OSError, OSError(), None)) == "error"
     assert metrics._outcome((None, type("E", (), {"status": 399})(), None)) == "error"
     assert metrics._outcome((None, type("E", (), {"status": 499})(), None)) == "client_error"
+    assert metrics._outcome((None, type("E", (), {"status": 400})(), None)) == "client_error"
 
 
 def test_every_worker_is_counted_by_outcome_and_timed():
@@ -96,6 +98,81 @@ def test_every_worker_is_counted_by_outcome_and_timed():
     provider.worker_result(worker, exc_info=(Conflict, Conflict(), None))
     assert counted._value.get() == before + 1 and timed._sum.get() > observed
     assert provider.get_dependency(worker) is provider
+
+
+def test_a_worker_never_set_up_is_counted_but_not_timed():
+    provider = metrics.Metrics(serve=False)
+    provider.container = type("Container", (), {"service_name": "examination"})()
+    provider.setup()
+    worker = type("Worker", (), {"entrypoint": entrypoint("DeadlineRpc")})()
+    counted = metrics.ENTRYPOINT_REQUESTS.labels("examination", "rpc", "open_selection", "ok")
+    timed = metrics.ENTRYPOINT_DURATION.labels("examination", "rpc", "open_selection")
+    before, observed = counted._value.get(), timed._sum.get()
+    provider.worker_result(worker)
+    assert counted._value.get() == before + 1 and timed._sum.get() == observed
+
+
+def test_a_worker_is_timed_from_its_setup_to_its_result(monkeypatch):
+    provider = metrics.Metrics(serve=False)
+    provider.container = type("Container", (), {"service_name": "supervision"})()
+    provider.setup()
+    worker = type("Worker", (), {"entrypoint": entrypoint("Timer")})()
+    timed = metrics.ENTRYPOINT_DURATION.labels("supervision", "timer", "open_selection")
+    observed = timed._sum.get()
+    clock = iter([100.0, 100.25])
+    monkeypatch.setattr(metrics.time, "perf_counter", lambda: next(clock))
+    provider.worker_setup(worker)
+    provider.worker_result(worker)
+    assert timed._sum.get() == observed + 0.25
+
+
+class Served:
+    """Stands in for prometheus_client's start_http_server: the ports and addresses asked for."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, port, addr="0.0.0.0"):
+        self.calls.append((port, addr))
+
+
+def served_metrics(monkeypatch):
+    served = Served()
+    monkeypatch.setattr(metrics, "start_http_server", served)
+    monkeypatch.setattr(metrics.Metrics, "_served_ports", set())
+    return served
+
+
+def set_up(provider, service="records"):
+    provider.container = type("Container", (), {"service_name": service})()
+    provider.setup()
+    return provider
+
+
+def test_a_service_serves_its_metrics_by_default_on_its_port_at_the_configured_host(monkeypatch):
+    served = served_metrics(monkeypatch)
+    monkeypatch.setenv("RECORDS_METRICS_PORT", "9194")
+    monkeypatch.setenv("GATEWAY_HOST", "10.0.0.7")
+    set_up(metrics.Metrics())
+    assert served.calls == [(9194, "10.0.0.7")]
+
+
+def test_a_port_already_served_in_this_process_is_not_served_again(monkeypatch):
+    served = served_metrics(monkeypatch)
+    monkeypatch.setenv("RECORDS_METRICS_PORT", "9194")
+    monkeypatch.delenv("GATEWAY_HOST", raising=False)
+    set_up(metrics.Metrics())
+    set_up(metrics.Metrics())
+    assert served.calls == [(9194, "127.0.0.1")]
+
+
+def test_port_zero_or_serve_false_serves_nothing(monkeypatch):
+    served = served_metrics(monkeypatch)
+    monkeypatch.setenv("RECORDS_METRICS_PORT", "0")
+    set_up(metrics.Metrics())
+    monkeypatch.setenv("RECORDS_METRICS_PORT", "9194")
+    set_up(metrics.Metrics(serve=False))
+    assert served.calls == []
 
 
 def test_the_exposition_is_prometheus_text_with_the_cadre_counters():
