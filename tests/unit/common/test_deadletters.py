@@ -1,10 +1,11 @@
 """The dead-letter tool against a fake channel: numbering, origin, replay to where it came from, drop."""
 
+import datetime
 import json
 
 import pytest
 
-from services.common import deadletters
+from services.common import config, deadletters
 
 
 class Properties:
@@ -21,7 +22,7 @@ class Channel:
 
     def __init__(self, letters):
         self.letters = list(letters)
-        self.published, self.acked = [], []
+        self.published, self.acked, self.types = [], [], []
 
     def basic_get(self, queue, auto_ack):
         assert (queue, auto_ack) == ("cadre.dead-letters", False)
@@ -32,6 +33,7 @@ class Channel:
 
     def basic_publish(self, exchange, routing_key, body, properties):
         self.published.append((exchange, routing_key, body, properties.headers, properties.delivery_mode))
+        self.types.append((properties.content_type, properties.content_encoding))
 
     def basic_ack(self, tag):
         self.acked.append(tag)
@@ -109,3 +111,136 @@ def test_drop_all_acks_every_one_and_publishes_nothing(queue, capsys):
     deadletters.main(["drop", "all"])
     assert queue.published == [] and len(queue.acked) == 2
     assert capsys.readouterr().out == "dropped 1\ndropped 2\n"
+
+
+# --- what a mutation run showed no test pinned down (docs/TESTING.md)
+
+
+def opened(monkeypatch, letters):
+    """The tool run against ``letters`` (``(properties, body)``): the channel it used."""
+    channel = Channel(letters)
+    connection = type("Connection", (), {"close": lambda self: None})()
+    monkeypatch.setattr(deadletters, "_channel", lambda: (connection, channel))
+    return channel
+
+
+def test_the_connection_goes_to_every_configured_node_and_declares_the_dead_letter_queue(monkeypatch):
+    calls = []
+
+    class FakeChannel:
+        def __getattr__(self, name):
+            return lambda *args, **kwargs: calls.append((name, args, kwargs))
+
+    class FakeConnection:
+        def __init__(self, parameters):
+            self.parameters = parameters
+
+        def channel(self):
+            return FakeChannel()
+
+    monkeypatch.setattr(config, "amqp_uris", lambda: ["amqp://u:p@h1:5673/%2F", "amqp://u:p@h2:5674/cadre"])
+    monkeypatch.setattr(deadletters.pika, "BlockingConnection", FakeConnection)
+    connection, channel = deadletters._channel()
+    # pika tries the nodes of a cluster in turn: each URI becomes one node's parameters
+    assert [(p.host, p.port, p.virtual_host, p.credentials.username) for p in connection.parameters] == [
+        ("h1", 5673, "/", "u"),
+        ("h2", 5674, "cadre", "u"),
+    ]
+    assert isinstance(channel, FakeChannel)
+    # the same durable topic exchange and queue the services declare, bound to every key, publishes confirmed
+    assert calls == [
+        ("exchange_declare", ("cadre.dead-letters",), {"exchange_type": "topic", "durable": True}),
+        ("queue_declare", ("cadre.dead-letters",), {"durable": True}),
+        ("queue_bind", ("cadre.dead-letters", "cadre.dead-letters"), {"routing_key": "#"}),
+        ("confirm_delivery", (), {}),
+    ]
+
+
+def test_a_command_is_required_and_its_absence_refused_before_connecting(monkeypatch, capsys):
+    monkeypatch.setattr(deadletters, "_channel", lambda: pytest.fail("connected without a command"))
+    with pytest.raises(SystemExit) as refused:
+        deadletters.main([])
+    assert refused.value.code == 2
+    assert capsys.readouterr().err == (
+        "error: the following arguments are required: command (see: python -m services.common.deadletters --help)\n"
+    )
+
+
+def test_help_names_the_tool_says_what_it_does_and_ends_with_examples(monkeypatch, capsys):
+    monkeypatch.setenv("COLUMNS", "120")
+    with pytest.raises(SystemExit) as done:
+        deadletters.main(["--help"])
+    assert done.value.code == 0
+    shown = capsys.readouterr().out
+    assert shown.startswith("usage: python -m services.common.deadletters [-h] {list,show,replay,drop} ...\n")
+    assert "\n\nInspect, replay or drop dead letters.\n\n" in shown
+    assert "\nexamples:\n  python -m services.common.deadletters list --limit 20\n" in shown
+
+
+def test_list_shows_fifty_by_default(monkeypatch, capsys):
+    opened(monkeypatch, [(Properties(), b'{"id": "e%d"}' % n) for n in range(51)])
+    deadletters.main(["list"])
+    out, err = capsys.readouterr()
+    assert [json.loads(line)["n"] for line in out.splitlines()] == list(range(1, 51))
+    assert err == "51 dead letter(s)\n"
+
+
+def test_list_and_show_print_text_as_it_is_not_escaped(monkeypatch, capsys):
+    # an operator reads names such as "Zoë" in a terminal; \u00eb would hide them
+    opened(monkeypatch, [(Properties(), '{"id": "Zoë"}'.encode())])
+    deadletters.main(["list"])
+    assert (
+        capsys.readouterr().out
+        == '{"n": 1, "exchange": "", "routing_key": "", "queue": "", "reason": "", "id": "Zoë", '
+        '"type": null, "subject": null, "occurred_at": null}\n'
+    )
+    opened(monkeypatch, [(Properties(), '{"id": "Zoë"}'.encode())])  # the fake queue hands each letter out once
+    deadletters.main(["show", "1"])
+    assert '"body": "{\\"id\\": \\"Zoë\\"}"' in capsys.readouterr().out
+
+
+def test_show_is_indented_json_with_the_brokers_times_as_text(monkeypatch, capsys):
+    # the broker's x-death carries the time of death as a datetime, which JSON has no type for
+    died = datetime.datetime(2026, 5, 12, 9, 0, 0)
+    headers = {"x-death": [{**death(), "time": died}]}
+    opened(monkeypatch, [(Properties(headers), b'{"id": "e1"}')])
+    deadletters.main(["show", "1"])
+    expected = {
+        "n": 1,
+        "exchange": "nomination.events",
+        "routing_key": "selection.opened",
+        "queue": "evt-q",
+        "reason": "rejected",
+        "id": "e1",
+        "type": None,
+        "subject": None,
+        "occurred_at": None,
+        "headers": {"x-death": [{**death(), "time": "2026-05-12 09:00:00"}]},
+        "body": '{"id": "e1"}',
+    }
+    assert capsys.readouterr().out == json.dumps(expected, indent=2) + "\n"
+
+
+def test_replay_of_a_later_one_skips_those_before_it(monkeypatch, capsys):
+    channel = opened(
+        monkeypatch, [(Properties({"x-death": [death()]}), b"1"), (Properties({"x-death": [death()]}), b"2")]
+    )
+    deadletters.main(["replay", "2"])
+    assert [body for _, _, body, _, _ in channel.published] == [b"2"]
+    assert channel.acked == [100] and capsys.readouterr().out == "replayed 2\n"
+
+
+def test_replay_drops_every_x_first_death_header_and_keeps_the_content_type_and_encoding(monkeypatch):
+    headers = {
+        "x-death": [death()],
+        "x-first-death-exchange": "nomination.events",
+        "x-first-death-queue": "evt-q",
+        "x-first-death-reason": "rejected",
+        "trace": "t",
+    }
+    properties = Properties(headers)
+    properties.content_type, properties.content_encoding = "text/csv", "latin-1"
+    channel = opened(monkeypatch, [(properties, b"1")])
+    deadletters.main(["replay", "1"])
+    assert [published_headers for _, _, _, published_headers, _ in channel.published] == [{"trace": "t"}]
+    assert channel.types == [("text/csv", "latin-1")]
