@@ -1,12 +1,14 @@
 """Keyed requests applied at most once: claim, replay, take-over of an abandoned key, stamps (no database)."""
 
+import json
+import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from mongoengine import NotUniqueError
 
 from services.common import aggregate, applied, keyed
-from services.common.errors import Conflict, RuleViolation
+from services.common.errors import CadreError, Conflict, RuleViolation
 
 NOW = datetime(2026, 5, 12, 9, 0, tzinfo=timezone.utc)
 RPC_TIMEOUT = 10
@@ -262,3 +264,69 @@ def test_an_answer_that_cannot_be_kept_still_answers_the_caller(records, monkeyp
     assert applied.once(KEY, Counted(result="done anyway"), SECRET) == "done anyway"
     assert records.rows[KEY].state == "running"
     assert [r.getMessage() for r in caplog.records] == ["answer to a keyed request not kept: OSError"]
+
+
+def keep(records, key_text, answer, state="done", at=NOW):
+    """A record as another process left it, its answer sealed under this caller's secret."""
+    sealed = keyed.seal(keyed.decode_secret(SECRET), json.dumps(answer).encode("utf-8"), key_text)
+    records.rows[key_text] = records.model()(key_text, state, at, sealed)
+
+
+def test_a_kept_refusal_of_a_kind_this_service_does_not_know_replays_as_a_cadre_error(records):
+    # kept by a newer version of the service, say: the caller still gets the detail and code back
+    keep(records, KEY, {"error": ["VanishedError", "gone", "vanished", {}]})
+    with pytest.raises(CadreError) as again:
+        applied.once(KEY, Counted(), SECRET)
+    assert type(again.value) is CadreError and (again.value.detail, again.value.code) == ("gone", "vanished")
+
+
+def test_a_record_that_vanished_and_was_answered_again_meanwhile_is_replayed_with_the_callers_secret(
+    records, monkeypatch
+):
+    # our insert lost to a record that was gone when read; another retry then claimed and answered first
+    records.fail_save = 1
+    reads = []
+
+    def first(query):
+        reads.append(query.filters)
+        if len(reads) == 1:
+            keep(records, KEY, {"result": "answered meanwhile"})
+            return None
+        return Query._matches(query)[0]
+
+    monkeypatch.setattr(Query, "first", first)
+    run = Counted()
+    assert applied.once(KEY, run, SECRET) == "answered meanwhile" and run.runs == 0
+
+
+def test_a_record_past_its_day_answered_again_meanwhile_is_replayed_with_the_callers_secret(records, monkeypatch):
+    records.rows[KEY] = records.model()(KEY, "done", NOW - timedelta(seconds=keyed.RECORD_SECONDS))
+    delete = Query.delete
+
+    def delete_then_answered(query):
+        gone = delete(query)
+        if gone:  # another retry claimed the key anew and answered before our insert
+            keep(records, KEY, {"result": "answered meanwhile"})
+        return gone
+
+    monkeypatch.setattr(Query, "delete", delete_then_answered)
+    run = Counted()
+    assert applied.once(KEY, run, SECRET) == "answered meanwhile" and run.runs == 0
+
+
+def test_a_first_request_that_finishes_just_before_the_take_over_is_not_run_again(records, monkeypatch):
+    # read while still running and stale; done (with its answer) by the time the retry takes it over
+    keep(records, KEY, {"result": "first"}, at=NOW - STALE - timedelta(seconds=1))
+    monkeypatch.setattr(Query, "first", lambda query: records.model()(KEY, "running", NOW - STALE))
+    run = Counted()
+    with pytest.raises(Conflict):
+        applied.once(KEY, run, SECRET)
+    assert run.runs == 0 and records.rows[KEY].state == "done"
+
+
+def test_a_thread_that_never_ran_a_keyed_request_stamps_nothing():
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(aggregate.stamp()))
+    thread.start()
+    thread.join()
+    assert seen == [None]

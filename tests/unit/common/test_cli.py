@@ -50,3 +50,15 @@ def test_a_bad_argument_is_one_line_and_exit_2_and_examples_follow_the_options(c
     assert capsys.readouterr().err == "error: argument --size: invalid int value: 'three' (see: tool --help)\n"
     assert tool.format_help().endswith("\nexamples:\n  tool --size 3\n")
     assert tool.prog == "tool"
+
+
+def test_without_arguments_the_command_line_is_read(monkeypatch):
+    monkeypatch.setattr("sys.argv", ["tool", "submit", "--token", "-abc"])
+    assert glue_token_value() == ["submit", "--token=-abc"]
+
+
+def test_only_the_blank_lines_around_the_examples_are_dropped():
+    from services.common.cli import Parser
+
+    tool = Parser("tool", examples="\n  tool --export XLSX\n")
+    assert tool.format_help().endswith("\nexamples:\n  tool --export XLSX\n")

@@ -36,3 +36,39 @@ def test_an_empty_body_or_unreadable_header_is_400():
         csvrows.read("")
     with pytest.raises(Invalid):
         csvrows.read("y" * (csvrows.MAX_FIELD_CHARS + 1) + "\n")
+
+
+# --- what a mutation run showed no test pinned down (docs/TESTING.md)
+
+
+def refusal(call, *args):
+    with pytest.raises(Invalid) as refused:
+        call(*args)
+    return refused.value.errors
+
+
+def test_each_refusal_of_the_whole_body_names_its_field_body_by_default_word_for_word():
+    assert refusal(csvrows.decode, b"a,\xff") == {"body": ["CSV must be UTF-8"]}
+    assert refusal(csvrows.decode, None) == {"body": ["a text/csv body is required"]}
+    assert refusal(csvrows.decode, 5, "file") == {"file": ["a text/csv body is required"]}
+    assert refusal(csvrows.read, b"\xff") == {"body": ["CSV must be UTF-8"]}
+    assert refusal(csvrows.read, "") == {"body": ["a CSV header row is required"]}
+    assert refusal(csvrows.read, "", "file") == {"file": ["a CSV header row is required"]}
+
+
+def test_an_oversized_header_is_refused_saying_the_limit_not_the_field():
+    header = "y" * (csvrows.MAX_FIELD_CHARS + 1) + "\n"
+    assert refusal(csvrows.read, header, "file") == {
+        "file": [f"the header is not valid CSV (a field is over {csvrows.MAX_FIELD_CHARS} characters)"]
+    }
+
+
+def test_any_other_csv_error_is_reported_without_its_text():
+    # the csv module's own message may quote the record; ours never does
+    assert csvrows._why(csvrows.csv.Error("unexpected end of data near 'secret'")) == "the row is not valid CSV"
+
+
+def test_a_quoted_field_keeps_its_line_breaks_as_written():
+    # a spreadsheet's multi-line cell ends its lines in CRLF: the text is the cell's, not to be translated
+    records = list(csvrows.read('a,b\n"one\r\ntwo",2\n').records)
+    assert [r.cells for r in records] == [["one\r\ntwo", "2"]]

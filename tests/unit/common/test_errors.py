@@ -91,3 +91,58 @@ def test_load_reads_a_missing_body_as_empty_and_names_fields():
     with pytest.raises(Invalid) as exc:
         load(Body(), {"name": 5})
     assert exc.value.errors == {"name": ["Not a valid string."]}
+
+
+def test_an_invalid_request_says_so_when_given_no_detail():
+    assert Invalid().detail == "the request is not valid" and Invalid().errors == {}
+    assert Invalid({}).detail == "the request is not valid"
+
+
+def test_an_invalid_request_keeps_a_text_detail_and_its_own_code():
+    error = Invalid("the body is not JSON", "bad_json")
+    assert (error.detail, error.code, error.errors) == ("the body is not JSON", "bad_json", {})
+    assert Invalid("x", errors={"f": ["m"]}).errors == {"f": ["m"]}
+
+
+def test_field_errors_alone_make_a_detail_naming_each_field_in_order():
+    error = Invalid({"rank": ["bad"], "headcount": ["too big", "odd"]})
+    assert error.detail == "rank: ['bad']; headcount: ['too big', 'odd']"
+    assert error.errors == {"rank": ["bad"], "headcount": ["too big", "odd"]}
+
+
+def test_every_subclass_is_registered_so_the_caller_rebuilds_it():
+    from services.common import remote_errors
+    from services.common.errors import CadreError
+
+    class Refused(Conflict):  # a subclass of a subclass: registration goes down the whole tree
+        pass
+
+    remote_errors._register(CadreError)
+    again = deserialize(serialize(Refused("no", "refused")))
+    assert type(again) is Refused and again.problem() == Refused("no", "refused").problem()
+
+
+def test_load_passes_its_options_to_the_schema():
+    from marshmallow import Schema, fields
+    from services.common.validation import load
+
+    class Body(Schema):
+        name = fields.String(required=True)
+        rank = fields.Integer()
+
+    assert load(Body(), {"rank": 2}, partial=True) == {"rank": 2}
+
+
+def test_load_files_a_whole_body_error_under_schema():
+    from marshmallow import ValidationError
+    from services.common.validation import load
+
+    class Whole:
+        """A schema whose refusal is of the body as a whole: marshmallow's messages are then a list."""
+
+        def load(self, data):
+            raise ValidationError("the body must be an object")
+
+    with pytest.raises(Invalid) as exc:
+        load(Whole(), [1])
+    assert exc.value.errors == {"_schema": ["the body must be an object"]}

@@ -195,3 +195,9 @@ def test_cell_rate_answers_as_the_token_bucket(rate, burst, gaps):
     mine, theirs = replay(rate, burst, times)
     assert [ok for ok, _ in mine] == [ok for ok, _ in theirs]
     assert all(abs(a[1] - b[1]) < 1e-4 for a, b in zip(mine, theirs))
+
+
+def test_a_cell_rate_wait_of_a_billionth_of_a_second_is_a_rounding_error_not_a_refusal():
+    # burst 1: no tolerance; the client is due 1e-9 s from now, which sums of floats can leave behind
+    assert cell_rate(1e-9, 0.0, 1, 1) == (True, 0.0, 1e-9 + 1.0)
+    assert cell_rate(2e-9, 0.0, 1, 1) == (False, 2e-9, 2e-9)

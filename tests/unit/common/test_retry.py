@@ -57,3 +57,10 @@ def test_a_refusal_inside_the_attempt_is_not_retried():
     with pytest.raises(Conflict):
         until_written(attempt, 5)
     assert len(calls) == 1
+
+
+def test_the_default_conflict_tells_the_client_to_retry():
+    attempt, _ = racing(5)
+    with pytest.raises(Conflict) as refused:
+        until_written(attempt, 1)
+    assert refused.value.detail == "the resource kept changing under this request; retry"
