@@ -9,6 +9,10 @@ from collections import OrderedDict
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 
+# Float time's rounding: a wait this short is none (1.36 + 1.0 - 1.36 is 0.9999999999999998).
+ROUNDING_SECONDS = 1e-9
+
+
 class RateLimiter:
     """Thread-safe token buckets keyed by client, with bounded memory.
 
@@ -59,8 +63,9 @@ class RateLimiter:
                 # A clock that steps back must not mint tokens: count no elapsed time.
                 elapsed = max(0.0, now - bucket[1])
                 tokens = min(self.burst, bucket[0] + elapsed * self.rate)
-            if tokens >= cost:
-                allowed, retry_after, tokens = True, 0.0, tokens - cost
+            # a bucket short of ``cost`` by a rounding error of the elapsed time is not short (as in cell_rate)
+            if tokens >= cost - ROUNDING_SECONDS * self.rate:
+                allowed, retry_after, tokens = True, 0.0, max(0.0, tokens - cost)
             else:
                 allowed, retry_after = False, (cost - tokens) / self.rate
             self._buckets[key] = [tokens, max(now, bucket[1]) if bucket else now]
@@ -95,7 +100,7 @@ def cell_rate(tat, now, rate_per_sec, burst):
     interval, tolerance = cell_rate_terms(rate_per_sec, burst)
     start = now if tat is None else max(tat, now)
     wait = start - now - tolerance
-    if wait > 1e-9:  # a bucket that is short of one token by a rounding error is not short
+    if wait > ROUNDING_SECONDS:  # a bucket that is short of one token by a rounding error is not short
         return False, wait, tat
     return True, 0.0, start + interval
 

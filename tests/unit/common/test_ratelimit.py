@@ -201,3 +201,13 @@ def test_a_cell_rate_wait_of_a_billionth_of_a_second_is_a_rounding_error_not_a_r
     # burst 1: no tolerance; the client is due 1e-9 s from now, which sums of floats can leave behind
     assert cell_rate(1e-9, 0.0, 1, 1) == (True, 0.0, 1e-9 + 1.0)
     assert cell_rate(2e-9, 0.0, 1, 1) == (False, 2e-9, 2e-9)
+
+
+def test_a_request_exactly_one_interval_later_is_allowed_despite_float_rounding():
+    from services.common.ratelimit import RateLimiter
+
+    limiter = RateLimiter(rate_per_sec=1, burst=1)
+    first = 1.3608774852945313  # (first + 1.0) - first == 0.9999999999999998
+    assert limiter.check("client", first) == (True, 0.0)
+    assert limiter.check("client", first + 1.0) == (True, 0.0)
+    assert limiter.check("client", first + 1.0)[0] is False
