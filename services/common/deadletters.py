@@ -80,9 +80,9 @@ def main(argv=None):
         description="Inspect, replay or drop dead letters.",
         examples="""
   python -m services.common.deadletters list --limit 20
-  python -m services.common.deadletters show 0
-  python -m services.common.deadletters replay 0      # back onto the exchange it came from
-  python -m services.common.deadletters drop 0""",
+  python -m services.common.deadletters show 1
+  python -m services.common.deadletters replay 1      # back onto the exchange it came from
+  python -m services.common.deadletters drop 1""",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list").add_argument("--limit", type=int, default=50)

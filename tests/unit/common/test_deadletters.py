@@ -244,3 +244,16 @@ def test_replay_drops_every_x_first_death_header_and_keeps_the_content_type_and_
     deadletters.main(["replay", "1"])
     assert [published_headers for _, _, _, published_headers, _ in channel.published] == [{"trace": "t"}]
     assert channel.types == [("text/csv", "latin-1")]
+
+
+def test_the_help_examples_name_letters_as_list_numbers_them_from_one(capsys):
+    import re
+
+    import pytest
+
+    from services.common import deadletters
+
+    with pytest.raises(SystemExit):
+        deadletters.main(["--help"])
+    examples = re.findall(r"deadletters (show|replay|drop) (\S+)", capsys.readouterr().out)
+    assert examples and all(which == "1" for _, which in examples)
