@@ -1,8 +1,11 @@
 """Event handlers' decisions with fake messages: ack, retry at the tail with a counted attempt, dead-letter."""
 
+import logging
+
 import pytest
 
 from services.common import events, metrics, signing
+from services.common.envelope import make_envelope
 
 
 class Message:
@@ -28,7 +31,7 @@ class Consumer:
 
 
 class Producer:
-    published = []
+    published, uris = [], []
 
     def __enter__(self):
         return self
@@ -44,13 +47,41 @@ class Producer:
         Producer.published.append((body, kwargs))
 
 
+class Channel:
+    """Records what is declared on it, as a kombu channel would be asked."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __getattr__(self, name):
+        def record(*args, **kwargs):
+            self.calls.append((name, kwargs))
+
+        return record
+
+
+class Container:
+    """Runs the worker thread a consumer spawns at once and keeps what the worker was given."""
+
+    service_name = "supervision"
+
+    def __init__(self):
+        self.workers = []
+
+    def spawn_managed_thread(self, run, identifier=None):
+        run()
+
+    def spawn_worker(self, entrypoint, args, kwargs, context_data=None, handle_result=None):
+        self.workers.append((entrypoint, args, kwargs, context_data))
+
+
 @pytest.fixture
 def handler(monkeypatch):
-    Producer.published = []
-    monkeypatch.setattr(events, "get_producer", lambda uri: Producer())
+    Producer.published, Producer.uris = [], []
+    monkeypatch.setattr(events, "get_producer", lambda uri: Producer.uris.append(uri) or Producer())
     monkeypatch.setenv("EVENT_MAX_ATTEMPTS", "3")
     made = events.ReliableEventHandler("nomination", "selection.opened")
-    made.container = type("Container", (), {"service_name": "supervision"})()
+    made.container = Container()
     monkeypatch.setattr(events.ReliableEventHandler, "amqp_uri", "amqp://test")  # not nameko's global config
     made.consumer, made.method_name = Consumer(), "open_reviews"
     made.queue = type("Queue", (), {"name": "evt-nomination-selection.opened--supervision.open_reviews"})()
@@ -91,6 +122,7 @@ def test_a_failed_first_delivery_goes_to_the_queues_tail_as_attempt_two(handler)
         )
     ]
     assert count(metrics.EVENTS_RETRIED, "supervision", "selection.opened") == before + 1
+    assert Producer.uris == ["amqp://test"]  # the service's own broker, not nameko's default
 
 
 def test_a_retry_keeps_the_other_headers_and_counts_up(handler):
@@ -146,3 +178,80 @@ def test_an_event_whose_producers_key_is_unknown_waits_and_is_requeued_uncounted
     assert [(seconds, args) for seconds, _, args in later] == [(events.KEY_WAIT_SECONDS, (message,))]
     later[0][1](*later[0][2])
     assert handler.consumer.requeued == [message] and message.rejected == [] and Producer.published == []
+
+
+@pytest.fixture
+def signed_by_nomination(tmp_path, monkeypatch):
+    # keys made in a throw-away data dir: the envelope's source signs it and its public key is known
+    monkeypatch.setenv("CADRE_DATA_DIR", str(tmp_path))
+    for party in signing.PARTIES:
+        for kind in ("SIGNING_KEY", "PUBLIC_KEY"):
+            monkeypatch.delenv(f"{party.upper()}_{kind}", raising=False)
+    return signing.sign_envelope(make_envelope("selection.opened", "nomination", "selection:S1", {"selection": "S1"}))
+
+
+def test_the_handler_is_reliable_delivery_without_nameko_requeueing_on_error():
+    made = events.ReliableEventHandler("nomination", "selection.opened", expected_exceptions=(KeyError,))
+    assert (made.source_service, made.event_type) == ("nomination", "selection.opened")
+    assert made.reliable_delivery is True and made.requeue_on_error is False
+    assert made.expected_exceptions == (KeyError,)  # the decorator's other options reach nameko
+
+
+def test_setup_consumes_a_durable_queue_per_handler_that_dead_letters_and_declares_the_dead_letter_queue(
+    handler, monkeypatch
+):
+    channel = Channel()
+    monkeypatch.setattr(Producer, "channel", channel)
+    handler.setup()
+    queue = handler.queue
+    assert queue.name == "evt-nomination-selection.opened--supervision.open_reviews"
+    assert (queue.exchange.name, queue.exchange.type, queue.exchange.durable) == ("nomination.events", "topic", True)
+    assert (queue.routing_key, queue.durable, queue.auto_delete) == ("selection.opened", True, False)
+    assert queue.queue_arguments == {"x-dead-letter-exchange": "cadre.dead-letters"}
+    # nameko's consumer reads this very queue (not one EventHandler.setup would rebuild without the DLX)
+    assert handler.consumer.queues == [queue] and handler.consumer.callbacks == [handler.handle_message]
+    assert Producer.uris == ["amqp://test"]
+    declared = [(name, kwargs.get("exchange"), kwargs.get("queue")) for name, kwargs in channel.calls]
+    assert ("exchange_declare", "cadre.dead-letters", None) in declared
+    assert ("queue_declare", None, "cadre.dead-letters") in declared
+    assert ("queue_bind", "cadre.dead-letters", "cadre.dead-letters") in declared
+
+
+def test_an_event_signed_by_its_source_reaches_the_handler_with_its_context(handler, signed_by_nomination):
+    message = Message({"nameko.cadre_correlation_id": "c1"})
+    handler.handle_message(signed_by_nomination, message)
+    assert handler.container.workers == [(handler, (signed_by_nomination,), {}, {"cadre_correlation_id": "c1"})]
+    assert message.rejected == []
+
+
+def test_a_forged_event_is_judged_on_its_own_body(handler, signed_by_nomination):
+    altered = dict(signed_by_nomination, subject="selection:S2")
+    message = Message({})
+    handler.handle_message(altered, message)
+    assert message.rejected == [False] and handler.container.workers == []
+
+
+def test_the_logs_name_the_event_and_why(handler, monkeypatch, caplog):
+    def forged(body, source):
+        raise signing.Rejected("wrong_signer", "signed by examination")
+
+    def unknown(body, source):
+        raise signing.KeyUnknown("nomination")
+
+    def lost(message):
+        raise ConnectionResetError("broker away")
+
+    monkeypatch.setattr(events.eventlet, "spawn_after", lambda *a: None)
+    with caplog.at_level(logging.WARNING, logger=events.log.name):
+        monkeypatch.setattr(signing, "verify_envelope", forged)
+        handler.handle_message({"id": "evt-1"}, Message())
+        monkeypatch.setattr(signing, "verify_envelope", unknown)
+        handler.handle_message({"id": "evt-1"}, Message())
+        handler.handle_message_processed(Message({"x-cadre-attempts": 3}), exc_info=(ValueError,))
+        monkeypatch.setattr(handler.consumer, "ack_message", lost)
+        handler.handle_message_processed(Message())
+    rejected, waiting, dead, unsettled = [record.getMessage() for record in caplog.records]
+    assert "wrong_signer" in rejected and "selection.opened" in rejected
+    assert "nomination" in waiting and "selection.opened" in waiting
+    assert "3 attempts" in dead and "selection.opened" in dead
+    assert "selection.opened" in unsettled and "ConnectionResetError" in unsettled
