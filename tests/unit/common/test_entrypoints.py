@@ -9,6 +9,7 @@ from nameko.messaging import encode_to_headers
 
 from services.common import entrypoints, metrics, signing
 from services.common.errors import CadreError, Forbidden, Unavailable
+from tests.unit.common import fakes
 
 
 class Service:
@@ -16,20 +17,8 @@ class Service:
         return selection
 
 
-class Container:
-    """Runs the worker thread an entrypoint spawns at once and keeps what the worker was given."""
-
-    service_name = "supervision"
+class Container(fakes.Container):
     service_cls = Service
-
-    def __init__(self):
-        self.workers = []
-
-    def spawn_managed_thread(self, run, identifier=None):
-        run()
-
-    def spawn_worker(self, entrypoint, args, kwargs, context_data=None, handle_result=None):
-        self.workers.append((entrypoint, args, kwargs, context_data))
 
 
 class RpcConsumer:
@@ -50,14 +39,8 @@ class Message:
         self.headers = headers
 
 
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path, monkeypatch):
-    # no key of any party is known but those a test makes or configures
-    monkeypatch.setenv("CADRE_DATA_DIR", str(tmp_path))
-    for party in signing.PARTIES:
-        for kind in ("SIGNING_KEY", "PUBLIC_KEY"):
-            monkeypatch.delenv(f"{party.upper()}_{kind}", raising=False)
-    return tmp_path
+# every test here starts from a data dir with no key in it (conftest.py)
+pytestmark = pytest.mark.usefixtures("data_dir")
 
 
 def entrypoint(consumer=None):

@@ -6,6 +6,7 @@ import pytest
 
 from services.common import events, metrics, signing
 from services.common.envelope import make_envelope
+from tests.unit.common import fakes
 
 
 class Message:
@@ -60,28 +61,13 @@ class Channel:
         return record
 
 
-class Container:
-    """Runs the worker thread a consumer spawns at once and keeps what the worker was given."""
-
-    service_name = "supervision"
-
-    def __init__(self):
-        self.workers = []
-
-    def spawn_managed_thread(self, run, identifier=None):
-        run()
-
-    def spawn_worker(self, entrypoint, args, kwargs, context_data=None, handle_result=None):
-        self.workers.append((entrypoint, args, kwargs, context_data))
-
-
 @pytest.fixture
 def handler(monkeypatch):
     Producer.published, Producer.uris = [], []
     monkeypatch.setattr(events, "get_producer", lambda uri: Producer.uris.append(uri) or Producer())
     monkeypatch.setenv("EVENT_MAX_ATTEMPTS", "3")
     made = events.ReliableEventHandler("nomination", "selection.opened")
-    made.container = Container()
+    made.container = fakes.Container()
     monkeypatch.setattr(events.ReliableEventHandler, "amqp_uri", "amqp://test")  # not nameko's global config
     made.consumer, made.method_name = Consumer(), "open_reviews"
     made.queue = type("Queue", (), {"name": "evt-nomination-selection.opened--supervision.open_reviews"})()

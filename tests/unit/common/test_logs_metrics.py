@@ -4,6 +4,8 @@ import json
 import logging
 import sys
 
+import pytest
+
 from services.common import logs, metrics
 from services.common.context import current_request_id
 from services.common.errors import Conflict
@@ -46,18 +48,50 @@ def test_a_fault_is_logged_with_its_traceback():
     assert line["level"] == "warning" and line["exc"].endswith("OSError: disk")
 
 
-def test_configure_sends_json_to_stderr_at_the_set_level_and_quiets_the_chatty(monkeypatch):
+class Refused(Exception):
+    """A 4xx answer that carries no code (not a CadreError)."""
+
+    status = 404
+
+
+def test_a_callers_error_without_a_code_is_logged_by_its_class_alone():
+    line = json.loads(logs.JsonFormatter("gateway").format(record(exc=Refused("secret"))))
+    assert (line["level"], line["msg"], "exc" in line) == ("info", "Refused: ", False)
+
+
+def test_a_line_keeps_its_text_as_written_not_escaped():
+    # one JSON object a line either way; a reader of the raw log sees "Zoë", not \u00eb
+    assert '"msg": "Zoë"' in logs.JsonFormatter("gateway").format(record(msg="Zoë", args=()))
+
+
+@pytest.fixture
+def restored():
+    """The root logger and the chatty libraries' levels, put back after the test."""
+    names = ("kombu", "amqp", "pymongo", "urllib3")
     root = logging.getLogger()
-    saved = root.handlers[:], root.level
+    saved = root.handlers[:], root.level, {n: logging.getLogger(n).level for n in names}
+    yield names
+    root.handlers[:] = saved[0]
+    root.setLevel(saved[1])
+    for name, level in saved[2].items():
+        logging.getLogger(name).setLevel(level)
+
+
+def test_configure_sends_json_to_stderr_at_the_set_level_and_quiets_the_chatty(monkeypatch, restored):
+    root = logging.getLogger()
     monkeypatch.setenv("LOG_LEVEL", "DEBUG")
-    try:
-        logs.configure("records")
-        assert len(root.handlers) == 1 and root.handlers[0].stream is sys.stderr
-        assert root.handlers[0].formatter.service == "records" and root.level == logging.DEBUG
-        assert {logging.getLogger(n).level for n in ("kombu", "amqp", "pymongo", "urllib3")} == {logging.WARNING}
-    finally:
-        root.handlers[:] = saved[0]
-        root.setLevel(saved[1])
+    logs.configure("records")
+    assert len(root.handlers) == 1 and root.handlers[0].stream is sys.stderr
+    assert root.handlers[0].formatter.service == "records" and root.level == logging.DEBUG
+    assert {logging.getLogger(n).level for n in restored} == {logging.WARNING}
+
+
+def test_configure_quiets_each_chatty_library_to_warnings(monkeypatch, restored):
+    monkeypatch.setenv("LOG_LEVEL", "DEBUG")
+    for name in restored:
+        logging.getLogger(name).setLevel(logging.NOTSET)  # as a fresh process has them
+    logs.configure("records")
+    assert {name: logging.getLogger(name).level for name in restored} == dict.fromkeys(restored, logging.WARNING)
 
 
 def entrypoint(class_name):
@@ -86,13 +120,20 @@ def test_the_outcome_is_ok_a_callers_error_or_an_error():
     assert metrics._outcome((None, type("E", (), {"status": 400})(), None)) == "client_error"
 
 
-def test_every_worker_is_counted_by_outcome_and_timed():
+def rpc_worker(service, outcome):
+    """A metrics provider set up for ``service``, an RPC worker of ``open_selection``, and the count and timing
+    that worker's result moves."""
     provider = metrics.Metrics(serve=False)
-    provider.container = type("Container", (), {"service_name": "nomination"})()
+    provider.container = type("Container", (), {"service_name": service})()
     provider.setup()
     worker = type("Worker", (), {"entrypoint": entrypoint("DeadlineRpc")})()
-    counted = metrics.ENTRYPOINT_REQUESTS.labels("nomination", "rpc", "open_selection", "client_error")
-    timed = metrics.ENTRYPOINT_DURATION.labels("nomination", "rpc", "open_selection")
+    counted = metrics.ENTRYPOINT_REQUESTS.labels(service, "rpc", "open_selection", outcome)
+    timed = metrics.ENTRYPOINT_DURATION.labels(service, "rpc", "open_selection")
+    return provider, worker, counted, timed
+
+
+def test_every_worker_is_counted_by_outcome_and_timed():
+    provider, worker, counted, timed = rpc_worker("nomination", "client_error")
     before, observed = counted._value.get(), timed._sum.get()
     provider.worker_setup(worker)
     provider.worker_result(worker, exc_info=(Conflict, Conflict(), None))
@@ -101,12 +142,7 @@ def test_every_worker_is_counted_by_outcome_and_timed():
 
 
 def test_a_worker_never_set_up_is_counted_but_not_timed():
-    provider = metrics.Metrics(serve=False)
-    provider.container = type("Container", (), {"service_name": "examination"})()
-    provider.setup()
-    worker = type("Worker", (), {"entrypoint": entrypoint("DeadlineRpc")})()
-    counted = metrics.ENTRYPOINT_REQUESTS.labels("examination", "rpc", "open_selection", "ok")
-    timed = metrics.ENTRYPOINT_DURATION.labels("examination", "rpc", "open_selection")
+    provider, worker, counted, timed = rpc_worker("examination", "ok")
     before, observed = counted._value.get(), timed._sum.get()
     provider.worker_result(worker)
     assert counted._value.get() == before + 1 and timed._sum.get() == observed

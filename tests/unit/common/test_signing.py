@@ -11,13 +11,8 @@ from services.common import keyfiles, signing
 from services.common.envelope import make_envelope
 
 
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("CADRE_DATA_DIR", str(tmp_path))
-    for party in signing.PARTIES:
-        for kind in ("SIGNING_KEY", "PUBLIC_KEY"):
-            monkeypatch.delenv(f"{party.upper()}_{kind}", raising=False)
-    return tmp_path
+# every test here starts from a data dir with no key in it (conftest.py)
+pytestmark = pytest.mark.usefixtures("data_dir")
 
 
 def envelope(source="supervision"):
