@@ -26,9 +26,11 @@ def test_an_oversized_field_is_one_bad_record():
     assert records[2].cells == ["4", "5"]
 
 
-def test_a_bare_carriage_return_is_read_not_raised():
-    records = list(csvrows.read("a,b\nx\ry,2\n").records)
-    assert all(r.cells is not None or r.error for r in records)
+def test_rows_ending_in_a_bare_carriage_return_are_read_as_rows():
+    # classic Mac spreadsheets end rows in CR alone; read line by line they would be one unreadable row
+    table = csvrows.read("a,b\rx,1\ry,2\r")
+    assert table.header == ["a", "b"]
+    assert [(r.number, r.cells, r.error) for r in table.records] == [(1, ["x", "1"], None), (2, ["y", "2"], None)]
 
 
 def test_an_empty_body_or_unreadable_header_is_400():

@@ -86,7 +86,7 @@ def test_a_request_without_a_signed_context_is_refused_unrun(caplog):
     assert error.detail == "refused: the request carries no signed caller context"
     assert rpc.container.workers == [] and count("unsigned") == before + 1
     [logged] = [record.getMessage() for record in caplog.records]
-    assert "open_reviews" in logged and "the request carries no signed caller context" in logged
+    assert logged == "refused open_reviews unrun: the request carries no signed caller context"
 
 
 def test_a_request_with_no_headers_at_all_is_refused_unrun():
@@ -125,7 +125,7 @@ def test_a_refusal_the_broker_cannot_carry_is_logged_and_leaves_the_service_up(c
     with caplog.at_level(logging.WARNING, logger=entrypoints.log.name):
         rpc.handle_message(BODY, Message({}))  # does not raise
     logged = caplog.records[-1].getMessage()
-    assert "open_reviews" in logged and "ConnectionResetError" in logged
+    assert logged == "reply to open_reviews not sent, the broker is unreachable: ConnectionResetError"
 
 
 def test_a_workers_result_is_replied_to_its_request():
@@ -139,7 +139,7 @@ def test_a_reply_the_broker_cannot_carry_is_logged_and_leaves_the_service_up(cap
     with caplog.at_level(logging.WARNING, logger=entrypoints.log.name):
         assert rpc.handle_result(Message({}), object(), 42, exc_info) == (42, exc_info)
     [logged] = [record.getMessage() for record in caplog.records]
-    assert "open_reviews" in logged and "ConnectionResetError" in logged
+    assert logged == "reply to open_reviews not sent, the broker is unreachable: ConnectionResetError"
 
 
 def test_a_query_is_the_method_itself_registered_as_a_deadline_rpc_whose_cadre_errors_are_answers():

@@ -237,7 +237,7 @@ def test_the_logs_name_the_event_and_why(handler, monkeypatch, caplog):
         monkeypatch.setattr(handler.consumer, "ack_message", lost)
         handler.handle_message_processed(Message())
     rejected, waiting, dead, unsettled = [record.getMessage() for record in caplog.records]
-    assert "wrong_signer" in rejected and "selection.opened" in rejected
-    assert "nomination" in waiting and "selection.opened" in waiting
-    assert "3 attempts" in dead and "selection.opened" in dead
-    assert "selection.opened" in unsettled and "ConnectionResetError" in unsettled
+    assert rejected == "event dead-lettered unhandled, wrong_signer: selection.opened"
+    assert waiting == "event from nomination waits for its public key: selection.opened"
+    assert dead == "event dead-lettered after 3 attempts: selection.opened"
+    assert unsettled == "event selection.opened not settled, the broker is unreachable: ConnectionResetError"

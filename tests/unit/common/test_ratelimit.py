@@ -211,3 +211,15 @@ def test_a_request_exactly_one_interval_later_is_allowed_despite_float_rounding(
     assert limiter.check("client", first) == (True, 0.0)
     assert limiter.check("client", first + 1.0) == (True, 0.0)
     assert limiter.check("client", first + 1.0)[0] is False
+
+
+def test_the_rounding_tolerance_is_that_much_elapsed_time_at_any_rate_and_no_more():
+    from services.common.ratelimit import ROUNDING_SECONDS, RateLimiter
+
+    early, too_early = RateLimiter(rate_per_sec=2, burst=1), RateLimiter(rate_per_sec=2, burst=1)
+    for limiter in (early, too_early):
+        assert limiter.check("client", 0.0) == (True, 0.0)
+    # the next token is due at 0.5 s: a request one rounding error earlier is on time, one of two is not
+    assert early.check("client", 0.5 - ROUNDING_SECONDS) == (True, 0.0)
+    allowed, retry_after = too_early.check("client", 0.5 - 2 * ROUNDING_SECONDS)
+    assert allowed is False and retry_after == pytest.approx(2 * ROUNDING_SECONDS)
