@@ -65,7 +65,7 @@ def _replay(key, secret, sealed):
         answer = loads(keyed.unseal(secret, sealed or "", key))
     except keyed.Unreadable:
         # only the caller's key opens it: a record that does not is not this caller's answer
-        raise Conflict("the answer kept for this Idempotency-Key cannot be read with it", "conflict")
+        raise Conflict("the answer kept for this Idempotency-Key cannot be read with it")
     if "result" in answer:
         return answer["result"]
     name, detail, code, fields = answer["error"]
@@ -93,7 +93,7 @@ def _claim(key, secret):
     if AppliedRequest.objects(key=key, state="running", at__lte=stale).modify(set__at=now) is not None:
         _refuse_if_applied(key, secret)
         return True
-    raise Conflict("the first request with this Idempotency-Key is still running", "conflict")
+    raise Conflict("the first request with this Idempotency-Key is still running")
 
 
 def _took_effect(key, secret):

@@ -15,7 +15,7 @@ def as_utc(value):
     """
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            value = datetime.fromisoformat(value)  # reads "Z" since Python 3.11
         except ValueError:
             return None
     if not isinstance(value, datetime):

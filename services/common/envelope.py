@@ -88,7 +88,7 @@ def _plain(payload):
             or not all(payload[k] is None or isinstance(payload[k], str) for k in ("correlation_id", "actor"))
         ):
             return None
-        occurred_at = datetime.fromisoformat(payload["occurred_at"].replace("Z", "+00:00"))
+        occurred_at = datetime.fromisoformat(payload["occurred_at"])
         if occurred_at.tzinfo is None:
             return None
         return dict(payload, id=str(uuid.UUID(payload["id"])), occurred_at=occurred_at)

@@ -63,5 +63,5 @@ def _wait_for(path, wait_seconds):
             return raw.strip()
         if time.monotonic() > deadline:
             raise RuntimeError(f"{path} stayed empty for {wait_seconds}s: its writer died; remove it to start over")
-        seen = raw if raw.strip() else None
+        seen = raw
         time.sleep(0.05)

@@ -21,6 +21,4 @@ def until_written(attempt, attempts=DEFAULT_ATTEMPTS, gave_up=None, pause=None):
             return result
         if pause is not None:
             pause(n)
-    raise (
-        gave_up if gave_up is not None else Conflict("the resource kept changing under this request; retry", "conflict")
-    )
+    raise (gave_up if gave_up is not None else Conflict("the resource kept changing under this request; retry"))

@@ -33,7 +33,7 @@ DELIVERIES_WAKE = Wake()
 
 
 def _parse_time(text):
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00")) if isinstance(text, str) else None
+    moment = datetime.fromisoformat(text) if isinstance(text, str) else None
     if moment is None or moment.tzinfo is None:
         moment = datetime.now(timezone.utc)
     # BSON keeps milliseconds: cut to them here so the stored time and the feed order agree.
