@@ -123,7 +123,7 @@ def once(key, run, answer_key=None):
     ``answer_key`` is the text ``request_keys`` made: the answer is kept sealed under it. Without a
     readable one there is nothing to keep the answer under, so the request runs as an unkeyed one.
     """
-    secret = keyed.decode_secret(answer_key) if answer_key else None
+    secret = keyed.decode_secret(answer_key)  # None for no key too
     if secret is None:
         return run()
     claimed = _claim(key, secret)

@@ -36,7 +36,9 @@ def test_the_service_gets_a_record_id_and_a_secret_it_can_decode():
     lookup, answer_key = applied.request_keys("org", KEY)
     assert KEY not in lookup and KEY not in answer_key
     assert keyed.decode_secret(answer_key) == keyed.derive(KEY, "org", "applied/answer")
-    assert keyed.decode_secret("short") is None and keyed.decode_secret(None) is None
+    assert (
+        keyed.decode_secret("short") is None and keyed.decode_secret(None) is None and keyed.decode_secret("") is None
+    )
 
 
 def test_digests_of_different_part_lists_differ():
