@@ -167,12 +167,8 @@ def test_an_event_whose_producers_key_is_unknown_waits_and_is_requeued_uncounted
 
 
 @pytest.fixture
-def signed_by_nomination(tmp_path, monkeypatch):
-    # keys made in a throw-away data dir: the envelope's source signs it and its public key is known
-    monkeypatch.setenv("CADRE_DATA_DIR", str(tmp_path))
-    for party in signing.PARTIES:
-        for kind in ("SIGNING_KEY", "PUBLIC_KEY"):
-            monkeypatch.delenv(f"{party.upper()}_{kind}", raising=False)
+def signed_by_nomination(data_dir):
+    # keys made in the throw-away data dir: the envelope's source signs it and its public key is known
     return signing.sign_envelope(make_envelope("selection.opened", "nomination", "selection:S1", {"selection": "S1"}))
 
 
