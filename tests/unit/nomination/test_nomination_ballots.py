@@ -159,6 +159,14 @@ def test_tally_counts_and_orders():
     ]
 
 
+def test_candidates_with_equal_votes_are_listed_by_code_whatever_order_they_were_chosen_in():
+    candidates = [f"C{i}" for i in (7, 3, 5, 1, 8, 2, 6, 4)]
+    ballots = [["C9"]] + [[c] for c in reversed(candidates)] + [["C5"]]  # C5 leads, the other seven tie on 1
+    result = tally(ballots, candidates=candidates, seats=1, electorate=10)
+    assert result.results == (("C5", 2), ("C1", 1), ("C2", 1), ("C3", 1), ("C4", 1), ("C6", 1), ("C7", 1), ("C8", 1))
+    assert tally([], candidates=candidates, seats=1, electorate=10).results == tuple((c, 0) for c in sorted(candidates))
+
+
 @pytest.mark.parametrize(
     "cast,electorate,met", [(6, 9, True), (5, 9, False), (2, 3, True), (1, 2, False), (0, 1, False)]
 )
