@@ -100,7 +100,7 @@ def rotate_token(name):
     """A new token for the principal; the old one and the sessions signed in with it end."""
     found = _named(name)
     if found.revoked_at is not None:
-        raise Conflict(f"principal {name!r} is revoked", "conflict")
+        raise Conflict(f"principal {name!r} is revoked")
     token = secrets.token_urlsafe(32)
     Principal.objects(name=name).update_one(set__token_hash=token_hash(token), inc__generation=1)
     return {"name": name, "role": found.role, "token": token, "expires_at": _iso(found.expires_at)}

@@ -58,7 +58,7 @@ class KeyedRequest:
         try:
             return keyed.unseal(self._answer_secret, sealed or "", self.lookup).decode("utf-8")
         except keyed.Unreadable:
-            raise Conflict("the answer kept for this Idempotency-Key cannot be read with it", "conflict")
+            raise Conflict("the answer kept for this Idempotency-Key cannot be read with it")
 
 
 def keyed_request(route_key, scope, key):
@@ -75,7 +75,7 @@ def begin(request, digest, _tries=3):
         return None
     except NotUniqueError:
         if _tries <= 0:
-            raise Conflict("the first request with this Idempotency-Key is still running", "conflict")
+            raise Conflict("the first request with this Idempotency-Key is still running")
     first = IdempotentResponse.objects(lookup=request.lookup).first()
     if first is None:  # released between our insert and read: treat as new
         return begin(request, digest, _tries - 1)
@@ -108,7 +108,7 @@ def replay(same_request, first_status):
     if not same_request:
         raise Conflict("this Idempotency-Key was used with a different request", "idempotency_mismatch")
     if first_status is None:
-        raise Conflict("the first request with this Idempotency-Key is still running", "conflict")
+        raise Conflict("the first request with this Idempotency-Key is still running")
 
 
 def finish(request, status, body, content_type):

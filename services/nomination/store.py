@@ -204,7 +204,7 @@ def _apply(selection_id, decide, once, attempts):
         return change.result, written
 
     return retry.until_written(
-        attempt, attempts, gave_up=Conflict("the selection kept changing under this request; retry", "conflict")
+        attempt, attempts, gave_up=Conflict("the selection kept changing under this request; retry")
     )
 
 
