@@ -10,6 +10,7 @@ The signing key travels as the base64 of its raw 32-byte seed (configuration or 
 import base64
 import binascii
 import hashlib
+import re
 from datetime import datetime, timezone
 
 from nacl.exceptions import BadSignatureError
@@ -20,6 +21,9 @@ from .entry import is_hex_hash
 CHECKPOINT_CONTEXT = "cadre-log-v1"
 CHECKPOINT_FIELDS = ("size", "root", "timestamp", "key_id", "signature")
 KEY_ID_LENGTH = 16
+# RFC 3339's date-time (section 5.6) with the upper-case T and Z it lets a format insist on; Python's
+# fromisoformat alone also takes ISO 8601 spellings RFC 3339 does not (basic format, week dates, no seconds)
+_RFC_3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
 
 
 class CheckpointError(ValueError):
@@ -79,10 +83,12 @@ def _check_timestamp(timestamp):
     if not isinstance(timestamp, str) or "\n" in timestamp:
         raise CheckpointError("timestamp must be an RFC 3339 string")
     try:
+        if not _RFC_3339.fullmatch(timestamp):
+            raise ValueError(timestamp)
         moment = datetime.fromisoformat(timestamp)
     except ValueError:
         raise CheckpointError(f"timestamp {timestamp!r} is not RFC 3339") from None
-    if moment.utcoffset() is None or moment.utcoffset().total_seconds() != 0:
+    if moment.utcoffset().total_seconds() != 0:
         raise CheckpointError("timestamp must be in UTC")
 
 

@@ -50,7 +50,7 @@ def b64(raw):
         ("yesterday", "timestamp 'yesterday' is not RFC 3339"),
         ("2026-12-02T08:00:00+01:00", "timestamp must be in UTC"),
         ("2026-12-02T08:00:00-00:30", "timestamp must be in UTC"),
-        ("2026-12-02T08:00:00", "timestamp must be in UTC"),
+        ("2026-12-02T08:00:00", "timestamp '2026-12-02T08:00:00' is not RFC 3339"),
     ],
     ids=["an-integer", "none", "a-second-line", "a-bare-newline", "not-a-time", "plus-one-hour", "minus-half", "naive"],
 )
@@ -58,7 +58,29 @@ def test_a_checkpoint_is_not_signed_at_a_time_that_is_not_rfc_3339_utc(timestamp
     assert refused(cp.CheckpointError, cp.sign_checkpoint, KEY, 3, ROOT, timestamp) == message
 
 
-@pytest.mark.parametrize("timestamp", [TIME, "2026-12-02T08:00:00Z", "2026-12-02T08:00:00+00:00"])
+@pytest.mark.parametrize(
+    "timestamp",
+    [
+        "20261202T080000Z",  # ISO 8601's basic format
+        "2026-W49-3T08:00:00Z",  # a week date
+        "2026-12-02T08Z",  # no minutes
+        "2026-12-02T08:00Z",  # no seconds
+        "2026-12-02 08:00:00Z",  # a space for the T
+        "2026-12-02t08:00:00z",  # RFC 3339 lets a format insist on upper case, and this one does
+        "2026-12-02T08:00:00.Z",  # a point with no digits
+        "2026-12-02T08:00:00Z ",
+    ],
+    ids=["basic", "week-date", "no-minutes", "no-seconds", "a-space", "lower-case", "empty-fraction", "trailing-space"],
+)
+def test_a_checkpoint_is_not_signed_at_an_iso_8601_time_that_rfc_3339_does_not_allow(timestamp):
+    assert refused(cp.CheckpointError, cp.sign_checkpoint, KEY, 3, ROOT, timestamp) == (
+        f"timestamp {timestamp!r} is not RFC 3339"
+    )
+
+
+@pytest.mark.parametrize(
+    "timestamp", [TIME, "2026-12-02T08:00:00Z", "2026-12-02T08:00:00+00:00", "2026-12-02T08:00:00.1234567Z"]
+)
 def test_a_checkpoint_is_signed_at_any_spelling_of_a_utc_time(timestamp):
     signed = cp.sign_checkpoint(KEY, 3, ROOT, timestamp)
     assert signed["timestamp"] == timestamp
