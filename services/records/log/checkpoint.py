@@ -84,7 +84,7 @@ def _check_timestamp(timestamp):
         raise CheckpointError("timestamp must be an RFC 3339 string")
     try:
         if not _RFC_3339.fullmatch(timestamp):
-            raise ValueError(timestamp)
+            raise ValueError  # as fromisoformat does for what it cannot read
         moment = datetime.fromisoformat(timestamp)
     except ValueError:
         raise CheckpointError(f"timestamp {timestamp!r} is not RFC 3339") from None
