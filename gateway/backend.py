@@ -8,6 +8,7 @@ from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from nameko.rpc import Client, ClusterRpc
 
 from services.common import config, signing
+from services.common.replies import ReplyQueueDeclaredOnce
 from services.common import remote_errors  # noqa: F401  (errors cross RPC as themselves)
 from services.common.context import ANSWER_KEY, DEADLINE, REQUEST_KEY, context_for
 from services.common.errors import CadreError, Unavailable
@@ -26,7 +27,7 @@ DATABASE_UNREACHABLE = {
 }
 
 
-class Backend(ClusterRpc):
+class Backend(ReplyQueueDeclaredOnce, ClusterRpc):
     """Injects ``call(service, method, caller, timeout=None, **kwargs)``.
 
     Requests expire in the queue at the deadline, so a service that comes back after an outage

@@ -21,6 +21,7 @@ from services.common import config
 from services.common import remote_errors  # noqa: F401  (errors cross RPC as themselves)
 from services.common.context import DEADLINE
 from services.common.errors import CadreError, Unavailable
+from services.common.replies import ReplyQueueDeclaredOnce
 
 # Left of the gateway's deadline for the asking service to decide and answer after the owner did.
 MARGIN_SECONDS = 0.5
@@ -37,7 +38,7 @@ def ask_timeout(deadline, now, limit):
     return limit
 
 
-class Ask(ServiceRpc):
+class Ask(ReplyQueueDeclaredOnce, ServiceRpc):
     """Injects ``ask(method, **kwargs)``: a read RPC to ``target`` answering its result, the owner's
     own ``CadreError`` (404, 400...), or 503 ``unavailable`` when it is absent or too slow."""
 
