@@ -8,10 +8,10 @@ from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from nameko.rpc import Client, ClusterRpc
 
 from services.common import config, signing
-from services.common.replies import ReplyQueueDeclaredOnce
 from services.common import remote_errors  # noqa: F401  (errors cross RPC as themselves)
 from services.common.context import ANSWER_KEY, DEADLINE, REQUEST_KEY, context_for
 from services.common.errors import CadreError, Unavailable
+from services.common.replies import ReplyQueueDeclaredOnce
 
 SERVICES = ("nomination", "examination", "supervision", "records")
 # pymongo's connection failures, by the class name nameko carries across RPC: the service's database

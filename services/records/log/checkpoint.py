@@ -79,15 +79,22 @@ def format_timestamp(moment):
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def _rfc_3339(text):
+    """The moment RFC 3339 date-time ``text`` names, or None for any other text."""
+    if not _RFC_3339.fullmatch(text):
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:  # the right shape, not a time: a 30 February, a 25th hour
+        return None
+
+
 def _check_timestamp(timestamp):
     if not isinstance(timestamp, str) or "\n" in timestamp:
         raise CheckpointError("timestamp must be an RFC 3339 string")
-    try:
-        if not _RFC_3339.fullmatch(timestamp):
-            raise ValueError  # as fromisoformat does for what it cannot read
-        moment = datetime.fromisoformat(timestamp)
-    except ValueError:
-        raise CheckpointError(f"timestamp {timestamp!r} is not RFC 3339") from None
+    moment = _rfc_3339(timestamp)
+    if moment is None:
+        raise CheckpointError(f"timestamp {timestamp!r} is not RFC 3339")
     if moment.utcoffset().total_seconds() != 0:
         raise CheckpointError("timestamp must be in UTC")
 

@@ -75,8 +75,12 @@ def test_different_request_is_idempotency_mismatch():
 
 
 def test_first_request_still_running_is_a_conflict_not_a_second_effect():
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as info:
         replay(True, None)
+    assert (info.value.code, info.value.detail) == (
+        "conflict",
+        "the first request with this Idempotency-Key is still running",
+    )
 
 
 def test_a_claim_is_abandoned_only_past_the_rpc_deadline_and_a_margin(monkeypatch):
