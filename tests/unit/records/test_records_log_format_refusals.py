@@ -48,11 +48,22 @@ def b64(raw):
         ("2026-12-02T08:00:00Z\nsize 4", "timestamp must be an RFC 3339 string"),
         ("\n", "timestamp must be an RFC 3339 string"),
         ("yesterday", "timestamp 'yesterday' is not RFC 3339"),
+        ("2026-02-30T08:00:00Z", "timestamp '2026-02-30T08:00:00Z' is not RFC 3339"),
         ("2026-12-02T08:00:00+01:00", "timestamp must be in UTC"),
         ("2026-12-02T08:00:00-00:30", "timestamp must be in UTC"),
         ("2026-12-02T08:00:00", "timestamp '2026-12-02T08:00:00' is not RFC 3339"),
     ],
-    ids=["an-integer", "none", "a-second-line", "a-bare-newline", "not-a-time", "plus-one-hour", "minus-half", "naive"],
+    ids=[
+        "an-integer",
+        "none",
+        "a-second-line",
+        "a-bare-newline",
+        "not-a-time",
+        "thirtieth-of-february",
+        "plus-one-hour",
+        "minus-half",
+        "naive",
+    ],
 )
 def test_a_checkpoint_is_not_signed_at_a_time_that_is_not_rfc_3339_utc(timestamp, message):
     assert refused(cp.CheckpointError, cp.sign_checkpoint, KEY, 3, ROOT, timestamp) == message
