@@ -9,7 +9,7 @@ from nameko.rpc import Client, ClusterRpc
 
 from services.common import config, signing
 from services.common import remote_errors  # noqa: F401  (errors cross RPC as themselves)
-from services.common.context import ANSWER_KEY, DEADLINE, REQUEST_KEY, context_for
+from services.common.context import ANSWER_KEY, DEADLINE, REQUEST_DIGEST, REQUEST_KEY, context_for
 from services.common.errors import CadreError, Unavailable
 from services.common.replies import ReplyQueueDeclaredOnce
 
@@ -56,8 +56,8 @@ class Backend(ReplyQueueDeclaredOnce, ClusterRpc):
             if caller is not None:
                 data.update(context_for(*caller))
             data[DEADLINE] = f"{time.time() + deadline:.3f}"
-            if request_key:  # applied.request_keys: the record's id, the secret its answer is sealed under
-                data[REQUEST_KEY], data[ANSWER_KEY] = request_key
+            if request_key:  # idempotency.KeyedRequest.context: the service's record id, answer secret, digest
+                data[REQUEST_KEY], data[ANSWER_KEY], data[REQUEST_DIGEST] = request_key
             # Signed last, over every cadre_* entry: the services act only on a context the gateway vouches for.
             data = signing.sign_context(self.signing_key, data)
             client = Client(publish, register, data, service, method)

@@ -1,9 +1,8 @@
-"""The gateway's own documents: principals and stored idempotent responses."""
+"""The gateway's own documents: principals and the rate buckets its replicas share."""
 
 from mongoengine import DateTimeField, Document, FloatField, IntField, StringField
 
 from services.common.clock import utcnow
-from services.common.keyed import RECORD_SECONDS
 
 
 class Principal(Document):
@@ -18,27 +17,6 @@ class Principal(Document):
     # bumped by each new token: a console session signed in with an older one has ended
     generation = IntField(default=1)
     meta = {"collection": "principals"}
-
-
-class IdempotentResponse(Document):
-    """The first response to a keyed POST, filed under a keyed hash of (principal, Idempotency-Key).
-
-    Nothing here is readable without the client's key (services/common/keyed.py): ``lookup`` is an HKDF
-    of it, ``request_digest`` an HMAC of the request under another, ``body`` sealed under a third.
-    """
-
-    lookup = StringField(required=True, unique=True)
-    request_digest = StringField(required=True)
-    status = IntField()  # None while the first request is still running
-    body = StringField()
-    content_type = StringField()
-    created_at = DateTimeField(default=utcnow)
-    # the database deletes a key's record after a day; idempotency.begin ignores older ones as well,
-    # for a database that does not run TTL deletes
-    meta = {
-        "collection": "idempotency_records",
-        "indexes": [{"fields": ["created_at"], "expireAfterSeconds": RECORD_SECONDS}],
-    }
 
 
 class RateBucket(Document):

@@ -7,7 +7,6 @@ hands in its session's principal and reads the answer as data. So whatever the c
 API's refusal, with its problem code and detail.
 """
 
-import json
 import time
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound as RouteNotFound
@@ -16,6 +15,7 @@ from werkzeug.routing import Map, Rule
 from gateway import authz, idempotency, parsing
 from gateway.routes import ROUTES
 from gateway.routing import Answer, Inputs  # noqa: F401 (what a caller builds and gets back)
+from services.common import applied
 from services.common.errors import CadreError, Forbidden, NotFound, RateLimited, Unauthorized
 from services.common.ratelimit import retry_after_header
 
@@ -115,26 +115,20 @@ class Pipeline:
 
         scope = caller_name or "public"  # public POSTs keep no record (idempotency.UNRECORDED)
         keyed = idempotency.keyed_request(route.key, scope, inputs.idempotency_key) if route.method == "POST" else None
-        if keyed:
-            replay = idempotency.begin(keyed, keyed.digest(route.method, inputs.path, raw))
-            if replay is not None:
-                status, body, content_type = replay
-                return Answer(status, text=body, content_type=content_type, headers={"Idempotent-Replayed": "true"})
         try:
-            # the service keeps the key too: if this answer is lost, a retry gets it back from there
-            request_key = keyed.service_keys if keyed else None
-            result = self.backend(route.service, route.rpc, caller, request_key=request_key, **kwargs)
+            if keyed:
+                # the service keeps the key's one record: the first answer comes back from there, replayed
+                request_key = keyed.context(route.method, inputs.path, raw)
+                result, replayed = applied.unwrap(
+                    self.backend(route.service, route.rpc, caller, request_key=request_key, **kwargs)
+                )
+            else:
+                result, replayed = self.backend(route.service, route.rpc, caller, **kwargs), False
             answer = route.render(result, inputs) if route.render else Answer(route.status, result)
         except CadreError as error:
-            if keyed:
-                idempotency.finish(keyed, error.status, json.dumps(error.problem()), "application/problem+json")
             if route.rate_limited == "refusals" and error.code in REFUSED_BALLOT_CODES:
                 self.count_refusal(client)
             raise
-        except Exception:
-            if keyed:
-                idempotency.finish(keyed, 500, "", "")
-            raise
-        if keyed:
-            idempotency.finish(keyed, answer.status, *answer.encoded())
+        if replayed:
+            answer.headers["Idempotent-Replayed"] = "true"
         return answer

@@ -64,6 +64,16 @@ def _strict_transport(request, response):
     return response
 
 
+def _problem_headers(error):
+    """Headers a refusal carries besides its body: when to come back, and whether it is a kept answer replayed."""
+    headers = {}
+    if isinstance(error, RateLimited):
+        headers["Retry-After"] = error.retry_after
+    if getattr(error, "replayed", False):  # set by applied.unwrap on a refusal the service kept for the key
+        headers["Idempotent-Replayed"] = "true"
+    return headers or None
+
+
 def _request_id(request):
     given = request.headers.get("X-Request-ID", "")
     return given if REQUEST_ID.match(given) else str(uuid.uuid4())
@@ -158,10 +168,9 @@ class GatewayService:
             route, params = pipeline.match(request.method, request.path)
             response = self._serve(route, params, request, request_id)
         except CadreError as error:
-            headers = {"Retry-After": error.retry_after} if isinstance(error, RateLimited) else None
-            response = problem_response(error, request_id, headers)
+            response = problem_response(error, request_id, _problem_headers(error))
         except (ConnectionFailure, ExecutionTimeout):
-            # the gateway's own database (tokens, idempotency keys) is down or restarting
+            # the gateway's own database (tokens, rate buckets) is down or restarting
             response = problem_response(Unavailable("the gateway's database is unreachable"), request_id)
         except Exception:
             log.exception("unexpected error serving %s %s", request.method, route.rule if route else "?")

@@ -1,9 +1,16 @@
-"""Requests a service has already applied, by the caller's Idempotency-Key.
+"""Requests a service has already applied, by the caller's Idempotency-Key: the suite's one record of a key.
 
-The gateway keeps each key's first answer, but when that answer was lost (an outage, a deadline,
-a killed gateway) it cannot know whether the RPC ran, so the client's retry reaches the service
-again. Each service therefore records, in its own database, the key of every keyed request it runs
-and the answer it gave; a retry gets that answer back instead of a second effect.
+The gateway keeps no record of its own: it passes each keyed POST to the service with the key's record
+id, the secret to seal its answer under and a keyed digest of the request, and the service records, in
+its own database and before the request runs, the key of every keyed request and, once it ran, the
+answer it gave. A retry (after a lost answer, a deadline, a killed gateway) gets that answer back
+instead of a second effect, marked as replayed; the same key with another request is 409
+``idempotency_mismatch``; a retry while the first still runs is 409 ``conflict``. One record written
+twice per request, where a gateway-side copy cost two writes more (bench/RESULTS.md).
+
+On the wire a keyed RPC answers ``{"result": ..., "replayed": bool}``, or ``{"error": [class name,
+detail, code, errors], "replayed": true}`` when it replays a refusal (``answer``, read back by
+``unwrap``); a first refusal is raised as any RPC's is.
 
 The answer can only be written after the effect, so a process killed between the two leaves the key
 "running" with no answer. Every event-making write of a keyed request therefore also stamps the
@@ -32,12 +39,18 @@ from services.common.errors import CadreError, Conflict
 log = logging.getLogger(__name__)
 
 # stamp is aggregate.stamp, named here too for a write that marks the running request its own way
-__all__ = ["AppliedRequest", "once", "request_keys", "stamp"]
+__all__ = ["AppliedRequest", "once", "request_keys", "stamp", "unwrap"]
+
+MISMATCH = "this Idempotency-Key was used with a different request"
+RUNNING = "the first request with this Idempotency-Key is still running"
 
 
 class AppliedRequest(Document):
     key = StringField(primary_key=True)  # keyed.lookup of the caller's Idempotency-Key, never the key
     state = StringField(required=True)  # "running" until the answer is kept, then "done"
+    # the gateway's HMAC of method, path and body under another secret of the caller's key: tells "same
+    # request?" without letting whoever reads it test guesses of a body
+    request = StringField()
     # sealed (keyed.seal) under the secret only the caller's key yields; inside, JSON:
     # {"result": ...} or {"error": [class name, detail, code, errors]}
     answer = StringField()
@@ -60,40 +73,45 @@ def _expired_before():
     return utcnow() - timedelta(seconds=keyed.RECORD_SECONDS)
 
 
+def _rebuilt(error):
+    """The CadreError a kept ``[class name, detail, code, errors]`` describes (a class this version lacks: CadreError)."""
+    name, detail, code, fields = error
+    return getattr(errors, name, CadreError)(detail, code, fields)
+
+
 def _replay(key, secret, sealed):
     try:
-        answer = loads(keyed.unseal(secret, sealed or "", key))
+        kept = loads(keyed.unseal(secret, sealed or "", key))
     except keyed.Unreadable:
         # only the caller's key opens it: a record that does not is not this caller's answer
         raise Conflict("the answer kept for this Idempotency-Key cannot be read with it")
-    if "result" in answer:
-        return answer["result"]
-    name, detail, code, fields = answer["error"]
-    raise getattr(errors, name, CadreError)(detail, code, fields)
+    return {**kept, "replayed": True}
 
 
-def _claim(key, secret):
-    """True if this call may run; otherwise replays or refuses what the first call left."""
+def _claim(key, secret, digest):
+    """None if this call may run; otherwise the first call's answer to replay, or a refusal raised."""
     now = utcnow()
     try:
-        AppliedRequest(key=key, state="running", at=now).save(force_insert=True)
-        return True
+        AppliedRequest(key=key, state="running", at=now, request=digest).save(force_insert=True)
+        return None
     except NotUniqueError:
         pass
     first = AppliedRequest.objects(key=key).first()
     if first is None:
-        return _claim(key, secret)
+        return _claim(key, secret, digest)
     if AppliedRequest.objects(key=key, at__lte=_expired_before()).delete():
         # a record past its day is gone for the caller, whether or not the database deleted it yet
-        return _claim(key, secret)
+        return _claim(key, secret, digest)
+    if not keyed.same_digest(first.request or "", digest or ""):  # no digest matches only no digest
+        raise Conflict(MISMATCH, "idempotency_mismatch")
     if first.state == "done":
         return _replay(key, secret, first.answer)
     # A first call that never finished (its process died) may be taken over after its deadline.
     stale = now - timedelta(seconds=config.get_float("RPC_TIMEOUT_SECONDS") + 5)
     if AppliedRequest.objects(key=key, state="running", at__lte=stale).modify(set__at=now) is not None:
         _refuse_if_applied(key, secret)
-        return True
-    raise Conflict("the first request with this Idempotency-Key is still running")
+        return None
+    raise Conflict(RUNNING)
 
 
 def _took_effect(key, secret):
@@ -117,18 +135,19 @@ def _refuse_if_applied(key, secret):
         raise error
 
 
-def once(key, run, answer_key=None):
-    """Run ``run()`` once per key; later calls with the key get the first answer.
+def once(key, run, answer_key=None, digest=None):
+    """Run ``run()`` once per key and answer as a keyed RPC does (the module's docstring); later calls
+    with the key and the same ``digest`` get the first answer, replayed; another digest is refused.
 
     ``answer_key`` is the text ``request_keys`` made: the answer is kept sealed under it. Without a
     readable one there is nothing to keep the answer under, so the request runs as an unkeyed one.
     """
     secret = keyed.decode_secret(answer_key)  # None for no key too
     if secret is None:
-        return run()
-    claimed = _claim(key, secret)
-    if claimed is not True:
-        return claimed
+        return {"result": run(), "replayed": False}
+    replayed = _claim(key, secret, digest)
+    if replayed is not None:
+        return replayed
     try:
         with running(key):
             result = run()
@@ -141,7 +160,16 @@ def once(key, run, answer_key=None):
             AppliedRequest.objects(key=key).delete()
         raise
     _keep(key, secret, {"result": result})
-    return result
+    return {"result": result, "replayed": False}
+
+
+def unwrap(answer):
+    """``(result, replayed)`` of a keyed RPC's answer; a replayed refusal is raised, its ``replayed`` set."""
+    if "error" in answer:
+        error = _rebuilt(answer["error"])
+        error.replayed = True
+        raise error
+    return answer["result"], answer["replayed"]
 
 
 def _keep(key, secret, answer):

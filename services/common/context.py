@@ -14,6 +14,8 @@ DEADLINE = "cadre_deadline"
 REQUEST_KEY = "cadre_request_key"
 # The secret, derived from that Idempotency-Key, that the service seals its kept answer under.
 ANSWER_KEY = "cadre_answer_key"
+# The gateway's keyed digest of that POST's method, path and body: "the same request?" (applied.py).
+REQUEST_DIGEST = "cadre_request_digest"
 
 # Read by the JSON log formatter, so every line of a worker carries its request id.
 current_request_id = contextvars.ContextVar("current_request_id", default=None)
@@ -29,6 +31,7 @@ class Caller:
     correlation_id: str | None
     request_key: str | None = None
     answer_key: str | None = None
+    request_digest: str | None = None
 
     def envelope(self, type, subject, data):
         """A new event envelope stamped with this caller."""
@@ -55,4 +58,5 @@ class RequestContext(DependencyProvider):
             correlation_id=data.get(CORRELATION_ID) or None,
             request_key=data.get(REQUEST_KEY) or None,
             answer_key=data.get(ANSWER_KEY) or None,
+            request_digest=data.get(REQUEST_DIGEST) or None,
         )

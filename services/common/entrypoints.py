@@ -63,7 +63,8 @@ _rpc = DeadlineRpc.decorator(expected_exceptions=(CadreError,))
 
 
 def rpc(method):
-    """``@rpc``: a DeadlineRpc whose keyed requests (Idempotency-Key) apply at most once."""
+    """``@rpc``: a DeadlineRpc whose keyed requests (Idempotency-Key) apply at most once and answer as
+    ``applied`` says a keyed RPC does (result and whether it was replayed)."""
 
     @functools.wraps(method)
     def keyed(self, *args, **kwargs):
@@ -71,7 +72,7 @@ def rpc(method):
         key = getattr(caller, "request_key", None)
         if not key:
             return method(self, *args, **kwargs)
-        return applied.once(key, lambda: method(self, *args, **kwargs), getattr(caller, "answer_key", None))
+        return applied.once(key, lambda: method(self, *args, **kwargs), caller.answer_key, caller.request_digest)
 
     return _rpc(keyed)
 

@@ -261,38 +261,53 @@ def test_no_log_line_holds_the_client_address(api, suite):
 
 
 def test_records_of_keys_expire_after_24_hours(api, mongo):
-    """A TTL index on the creation time, and a record past its day ignored by the gateway itself
+    """A TTL index on the creation time, and a record past its day ignored by the service itself
     (the embedded database may not run TTL deletes)."""
     from datetime import datetime, timedelta, timezone
 
     from gateway.idempotency import KeyedRequest
 
-    for db, collection, field in (
-        ("gateway", "idempotency_records", "created_at"),
-        ("nomination", "applied_requests", "at"),
-        ("examination", "applied_requests", "at"),
-    ):
+    for db in ("nomination", "examination"):  # (the others make the collection at their first keyed request)
         ttl = [
             index.get("expireAfterSeconds")
-            for index in mongo[db][collection].index_information().values()
-            if index["key"][0][0] == field
+            for index in mongo[db]["applied_requests"].index_information().values()
+            if index["key"][0][0] == "at"
         ]
-        assert ttl == [24 * 3600], (db, collection)
+        assert ttl == [24 * 3600], db
 
     key = idem_key()
-    lookup = KeyedRequest(("POST", "/api/v1/units"), "org", key).lookup
-    mongo["gateway"]["idempotency_records"].insert_one(
+    record = KeyedRequest(("POST", "/api/v1/units"), "org", key).record
+    mongo["nomination"]["applied_requests"].insert_one(
         {
-            "lookup": lookup,
-            "request_digest": "another request",
-            "status": 201,
-            "body": "sealed",
-            "content_type": "application/json",
-            "created_at": datetime.now(timezone.utc) - timedelta(hours=25),
+            "_id": record,
+            "state": "done",
+            "request": "another request",
+            "answer": "sealed",
+            "at": datetime.now(timezone.utc) - timedelta(hours=25),
         }
     )
     r = api.post("/api/v1/units", {"code": code("U"), "name": "u"}, as_="org", headers={"Idempotency-Key": key})
     assert r.status_code == 201 and "Idempotent-Replayed" not in r.headers, r.text
+
+
+def test_a_keyed_post_leaves_no_record_at_the_gateway_only_the_services_one(api, mongo):
+    before, applied_before = gateway_state(mongo), applied_counts(mongo)
+    key = idem_key()
+    body = {"code": code("U"), "name": "u"}
+    for _ in range(2):
+        ok(api.post("/api/v1/units", body, as_="org", headers={"Idempotency-Key": key}), 201)
+    assert gateway_state(mongo) == before
+    assert applied_counts(mongo)["nomination"] == applied_before.get("nomination", 0) + 1
+
+
+def test_a_kept_refusal_is_replayed_as_the_same_problem_marked_replayed(api):
+    unit = code("U")
+    ok(api.post("/api/v1/units", {"code": unit, "name": "u"}, as_="org"), 201)
+    key = idem_key()
+    first = api.post("/api/v1/units", {"code": unit, "name": "again"}, as_="org", headers={"Idempotency-Key": key})
+    again = api.post("/api/v1/units", {"code": unit, "name": "again"}, as_="org", headers={"Idempotency-Key": key})
+    assert problem(first, 409, "exists") == problem(again, 409, "exists")
+    assert "Idempotent-Replayed" not in first.headers and again.headers.get("Idempotent-Replayed") == "true"
 
 
 def test_rate_buckets_hold_no_address_nor_a_plain_hash_of_it(api, mongo):

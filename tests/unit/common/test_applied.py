@@ -27,8 +27,8 @@ class Records:
         records = self
 
         class Record:
-            def __init__(self, key, state, at, answer=None):
-                self.key, self.state, self.at, self.answer = key, state, at, answer
+            def __init__(self, key, state, at, answer=None, request=None):
+                self.key, self.state, self.at, self.answer, self.request = key, state, at, answer, request
 
             def save(self, force_insert):
                 assert force_insert
@@ -94,6 +94,11 @@ def records(monkeypatch):
     return store
 
 
+def once(key, run, answer_key=None, digest=None):
+    """The result of a keyed run as the gateway reads the answer (applied.unwrap); a refusal raised."""
+    return applied.unwrap(applied.once(key, run, answer_key, digest))[0]
+
+
 class Counted:
     """A request body: counts its runs, answers ``result`` or raises ``error``."""
 
@@ -119,15 +124,15 @@ def test_request_keys_are_the_applied_stores_lookup_and_answer_secret_never_the_
 
 def test_without_an_answer_key_the_request_runs_unkeyed_every_time(records):
     run = Counted(result={"id": "S1"})
-    assert applied.once(KEY, run) == {"id": "S1"}
-    assert applied.once(KEY, run, "not a secret") == {"id": "S1"}
+    assert once(KEY, run) == {"id": "S1"}
+    assert once(KEY, run, "not a secret") == {"id": "S1"}
     assert run.runs == 2 and records.rows == {} and run.stamp_seen is None
 
 
 def test_a_retry_gets_the_first_answer_back_without_running_again(records):
     run = Counted(result={"id": "S1", "n": 2})
-    assert applied.once(KEY, run, SECRET) == {"id": "S1", "n": 2}
-    assert applied.once(KEY, run, SECRET) == {"id": "S1", "n": 2}
+    assert once(KEY, run, SECRET) == {"id": "S1", "n": 2}
+    assert once(KEY, run, SECRET) == {"id": "S1", "n": 2}
     record = records.rows[KEY]
     assert run.runs == 1 and record.state == "done" and record.at == NOW
     assert "S1" not in record.answer  # sealed, not readable in the database
@@ -136,16 +141,16 @@ def test_a_retry_gets_the_first_answer_back_without_running_again(records):
 
 def test_the_running_request_stamps_what_it_changes_with_its_key(records):
     run = Counted(result=1)
-    applied.once(KEY, run, SECRET)
+    once(KEY, run, SECRET)
     assert run.stamp_seen == f"request:{KEY}" and aggregate.stamp() is None
 
 
 def test_a_refusal_is_kept_and_replayed_as_the_same_error(records):
     run = Counted(error=RuleViolation("two candidates per seat", "slate_size", {"candidates": ["one"]}))
     with pytest.raises(RuleViolation):
-        applied.once(KEY, run, SECRET)
+        once(KEY, run, SECRET)
     with pytest.raises(RuleViolation) as again:
-        applied.once(KEY, run, SECRET)
+        once(KEY, run, SECRET)
     assert run.runs == 1
     assert (again.value.detail, again.value.code, again.value.errors) == (
         "two candidates per seat",
@@ -155,11 +160,11 @@ def test_a_refusal_is_kept_and_replayed_as_the_same_error(records):
 
 
 def test_an_answer_sealed_under_another_secret_is_refused_not_replayed(records):
-    applied.once(KEY, Counted(result="mine"), SECRET)
+    once(KEY, Counted(result="mine"), SECRET)
     _, other = applied.request_keys("org-dept", "another-key-000")
     run = Counted(result="theirs")
     with pytest.raises(Conflict) as refused:
-        applied.once(KEY, run, other)
+        once(KEY, run, other)
     assert run.runs == 0
     assert (refused.value.code, refused.value.detail) == (
         "conflict",
@@ -170,16 +175,16 @@ def test_an_answer_sealed_under_another_secret_is_refused_not_replayed(records):
 def test_a_done_record_without_an_answer_is_unreadable_not_a_crash(records):
     records.rows[KEY] = records.model()(KEY, "done", NOW)
     with pytest.raises(Conflict) as refused:
-        applied.once(KEY, Counted(), SECRET)
+        once(KEY, Counted(), SECRET)
     assert refused.value.code == "conflict"
 
 
 def test_a_fault_that_left_no_stamp_forgets_the_key_so_a_retry_runs(records):
     with pytest.raises(OSError):
-        applied.once(KEY, Counted(error=OSError("database away")), SECRET)
+        once(KEY, Counted(error=OSError("database away")), SECRET)
     assert records.rows == {}
     run = Counted(result="second try")
-    assert applied.once(KEY, run, SECRET) == "second try" and run.runs == 1
+    assert once(KEY, run, SECRET) == "second try" and run.runs == 1
 
 
 def changed_selection(monkeypatch):
@@ -192,11 +197,11 @@ def changed_selection(monkeypatch):
 def test_a_fault_after_the_effect_was_written_is_kept_as_exists(records, monkeypatch):
     seen = changed_selection(monkeypatch)
     with pytest.raises(OSError):
-        applied.once(KEY, Counted(error=OSError("reply lost")), SECRET)
+        once(KEY, Counted(error=OSError("reply lost")), SECRET)
     assert seen == [f"request:{KEY}"] and records.rows[KEY].state == "done"
     run = Counted()
     with pytest.raises(Conflict) as told:
-        applied.once(KEY, run, SECRET)
+        once(KEY, run, SECRET)
     assert run.runs == 0 and told.value.code == "exists"
     assert told.value.detail == (
         "this request already took effect (selection S1); its answer was lost when the service stopped, "
@@ -212,7 +217,7 @@ def test_a_first_request_still_within_its_deadline_is_not_run_twice(records):
     running_since(records, STALE - timedelta(microseconds=1))
     run = Counted()
     with pytest.raises(Conflict) as refused:
-        applied.once(KEY, run, SECRET)
+        once(KEY, run, SECRET)
     assert run.runs == 0
     assert (refused.value.code, refused.value.detail) == (
         "conflict",
@@ -223,7 +228,7 @@ def test_a_first_request_still_within_its_deadline_is_not_run_twice(records):
 def test_an_abandoned_request_is_taken_over_from_its_deadline_plus_five_seconds(records):
     running_since(records, STALE)
     run = Counted(result="taken over")
-    assert applied.once(KEY, run, SECRET) == "taken over"
+    assert once(KEY, run, SECRET) == "taken over"
     assert run.runs == 1 and records.rows[KEY].state == "done" and records.rows[KEY].at == NOW
 
 
@@ -232,7 +237,7 @@ def test_an_abandoned_request_that_took_effect_is_told_so_not_run(records, monke
     running_since(records, STALE + timedelta(seconds=1))
     run = Counted()
     with pytest.raises(Conflict) as told:
-        applied.once(KEY, run, SECRET)
+        once(KEY, run, SECRET)
     assert run.runs == 0 and told.value.code == "exists" and records.rows[KEY].state == "done"
 
 
@@ -240,20 +245,20 @@ def test_an_abandoned_request_that_took_effect_is_told_so_not_run(records, monke
 def test_a_record_past_its_day_is_gone_and_the_request_runs_anew(records, state):
     records.rows[KEY] = records.model()(KEY, state, NOW - timedelta(seconds=keyed.RECORD_SECONDS))
     run = Counted(result="anew")
-    assert applied.once(KEY, run, SECRET) == "anew"
+    assert once(KEY, run, SECRET) == "anew"
     assert run.runs == 1 and records.rows[KEY].at == NOW
 
 
 def test_a_record_one_moment_short_of_its_day_still_answers(records):
-    applied.once(KEY, Counted(result="first"), SECRET)
+    once(KEY, Counted(result="first"), SECRET)
     records.rows[KEY].at = NOW - timedelta(seconds=keyed.RECORD_SECONDS) + timedelta(microseconds=1)
-    assert applied.once(KEY, Counted(result="second"), SECRET) == "first"
+    assert once(KEY, Counted(result="second"), SECRET) == "first"
 
 
 def test_a_record_deleted_between_insert_and_read_is_claimed_again(records):
     records.fail_save = 1
     run = Counted(result="claimed")
-    assert applied.once(KEY, run, SECRET) == "claimed" and records.rows[KEY].state == "done"
+    assert once(KEY, run, SECRET) == "claimed" and records.rows[KEY].state == "done"
 
 
 def test_an_answer_that_cannot_be_kept_still_answers_the_caller(records, monkeypatch, caplog):
@@ -261,7 +266,7 @@ def test_an_answer_that_cannot_be_kept_still_answers_the_caller(records, monkeyp
         raise OSError("database away")
 
     monkeypatch.setattr(Query, "update_one", broken)
-    assert applied.once(KEY, Counted(result="done anyway"), SECRET) == "done anyway"
+    assert once(KEY, Counted(result="done anyway"), SECRET) == "done anyway"
     assert records.rows[KEY].state == "running"
     assert [r.getMessage() for r in caplog.records] == ["answer to a keyed request not kept: OSError"]
 
@@ -276,7 +281,7 @@ def test_a_kept_refusal_of_a_kind_this_service_does_not_know_replays_as_a_cadre_
     # kept by a newer version of the service, say: the caller still gets the detail and code back
     keep(records, KEY, {"error": ["VanishedError", "gone", "vanished", {}]})
     with pytest.raises(CadreError) as again:
-        applied.once(KEY, Counted(), SECRET)
+        once(KEY, Counted(), SECRET)
     assert type(again.value) is CadreError and (again.value.detail, again.value.code) == ("gone", "vanished")
 
 
@@ -296,7 +301,7 @@ def test_a_record_that_vanished_and_was_answered_again_meanwhile_is_replayed_wit
 
     monkeypatch.setattr(Query, "first", first)
     run = Counted()
-    assert applied.once(KEY, run, SECRET) == "answered meanwhile" and run.runs == 0
+    assert once(KEY, run, SECRET) == "answered meanwhile" and run.runs == 0
 
 
 def test_a_record_past_its_day_answered_again_meanwhile_is_replayed_with_the_callers_secret(records, monkeypatch):
@@ -311,7 +316,7 @@ def test_a_record_past_its_day_answered_again_meanwhile_is_replayed_with_the_cal
 
     monkeypatch.setattr(Query, "delete", delete_then_answered)
     run = Counted()
-    assert applied.once(KEY, run, SECRET) == "answered meanwhile" and run.runs == 0
+    assert once(KEY, run, SECRET) == "answered meanwhile" and run.runs == 0
 
 
 def test_a_first_request_that_finishes_just_before_the_take_over_is_not_run_again(records, monkeypatch):
@@ -320,7 +325,7 @@ def test_a_first_request_that_finishes_just_before_the_take_over_is_not_run_agai
     monkeypatch.setattr(Query, "first", lambda query: records.model()(KEY, "running", NOW - STALE))
     run = Counted()
     with pytest.raises(Conflict):
-        applied.once(KEY, run, SECRET)
+        once(KEY, run, SECRET)
     assert run.runs == 0 and records.rows[KEY].state == "done"
 
 
@@ -330,3 +335,61 @@ def test_a_thread_that_never_ran_a_keyed_request_stamps_nothing():
     thread.start()
     thread.join()
     assert seen == [None]
+
+
+# --- the answer on the wire, and "the same request?" -------------------------------------------------
+
+
+def test_the_first_answer_is_marked_new_and_a_retrys_replayed(records):
+    run = Counted(result={"id": "S1"})
+    assert applied.once(KEY, run, SECRET, "D1") == {"result": {"id": "S1"}, "replayed": False}
+    assert applied.once(KEY, run, SECRET, "D1") == {"result": {"id": "S1"}, "replayed": True}
+    assert applied.unwrap(applied.once(KEY, run, SECRET, "D1")) == ({"id": "S1"}, True)
+    assert run.runs == 1 and records.rows[KEY].request == "D1"
+
+
+def test_an_unkeyed_run_answers_as_new(records):
+    assert applied.once(KEY, Counted(result=7)) == {"result": 7, "replayed": False}
+
+
+def test_a_first_refusal_is_raised_and_its_replay_is_raised_again_marked_replayed(records):
+    run = Counted(error=Conflict("a unit with this code exists", "exists"))
+    with pytest.raises(Conflict) as first:
+        applied.once(KEY, run, SECRET, "D1")
+    assert not getattr(first.value, "replayed", False)
+    answer = applied.once(KEY, run, SECRET, "D1")
+    assert answer == {"error": ["Conflict", "a unit with this code exists", "exists", {}], "replayed": True}
+    with pytest.raises(Conflict) as again:
+        applied.unwrap(answer)
+    assert again.value.replayed is True and again.value.code == "exists" and run.runs == 1
+
+
+@pytest.mark.parametrize("state", ["done", "running"])
+def test_the_key_with_another_request_is_idempotency_mismatch_whatever_the_first_did(records, state):
+    applied.once(KEY, Counted(result="first"), SECRET, "D1")
+    records.rows[KEY].state = state
+    run = Counted(result="second")
+    with pytest.raises(Conflict) as refused:
+        applied.once(KEY, run, SECRET, "D2")
+    assert (refused.value.code, refused.value.detail) == (
+        "idempotency_mismatch",
+        "this Idempotency-Key was used with a different request",
+    )
+    assert run.runs == 0 and records.rows[KEY].request == "D1" and records.rows[KEY].state == state
+
+
+def test_an_abandoned_request_is_not_taken_over_by_another_request_under_its_key(records):
+    records.rows[KEY] = records.model()(KEY, "running", NOW - STALE, request="D1")
+    run = Counted(result="other")
+    with pytest.raises(Conflict) as refused:
+        applied.once(KEY, run, SECRET, "D2")
+    assert refused.value.code == "idempotency_mismatch" and run.runs == 0 and records.rows[KEY].at == NOW - STALE
+
+
+@pytest.mark.parametrize("kept, sent", [(None, "D1"), ("D1", None)])
+def test_a_digest_matches_only_the_same_digest_and_none_only_none(records, kept, sent):
+    applied.once(KEY, Counted(result="first"), SECRET, kept)
+    with pytest.raises(Conflict) as refused:
+        applied.once(KEY, Counted(), SECRET, sent)
+    assert refused.value.code == "idempotency_mismatch"
+    assert once(KEY, Counted(), SECRET, kept) == "first"

@@ -61,18 +61,20 @@ class Service:
 def keyed_rpc(monkeypatch):
     ran = []
     monkeypatch.setattr(entrypoints, "_rpc", lambda fn: fn)
-    monkeypatch.setattr(applied, "once", lambda key, run, answer_key: ran.append((key, answer_key)) or run())
+    monkeypatch.setattr(
+        applied, "once", lambda key, run, answer_key, digest: ran.append((key, answer_key, digest)) or run()
+    )
     return entrypoints.rpc(Service.open), ran
 
 
-def caller(request_key=None, answer_key=None):
-    return context.Caller("nomination", "org-dept", "org", "req-1", request_key, answer_key)
+def caller(request_key=None, answer_key=None, digest=None):
+    return context.Caller("nomination", "org-dept", "org", "req-1", request_key, answer_key, digest)
 
 
-def test_a_keyed_rpc_runs_through_applied_once_with_its_answer_key(monkeypatch):
+def test_a_keyed_rpc_runs_through_applied_once_with_its_answer_key_and_digest(monkeypatch):
     method, ran = keyed_rpc(monkeypatch)
-    assert method(Service(caller("K1", "A1")), "MJ-01", body={"n": 1}) == {"code": "MJ-01", "body": {"n": 1}}
-    assert ran == [("K1", "A1")] and method.__name__ == "open"
+    assert method(Service(caller("K1", "A1", "D1")), "MJ-01", body={"n": 1}) == {"code": "MJ-01", "body": {"n": 1}}
+    assert ran == [("K1", "A1", "D1")] and method.__name__ == "open"
 
 
 @pytest.mark.parametrize("who", [caller(), None])
@@ -84,11 +86,17 @@ def test_an_unkeyed_rpc_runs_directly(monkeypatch, who):
 def test_the_caller_is_read_from_the_context_with_blanks_as_none():
     provider = context.RequestContext()
     provider.container = type("Container", (), {"service_name": "records"})()
-    data = {context.ACTOR: "org-dept", context.ROLE: "", context.CORRELATION_ID: "req-7", context.REQUEST_KEY: "K"}
+    data = {
+        context.ACTOR: "org-dept",
+        context.ROLE: "",
+        context.CORRELATION_ID: "req-7",
+        context.REQUEST_KEY: "K",
+        context.REQUEST_DIGEST: "D",
+    }
     worker = type("Worker", (), {"data": data})()
     provider.worker_setup(worker)
     assert context.current_request_id.get() == "req-7"
-    assert provider.get_dependency(worker) == context.Caller("records", "org-dept", None, "req-7", "K", None)
+    assert provider.get_dependency(worker) == context.Caller("records", "org-dept", None, "req-7", "K", None, "D")
     assert context.context_for(None, "org", None) == {
         "cadre_actor": "",
         "cadre_role": "org",

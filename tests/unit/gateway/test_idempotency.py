@@ -1,12 +1,13 @@
-"""Idempotency-Key decisions: replay the same request, refuse a different one under the same key; the
-record holds nothing readable without the key (its id, request digest and answer are all keyed)."""
+"""What the gateway passes a service for an Idempotency-Key: the record's id, the answer's secret and a keyed
+digest of the request, none of them the key or readable without it (the service decides: test_applied.py)."""
 
 import hashlib
 
 import pytest
 
-from gateway.idempotency import SECRET_BEARING, SECRET_KEY_MIN_LENGTH, UNRECORDED, KeyedRequest, keyed_request, replay
-from services.common.errors import Conflict, Invalid
+from gateway.idempotency import SECRET_BEARING, SECRET_KEY_MIN_LENGTH, UNRECORDED, KeyedRequest, keyed_request
+from services.common import applied
+from services.common.errors import Invalid
 
 UNITS = ("POST", "/api/v1/units")
 CAMPAIGNS = ("POST", "/api/v1/campaigns")
@@ -34,17 +35,16 @@ def test_the_digest_is_keyed_so_a_guessed_body_cannot_be_tested_against_it():
 
 def test_the_record_id_is_neither_the_key_nor_the_same_for_two_principals():
     mine, theirs = KeyedRequest(UNITS, "org", KEY), KeyedRequest(UNITS, "audit", KEY)
-    assert KEY not in mine.lookup and mine.lookup != theirs.lookup
-    assert mine.lookup != mine.service_keys[0]  # the service files it under another id
+    assert KEY not in mine.record + mine.answer_key and mine.record != theirs.record
+    assert (mine.record, mine.answer_key) == applied.request_keys("org", KEY)  # the service's own record
 
 
-def test_a_kept_answer_is_sealed_and_opens_only_with_its_key():
+def test_the_rpc_carries_the_record_id_the_answer_secret_and_the_digest_never_the_key():
     mine = KeyedRequest(UNITS, "org", KEY)
-    sealed = mine.seal('{"tokens": ["secret-token"]}')
-    assert "secret-token" not in sealed
-    assert KeyedRequest(UNITS, "org", KEY).unseal(sealed) == '{"tokens": ["secret-token"]}'
-    with pytest.raises(Conflict):
-        KeyedRequest(UNITS, "audit", KEY).unseal(sealed)
+    record, answer_key, digest = mine.context("POST", "/api/v1/units", b'{"code":"u"}')
+    assert (record, answer_key) == applied.request_keys("org", KEY)
+    assert digest == request_hash("POST", "/api/v1/units", b'{"code":"u"}')
+    assert KEY not in record + answer_key + digest
 
 
 def test_a_secret_bearing_route_needs_a_key_of_at_least_22_characters():
@@ -62,34 +62,3 @@ def test_a_secret_bearing_route_needs_a_key_of_at_least_22_characters():
 def test_ballots_and_objections_ignore_the_header(route):
     assert keyed_request(route, "public", KEY) is None
     assert keyed_request(UNITS, "org", None) is None
-
-
-def test_same_request_with_a_stored_answer_is_replayed():
-    replay(True, 201)  # no exception: replay
-
-
-def test_different_request_is_idempotency_mismatch():
-    with pytest.raises(Conflict) as info:
-        replay(False, 201)
-    assert info.value.code == "idempotency_mismatch"
-
-
-def test_first_request_still_running_is_a_conflict_not_a_second_effect():
-    with pytest.raises(Conflict) as info:
-        replay(True, None)
-    assert (info.value.code, info.value.detail) == (
-        "conflict",
-        "the first request with this Idempotency-Key is still running",
-    )
-
-
-def test_a_claim_is_abandoned_only_past_the_rpc_deadline_and_a_margin(monkeypatch):
-    from datetime import timedelta
-
-    from gateway.idempotency import _abandoned
-    from services.common.clock import utcnow
-
-    monkeypatch.setenv("RPC_TIMEOUT_SECONDS", "5")
-    assert not _abandoned(utcnow() - timedelta(seconds=9))
-    assert _abandoned(utcnow() - timedelta(seconds=11))
-    assert _abandoned((utcnow() - timedelta(seconds=11)).replace(tzinfo=None))  # stored without offset
