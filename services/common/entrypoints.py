@@ -15,6 +15,7 @@ from services.common import remote_errors  # noqa: F401  (errors cross RPC as th
 from services.common.context import DEADLINE
 from services.common.errors import CadreError, Forbidden, Unavailable
 from services.common.events import BROKER_LOST, event_handler
+from services.common.replies import UnconfirmedReplies
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +23,10 @@ log = logging.getLogger(__name__)
 class DeadlineRpc(Rpc):
     """An RPC entrypoint that runs only for a caller context the gateway signed and whose deadline
     has not passed (a request can sit in a stopped process's socket buffer past it); anything else is
-    answered ``forbidden`` (``unavailable`` while the gateway's public key is not known yet) unrun."""
+    answered ``forbidden`` (``unavailable`` while the gateway's public key is not known yet) unrun.
+    Its replies go out unconfirmed (services/common/replies.py)."""
+
+    rpc_consumer = UnconfirmedReplies()
 
     def handle_message(self, body, message):
         context = decode_from_headers(message.headers or {})

@@ -55,3 +55,41 @@ def test_the_same_queue_is_declared_on_the_first_request_of_each_connection_only
         assert [declared_on(connection, queue) for _ in range(3)] == [True, False, False]
         connection.close()  # a reconnect (a broker restart, a failover) forgets what was declared
         assert [declared_on(connection, queue) for _ in range(2)] == [True, False]
+
+
+# --- a service's reply, sent without waiting for the broker's confirm --------------------------------
+
+
+class Message:
+    properties = {"content_type": "application/json", "reply_to": "1", "correlation_id": "c-1"}
+
+
+class Consumer:
+    def __init__(self):
+        self.acked = []
+
+    def ack_message(self, message):
+        self.acked.append(message)
+
+
+def test_a_reply_goes_out_unconfirmed_and_the_request_is_acked_after_it(monkeypatch):
+    from nameko.amqp import publish
+
+    producers, real = [], publish.get_producer
+
+    def get_producer(amqp_uri, confirms=True, *args, **kwargs):
+        producers.append(confirms)
+        return real(amqp_uri, confirms, *args, **kwargs)
+
+    monkeypatch.setattr(publish, "get_producer", get_producer)
+    from nameko import config
+
+    consumer = replies.UnconfirmedReplies()
+    consumer.consumer = Consumer()
+    with config.patch({"AMQP_URI": "memory://"}), Connection("memory://") as connection:
+        caller = NAMEKO_REPLY_QUEUE(connection.default_channel)
+        caller.declare()
+        assert consumer.handle_result(Message, {"id": "S1"}, None) == ({"id": "S1"}, None)
+        reply = caller.get(no_ack=True)
+    assert producers == [False] and consumer.consumer.acked == [Message]
+    assert (reply.payload, reply.properties["correlation_id"]) == ({"result": {"id": "S1"}, "error": None}, "c-1")
