@@ -95,9 +95,15 @@ def add_assignment(view, envelope):
 
 
 def vendor_roles_or_403(campaign_code, actor):
-    if not actor or Vendor.objects(code=actor).only("code").first() is None:
+    return calling_vendor(campaign_code, actor, "code")[1]
+
+
+def calling_vendor(campaign_code, actor, *fields):
+    """The calling vendor (its ``fields`` read) and its roles in the campaign; 403 for a caller no vendor."""
+    vendor_ = Vendor.objects(code=actor).only(*fields).first() if actor else None
+    if vendor_ is None:
         raise Forbidden("the caller is not a registered vendor")
-    return {a.role for a in Assignment.objects(campaign=campaign_code, vendor=actor).only("role")}
+    return vendor_, {a.role for a in Assignment.objects(campaign=campaign_code, vendor=actor).only("role")}
 
 
 def interview_vendors(campaign_code):
