@@ -152,15 +152,22 @@ def once(key, run, answer_key=None, digest=None):
         with running(key):
             result = run()
     except CadreError as error:
-        _keep(key, secret, {"error": [type(error).__name__, *error.args]})
+        if error.status < 500:
+            _keep(key, secret, {"error": [type(error).__name__, *error.args]})
+        else:  # 503 (an owner asked did not answer in time): a fault met, not the answer to keep
+            _forget_unless_applied(key, secret)
         raise
     except Exception:
-        # a fault, not an answer: a retry may run again, unless the effect was already written
-        if _took_effect(key, secret) is None:
-            AppliedRequest.objects(key=key).delete()
+        _forget_unless_applied(key, secret)
         raise
     _keep(key, secret, {"result": result})
     return {"result": result, "replayed": False}
+
+
+def _forget_unless_applied(key, secret):
+    """A fault, not an answer: a retry may run again, unless the effect was already written."""
+    if _took_effect(key, secret) is None:
+        AppliedRequest.objects(key=key).delete()
 
 
 def unwrap(answer):

@@ -8,7 +8,7 @@ import pytest
 from mongoengine import NotUniqueError
 
 from services.common import aggregate, applied, keyed
-from services.common.errors import CadreError, Conflict, RuleViolation
+from services.common.errors import CadreError, Conflict, RuleViolation, Unavailable
 
 NOW = datetime(2026, 5, 12, 9, 0, tzinfo=timezone.utc)
 RPC_TIMEOUT = 10
@@ -393,3 +393,20 @@ def test_a_digest_matches_only_the_same_digest_and_none_only_none(records, kept,
         applied.once(KEY, Counted(), SECRET, sent)
     assert refused.value.code == "idempotency_mismatch"
     assert once(KEY, Counted(), SECRET, kept) == "first"
+
+
+def test_a_503_met_on_the_way_is_not_kept_as_the_answer_so_a_retry_runs(records):
+    with pytest.raises(Unavailable):
+        once(KEY, Counted(error=Unavailable("supervision did not answer within 2.5s")), SECRET, "D1")
+    assert records.rows == {}
+    run = Counted(result="second try")
+    assert once(KEY, run, SECRET, "D1") == "second try" and run.runs == 1
+
+
+def test_a_503_after_the_effect_was_written_is_kept_as_exists(records, monkeypatch):
+    changed_selection(monkeypatch)
+    with pytest.raises(Unavailable):
+        once(KEY, Counted(error=Unavailable("no time left to ask supervision")), SECRET, "D1")
+    with pytest.raises(Conflict) as told:
+        once(KEY, Counted(), SECRET, "D1")
+    assert told.value.code == "exists"
