@@ -4,9 +4,9 @@ and a relay publishes them afterwards with publisher confirms.
 Each aggregate document carries its own pending events (``outbox``, serialised envelopes) and
 their count (``outbox_n``, indexed so the relay finds them). Writing the change and the event
 in the same document keeps them atomic on any MongoDB, without multi-document transactions.
-The relay publishes each pending envelope, waits for the broker's confirm, then pulls exactly
-that envelope from the document; a crash in between publishes it again, which consumers absorb
-because every handler is idempotent on the envelope id.
+The relay publishes each pending envelope of a document, waiting for the broker's confirm of each,
+then pulls exactly the confirmed envelopes from the document in one write; a crash in between
+publishes them again, which consumers absorb because every handler is idempotent on the envelope id.
 """
 
 import json
@@ -100,6 +100,20 @@ def _track(doc, messages):
     pending[(type(doc), doc.pk)] = messages
 
 
+def _pull(coll, pk, messages):
+    """Take published envelopes out of the document's outbox: all in one write while all are still there
+    (the usual case: a step writes its action's event and the stage change together), else each one that
+    is (another replica's sweep may have pulled some), so ``outbox_n`` counts exactly what is left."""
+    if not messages:
+        return
+    if len(messages) > 1:
+        everything = {"$pullAll": {"outbox": messages}, "$inc": {"outbox_n": -len(messages)}}
+        if coll.update_one({"_id": pk, "outbox": {"$all": messages}}, everything).matched_count:
+            return
+    for message in messages:
+        coll.update_one({"_id": pk, "outbox": message}, {"$pull": {"outbox": message}, "$inc": {"outbox_n": -1}})
+
+
 class OutboxRelay(DependencyProvider):
     """Publishes outbox entries: right after each worker that wrote some, and by a periodic sweep
     that catches whatever a crash or a broker outage left behind."""
@@ -167,13 +181,15 @@ class OutboxRelay(DependencyProvider):
             coll = cls._get_collection()
             if messages is None:
                 messages = (coll.find_one({"_id": pk}, {"outbox": 1}) or {}).get("outbox", [])
-            for message in messages:
-                envelope = json.loads(message)
-                self.publisher.publish(envelope, routing_key=envelope["type"])
-                coll.update_one(
-                    {"_id": pk, "outbox": message}, {"$pull": {"outbox": message}, "$inc": {"outbox_n": -1}}
-                )
-                metrics.EVENTS_PUBLISHED.labels(self.service_name, envelope["type"]).inc()
+            published = []
+            try:
+                for message in messages:
+                    envelope = json.loads(message)
+                    self.publisher.publish(envelope, routing_key=envelope["type"])
+                    published.append(message)
+                    metrics.EVENTS_PUBLISHED.labels(self.service_name, envelope["type"]).inc()
+            finally:
+                _pull(coll, pk, published)  # what the broker confirmed, even when a later publish failed
         finally:
             self._inflight.discard(key)
         return True

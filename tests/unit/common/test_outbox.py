@@ -171,11 +171,19 @@ class Collection:
         return [d for d in self.docs.values() if d.get("outbox_n", 0) > 0]
 
     def update_one(self, query, update):
-        doc = self.docs[query["_id"]]
-        if query["outbox"] in doc["outbox"]:
-            assert update == {"$pull": {"outbox": query["outbox"]}, "$inc": {"outbox_n": -1}}
-            doc["outbox"].remove(query["outbox"])
-            doc["outbox_n"] -= 1
+        """The two pulls the relay makes: one envelope, or all of several while all are there."""
+        doc, self.writes = self.docs[query["_id"]], getattr(self, "writes", 0) + 1
+        wanted = query["outbox"]["$all"] if isinstance(query["outbox"], dict) else [query["outbox"]]
+        matched = all(m in doc["outbox"] for m in wanted)
+        if isinstance(query["outbox"], dict):
+            assert update == {"$pullAll": {"outbox": wanted}, "$inc": {"outbox_n": -len(wanted)}}
+        else:
+            assert update == {"$pull": {"outbox": wanted[0]}, "$inc": {"outbox_n": -1}}
+        if matched:
+            for m in wanted:
+                doc["outbox"].remove(m)
+            doc["outbox_n"] -= len(wanted)
+        return type("Result", (), {"matched_count": int(matched)})()
 
 
 class Publisher:
@@ -215,6 +223,34 @@ def test_flush_publishes_oldest_first_by_type_and_pulls_exactly_each_published_e
     assert collection.docs["P1"]["outbox"] == [] and collection.docs["P1"]["outbox_n"] == 0
     assert collection.reads == [({"_id": "P1"}, {"outbox": 1})]
     assert published("post.closed") == before + 1 and provider._inflight == set()
+
+
+def test_a_documents_envelopes_are_pulled_in_one_write_once_all_are_confirmed():
+    cls, collection = aggregate_of([{"_id": "P1", "outbox": [message(1), message(2), message(3)], "outbox_n": 3}])
+    relay().flush(cls, "P1", [message(1), message(2)])
+    assert collection.writes == 1
+    assert collection.docs["P1"]["outbox"] == [message(3)] and collection.docs["P1"]["outbox_n"] == 1
+
+
+def test_envelopes_another_sweep_pulled_meanwhile_are_not_counted_off_twice():
+    cls, collection = aggregate_of([{"_id": "P1", "outbox": [message(2)], "outbox_n": 1}])
+    provider = relay()
+    provider.flush(cls, "P1", [message(1), message(2)])  # message 1 was pulled by another replica's sweep
+    assert provider.publisher.sent == [("evt-1", "selection.opened"), ("evt-2", "selection.opened")]
+    assert collection.docs["P1"]["outbox"] == [] and collection.docs["P1"]["outbox_n"] == 0
+
+
+class FailsAfter(Publisher):
+    def publish(self, envelope, routing_key):
+        self.fail = len(self.sent) >= 1
+        super().publish(envelope, routing_key)
+
+
+def test_a_publish_failing_half_way_pulls_the_confirmed_envelopes_and_keeps_the_rest():
+    cls, collection = aggregate_of([{"_id": "P1", "outbox": [message(1), message(2)], "outbox_n": 2}])
+    with pytest.raises(OSError):
+        relay(FailsAfter()).flush(cls, "P1")
+    assert collection.docs["P1"]["outbox"] == [message(2)] and collection.docs["P1"]["outbox_n"] == 1
 
 
 def test_flush_with_the_writes_outbox_reads_nothing_and_a_missing_document_publishes_nothing():
