@@ -315,9 +315,15 @@ def nominee_status(doc, cadre):
 
 
 def selection_view(doc):
-    nominations = list(Nomination.objects(selection=doc.id).order_by("created_at"))
+    nominations = (
+        list(Nomination.objects(selection=doc.id).order_by("created_at")) if stages.may_have_nominees(doc.stage) else []
+    )
     # each nominee's name, so that the console reads people by name: one query for all of them
-    names = {c.code: c.name for c in Cadre.objects(code__in=[n.cadre for n in nominations]).only("code", "name")}
+    names = (
+        {c.code: c.name for c in Cadre.objects(code__in=[n.cadre for n in nominations]).only("code", "name")}
+        if nominations
+        else {}  # no nominee, no names to look up: a round trip saved on every step before nomination
+    )
     view = selection_summary(doc)
     view.update(
         {

@@ -75,6 +75,12 @@ def as_stage(stage) -> Stage:
     return Stage(stage)
 
 
+def may_have_nominees(stage) -> bool:
+    """Whether a selection at ``stage`` can have nominations: they are made only from the recommendation
+    stage on (``ALLOWED_STAGES``), and a selection's stage never moves back."""
+    return _LEVEL[as_stage(stage)] >= _LEVEL[ALLOWED_STAGES[Action.NOMINATION][0]]
+
+
 def check_stage(action, stage) -> None:
     """Raise unless ``action`` belongs to ``stage``.
 

@@ -3,7 +3,15 @@
 import pytest
 
 from services.common.errors import Conflict, RuleViolation
-from services.nomination.domain.stages import Action, Stage, advance, check_stage, stage_after, stage_after_notice
+from services.nomination.domain.stages import (
+    Action,
+    Stage,
+    advance,
+    check_stage,
+    may_have_nominees,
+    stage_after,
+    stage_after_notice,
+)
 
 from nomination_builders import NOW
 
@@ -174,3 +182,17 @@ def test_every_next_action_passes_the_stage_check():
 def test_next_actions_of_an_unknown_stage_is_a_programming_error():
     with pytest.raises(ValueError):
         next_actions("limbo")
+
+
+def test_only_a_selection_that_reached_the_recommendation_stage_may_have_nominees():
+    # the selection view skips reading nominations before then: a round trip saved on every early step
+    assert [stage for stage in Stage if not may_have_nominees(stage)] == [
+        Stage.MOTION,
+        Stage.QUALIFICATION,
+        Stage.CONSULTATION,
+    ]
+    assert may_have_nominees("recommendation") and may_have_nominees(Stage.CLOSED)
+    for stage in Stage:  # no stage before them allows a nomination
+        if not may_have_nominees(stage):
+            with pytest.raises((Conflict, RuleViolation)):
+                check_stage(Action.NOMINATION, stage)
