@@ -410,3 +410,22 @@ def test_a_503_after_the_effect_was_written_is_kept_as_exists(records, monkeypat
     with pytest.raises(Conflict) as told:
         once(KEY, Counted(), SECRET, "D1")
     assert told.value.code == "exists"
+
+
+@pytest.mark.parametrize("how", ["expired", "vanished"])
+def test_a_key_claimed_again_keeps_the_requests_digest(records, how):
+    if how == "expired":
+        records.rows[KEY] = records.model()(KEY, "done", NOW - timedelta(seconds=keyed.RECORD_SECONDS))
+    else:  # our insert lost to a record that was gone when read
+        records.fail_save = 1
+    once(KEY, Counted(result="anew"), SECRET, "D1")
+    assert records.rows[KEY].request == "D1"
+    with pytest.raises(Conflict) as refused:
+        once(KEY, Counted(), SECRET, "D2")
+    assert refused.value.code == "idempotency_mismatch"
+
+
+def test_a_500_of_the_service_itself_is_not_kept_either(records):
+    with pytest.raises(CadreError):
+        once(KEY, Counted(error=CadreError("the service failed", "internal")), SECRET, "D1")
+    assert records.rows == {}

@@ -1,5 +1,7 @@
 """The RPC clients' reply queue: declared on the first request of each connection, not on every one."""
 
+import sys
+
 from kombu import Connection, Exchange, Queue
 from kombu.common import maybe_declare
 
@@ -72,24 +74,46 @@ class Consumer:
         self.acked.append(message)
 
 
-def test_a_reply_goes_out_unconfirmed_and_the_request_is_acked_after_it(monkeypatch):
+def reply_to_caller(monkeypatch, result, exc_info, settings=None):
+    """Send one reply as a service does; (the reply the caller's queue got, the producers asked for, the consumer)."""
+    from nameko import config
     from nameko.amqp import publish
 
     producers, real = [], publish.get_producer
 
-    def get_producer(amqp_uri, confirms=True, *args, **kwargs):
-        producers.append(confirms)
-        return real(amqp_uri, confirms, *args, **kwargs)
+    def get_producer(amqp_uri, confirms=True, ssl=None, login_method=None, *args, **kwargs):
+        producers.append((confirms, ssl, login_method))
+        return real(amqp_uri, confirms, None, None, *args, **kwargs)  # memory:// takes no ssl
 
     monkeypatch.setattr(publish, "get_producer", get_producer)
-    from nameko import config
-
     consumer = replies.UnconfirmedReplies()
     consumer.consumer = Consumer()
-    with config.patch({"AMQP_URI": "memory://"}), Connection("memory://") as connection:
+    with config.patch({"AMQP_URI": "memory://", **(settings or {})}), Connection("memory://") as connection:
         caller = NAMEKO_REPLY_QUEUE(connection.default_channel)
         caller.declare()
-        assert consumer.handle_result(Message, {"id": "S1"}, None) == ({"id": "S1"}, None)
+        assert consumer.handle_result(Message, result, exc_info) == (result, exc_info)
         reply = caller.get(no_ack=True)
-    assert producers == [False] and consumer.consumer.acked == [Message]
+    return reply, producers, consumer
+
+
+def test_a_reply_goes_out_unconfirmed_and_the_request_is_acked_after_it(monkeypatch):
+    reply, producers, consumer = reply_to_caller(monkeypatch, {"id": "S1"}, None)
+    assert producers == [(False, None, None)] and consumer.consumer.acked == [Message]
     assert (reply.payload, reply.properties["correlation_id"]) == ({"result": {"id": "S1"}, "error": None}, "c-1")
+
+
+def test_a_refusal_is_replied_as_the_error_over_the_brokers_configured_ssl_and_login(monkeypatch):
+    from services.common.errors import Conflict
+
+    try:
+        raise Conflict("already submitted", "already_submitted")
+    except Conflict:
+        exc_info = sys.exc_info()
+    settings = {"AMQP_SSL": {"cert_reqs": 0}, "LOGIN_METHOD": "AMQPLAIN"}
+    reply, producers, _ = reply_to_caller(monkeypatch, None, exc_info, settings)
+    assert producers == [(False, {"cert_reqs": 0}, "AMQPLAIN")]
+    assert reply.payload["result"] is None
+    assert (reply.payload["error"]["exc_type"], reply.payload["error"]["exc_args"]) == (
+        "Conflict",
+        ["already submitted", "already_submitted", {}],
+    )
