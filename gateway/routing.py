@@ -8,7 +8,7 @@ from typing import Callable, Optional
 from werkzeug.datastructures import LanguageAccept, MIMEAccept, MultiDict
 from werkzeug.wrappers import Response
 
-from gateway.problems import json_response, json_text
+from gateway.problems import json_response
 
 JSON = "application/json; charset=utf-8"
 
@@ -95,13 +95,6 @@ class Answer:
         if "json" in self.content_type:
             return json.loads(self.text) if self.text else {}
         return self.text
-
-    def encoded(self):
-        """(text, content type) exactly as the HTTP answer carries it."""
-        if self.text is None:
-            return json_text(self.data), self.content_type
-        text = self.text.decode("utf-8") if isinstance(self.text, bytes) else self.text
-        return text, self.content_type
 
     def response(self, request_id):
         if self.text is None:
