@@ -1,7 +1,7 @@
 """Keys derived from a client's Idempotency-Key, so a store of keyed requests holds nothing readable.
 
-The client's key is the only secret: every store of keyed requests (the gateway's idempotency records,
-each service's applied requests) finds its record by an HKDF of that key, checks "same request?" with
+The client's key is the only secret: the store of keyed requests (each service's applied requests; the
+gateway derives for it and keeps none) finds its record by an HKDF of that key, checks "same request?" with
 an HMAC under another HKDF of it, and keeps the answer sealed (ChaCha20-Poly1305) under a third. Each
 derivation has its own ``info``, and the caller's scope (principal) is the salt, so one derived value
 reveals nothing about another, the same key of two principals yields unrelated records, and whoever
