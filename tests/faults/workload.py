@@ -30,8 +30,9 @@ WORKLOAD_BUG = "workload bug"
 
 def error_kind(status, code=None, after_unanswered=False):
     """The kind an error is counted under: ``"<status> <code>"`` for an HTTP answer (``"… after an unanswered
-    attempt"`` when an earlier attempt of the same request got no answer or a 5xx, so a 409 may only say
-    it took effect), the exception's class name when nothing came back; ``None`` for a 2xx."""
+    attempt"`` when an earlier attempt of the same request got no answer, a 5xx or "still running"
+    (``Op.retried``), so a 409 may only say it took effect), the exception's class name when nothing came
+    back; ``None`` for a 2xx."""
     if isinstance(status, int):
         if 200 <= status < 300:
             return None
@@ -74,8 +75,13 @@ class Op:
 
     @property
     def retried(self):
-        """An earlier attempt got no answer or a 5xx, so the request may have run more than once."""
-        return any(not isinstance(a.status, int) or a.status >= 500 for a in self.attempts[:-1])
+        """An earlier attempt got no answer, a 5xx, or 409 ``conflict`` (the first delivery of this key still
+        running: a replica killed mid-request, its request redelivered to another), so the request may have
+        run more than once, and a retry may learn that it took effect."""
+        return any(
+            not isinstance(a.status, int) or a.status >= 500 or (a.status == 409 and a.code == "conflict")
+            for a in self.attempts[:-1]
+        )
 
     @property
     def cast_by_a_lost_delivery(self):

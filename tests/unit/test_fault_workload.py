@@ -76,3 +76,17 @@ def test_error_kinds():
     assert error_kind(500) == "500" and error_kind(503, "unavailable") == "503 unavailable"
     assert error_kind(409, "exists", after_unanswered=True) == "409 exists after an unanswered attempt"
     assert error_kind("ReadTimeout") == "ReadTimeout"
+
+
+def test_exists_after_still_running_is_a_retry_learning_it_took_effect(monkeypatch):
+    # a replica killed mid-request: its redelivery finds the key running (409 conflict), and once that claim is
+    # stale the retry learns the killed delivery's effect stands (409 exists), which no fault leaves unexplained
+    monkeypatch.setattr(workload_module.time, "sleep", lambda seconds: None)
+    load = Workload("http://gateway", {"org": "token"})
+    op = load.call(Client(Answer(409, "conflict"), Answer(409, "exists")), "verdict", "POST", "/api/v1/x", {}, "org")
+    assert op.retried and op.already
+    assert load.errors == {"409 conflict": 1, "409 exists after an unanswered attempt": 1}
+    assert unexpected_errors(load.errors, UNDER_FAULT) == {}
+    # a refusal other than "still running" says nothing of an earlier effect
+    other = load.call(Client(Answer(409, "wrong_stage")), "verdict", "POST", "/api/v1/x", {}, "org")
+    assert not other.retried and not other.already
