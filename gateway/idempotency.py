@@ -19,6 +19,8 @@ SECRET_KEY_MIN_LENGTH = 22
 # Keep no record at all: a ballot token is single-use already and an objector leaves no trace.
 UNRECORDED = frozenset({("POST", "/api/v1/ballots"), ("POST", "/api/v1/notices/<id>/objections")})
 KEY_MAX_LENGTH = 200
+# Marks an answer (a refusal too) that is the key's first answer replayed, not a new one.
+REPLAYED_HEADER = "Idempotent-Replayed"
 
 
 class KeyedRequest:

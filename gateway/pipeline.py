@@ -115,20 +115,16 @@ class Pipeline:
 
         scope = caller_name or "public"  # public POSTs keep no record (idempotency.UNRECORDED)
         keyed = idempotency.keyed_request(route.key, scope, inputs.idempotency_key) if route.method == "POST" else None
+        # the service keeps the key's one record: a retry's first answer comes back from there, replayed
+        request_key = keyed.context(route.method, inputs.path, raw) if keyed else None
         try:
-            if keyed:
-                # the service keeps the key's one record: the first answer comes back from there, replayed
-                request_key = keyed.context(route.method, inputs.path, raw)
-                result, replayed = applied.unwrap(
-                    self.backend(route.service, route.rpc, caller, request_key=request_key, **kwargs)
-                )
-            else:
-                result, replayed = self.backend(route.service, route.rpc, caller, **kwargs), False
+            reply = self.backend(route.service, route.rpc, caller, request_key=request_key, **kwargs)
+            result, replayed = applied.unwrap(reply) if keyed else (reply, False)
             answer = route.render(result, inputs) if route.render else Answer(route.status, result)
         except CadreError as error:
             if route.rate_limited == "refusals" and error.code in REFUSED_BALLOT_CODES:
                 self.count_refusal(client)
             raise
         if replayed:
-            answer.headers["Idempotent-Replayed"] = "true"
+            answer.headers[idempotency.REPLAYED_HEADER] = "true"
         return answer

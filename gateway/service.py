@@ -13,7 +13,7 @@ from pymongo.errors import ConnectionFailure, ExecutionTimeout
 from werkzeug.routing import PathConverter, Rule
 from werkzeug.wrappers import Response
 
-from gateway import logfilter, openapi, parsing, pipeline
+from gateway import idempotency, logfilter, openapi, parsing, pipeline
 from gateway.auth import Authenticator
 from gateway.backend import SERVICES, Backend
 from gateway.limits import SharedRateLimiter
@@ -70,7 +70,7 @@ def _problem_headers(error):
     if isinstance(error, RateLimited):
         headers["Retry-After"] = error.retry_after
     if getattr(error, "replayed", False):  # set by applied.unwrap on a refusal the service kept for the key
-        headers["Idempotent-Replayed"] = "true"
+        headers[idempotency.REPLAYED_HEADER] = "true"
     return headers or None
 
 

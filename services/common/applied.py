@@ -73,6 +73,11 @@ def _expired_before():
     return utcnow() - timedelta(seconds=keyed.RECORD_SECONDS)
 
 
+def _refusal(error):
+    """A refusal as it is kept and replayed: ``{"error": [class name, detail, code, errors]}``."""
+    return {"error": [type(error).__name__, *error.args]}
+
+
 def _rebuilt(error):
     """The CadreError a kept ``[class name, detail, code, errors]`` describes (a class this version lacks: CadreError)."""
     name, detail, code, fields = error
@@ -124,7 +129,7 @@ def _took_effect(key, secret):
         "its answer was lost when the service stopped, so read the resource",
         "exists",
     )
-    _keep(key, secret, {"error": [type(error).__name__, *error.args]})
+    _keep(key, secret, _refusal(error))
     return error
 
 
@@ -153,7 +158,7 @@ def once(key, run, answer_key=None, digest=None):
             result = run()
     except CadreError as error:
         if error.status < 500:
-            _keep(key, secret, {"error": [type(error).__name__, *error.args]})
+            _keep(key, secret, _refusal(error))
         else:  # 503 (an owner asked did not answer in time): a fault met, not the answer to keep
             _forget_unless_applied(key, secret)
         raise

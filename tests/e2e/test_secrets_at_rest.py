@@ -156,6 +156,19 @@ def test_no_key_share_ballot_token_or_idempotency_key_is_readable_anywhere(api, 
     keys.append(unit_key)
 
     assert holding(mongo, needles | set(keys)) == set()
+    # nor the secret each answer is sealed under, which the gateway derives and sends the service with the RPC
+    from services.common import applied
+
+    assert holding(mongo, {applied.request_keys("org", key)[1] for key in keys}) == set()
+
+
+def test_the_same_key_on_another_endpoint_is_idempotency_mismatch_and_changes_nothing(api, mongo):
+    key, unit = idem_key(), code("U")
+    ok(api.post("/api/v1/units", {"code": unit, "name": "u"}, as_="org", headers={"Idempotency-Key": key}), 201)
+    post = code("P")
+    body = {"code": post, "unit": unit, "title": "t", "rank": "section", "category": "promotion", "headcount": 1}
+    problem(api.post("/api/v1/posts", body, as_="org", headers={"Idempotency-Key": key}), 409, "idempotency_mismatch")
+    assert api.get(f"/api/v1/posts/{post}", as_="org").status_code == 404
 
 
 def test_a_retry_with_another_body_is_still_409_idempotency_mismatch(api):
@@ -288,6 +301,9 @@ def test_records_of_keys_expire_after_24_hours(api, mongo):
     )
     r = api.post("/api/v1/units", {"code": code("U"), "name": "u"}, as_="org", headers={"Idempotency-Key": key})
     assert r.status_code == 201 and "Idempotent-Replayed" not in r.headers, r.text
+    # the day-old record was the one found (and replaced), not passed by
+    kept = mongo["nomination"]["applied_requests"].find_one({"_id": record})
+    assert kept["state"] == "done" and kept["request"] != "another request"
 
 
 def test_a_keyed_post_leaves_no_record_at_the_gateway_only_the_services_one(api, mongo):
