@@ -117,6 +117,9 @@ class Sheet(Aggregate):
     received_at = DateTimeField(required=True)
     status = StringField(default="sealed")  # sealed | opened | rejected
     problems = ListField(DictField())
+    # Set by an unseal before it reads the stage's sheets: it opens exactly the taken ones, and a sheet
+    # taken can no longer be withdrawn by its own submission's late check (services/examination/sheets.py).
+    taken = BooleanField(default=False)
     meta = {
         "collection": "sheets",
         "indexes": [{"fields": ["campaign", "commitment"], "unique": True}, ["campaign", "stage"]],

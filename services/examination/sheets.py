@@ -67,26 +67,30 @@ def add_sheet(code, actor, received, now, envelope_of):
         outbox.insert(sheet)
     except Conflict:
         raise Conflict("this sheet was already submitted", "already_submitted")
-    # The unseal marks the stage closing before it reads the sheets, so either it saw this
-    # sheet or this check sees the mark: a sheet is never silently left out.
+    # The unseal marks the stage closing, then takes the sheets there are, then reads the taken ones.
+    # A sheet that sees no mark was inserted before the take: it is opened. One that sees the mark was
+    # taken or not, and the guarded delete tells which, atomically: not taken, it is withdrawn and
+    # refused; taken, the unseal opens it, so it is kept and answered as kept.
     if received.stage in store.campaign(code).closing:
-        Sheet.objects(id=sheet.id).delete()
-        raise Conflict("this stage is already unsealed", "already_unsealed")
+        if Sheet._get_collection().delete_one({"_id": sheet.id, "taken": False}).deleted_count:
+            raise Conflict("this stage is already unsealed", "already_unsealed")
     outbox.modify(Sheet.objects(id=sheet.id), {}, [envelope_of(sheet)])
     return sheet
 
 
 def close_stage(code, stage):
-    """Mark the stage closing: from now on no sheet of it is kept (``add_sheet`` checks the mark)."""
+    """Mark the stage closing, then take every sheet of it there is: from now on no sheet of it is kept
+    but those taken (``add_sheet`` checks the mark), and the unseal reads exactly those."""
     Campaign.objects(code=code).modify(push__closing=stage)
+    Sheet._get_collection().update_many({"campaign": code, "stage": stage}, {"$set": {"taken": True}})
 
 
 def sealed_sheets(code, stage):
-    """The stage's sheets, still sealed, with their signed examiners."""
+    """The stage's sheets taken by its unseal, still sealed, with their signed examiners."""
     return [
         {"id": r["_id"], "examiner": r.get("examiner"), "ciphertext": r["ciphertext"], "commitment": r["commitment"]}
         for r in Sheet._get_collection().find(
-            {"campaign": code, "stage": stage}, {"examiner": 1, "ciphertext": 1, "commitment": 1}
+            {"campaign": code, "stage": stage, "taken": True}, {"examiner": 1, "ciphertext": 1, "commitment": 1}
         )
     ]
 
