@@ -17,6 +17,7 @@ def create_unit(body, caller):
         caller.envelope("unit.created", f"unit:{unit.code}", contract.UnitCreated().dump(body)),
         exists_detail=f"unit {unit.code!r} already exists",
     )
+    _KNOWN_UNITS.learn([unit.code])
     return contract.UnitOut().dump(unit)
 
 
@@ -68,7 +69,7 @@ def _import(text, parse, schema, insert):
         raise Invalid({"body": ["a text/csv body is required"]})
     parsed = parse(text)
     rejected = list(parsed.rejected)
-    units = {u.code for u in Unit.objects(code__in=list({item.unit for item in parsed.good})).only("code")}
+    units = known_units({item.unit for item in parsed.good})
     imported = 0
     for row, item in zip(parsed.rows, parsed.good):
         values = {name: getattr(item, name) for name in schema().fields}
@@ -93,6 +94,39 @@ def _import(text, parse, schema, insert):
 # --- known codes ---------------------------------------------------------------------------------
 
 
+class KnownUnits:
+    """The unit codes this process has found in the registry: a unit is never changed nor removed (API.md
+    has no route that would), so a code found once stays found, and only the others are asked of the
+    database. A selection step's scope, a post's or a cadre's unit cost no read once their units are known.
+    Bounded, in case a process lives to see an unlikely number of units: past it, it starts over."""
+
+    LIMIT = 100_000
+
+    def __init__(self):
+        self._codes = set()
+
+    def learn(self, codes):
+        if len(self._codes) + len(codes) > self.LIMIT:
+            self._codes.clear()
+        self._codes.update(codes)
+
+    def among(self, codes):
+        """The codes among ``codes`` that name units, asking the database only of those not known yet."""
+        codes = set(codes)
+        unknown = codes - self._codes
+        if unknown:
+            self.learn({u.code for u in Unit.objects(code__in=list(unknown)).only("code")})
+        return codes & self._codes
+
+
+_KNOWN_UNITS = KnownUnits()
+
+
+def known_units(codes):
+    """The codes among ``codes`` that name units of the registry."""
+    return _KNOWN_UNITS.among(codes)
+
+
 def load_post(code):
     post = Post.objects(code=code).first()
     if post is None:
@@ -100,14 +134,27 @@ def load_post(code):
     return post
 
 
+LOCAL_UNITS_ASKED_AT_MOST = 1000
+
+
+def local_units(codes):
+    """The codes among ``codes`` of units in the registry (as of this read). Refused, not cut short, beyond
+    ``LOCAL_UNITS_ASKED_AT_MOST``: a code left unchecked would count as outside the district."""
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        raise Invalid({"codes": ["a list of unit codes"]})
+    if len(codes) > LOCAL_UNITS_ASKED_AT_MOST:
+        raise Invalid({"codes": [f"at most {LOCAL_UNITS_ASKED_AT_MOST} codes"]})
+    return sorted(known_units(codes))
+
+
 def require_unit(code, field="unit"):
-    if not Unit.objects(code=code).only("code").first():
+    if not known_units([code]):
         raise Invalid({field: [f"unknown unit {code!r}"]})
 
 
 def require_units(codes, field):
     """400 naming the positions of the unknown units among ``codes``."""
-    known = {u.code for u in Unit.objects(code__in=list(codes)).only("code")}
+    known = known_units(codes)
     unknown = [i for i, code in enumerate(codes) if code not in known]
     if unknown:
         raise Invalid({field: [f"item {i} is not a known unit" for i in unknown]})

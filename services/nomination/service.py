@@ -73,7 +73,7 @@ class NominationService(HealthMixin):
     @query
     def local_units(self, codes):
         """Which of ``codes`` are the district's own units (examination asks, to keep vendors outside them)."""
-        return store.local_units(codes)
+        return registry.local_units(codes)
 
     @query
     def selection_facts(self, id):

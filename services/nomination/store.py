@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from services.common import applied, config, keyfiles, outbox, paging, retry
 from services.common.clock import as_utc, rfc3339
-from services.common.errors import Conflict, Invalid, NotFound
+from services.common.errors import Conflict, NotFound
 from services.nomination import contract, telemetry
 from services.nomination.domain import ballots as ballots_rules
 from services.nomination.domain import listing, stages, vocabulary
@@ -25,7 +25,6 @@ from services.nomination.models import (
     Nomination,
     Post,
     Selection,
-    Unit,
 )
 
 log = logging.getLogger(__name__)
@@ -263,19 +262,6 @@ def appoint(post_code, appointees, vacancies, key):
 
 
 # --- views ---------------------------------------------------------------------------------------
-
-
-LOCAL_UNITS_ASKED_AT_MOST = 1000
-
-
-def local_units(codes):
-    """The codes among ``codes`` of units in the registry (as of this read). Refused, not cut short, beyond
-    ``LOCAL_UNITS_ASKED_AT_MOST``: a code left unchecked would count as outside the district."""
-    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
-        raise Invalid({"codes": ["a list of unit codes"]})
-    if len(codes) > LOCAL_UNITS_ASKED_AT_MOST:
-        raise Invalid({"codes": [f"at most {LOCAL_UNITS_ASKED_AT_MOST} codes"]})
-    return sorted(u.code for u in Unit.objects(code__in=codes).only("code"))
 
 
 def selection_facts(doc):

@@ -4,17 +4,33 @@ never cut short (a code left unchecked would pass as outside the district)."""
 import pytest
 
 from services.common.errors import Invalid
-from services.nomination import store
+from services.nomination import registry
 
 
 @pytest.mark.parametrize("codes", ["U1", [1, 2], None, {"U1": True}])
 def test_what_is_not_a_list_of_codes_is_refused(codes):
     with pytest.raises(Invalid) as refused:
-        store.local_units(codes)
+        registry.local_units(codes)
     assert refused.value.errors == {"codes": ["a list of unit codes"]}
 
 
 def test_more_codes_than_may_be_asked_are_refused_not_truncated():
     with pytest.raises(Invalid) as refused:
-        store.local_units([f"U{i}" for i in range(store.LOCAL_UNITS_ASKED_AT_MOST + 1)])
-    assert refused.value.errors == {"codes": [f"at most {store.LOCAL_UNITS_ASKED_AT_MOST} codes"]}
+        registry.local_units([f"U{i}" for i in range(registry.LOCAL_UNITS_ASKED_AT_MOST + 1)])
+    assert refused.value.errors == {"codes": [f"at most {registry.LOCAL_UNITS_ASKED_AT_MOST} codes"]}
+
+
+def test_units_once_known_are_answered_without_the_database():
+    # no database is connected in unit tests: a query would raise
+    known = registry.KnownUnits()
+    known.learn(["U1", "U2"])
+    assert known.among(["U1", "U2", "U1"]) == {"U1", "U2"}
+
+
+def test_the_known_units_start_over_past_their_bound(monkeypatch):
+    monkeypatch.setattr(registry.KnownUnits, "LIMIT", 3)
+    known = registry.KnownUnits()
+    known.learn(["U1", "U2"])
+    known.learn(["U3", "U4"])
+    assert known.among(["U3", "U4"]) == {"U3", "U4"}
+    assert len(known._codes) == 2
