@@ -18,7 +18,7 @@ def receive_sheet(code, actor, body, event):
 
     ``event(type, campaign, schema, data)`` makes an envelope (the service's ``_event``).
     """
-    campaign, stage = store.campaign(code), body["stage"]
+    campaign, stage = store.campaign(code, "drawn", "draw", "unsealed", "closing"), body["stage"]
     vendor, roles = store.calling_vendor(code, actor, "signing_key")  # one read: who it is, and its key
     vendors.check_stage_access(stage, roles)
     if stage == "interview" and campaign.drawn and actor not in campaign.draw.get("examiners", []):
@@ -71,10 +71,10 @@ def add_sheet(code, actor, received, now, envelope_of):
     # A sheet that sees no mark was inserted before the take: it is opened. One that sees the mark was
     # taken or not, and the guarded delete tells which, atomically: not taken, it is withdrawn and
     # refused; taken, the unseal opens it, so it is kept and answered as kept.
-    if received.stage in store.campaign(code).closing:
+    if received.stage in store.campaign(code, "closing").closing:
         if Sheet._get_collection().delete_one({"_id": sheet.id, "taken": False}).deleted_count:
             raise Conflict("this stage is already unsealed", "already_unsealed")
-    outbox.modify(Sheet.objects(id=sheet.id), {}, [envelope_of(sheet)])
+    outbox.modify(Sheet.objects(id=sheet.id).only("outbox"), {}, [envelope_of(sheet)])
     return sheet
 
 

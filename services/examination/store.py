@@ -41,8 +41,10 @@ class _Registered:
 # --- reading ----------------------------------------------------------------------------------------
 
 
-def campaign(code):
-    doc = Campaign.objects(code=code).first()
+def campaign(code, *fields):
+    """The campaign (only ``fields`` of it, when named); 404 for an unknown code."""
+    found = Campaign.objects(code=code)
+    doc = (found.only(*fields) if fields else found).first()
     if doc is None:
         raise NotFound(f"no campaign {code!r}")
     return doc

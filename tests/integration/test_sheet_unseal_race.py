@@ -61,10 +61,10 @@ def submit_with_unseal_between(code, monkeypatch):
     (the vendor's outcome, the ids the unseal read)."""
     real, read = store.campaign, []
 
-    def unseal_then_read(campaign_code):
+    def unseal_then_read(campaign_code, *fields):
         sheets.close_stage(campaign_code, "written")
         read.extend(s["id"] for s in sheets.sealed_sheets(campaign_code, "written"))
-        return real(campaign_code)
+        return real(campaign_code, *fields)
 
     monkeypatch.setattr(store, "campaign", unseal_then_read)
     try:
