@@ -85,17 +85,18 @@ class RecordsService(HealthMixin):
             correlation_id=self.caller.correlation_id,
         )
         request_id = str(uuid.uuid4())
-        self.store.enqueue_manual(manual_message(request_id, fields))
+        key = f"manual:{request_id}"
         deadline = time.monotonic() + max(1.0, config.get_float("RPC_TIMEOUT_SECONDS") - 1)
-        coll = Entry._get_collection()
-        while time.monotonic() < deadline:
-            # Looked up when this process appends; now and then anyway, for another replica's writer.
-            grown = self.store.growth()
-            doc = coll.find_one({"event_id": f"manual:{request_id}"}, {"_id": 0})
-            if doc is not None:
-                return entry_view(doc)
-            with eventlet.Timeout(min(0.25, max(0.0, deadline - time.monotonic())), False):
-                grown.wait()
+        with self.store.awaiting(key) as appended:
+            self.store.enqueue_manual(manual_message(request_id, fields))
+            while time.monotonic() < deadline:
+                # This process's writer hands the entry over as it appends it; one another replica's
+                # writer appended (the firehose's consumer after a failover) is looked up now and then.
+                with eventlet.Timeout(min(0.25, max(0.0, deadline - time.monotonic())), False):
+                    return entry_view(appended.wait())
+                doc = Entry._get_collection().find_one({"event_id": key}, {"_id": 0})
+                if doc is not None:
+                    return entry_view(doc)
         raise Unavailable("the entry is queued but was not appended in time; it will appear in the listing")
 
     # -- reading the log -----------------------------------------------------------------------

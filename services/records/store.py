@@ -9,6 +9,7 @@ up from the database (``sync``) before it answers. A semaphore serialises the wr
 
 import logging
 from collections import OrderedDict
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import eventlet.event
@@ -105,8 +106,9 @@ class LogStore(DependencyProvider):
         self.recent = OrderedDict()
         self.signing_key = load_signing_key()
         self.loaded_seconds = None
+        # The manual entries whose RPC waits in this process, by key: the writer hands each its entry.
+        self.awaited = {}
         # Woken by this process's appends (and new checkpoints), so the timers stay off the database at rest.
-        self.grown = eventlet.event.Event()
         self.checkpoint_wake = Wake()
         self.cosign_wake = Wake()
 
@@ -213,12 +215,20 @@ class LogStore(DependencyProvider):
         metrics.APPENDED.inc(len(docs))
         metrics.LOG_SIZE.set(self.tree.size)
         self.checkpoint_wake.poke()
-        grown, self.grown = self.grown, eventlet.event.Event()
-        grown.send()
+        for doc in docs:
+            waiting = self.awaited.pop(doc["event_id"], None)
+            if waiting is not None:
+                waiting.send(doc)
 
-    def growth(self):
-        """An event sent at this process's next append (a manual entry's RPC waits on it, not on a poll)."""
-        return self.grown
+    @contextmanager
+    def awaiting(self, key):
+        """An event this process's writer sends with the entry of ``key`` when it appends it: what a manual
+        entry's RPC waits on, so that the entry its writer just wrote needs no read to answer with."""
+        self.awaited[key] = appended = eventlet.event.Event()
+        try:
+            yield appended
+        finally:
+            self.awaited.pop(key, None)
 
     def enqueue_manual(self, message):
         """Put a manual entry on the firehose (default exchange, routing key = the queue), with a publisher confirm."""
