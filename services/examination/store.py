@@ -8,6 +8,7 @@ from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError
 
 from services.common import config, keyfiles, outbox
+from services.common.facts import Remembered
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.examination.domain import applications as apps
 from services.examination.domain import codes, results
@@ -97,15 +98,37 @@ def add_assignment(view, envelope):
 
 
 def vendor_roles_or_403(campaign_code, actor):
-    return calling_vendor(campaign_code, actor, "code")[1]
+    """The calling vendor's roles in the campaign; 403 for a caller that is no vendor."""
+    vendor_signing_key(actor)
+    return {a.role for a in Assignment.objects(campaign=campaign_code, vendor=actor).only("role")}
 
 
-def calling_vendor(campaign_code, actor, *fields):
-    """The calling vendor (its ``fields`` read) and its roles in the campaign; 403 for a caller no vendor."""
-    vendor_ = Vendor.objects(code=actor).only(*fields).first() if actor else None
-    if vendor_ is None:
+# A vendor's signing key and its assignments are never changed nor removed (API.md has no route that would):
+# found once, they need no read again in this process, which a vendor posting sheet after sheet would pay.
+_VENDOR_KEYS = Remembered()
+_ASSIGNED = Remembered()
+
+
+def vendor_signing_key(actor):
+    """The calling vendor's signing key; 403 for a caller that is no vendor."""
+
+    def find():
+        found = Vendor._get_collection().find_one({"code": actor}, {"signing_key": 1})
+        return found["signing_key"] if found else None
+
+    key = _VENDOR_KEYS.get(actor, find) if actor else None
+    if key is None:
         raise Forbidden("the caller is not a registered vendor")
-    return vendor_, {a.role for a in Assignment.objects(campaign=campaign_code, vendor=actor).only("role")}
+    return key
+
+
+def holds_role(campaign_code, actor, role):
+    """Whether the vendor is assigned to the campaign in ``role``."""
+
+    def find():
+        return Assignment.objects(campaign=campaign_code, vendor=actor, role=role).only("id").first() and True
+
+    return bool(_ASSIGNED.get((campaign_code, actor, role), find))
 
 
 def interview_vendors(campaign_code):

@@ -2,6 +2,7 @@
 their values for the rules and the post's view."""
 
 from services.common import outbox
+from services.common.facts import Remembered
 from services.common.errors import Conflict, Invalid, NotFound
 from services.nomination import contract
 from services.nomination.domain import entities
@@ -17,7 +18,7 @@ def create_unit(body, caller):
         caller.envelope("unit.created", f"unit:{unit.code}", contract.UnitCreated().dump(body)),
         exists_detail=f"unit {unit.code!r} already exists",
     )
-    _KNOWN_UNITS.learn([unit.code])
+    _UNITS.learn({unit.code: True})
     return contract.UnitOut().dump(unit)
 
 
@@ -94,37 +95,14 @@ def _import(text, parse, schema, insert):
 # --- known codes ---------------------------------------------------------------------------------
 
 
-class KnownUnits:
-    """The unit codes this process has found in the registry: a unit is never changed nor removed (API.md
-    has no route that would), so a code found once stays found, and only the others are asked of the
-    database. A selection step's scope, a post's or a cadre's unit cost no read once their units are known.
-    Bounded, in case a process lives to see an unlikely number of units: past it, it starts over."""
-
-    LIMIT = 100_000
-
-    def __init__(self):
-        self._codes = set()
-
-    def learn(self, codes):
-        if len(self._codes) + len(codes) > self.LIMIT:
-            self._codes.clear()
-        self._codes.update(codes)
-
-    def among(self, codes):
-        """The codes among ``codes`` that name units, asking the database only of those not known yet."""
-        codes = set(codes)
-        unknown = codes - self._codes
-        if unknown:
-            self.learn({u.code for u in Unit.objects(code__in=list(unknown)).only("code")})
-        return codes & self._codes
-
-
-_KNOWN_UNITS = KnownUnits()
+# A unit is never changed nor removed (API.md has no route that would): a code found once stays found, so a
+# selection step's scope, a post's or a cadre's unit cost no read once this process knows them.
+_UNITS = Remembered()
 
 
 def known_units(codes):
     """The codes among ``codes`` that name units of the registry."""
-    return _KNOWN_UNITS.among(codes)
+    return set(_UNITS.among(codes, lambda unknown: {u.code: True for u in Unit.objects(code__in=unknown).only("code")}))
 
 
 def load_post(code):

@@ -4,6 +4,7 @@ never cut short (a code left unchecked would pass as outside the district)."""
 import pytest
 
 from services.common.errors import Invalid
+from services.common.facts import Remembered
 from services.nomination import registry
 
 
@@ -20,17 +21,9 @@ def test_more_codes_than_may_be_asked_are_refused_not_truncated():
     assert refused.value.errors == {"codes": [f"at most {registry.LOCAL_UNITS_ASKED_AT_MOST} codes"]}
 
 
-def test_units_once_known_are_answered_without_the_database():
+def test_units_once_known_are_answered_without_the_database(monkeypatch):
     # no database is connected in unit tests: a query would raise
-    known = registry.KnownUnits()
-    known.learn(["U1", "U2"])
-    assert known.among(["U1", "U2", "U1"]) == {"U1", "U2"}
-
-
-def test_the_known_units_start_over_past_their_bound(monkeypatch):
-    monkeypatch.setattr(registry.KnownUnits, "LIMIT", 3)
-    known = registry.KnownUnits()
-    known.learn(["U1", "U2"])
-    known.learn(["U3", "U4"])
-    assert known.among(["U3", "U4"]) == {"U3", "U4"}
-    assert len(known._codes) == 2
+    monkeypatch.setattr(registry, "_UNITS", Remembered())
+    registry._UNITS.learn({"U1": True, "U2": True})
+    assert registry.known_units(["U1", "U2", "U1"]) == {"U1", "U2"}
+    assert registry.local_units(["U2", "U1"]) == ["U1", "U2"]
