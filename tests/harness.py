@@ -236,11 +236,14 @@ class ReplicatedSuite(Suite):
                 pass
 
 
-def entrypoint_runs(suite, service, entrypoint):
+def entrypoint_runs(suite, service, entrypoint, replica=1):
     """How many workers of ``service``'s ``entrypoint`` (an event handler, a timer, an RPC) have ended, whatever
-    their outcome, as the process's /metrics counts them. A worker is counted after its effect is written, so
-    waiting for this to grow by n is waiting for n more events handled (or ticks run) by that process."""
-    text = requests.get(f"http://127.0.0.1:{suite.ports[service.upper() + '_METRICS_PORT']}/metrics", timeout=10).text
+    their outcome, as the process's /metrics counts them (``replica=2``: the second process of a
+    ReplicatedSuite). A worker is counted after its effect is written, so waiting for this to grow by n is
+    waiting for n more events handled (or ticks run) by that process."""
+    setting = service.upper() + "_METRICS_PORT" + ("" if replica == 1 else f"_{replica}")
+    port = suite.ports[setting] if replica == 1 else suite.env[setting]
+    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
     labels = (f'service="{service}"', f'entrypoint="{entrypoint}"')
     return sum(
         float(line.rsplit(" ", 1)[1])

@@ -20,8 +20,7 @@ def receive_sheet(code, actor, body, event):
     """
     campaign, stage = store.campaign(code, "drawn", "draw", "unsealed", "closing"), body["stage"]
     signing_key = store.vendor_signing_key(actor)
-    role = vendors.stage_role(stage)
-    vendors.check_stage_access(stage, {role} if store.holds_role(code, actor, role) else set())
+    vendors.check_stage_access(stage, store.roles_held(code, actor, [vendors.stage_role(stage)]))
     if stage == "interview" and campaign.drawn and actor not in campaign.draw.get("examiners", []):
         raise Forbidden("the vendor was not drawn as an interview examiner")
     try:

@@ -8,8 +8,8 @@ from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError
 
 from services.common import config, keyfiles, outbox
-from services.common.facts import Remembered
 from services.common.errors import Conflict, Forbidden, NotFound
+from services.common.facts import Remembered
 from services.examination.domain import applications as apps
 from services.examination.domain import codes, results
 from services.examination.models import Application, Assignment, Campaign, Vendor
@@ -122,13 +122,15 @@ def vendor_signing_key(actor):
     return key
 
 
-def holds_role(campaign_code, actor, role):
-    """Whether the vendor is assigned to the campaign in ``role``."""
+def roles_held(campaign_code, actor, roles):
+    """Which of ``roles`` the vendor is assigned to the campaign in (remembered once found)."""
 
-    def find():
-        return Assignment.objects(campaign=campaign_code, vendor=actor, role=role).only("id").first() and True
+    def find_all(unknown):
+        asked = [role for _, _, role in unknown]
+        found = Assignment.objects(campaign=campaign_code, vendor=actor, role__in=asked).only("role")
+        return {(campaign_code, actor, a.role): True for a in found}
 
-    return bool(_ASSIGNED.get((campaign_code, actor, role), find))
+    return {role for _, _, role in _ASSIGNED.among([(campaign_code, actor, r) for r in roles], find_all)}
 
 
 def interview_vendors(campaign_code):

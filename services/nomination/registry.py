@@ -2,8 +2,8 @@
 their values for the rules and the post's view."""
 
 from services.common import outbox
-from services.common.facts import Remembered
 from services.common.errors import Conflict, Invalid, NotFound
+from services.common.facts import Remembered
 from services.nomination import contract
 from services.nomination.domain import entities
 from services.nomination.models import Cadre, Post, Unit

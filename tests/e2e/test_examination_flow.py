@@ -314,6 +314,20 @@ def _campaign_with_candidates(api, n=6, seats=1, ratio=2, **kwargs):
     return world
 
 
+def test_a_vendor_refused_before_its_assignment_is_accepted_after_it(api):
+    # the service remembers a vendor's assignments once found, never their absence
+    world = _campaign_with_candidates(api, n=2)
+    late = world.vendor(["grading"], assign=[])
+    codes = world.blind_codes("written")
+    body = world.sheet(late, "written", {c: 75 for c in codes})
+    r = world.submit(late, body)
+    assert r.status_code == 403, r.text
+    r = api.post(world.path("/vendors"), {"vendor": late, "role": "grading"}, as_="org")
+    assert r.status_code == 200, r.text
+    r = world.submit(late, body)
+    assert r.status_code == 202, r.text
+
+
 def test_blind_codes_are_seen_only_by_org_and_the_stage_vendors(api):
     world = _campaign_with_candidates(api, n=3)
     grader = world.vendor(["grading"])

@@ -5,9 +5,8 @@ answers with the entry as appended, whether its own writer appended it (handed o
 import uuid
 
 import pytest
-import requests
 
-from tests.harness import ReplicatedSuite
+from tests.harness import ReplicatedSuite, entrypoint_runs
 
 
 @pytest.fixture(scope="module")
@@ -41,17 +40,5 @@ def test_each_manual_entry_is_answered_as_the_log_holds_it_whichever_replica_too
     by_seq = {entry["seq"]: entry for entry in listed["items"]}
     assert [a["matter"] for a in answers] == [f"consultation {n}" for n in range(12)]
     assert all(by_seq[a["seq"]] == a for a in answers)
-    served = [
-        append_manual_runs(port) for port in (suite.ports["RECORDS_METRICS_PORT"], suite.env["RECORDS_METRICS_PORT_2"])
-    ]
+    served = [entrypoint_runs(suite, "records", "append_manual", replica) for replica in (1, 2)]
     assert all(served), f"one process answered every manual entry: {served}"
-
-
-def append_manual_runs(port):
-    """How many append_manual workers the records process with /metrics on ``port`` ran."""
-    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
-    return sum(
-        float(line.rsplit(" ", 1)[1])
-        for line in text.splitlines()
-        if line.startswith("cadre_entrypoint_requests_total{") and 'entrypoint="append_manual"' in line
-    )
