@@ -6,7 +6,8 @@ its own database and before the request runs, the key of every keyed request and
 answer it gave. A retry (after a lost answer, a deadline, a killed gateway) gets that answer back
 instead of a second effect, marked as replayed; the same key with another request is 409
 ``idempotency_mismatch``; a retry while the first still runs is 409 ``conflict``. One record written
-twice per request, where a gateway-side copy cost two writes more (bench/RESULTS.md).
+twice per request, where a gateway-side copy cost two writes more (bench/RESULTS.md); the claims and the
+answers that a process's workers write at the same time go as one command each (``GroupCommit``).
 
 On the wire a keyed RPC answers ``{"result": ..., "replayed": bool}``, or ``{"error": [class name,
 detail, code, errors], "replayed": true}`` when it replays a refusal (``answer``, read back by
@@ -29,9 +30,12 @@ import logging
 from datetime import timedelta
 
 from kombu.utils.json import dumps, loads  # the RPC's own JSON: datetimes, decimals and uuids too
-from mongoengine import DateTimeField, Document, NotUniqueError, StringField
+from mongoengine import DateTimeField, Document, StringField
+from pymongo import UpdateOne
+from pymongo.errors import DuplicateKeyError
 
 from services.common import config, errors, keyed
+from services.common.batching import GroupCommit, bulk_outcomes
 from services.common.aggregate import mark_of, running, stamp, stamped
 from services.common.clock import utcnow
 from services.common.errors import CadreError, Conflict
@@ -93,13 +97,31 @@ def _replay(key, secret, sealed):
     return {**kept, "replayed": True}
 
 
+def _insert_claims(claims):
+    collection = AppliedRequest._get_collection()
+    return bulk_outcomes(len(claims), lambda: collection.insert_many(claims, ordered=False))
+
+
+def _keep_answers(answers):
+    collection = AppliedRequest._get_collection()
+    updates = [UpdateOne({"_id": key}, {"$set": {"state": "done", "answer": sealed}}) for key, sealed in answers]
+    return bulk_outcomes(len(updates), lambda: collection.bulk_write(updates, ordered=False))
+
+
+# Every keyed request writes its record twice, the claim and the answer: the workers of a process that do so
+# at the same time share one command for each (the claims may not depend on each other: an insert
+# that meets a duplicate key fails alone, the others are written).
+_insert_claim = GroupCommit(_insert_claims)
+_keep_answer = GroupCommit(_keep_answers)
+
+
 def _claim(key, secret, digest):
     """None if this call may run; otherwise the first call's answer to replay, or a refusal raised."""
     now = utcnow()
     try:
-        AppliedRequest(key=key, state="running", at=now, request=digest).save(force_insert=True)
+        _insert_claim({"_id": key, "state": "running", "at": now, **({"request": digest} if digest else {})})
         return None
-    except NotUniqueError:
+    except DuplicateKeyError:
         pass
     first = AppliedRequest.objects(key=key).first()
     if first is None:
@@ -186,7 +208,6 @@ def unwrap(answer):
 
 def _keep(key, secret, answer):
     try:
-        sealed = keyed.seal(secret, dumps(answer).encode("utf-8"), key)
-        AppliedRequest.objects(key=key).update_one(set__state="done", set__answer=sealed)
+        _keep_answer((key, keyed.seal(secret, dumps(answer).encode("utf-8"), key)))
     except Exception as exc:  # the effect stands; a retry after the stale time runs again
         log.warning("answer to a keyed request not kept: %s", type(exc).__name__)

@@ -5,7 +5,8 @@ Each aggregate document carries its own pending events (``outbox``, serialised e
 their count (``outbox_n``, indexed so the relay finds them). Writing the change and the event
 in the same document keeps them atomic on any MongoDB, without multi-document transactions.
 The relay publishes each pending envelope of a document, waiting for the broker's confirm of each,
-then pulls exactly the confirmed envelopes from the document in one write; a crash in between
+then pulls exactly the confirmed envelopes from the document (the flushes that end together share one
+command); a crash in between
 publishes them again, which consumers absorb because every handler is idempotent on the envelope id.
 """
 
@@ -19,9 +20,11 @@ from mongoengine import NotUniqueError
 from nameko.amqp.publish import Publisher
 from nameko.constants import PERSISTENT
 from nameko.extensions import DependencyProvider
+from pymongo import UpdateOne
 
 from services.common import config, metrics, signing
 from services.common.aggregate import Aggregate, aggregate_classes, stamp
+from services.common.batching import GroupCommit, bulk_outcomes
 from services.common.errors import Conflict
 from services.common.wake import Wake
 
@@ -100,18 +103,35 @@ def _track(doc, messages):
     pending[(type(doc), doc.pk)] = messages
 
 
+def _send_pulls(items):
+    """One command for the pulls of several documents of a collection: each envelope its own ``$pull``, so
+    one that another replica's sweep already took is simply not matched and ``outbox_n`` counts exactly
+    what is left."""
+    collection = items[0][0]
+    pulls = [
+        (n, UpdateOne({"_id": pk, "outbox": message}, {"$pull": {"outbox": message}, "$inc": {"outbox_n": -1}}))
+        for n, (_, pk, messages) in enumerate(items)
+        for message in messages
+    ]
+    outcomes = [None] * len(items)
+    written = bulk_outcomes(len(pulls), lambda: collection.bulk_write([op for _, op in pulls], ordered=False))
+    for (n, _), outcome in zip(pulls, written):
+        outcomes[n] = outcomes[n] or outcome
+    return outcomes
+
+
+# The relay's pulls of one collection: the flushes that end at the same time share a command.
+_pulls = {}
+
+
 def _pull(coll, pk, messages):
-    """Take published envelopes out of the document's outbox: all in one write while all are still there
-    (the usual case: a step writes its action's event and the stage change together), else each one that
-    is (another replica's sweep may have pulled some), so ``outbox_n`` counts exactly what is left."""
+    """Take published envelopes out of the document's outbox."""
     if not messages:
         return
-    if len(messages) > 1:
-        everything = {"$pullAll": {"outbox": messages}, "$inc": {"outbox_n": -len(messages)}}
-        if coll.update_one({"_id": pk, "outbox": {"$all": messages}}, everything).matched_count:
-            return
-    for message in messages:
-        coll.update_one({"_id": pk, "outbox": message}, {"$pull": {"outbox": message}, "$inc": {"outbox_n": -1}})
+    commit = _pulls.get(coll.full_name)
+    if commit is None:
+        commit = _pulls.setdefault(coll.full_name, GroupCommit(_send_pulls))
+    commit((coll, pk, tuple(messages)))
 
 
 class OutboxRelay(DependencyProvider):

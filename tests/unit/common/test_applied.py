@@ -5,7 +5,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from mongoengine import NotUniqueError
+from pymongo.errors import DuplicateKeyError
 
 from services.common import aggregate, applied, keyed
 from services.common.errors import CadreError, Conflict, RuleViolation, Unavailable
@@ -23,19 +23,25 @@ class Records:
         self.rows = {}
         self.fail_save = 0  # how many inserts lose to a record that is gone before it is read
 
+    def insert_claim(self, claim):
+        """applied._insert_claim: one claim, as the group commit hands it back."""
+        assert set(claim) <= {"_id", "state", "at", "request"} and claim["state"] == "running"
+        if claim["_id"] in self.rows or self.fail_save:
+            self.fail_save = max(0, self.fail_save - 1)
+            raise DuplicateKeyError("duplicate key", 11000)
+        self.rows[claim["_id"]] = self.model()(claim["_id"], "running", claim["at"], request=claim.get("request"))
+
+    def keep_answer(self, answer):
+        """applied._keep_answer: ``(key, sealed)``."""
+        key, sealed = answer
+        Query(self, {"key": key}).update_one(set__state="done", set__answer=sealed)
+
     def model(self):
         records = self
 
         class Record:
             def __init__(self, key, state, at, answer=None, request=None):
                 self.key, self.state, self.at, self.answer, self.request = key, state, at, answer, request
-
-            def save(self, force_insert):
-                assert force_insert
-                if self.key in records.rows or records.fail_save:
-                    records.fail_save = max(0, records.fail_save - 1)
-                    raise NotUniqueError("duplicate key")
-                records.rows[self.key] = self
 
             @staticmethod
             def objects(**filters):
@@ -88,6 +94,8 @@ class Query:
 def records(monkeypatch):
     store = Records()
     monkeypatch.setattr(applied, "AppliedRequest", store.model())
+    monkeypatch.setattr(applied, "_insert_claim", store.insert_claim)
+    monkeypatch.setattr(applied, "_keep_answer", store.keep_answer)
     monkeypatch.setattr(applied, "utcnow", lambda: NOW)
     monkeypatch.setattr(applied, "stamped", lambda mark: None)
     monkeypatch.setenv("RPC_TIMEOUT_SECONDS", str(RPC_TIMEOUT))

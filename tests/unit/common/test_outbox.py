@@ -13,6 +13,7 @@ from services.common.errors import Conflict
 
 @pytest.fixture(autouse=True)
 def keys(tmp_path, monkeypatch):
+    monkeypatch.setattr(outbox, "_pulls", {})  # each test's collection its own group commit
     monkeypatch.setenv("CADRE_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("NOMINATION_SIGNING_KEY", raising=False)
     monkeypatch.delenv("NOMINATION_PUBLIC_KEY", raising=False)
@@ -170,20 +171,20 @@ class Collection:
         assert (query, projection) == ({"outbox_n": {"$gt": 0}}, {"_id": 1, "outbox_n": 1})
         return [d for d in self.docs.values() if d.get("outbox_n", 0) > 0]
 
-    def update_one(self, query, update):
-        """The two pulls the relay makes: one envelope, or all of several while all are there."""
-        doc, self.writes = self.docs[query["_id"]], getattr(self, "writes", 0) + 1
-        wanted = query["outbox"]["$all"] if isinstance(query["outbox"], dict) else [query["outbox"]]
-        matched = all(m in doc["outbox"] for m in wanted)
-        if isinstance(query["outbox"], dict):
-            assert update == {"$pullAll": {"outbox": wanted}, "$inc": {"outbox_n": -len(wanted)}}
-        else:
-            assert update == {"$pull": {"outbox": wanted[0]}, "$inc": {"outbox_n": -1}}
-        if matched:
-            for m in wanted:
-                doc["outbox"].remove(m)
-            doc["outbox_n"] -= len(wanted)
-        return type("Result", (), {"matched_count": int(matched)})()
+    full_name = "cadre.posts"
+
+    def bulk_write(self, operations, ordered):
+        """The relay's pulls, one command for all: each a ``$pull`` of one envelope from one document."""
+        assert ordered is False
+        self.writes = getattr(self, "writes", 0) + 1
+        for operation in operations:
+            query, update = operation._filter, operation._doc
+            message = query["outbox"]
+            assert update == {"$pull": {"outbox": message}, "$inc": {"outbox_n": -1}}
+            doc = self.docs[query["_id"]]
+            if message in doc["outbox"]:
+                doc["outbox"].remove(message)
+                doc["outbox_n"] -= 1
 
 
 class Publisher:
@@ -536,3 +537,17 @@ def test_a_failed_sweep_is_logged_by_the_failures_type(monkeypatch, caplog):
     with caplog.at_level("WARNING", logger=outbox.log.name):
         provider._sweep_forever()
     assert [r.getMessage() for r in caplog.records] == ["outbox sweep failed: OSError"]
+
+
+def test_the_pulls_of_flushes_that_end_together_go_in_one_command_each_envelope_exactly():
+    cls, collection = aggregate_of(
+        [
+            {"_id": "P1", "outbox": [message(1), message(2)], "outbox_n": 2},
+            {"_id": "P2", "outbox": [message(4)], "outbox_n": 1},  # evt-3 pulled by another replica's sweep
+        ]
+    )
+    outcomes = outbox._send_pulls(
+        [(collection, "P1", (message(1), message(2))), (collection, "P2", (message(3), message(4)))]
+    )
+    assert outcomes == [None, None] and collection.writes == 1
+    assert [(d["outbox"], d["outbox_n"]) for d in collection.docs.values()] == [([], 0), ([], 0)]

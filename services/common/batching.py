@@ -1,0 +1,79 @@
+"""Group commit: the writes of one kind that a process's workers make at the same time go to the database as
+one command."""
+
+import threading
+
+from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
+
+
+class NotSent(Exception):
+    """The write was queued behind a command whose sender stopped (its worker was killed) before sending it."""
+
+
+class GroupCommit:
+    """Concurrent calls are sent together: while one command is in flight, the calls that arrive queue up,
+    and the next of them to go sends every queued one in a single command. Alone, a call is sent at once:
+    nothing waits for company, so a lone request pays no latency; under load the database sees one round
+    trip where it saw several (bench/RESULTS.md). Each call gets its own outcome.
+
+    ``send(items)`` writes the items in one command and returns one outcome per item, in order: a value,
+    or an exception instance for an item the database refused (an exception raised by ``send`` is every
+    item's outcome). The items of a command must not depend on each other's outcomes.
+    """
+
+    def __init__(self, send):
+        self._send = send
+        self._lock = threading.Lock()  # green under eventlet: a waiting call yields to the others
+        self._queue = []
+
+    def __call__(self, item):
+        slot = _Slot(item)
+        self._queue.append(slot)
+        with self._lock:
+            if not slot.done:
+                batch, self._queue = self._queue, []
+                try:
+                    self._deliver(batch)
+                finally:
+                    for left in batch:  # killed mid-send: what it took must not wait forever
+                        if not left.done:
+                            left.settle(NotSent("the write was not sent"))
+        if isinstance(slot.outcome, BaseException):
+            raise slot.outcome
+        return slot.outcome
+
+    def _deliver(self, batch):
+        try:
+            outcomes = self._send([slot.item for slot in batch])
+        except Exception as exc:
+            outcomes = [exc] * len(batch)
+        for slot, outcome in zip(batch, outcomes, strict=True):
+            slot.settle(outcome)
+
+
+class _Slot:
+    __slots__ = ("item", "outcome", "done")
+
+    def __init__(self, item):
+        self.item, self.outcome, self.done = item, None, False
+
+    def settle(self, outcome):
+        self.outcome, self.done = outcome, True
+
+
+def bulk_outcomes(count, run):
+    """One outcome per item of an unordered bulk write ``run()``: None for each written, a ``DuplicateKeyError``
+    for a duplicate key, a ``WriteError`` for any other refusal; the whole ``BulkWriteError`` for every item
+    when the command failed as a whole (a write concern not met)."""
+    try:
+        run()
+        return [None] * count
+    except BulkWriteError as failed:
+        details = failed.details or {}
+        if details.get("writeConcernErrors"):
+            return [failed] * count
+        outcomes = [None] * count
+        for error in details.get("writeErrors", ()):
+            kind = DuplicateKeyError if error.get("code") == 11000 else WriteError
+            outcomes[error["index"]] = kind(error.get("errmsg", "write refused"), error.get("code"), error)
+        return outcomes
