@@ -12,6 +12,7 @@ import time
 from pymongo.errors import DuplicateKeyError
 
 from services.common import retry
+from services.common.facts import Remembered
 from services.common.errors import Conflict, Invalid, NotFound
 from services.nomination import store
 from services.nomination.domain import ballots as ballot_rules
@@ -130,19 +131,42 @@ def _bucket_of(token):
 
 
 def _check_open(bucket):
+    """The session the bucket belongs to, once the casting rules admit a ballot to it (what the form shows)."""
     session = BallotSession._get_collection().find_one(
         {"_id": bucket["session"]}, {"closed": 1, "selection": 1, "seats": 1, "candidates": 1}
     )
     if session is None:  # tokens whose session was never stored
         ballot_rules.check_ballot(token_known=False, token_used=False, session_closed=False)
-    selection = Selection._get_collection().find_one({"_id": session["selection"]}, {"stage": 1})
+    _check_stage(session["selection"], closed=bool(session.get("closed") or bucket.get("closed")))
+    return session
+
+
+def _check_cast(bucket):
+    """The casting rules before a cast. The bucket's ``closed`` is the one that counts: the close marks the
+    session, then its buckets, and reads the ballots only after, so a cast in between is counted."""
+    selection = _SESSION_SELECTIONS.get(bucket["session"], lambda: _selection_of(bucket["session"]))
+    if selection is None:  # tokens whose session was never stored
+        ballot_rules.check_ballot(token_known=False, token_used=False, session_closed=False)
+    _check_stage(selection, closed=bool(bucket.get("closed")))
+
+
+# The selection a session belongs to: set when it opens, never changed.
+_SESSION_SELECTIONS = Remembered()
+
+
+def _selection_of(session_id):
+    found = BallotSession._get_collection().find_one({"_id": session_id}, {"selection": 1})
+    return found["selection"] if found else None
+
+
+def _check_stage(selection_id, closed):
+    selection = Selection._get_collection().find_one({"_id": selection_id}, {"stage": 1})
     ballot_rules.check_ballot(
         token_known=True,
         token_used=False,
-        session_closed=bool(session.get("closed") or bucket.get("closed")),
+        session_closed=closed,
         stage=selection["stage"] if selection else Stage.CLOSED,
     )
-    return session
 
 
 def cast(token, choices, tracker=None):
@@ -165,7 +189,7 @@ def _cast(token, choices, tracker):
     digest = ballot_rules.token_hash(token, store.ballot_key())
     buckets, used = BallotBucket._get_collection(), UsedToken._get_collection()
     bucket = _bucket_of(token)
-    _check_open(bucket)
+    _check_cast(bucket)
     # Mark the hash used BEFORE the cast: then a hash gone from ``unused`` is always marked, and a
     # racing or redelivered attempt that finds it gone hears token_used. Killed after the mark and
     # before the cast, the token is still unused and a retry casts it (the mark alone spends nothing).
@@ -250,7 +274,9 @@ def _holds(session_id, tracker):
 def _receipt(session_id, drawn=None, attempts=200):
     """Store the request's tracker (``drawn`` by the gateway, or a fresh one) in one of the session's
     sorted sets and return it. A set changes only by a whole-list ``$set`` guarded by its ``version``
-    (nx-27017 keeps no ``$push`` ``$sort``); a lost race tries again with the same tracker. One some
+    (nx-27017 keeps no ``$push`` ``$sort``), made from this process's copy of the set when it has one, so
+    a receipt is one write as a ``$push`` ``$sort`` would be; a lost race (a stale copy) reads the set and
+    tries again with the same tracker. One some
     ballot of this session already holds is never stored twice (a replayed or forged request): a fresh
     one instead (across sessions 128 random bits do not meet). A
     set found closed means the close has begun: it made a spare tracker for every ballot without one,
@@ -261,7 +287,7 @@ def _receipt(session_id, drawn=None, attempts=200):
     def attempt():
         nonlocal tracker
         set_id = f"{session_id}:{ballot_rules.tracker_shard(tracker)}"
-        found = sets.find_one({"_id": set_id}, {"trackers": 1, "closed": 1, "version": 1})
+        found = _TRACKER_SETS.get(set_id) or sets.find_one({"_id": set_id}, {"trackers": 1, "closed": 1, "version": 1})
         if found is None:  # a session opened before receipts existed
             try:
                 sets.insert_one(_tracker_set(session_id, ballot_rules.tracker_shard(tracker)))
@@ -273,11 +299,14 @@ def _receipt(session_id, drawn=None, attempts=200):
         if tracker in found["trackers"]:
             tracker = ballot_rules.new_tracker(rng=CHANCE)
             return None
+        trackers = ballot_rules.with_tracker(found["trackers"], tracker)
         if sets.update_one(
             {"_id": set_id, "version": found["version"], "closed": False},
-            {"$set": {"trackers": ballot_rules.with_tracker(found["trackers"], tracker)}, "$inc": {"version": 1}},
+            {"$set": {"trackers": trackers}, "$inc": {"version": 1}},
         ).matched_count:
+            _know_tracker_set(set_id, {"trackers": trackers, "version": found["version"] + 1, "closed": False})
             return tracker
+        _TRACKER_SETS.pop(set_id, None)  # changed by another cast or the close: read it next time
         return None
 
     return retry.until_written(
@@ -286,6 +315,18 @@ def _receipt(session_id, drawn=None, attempts=200):
         gave_up=RuntimeError("could not store a ballot's tracker"),
         pause=lambda n: time.sleep(random.uniform(0, 0.002 * min(n + 1, 20))),
     )
+
+
+# Each tracker set as this process last wrote it: a guess, which the version-guarded write checks (a stale one
+# costs that write and a read), so that a receipt needs no read while this process is the set's only writer.
+_TRACKER_SETS = {}
+TRACKER_SETS_KEPT = 4096
+
+
+def _know_tracker_set(set_id, tracker_set):
+    if len(_TRACKER_SETS) >= TRACKER_SETS_KEPT:
+        _TRACKER_SETS.clear()
+    _TRACKER_SETS[set_id] = tracker_set
 
 
 def _spare(session_id, wait_seconds=5.0):

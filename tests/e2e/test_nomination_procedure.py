@@ -384,6 +384,19 @@ def test_deliberation_slate_ratio_and_quorum(api):
     problem(api.post(path, deliberation(cadres), as_="org"), 409, "wrong_stage")
 
 
+def test_a_session_left_open_takes_no_ballot_once_the_selection_moved_on(api):
+    unit, post, cadres = world(api, cadres=2)
+    sel = ok(open_selection(api, post, competitive=True), 201)["id"]
+    to_recommendation(api, sel, [unit])
+    basis = {"ballot_session": voted_session(api, sel, cadres)}
+    left_open = ballot_session(api, sel, cadres, electorate=3)
+    ok(cast(api, left_open["tokens"][0], cadres[:1]), 201)  # the service now knows the session's selection
+    for cadre in cadres:
+        ok(nominate(api, sel, cadre, basis), 201)
+    ok(api.post(f"/api/v1/selections/{sel}/deliberation", deliberation(cadres, attendees=9, present=6), as_="org"))
+    problem(cast(api, left_open["tokens"][1], cadres[:1]), 409, "wrong_stage")
+
+
 def test_inspection_needs_one_report_per_nominee_then_ranking(api):
     w = to_inspection(api, nominees=2, competitive=True)
     sel, cadres = w["selection"], w["cadres"]
