@@ -2,6 +2,7 @@
 one command."""
 
 import threading
+import time
 
 from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
 
@@ -19,10 +20,14 @@ class GroupCommit:
     ``send(items)`` writes the items in one command and returns one outcome per item, in order: a value,
     or an exception instance for an item the database refused (an exception raised by ``send`` is every
     item's outcome). The items of a command must not depend on each other's outcomes.
+
+    ``linger()``: seconds a sender waits for company before it sends, for writes nobody waits on (the
+    relay's pulls come after the answer went out); 0, the default, for writes on a request's path.
     """
 
-    def __init__(self, send):
+    def __init__(self, send, linger=lambda: 0.0):
         self._send = send
+        self._linger = linger
         self._lock = threading.Lock()  # green under eventlet: a waiting call yields to the others
         self._queue = []
 
@@ -31,6 +36,9 @@ class GroupCommit:
         self._queue.append(slot)
         with self._lock:
             if not slot.done:
+                wait = self._linger()
+                if wait > 0:
+                    time.sleep(wait)  # green under eventlet: the others queue meanwhile
                 batch, self._queue = self._queue, []
                 try:
                     self._deliver(batch)

@@ -34,6 +34,11 @@ SETTINGS = [
         "How often each service's outbox relay may sweep for events not yet published: it does when a flush did not finish, after a write outside a worker, at start and every WAKE_SAFETY_SECONDS.",
     ),
     (
+        "OUTBOX_PULL_LINGER_SECONDS",
+        "0.01",
+        "How long an outbox relay waits, once the broker confirmed a worker's events, for other workers' to take them out of the outbox in the same database command (the answer has gone out already).",
+    ),
+    (
         "WAKE_SAFETY_SECONDS",
         "10",
         "How often a timer that wakes on work (checkpoints, cosigning, deliveries, supervision's clock, the outbox sweep) looks anyway, for work another replica left behind.",

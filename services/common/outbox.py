@@ -120,7 +120,8 @@ def _send_pulls(items):
     return outcomes
 
 
-# The relay's pulls of one collection: the flushes that end at the same time share a command.
+# The relay's pulls of one collection: the flushes that end within a linger of each other share a command (the
+# events are out by then; only their removal from the outbox waits, and a crash meanwhile publishes them again).
 _pulls = {}
 
 
@@ -130,7 +131,9 @@ def _pull(coll, pk, messages):
         return
     commit = _pulls.get(coll.full_name)
     if commit is None:
-        commit = _pulls.setdefault(coll.full_name, GroupCommit(_send_pulls))
+        commit = _pulls.setdefault(
+            coll.full_name, GroupCommit(_send_pulls, linger=lambda: config.get_float("OUTBOX_PULL_LINGER_SECONDS"))
+        )
     commit((coll, pk, tuple(messages)))
 
 
@@ -151,6 +154,7 @@ class OutboxRelay(DependencyProvider):
             retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 1},
         )
         self._inflight = set()
+        self._unpulled = {}  # (class, pk): envelopes published, their pull not yet written
         self._stopping = False
         # At start, so the service's public key is written beside its key before any event needs it.
         signing.signing_key(self.service_name)
@@ -192,27 +196,44 @@ class OutboxRelay(DependencyProvider):
     def flush(self, cls, pk, messages=None):
         """Publish every pending event of one document, oldest first: ``messages`` as the write that
         just returned the document holds them, or read. False when another flush of it was under way
-        (its read may predate the newest events, so the sweep must look again)."""
+        (its read may predate the newest events, so the sweep must look again).
+
+        The document is free for the next flush once its events are published: the envelopes still
+        waiting to be pulled (``_unpulled``) are skipped, not published twice."""
         key = (cls, pk)
         if key in self._inflight:
             return False
         self._inflight.add(key)
+        published, coll = [], None
         try:
             coll = cls._get_collection()
             if messages is None:
                 messages = (coll.find_one({"_id": pk}, {"outbox": 1}) or {}).get("outbox", [])
-            published = []
-            try:
-                for message in messages:
-                    envelope = json.loads(message)
-                    self.publisher.publish(envelope, routing_key=envelope["type"])
-                    published.append(message)
-                    metrics.EVENTS_PUBLISHED.labels(self.service_name, envelope["type"]).inc()
-            finally:
-                _pull(coll, pk, published)  # what the broker confirmed, even when a later publish failed
+            unpulled = self._unpulled.get(key, ())
+            for message in messages:
+                if message in unpulled:
+                    continue
+                envelope = json.loads(message)
+                self.publisher.publish(envelope, routing_key=envelope["type"])
+                published.append(message)
+                metrics.EVENTS_PUBLISHED.labels(self.service_name, envelope["type"]).inc()
         finally:
+            if published:
+                self._unpulled.setdefault(key, set()).update(published)
             self._inflight.discard(key)
+            if published:
+                self._pull(key, coll, published)  # what the broker confirmed, even when a later publish failed
         return True
+
+    def _pull(self, key, coll, published):
+        try:
+            _pull(coll, key[1], published)
+        finally:  # pulled, or left for the sweep to publish again (at least once)
+            unpulled = self._unpulled.get(key)
+            if unpulled is not None:
+                unpulled.difference_update(published)
+                if not unpulled:
+                    del self._unpulled[key]
 
     def sweep(self):
         # The backlog is measured before publishing: a flush that fails (broker down) must not leave

@@ -209,6 +209,7 @@ def aggregate_of(docs):
 def relay(publisher=None):
     provider = outbox.OutboxRelay()
     provider.service_name, provider.publisher, provider._inflight = "nomination", publisher or Publisher(), set()
+    provider._unpulled = {}
     return provider
 
 
@@ -551,3 +552,50 @@ def test_the_pulls_of_flushes_that_end_together_go_in_one_command_each_envelope_
     )
     assert outcomes == [None, None] and collection.writes == 1
     assert [(d["outbox"], d["outbox_n"]) for d in collection.docs.values()] == [([], 0), ([], 0)]
+
+
+def test_a_document_is_free_for_the_next_flush_while_its_last_pull_waits_and_nothing_goes_out_twice(monkeypatch):
+    cls, collection = aggregate_of([{"_id": "P1", "outbox": [message(1)], "outbox_n": 1}])
+    provider, pull, nested = relay(), outbox._pull, []
+
+    def lingering_pull(coll, pk, messages):
+        if not nested:  # the next write of the document lands, and its worker flushes, while this pull waits
+            nested.append(True)
+            collection.docs["P1"]["outbox"].append(message(2))
+            collection.docs["P1"]["outbox_n"] += 1
+            assert provider.flush(cls, "P1", [message(1), message(2)]) is True
+        pull(coll, pk, messages)
+
+    monkeypatch.setattr(outbox, "_pull", lingering_pull)
+    assert provider.flush(cls, "P1", [message(1)]) is True
+    assert provider.publisher.sent == [("evt-1", "selection.opened"), ("evt-2", "selection.opened")]
+    assert collection.docs["P1"]["outbox"] == [] and collection.docs["P1"]["outbox_n"] == 0
+    assert provider._unpulled == {} and provider._inflight == set()
+
+
+def test_envelopes_whose_pull_failed_are_published_again_by_the_next_flush(monkeypatch):
+    cls, collection = aggregate_of([{"_id": "P1", "outbox": [message(1)], "outbox_n": 1}])
+    provider, pull = relay(), outbox._pull
+
+    def fails(coll, pk, messages):
+        raise OSError("database away")
+
+    monkeypatch.setattr(outbox, "_pull", fails)
+    with pytest.raises(OSError):
+        provider.flush(cls, "P1", [message(1)])
+    assert provider._unpulled == {} and collection.docs["P1"]["outbox_n"] == 1
+    monkeypatch.setattr(outbox, "_pull", pull)
+    provider.flush(cls, "P1")  # the sweep's: at least once
+    assert provider.publisher.sent == [("evt-1", "selection.opened")] * 2 and collection.docs["P1"]["outbox"] == []
+
+
+def test_a_sender_lingering_for_company_takes_the_calls_that_came_meanwhile(monkeypatch):
+    monkeypatch.setenv("OUTBOX_PULL_LINGER_SECONDS", "0.2")
+    cls, collection = aggregate_of([{"_id": f"P{n}", "outbox": [message(n)], "outbox_n": 1} for n in (1, 2, 3)])
+    provider = relay()
+    threads = [threading.Thread(target=provider.flush, args=(cls, f"P{n}", [message(n)])) for n in (1, 2, 3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    assert collection.writes == 1 and all(doc["outbox_n"] == 0 for doc in collection.docs.values())
