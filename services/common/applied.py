@@ -31,11 +31,10 @@ from datetime import timedelta
 
 from kombu.utils.json import dumps, loads  # the RPC's own JSON: datetimes, decimals and uuids too
 from mongoengine import DateTimeField, Document, StringField
-from pymongo import UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from services.common import config, errors, keyed
-from services.common.batching import GroupCommit, bulk_outcomes
+from services.common.batching import GroupCommit, write_each
 from services.common.aggregate import mark_of, running, stamp, stamped
 from services.common.clock import utcnow
 from services.common.errors import CadreError, Conflict
@@ -98,14 +97,12 @@ def _replay(key, secret, sealed):
 
 
 def _insert_claims(claims):
-    collection = AppliedRequest._get_collection()
-    return bulk_outcomes(len(claims), lambda: collection.insert_many(claims, ordered=False))
+    return write_each(AppliedRequest._get_collection(), [("insert", claim) for claim in claims])
 
 
 def _keep_answers(answers):
-    collection = AppliedRequest._get_collection()
-    updates = [UpdateOne({"_id": key}, {"$set": {"state": "done", "answer": sealed}}) for key, sealed in answers]
-    return bulk_outcomes(len(updates), lambda: collection.bulk_write(updates, ordered=False))
+    updates = [("update", {"_id": key}, {"$set": {"state": "done", "answer": sealed}}) for key, sealed in answers]
+    return write_each(AppliedRequest._get_collection(), updates)
 
 
 # Every keyed request writes its record twice, the claim and the answer: the workers of a process that do so

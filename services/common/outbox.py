@@ -6,8 +6,8 @@ their count (``outbox_n``, indexed so the relay finds them). Writing the change 
 in the same document keeps them atomic on any MongoDB, without multi-document transactions.
 The relay publishes each pending envelope of a document, waiting for the broker's confirm of each,
 then pulls exactly the confirmed envelopes from the document (the flushes that end together share one
-command); a crash in between
-publishes them again, which consumers absorb because every handler is idempotent on the envelope id.
+command); a crash in between publishes them again, which consumers absorb because every handler is
+idempotent on the envelope id.
 """
 
 import json
@@ -20,11 +20,10 @@ from mongoengine import NotUniqueError
 from nameko.amqp.publish import Publisher
 from nameko.constants import PERSISTENT
 from nameko.extensions import DependencyProvider
-from pymongo import UpdateOne
 
 from services.common import config, metrics, signing
 from services.common.aggregate import Aggregate, aggregate_classes, stamp
-from services.common.batching import GroupCommit, bulk_outcomes
+from services.common.batching import GroupCommit, write_each
 from services.common.errors import Conflict
 from services.common.wake import Wake
 
@@ -107,15 +106,13 @@ def _send_pulls(items):
     """One command for the pulls of several documents of a collection: each envelope its own ``$pull``, so
     one that another replica's sweep already took is simply not matched and ``outbox_n`` counts exactly
     what is left."""
-    collection = items[0][0]
     pulls = [
-        (n, UpdateOne({"_id": pk, "outbox": message}, {"$pull": {"outbox": message}, "$inc": {"outbox_n": -1}}))
+        (n, ("update", {"_id": pk, "outbox": message}, {"$pull": {"outbox": message}, "$inc": {"outbox_n": -1}}))
         for n, (_, pk, messages) in enumerate(items)
         for message in messages
     ]
     outcomes = [None] * len(items)
-    written = bulk_outcomes(len(pulls), lambda: collection.bulk_write([op for _, op in pulls], ordered=False))
-    for (n, _), outcome in zip(pulls, written):
+    for (n, _), outcome in zip(pulls, write_each(items[0][0], [pull for _, pull in pulls])):
         outcomes[n] = outcomes[n] or outcome
     return outcomes
 

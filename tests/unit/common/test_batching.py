@@ -6,7 +6,7 @@ import time
 import pytest
 from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
 
-from services.common.batching import GroupCommit, NotSent, bulk_outcomes
+from services.common.batching import GroupCommit, NotSent, bulk_outcomes, write_each
 
 
 class Database:
@@ -144,3 +144,40 @@ def test_a_write_concern_not_met_is_every_items_outcome():
         raise failed
 
     assert bulk_outcomes(2, run) == [failed, failed]
+
+
+class Collection:
+    """What ``write_each`` calls: the plain writes, or one bulk write."""
+
+    def __init__(self, refuse=None):
+        self.calls, self.refuse = [], refuse
+
+    def insert_one(self, document):
+        self.calls.append(("insert_one", document))
+        if self.refuse:
+            raise self.refuse
+
+    def update_one(self, query, update):
+        self.calls.append(("update_one", query, update))
+
+    def bulk_write(self, operations, ordered):
+        self.calls.append(("bulk_write", [type(op).__name__ for op in operations], ordered))
+
+
+def test_a_lone_write_goes_as_itself_and_several_as_one_unordered_bulk_write():
+    collection = Collection()
+    assert write_each(collection, [("insert", {"_id": 1})]) == [None]
+    assert write_each(collection, [("update", {"_id": 1}, {"$set": {"a": 1}})]) == [None]
+    assert write_each(collection, [("insert", {"_id": 2}), ("update", {"_id": 1}, {"$set": {"a": 2}})]) == [None, None]
+    assert collection.calls == [
+        ("insert_one", {"_id": 1}),
+        ("update_one", {"_id": 1}, {"$set": {"a": 1}}),
+        ("bulk_write", ["InsertOne", "UpdateOne"], False),
+    ]
+
+
+def test_a_lone_write_the_database_refuses_is_its_outcome_and_any_other_failure_is_raised():
+    duplicate = DuplicateKeyError("E11000", 11000)
+    assert write_each(Collection(refuse=duplicate), [("insert", {"_id": 1})]) == [duplicate]
+    with pytest.raises(OSError):
+        write_each(Collection(refuse=OSError("away")), [("insert", {"_id": 1})])

@@ -174,17 +174,24 @@ class Collection:
     full_name = "cadre.posts"
 
     def bulk_write(self, operations, ordered):
-        """The relay's pulls, one command for all: each a ``$pull`` of one envelope from one document."""
-        assert ordered is False
+        """The relay's pulls, one command for several: each a ``$pull`` of one envelope from one document."""
+        assert ordered is False and len(operations) > 1
         self.writes = getattr(self, "writes", 0) + 1
         for operation in operations:
-            query, update = operation._filter, operation._doc
-            message = query["outbox"]
-            assert update == {"$pull": {"outbox": message}, "$inc": {"outbox_n": -1}}
-            doc = self.docs[query["_id"]]
-            if message in doc["outbox"]:
-                doc["outbox"].remove(message)
-                doc["outbox_n"] -= 1
+            self._pull(operation._filter, operation._doc)
+
+    def update_one(self, query, update):
+        """A lone pull."""
+        self.writes = getattr(self, "writes", 0) + 1
+        self._pull(query, update)
+
+    def _pull(self, query, update):
+        message = query["outbox"]
+        assert update == {"$pull": {"outbox": message}, "$inc": {"outbox_n": -1}}
+        doc = self.docs[query["_id"]]
+        if message in doc["outbox"]:
+            doc["outbox"].remove(message)
+            doc["outbox_n"] -= 1
 
 
 class Publisher:
