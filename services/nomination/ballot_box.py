@@ -13,7 +13,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.common import retry
 from services.common.facts import Remembered
-from services.common.errors import Conflict, Invalid, NotFound
+from services.common.errors import CadreError, Conflict, Invalid, NotFound
 from services.nomination import store
 from services.nomination.domain import ballots as ballot_rules
 from services.nomination.domain.stages import Stage
@@ -35,7 +35,7 @@ CHANCE = secrets.SystemRandom()
 def issue(session_id, electorate):
     """A new session's single-use tokens, their keyed hashes dealt at random into its buckets. The
     tokens themselves are returned only: nothing keeps them."""
-    tokens = ballot_rules.issue_tokens(electorate, session=session_id, rng=CHANCE)
+    tokens = ballot_rules.issue_tokens(electorate, session=session_id, rng=CHANCE, key=store.ballot_key())
     hashes = ballot_rules.token_hashes(tokens, store.ballot_key())
     BallotBucket._get_collection().insert_many(
         [
@@ -113,20 +113,45 @@ def _tracker_set(session_id, shard, trackers=(), closed=False):
 def admit(token):
     """The session a token may vote in, or raise the rule that refuses it (unknown, used, closed).
     Changes nothing: what the ballot page asks before it shows the candidates."""
-    bucket = _bucket_of(token)
-    return _check_open(bucket)
+    session = _session_of(token)
+    return _check_open(_bucket_of(token, session))
 
 
-def _bucket_of(token):
+# What a session's tokens are checked against, found once per process: the selection it belongs to and
+# whether its tokens carry tags. Both are set when it opens and never change.
+_SESSIONS = Remembered()
+
+
+def _session_of(token):
+    """``{id, selection, tagged}`` of the session ``token`` names, or 403 ``invalid_token`` when it names
+    none, or when that session's tokens carry tags and this one's is not the ballot key's (no database
+    read: a forged or mistyped token costs nothing but the check)."""
+    session_id = ballot_rules.session_of_token(token)
+    session = _SESSIONS.get(session_id, lambda: _find_session(session_id)) if session_id else None
+    if session is None or (session["tagged"] and not ballot_rules.token_is_issued(token, store.ballot_key())):
+        ballot_rules.check_ballot(token_known=False, token_used=False, session_closed=False)
+    return session
+
+
+def _find_session(session_id):
+    found = BallotSession._get_collection().find_one({"_id": session_id}, {"selection": 1, "tagged_tokens": 1})
+    if found is None:
+        return None
+    return {"id": session_id, "selection": found["selection"], "tagged": bool(found.get("tagged_tokens"))}
+
+
+def _bucket_of(token, session):
+    """The open or closed bucket holding the token unused, or the refusal of a token no bucket holds: cast
+    (a tagged token, or one whose hash a cast marked used) or never issued."""
     digest = ballot_rules.token_hash(token, store.ballot_key())
     # the token names its session; which of the session's buckets holds it is found by looking
     # (an index on ``unused`` would do, but the embedded test database answers nothing through one)
     bucket = BallotBucket._get_collection().find_one(
-        {"session": ballot_rules.session_of_token(token), "unused": digest}, {"session": 1, "closed": 1}
+        {"session": session["id"], "unused": digest}, {"session": 1, "closed": 1}
     )
     if bucket is None:
-        marked = UsedToken._get_collection().find_one({"_id": digest}, {"_id": 1}) is not None
-        ballot_rules.check_ballot(token_known=marked, token_used=marked, session_closed=False)
+        cast = session["tagged"] or UsedToken._get_collection().find_one({"_id": digest}, {"_id": 1}) is not None
+        ballot_rules.check_ballot(token_known=cast, token_used=cast, session_closed=False)
     return bucket
 
 
@@ -135,28 +160,8 @@ def _check_open(bucket):
     session = BallotSession._get_collection().find_one(
         {"_id": bucket["session"]}, {"closed": 1, "selection": 1, "seats": 1, "candidates": 1}
     )
-    if session is None:  # tokens whose session was never stored
-        ballot_rules.check_ballot(token_known=False, token_used=False, session_closed=False)
     _check_stage(session["selection"], closed=bool(session.get("closed") or bucket.get("closed")))
     return session
-
-
-def _check_cast(bucket):
-    """The casting rules before a cast. The bucket's ``closed`` is the one that counts: the close marks the
-    session, then its buckets, and reads the ballots only after, so a cast in between is counted."""
-    selection = _SESSION_SELECTIONS.get(bucket["session"], lambda: _selection_of(bucket["session"]))
-    if selection is None:  # tokens whose session was never stored
-        ballot_rules.check_ballot(token_known=False, token_used=False, session_closed=False)
-    _check_stage(selection, closed=bool(bucket.get("closed")))
-
-
-# The selection a session belongs to: set when it opens, never changed.
-_SESSION_SELECTIONS = Remembered()
-
-
-def _selection_of(session_id):
-    found = BallotSession._get_collection().find_one({"_id": session_id}, {"selection": 1})
-    return found["selection"] if found else None
 
 
 def _check_stage(selection_id, closed):
@@ -186,30 +191,46 @@ def cast(token, choices, tracker=None):
 
 
 def _cast(token, choices, tracker):
+    """The casting rules, then the cast. The bucket's ``closed`` is the one that counts: the close marks the
+    session, then its buckets, and reads the ballots only after, so a cast in between is counted."""
+    session = _session_of(token)
     digest = ballot_rules.token_hash(token, store.ballot_key())
-    buckets, used = BallotBucket._get_collection(), UsedToken._get_collection()
-    bucket = _bucket_of(token)
-    _check_cast(bucket)
-    # Mark the hash used BEFORE the cast: then a hash gone from ``unused`` is always marked, and a
-    # racing or redelivered attempt that finds it gone hears token_used. Killed after the mark and
-    # before the cast, the token is still unused and a retry casts it (the mark alone spends nothing).
-    try:
-        used.insert_one({"_id": digest})
-    except DuplicateKeyError:
-        pass
-    stored = ballot_rules.encode_choices(choices)
+    if session["tagged"]:
+        # the tag says the token was issued, so a hash gone from ``unused`` was cast: no mark is needed,
+        # and the bucket is looked up only when the stage refuses (the token's own refusals come first)
+        try:
+            _check_stage(session["selection"], closed=False)
+        except CadreError:
+            bucket = _bucket_of(token, session)
+            ballot_rules.check_ballot(token_known=True, token_used=False, session_closed=bool(bucket.get("closed")))
+            raise
+    else:
+        # a session opened before tokens carried tags: known by its bucket, and marked used BEFORE the
+        # cast, so that a hash gone from ``unused`` is always marked and a racing or redelivered attempt
+        # that finds it gone hears token_used. Killed after the mark and before the cast, the token is
+        # still unused and a retry casts it (the mark alone spends nothing).
+        bucket = _bucket_of(token, session)
+        _check_stage(session["selection"], closed=bool(bucket.get("closed")))
+        try:
+            UsedToken._get_collection().insert_one({"_id": digest})
+        except DuplicateKeyError:
+            pass
+    return _store_ballot(session["id"], digest, ballot_rules.encode_choices(choices), tracker)
+
+
+def _store_ballot(session_id, digest, stored, tracker):
+    buckets, unused = BallotBucket._get_collection(), {"session": session_id, "unused": digest}
 
     def attempt():
-        # THE cast: one atomic update of one document, so the token is spent iff the ballot is stored;
-        # a closed bucket refuses, and a racing attempt on the same token finds the hash gone
+        # THE cast: one atomic update of the one bucket that holds the hash, so the token is spent iff the
+        # ballot is stored; a closed bucket refuses, and a racing attempt on the same token finds it gone
         if buckets.update_one(
-            {"_id": bucket["_id"], "unused": digest, "closed": False},
-            {"$pull": {"unused": digest}, "$push": {"ballots": stored}},
+            {**unused, "closed": False}, {"$pull": {"unused": digest}, "$push": {"ballots": stored}}
         ).matched_count:
             # the ballot is in; only now its receipt (a tracker stored without a ballot could not be
             # told apart from the others, a ballot without a tracker is made good by the close)
-            return _receipt(bucket["session"], tracker)
-        still = buckets.find_one({"_id": bucket["_id"], "unused": digest}, {"closed": 1})
+            return _receipt(session_id, tracker)
+        still = buckets.find_one(unused, {"closed": 1})
         ballot_rules.refuse_cast(
             in_unused=still is not None, bucket_closed=bool(still and still.get("closed")), marked_used=True
         )

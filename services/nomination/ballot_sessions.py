@@ -27,6 +27,7 @@ def ballot_session_opening(doc, body, caller):
         electorate=terms.electorate,
         seats=terms.seats,
         candidates=list(terms.candidates),
+        tagged_tokens=True,
     )
     tokens = ballot_box.issue(session.id, terms.electorate)
     data = {

@@ -131,6 +131,9 @@ class BallotSession(Aggregate):
     tallied = BooleanField(default=False)
     result = DictField()
     created_at = DateTimeField(default=utcnow)
+    # its tokens carry a tag of the ballot key (domain.ballots.token_is_issued); false for sessions opened
+    # before tokens did, whose casts mark each token's hash in ``used_tokens`` instead
+    tagged_tokens = BooleanField(default=False)
     meta = {"collection": "ballot_sessions", "indexes": ["selection"]}
 
 

@@ -29,6 +29,8 @@ from .vocabulary import SESSION_KINDS
 MAX_ELECTORATE = 50_000
 MAX_CANDIDATES = 500
 TOKEN_BYTES = 32
+# Of a tagged token's bytes, the tag's (the other 16 are random: 128 bits to guess, and the tag 128 more).
+TAG_BYTES = 16
 MIN_KEY_BYTES = 16
 # Unused-token hashes per ballot bucket (the last bucket of a session may hold fewer).
 BUCKET_SIZE = 100
@@ -64,15 +66,45 @@ def open_session(stage, *, kind, electorate, seats, candidates) -> SessionTerms:
     return SessionTerms(kind, electorate, seats, tuple(candidates))
 
 
-def issue_tokens(n: int, nbytes: int = TOKEN_BYTES, session: str = "", *, rng) -> list[str]:
+def issue_tokens(n: int, nbytes: int = TOKEN_BYTES, session: str = "", *, rng, key: bytes | None = None) -> list[str]:
     """``n`` distinct random single-use tokens (URL-safe text of ``nbytes`` of ``rng``), each
     ``<session>.<random>`` when a ``session`` is given: the session id tells the server where to look
-    (the voter knows which session they vote in anyway); the random part is what makes the token."""
+    (the voter knows which session they vote in anyway); the random part is what makes the token.
+
+    With ``key``, the last ``TAG_BYTES`` of those bytes are a tag only the key makes from the session and
+    the rest (``token_is_issued``): a forged or mistyped token is refused without a look at the
+    database, and a tagged token no bucket holds unused can only have been cast."""
     tokens: set[str] = set()
     while len(tokens) < n:
-        drawn = _urlsafe(rng.randbytes(nbytes))
-        tokens.add(f"{session}.{drawn}" if session else drawn)
+        if key is None:
+            drawn = rng.randbytes(nbytes)
+        else:
+            random_part = rng.randbytes(nbytes - TAG_BYTES)
+            drawn = random_part + _tag(key, session, random_part)
+        text = _urlsafe(drawn)
+        tokens.add(f"{session}.{text}" if session else text)
     return list(tokens)
+
+
+def _tag(key: bytes, session: str, random_part: bytes) -> bytes:
+    # under a key of its own derived from the ballot key, so that no tag is ever a token's stored hash
+    tag_key = hmac.new(bytes(key), b"cadre ballot token tag", hashlib.sha256).digest()
+    return hmac.new(tag_key, session.encode("utf-8") + b"." + random_part, hashlib.sha256).digest()[:TAG_BYTES]
+
+
+def token_is_issued(token: str, key: bytes, nbytes: int = TOKEN_BYTES) -> bool:
+    """Whether ``token`` carries the tag ``issue_tokens`` gives a token under ``key``, in the one spelling
+    it was issued in (another base64 spelling of the same bytes is another token, never stored)."""
+    session, _, text = token.partition(".")
+    if not session_of_token(token):
+        return False
+    try:
+        drawn = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (ValueError, TypeError):
+        return False
+    if len(drawn) != nbytes or _urlsafe(drawn) != text:
+        return False
+    return hmac.compare_digest(drawn[-TAG_BYTES:], _tag(key, session, drawn[:-TAG_BYTES]))
 
 
 def _urlsafe(data: bytes) -> str:

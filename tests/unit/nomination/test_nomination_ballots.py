@@ -1,11 +1,15 @@
 """Ballot sessions: terms, tokens, casting rules and the tally."""
 
+import base64
 import random
 
 import pytest
 
 from services.common.errors import Conflict, Forbidden, Invalid, RuleViolation
 from services.nomination.domain.ballots import (
+    TAG_BYTES,
+    TOKEN_BYTES,
+    token_is_issued,
     SessionOutcome,
     SessionTerms,
     ballot_is_valid,
@@ -281,6 +285,37 @@ def test_tokens_name_their_session():
     assert len(set(tokens)) == 5 and all(session_of_token(t) == "abc123" for t in tokens)
     assert all(len(t.split(".", 1)[1]) >= 40 for t in tokens)
     assert session_of_token("no-dot") == "" and session_of_token(".x") == "" and session_of_token("s.") == ""
+
+
+KEY = b"k" * 32
+
+
+def test_a_tagged_token_is_told_from_a_forged_mistyped_or_respelt_one_by_the_key_alone():
+    tokens = issue_tokens(50, session="S1", rng=CHANCE, key=KEY)
+    assert all(token_is_issued(token, KEY) for token in tokens)
+    token = tokens[0]
+    session, _, text = token.partition(".")
+    assert len(text) == len(issue_tokens(1, session="S1", rng=CHANCE)[0].partition(".")[2])  # as long as before
+    assert not token_is_issued(token, b"j" * 32)  # another key
+    assert not token_is_issued("S2." + text, KEY)  # the tag binds the session
+    assert not token_is_issued(f"{session}.{text[:-1]}{'A' if text[-1] != 'A' else 'B'}", KEY)  # mistyped
+    drawn = base64.urlsafe_b64decode(text + "=")
+    respelt = base64.urlsafe_b64encode(drawn).decode()  # the same bytes, padded: another token
+    assert not token_is_issued(f"{session}.{respelt}", KEY)
+    assert not token_is_issued(f"{session}.{text}é", KEY) and not token_is_issued(text, KEY)
+    assert not any(token_is_issued(t, KEY) for t in issue_tokens(20, session="S1", rng=CHANCE))  # untagged
+
+
+def test_a_tags_half_of_the_token_is_drawn_and_the_other_half_is_the_keys():
+    class Counting(random.Random):
+        drawn = []
+
+        def randbytes(self, n):
+            self.drawn.append(n)
+            return super().randbytes(n)
+
+    [token] = issue_tokens(1, session="S1", rng=Counting(1), key=KEY)
+    assert Counting.drawn == [TOKEN_BYTES - TAG_BYTES] and TAG_BYTES == 16 and TOKEN_BYTES == 32
 
 
 # --- receipts (trackers) and the board ------------------------------------------------------------
