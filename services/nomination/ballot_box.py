@@ -12,8 +12,8 @@ import time
 from pymongo.errors import DuplicateKeyError
 
 from services.common import retry
-from services.common.facts import Remembered
 from services.common.errors import CadreError, Conflict, Invalid, NotFound
+from services.common.facts import Remembered
 from services.nomination import store
 from services.nomination.domain import ballots as ballot_rules
 from services.nomination.domain.stages import Stage
