@@ -1,6 +1,7 @@
 """Test harness: a throw-away suite (own vhost, own database on a free port, own data dir),
 started as `make run` starts it, and an HTTP client for it."""
 
+import contextlib
 import json
 import os
 import random
@@ -234,6 +235,24 @@ class ReplicatedSuite(Suite):
                 os.kill(self.pid(name), signal.SIGKILL)
             except (OSError, ValueError):
                 pass
+
+
+@contextlib.contextmanager
+def scratch_database(suite, prefix):
+    """mongoengine in the test's own process, on a new database of the suite's server: for tests that run a
+    service's store code by hand (an interleaving no request can force) against the real nx-27017."""
+    import mongoengine
+
+    mongoengine.connect(
+        db=f"{prefix}_{uuid.uuid4().hex[:8]}",
+        host=f"mongodb://127.0.0.1:{suite.ports['MONGODB_PORT']}/",
+        alias="default",
+        tz_aware=True,
+    )
+    try:
+        yield
+    finally:
+        mongoengine.disconnect(alias="default")
 
 
 def entrypoint_runs(suite, service, entrypoint, replica=1):

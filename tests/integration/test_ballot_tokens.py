@@ -9,7 +9,6 @@ working as it did: its tokens are known by their buckets and marked used before 
 import random
 import uuid
 
-import mongoengine
 import pytest
 from pymongo.collection import Collection
 
@@ -17,21 +16,13 @@ from services.common.errors import CadreError
 from services.nomination import ballot_box
 from services.nomination.domain import ballots as ballot_rules
 from services.nomination.models import BallotBucket, BallotSession, BallotTrackerSet, Selection, UsedToken
+from tests.harness import scratch_database
 
 
 @pytest.fixture(scope="module")
 def database(suite):
-    """mongoengine in this process, on a scratch database of the suite's server."""
-    mongoengine.connect(
-        db=f"tokens_{uuid.uuid4().hex[:8]}",
-        host=f"mongodb://127.0.0.1:{suite.ports['MONGODB_PORT']}/",
-        alias="default",
-        tz_aware=True,
-    )
-    try:
+    with scratch_database(suite, "tokens"):
         yield
-    finally:
-        mongoengine.disconnect(alias="default")
 
 
 @pytest.fixture(autouse=True)

@@ -8,26 +8,17 @@ as a second replica or the close would, and check what the set holds after.
 
 import uuid
 
-import mongoengine
 import pytest
 
 from services.nomination import ballot_box
 from services.nomination.models import BallotTrackerSet
+from tests.harness import scratch_database
 
 
 @pytest.fixture(scope="module")
 def database(suite):
-    """mongoengine in this process, on a scratch database of the suite's server."""
-    mongoengine.connect(
-        db=f"receipts_{uuid.uuid4().hex[:8]}",
-        host=f"mongodb://127.0.0.1:{suite.ports['MONGODB_PORT']}/",
-        alias="default",
-        tz_aware=True,
-    )
-    try:
+    with scratch_database(suite, "receipts"):
         yield
-    finally:
-        mongoengine.disconnect(alias="default")
 
 
 @pytest.fixture

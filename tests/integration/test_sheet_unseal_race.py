@@ -9,26 +9,19 @@ tests run the two interleavings by hand, as two replicas of examination would, a
 import types
 import uuid
 
-import mongoengine
 import pytest
 
 from services.common.clock import utcnow
 from services.common.errors import Conflict
 from services.examination import sheets, store
 from services.examination.models import Campaign, Sheet
+from tests.harness import scratch_database
 
 
 @pytest.fixture(scope="module")
 def database(suite):
-    """mongoengine in this process, on a scratch database of the suite's server."""
-    name = f"race_{uuid.uuid4().hex[:8]}"
-    mongoengine.connect(
-        db=name, host=f"mongodb://127.0.0.1:{suite.ports['MONGODB_PORT']}/", alias="default", tz_aware=True
-    )
-    try:
-        yield name
-    finally:
-        mongoengine.disconnect(alias="default")
+    with scratch_database(suite, "race"):
+        yield
 
 
 @pytest.fixture
