@@ -115,6 +115,12 @@ def test_a_call_in_the_batch_of_a_sender_killed_mid_command_is_told_it_was_not_s
     assert outcomes["lead"] == "wrote lead"
     told = sorted((outcomes["a"], outcomes["b"]), key=lambda outcome: isinstance(outcome, NotSent))
     assert isinstance(told[0], Killed) and isinstance(told[1], NotSent) and commit._queue == []
+    assert str(told[1]) == "the write was not sent"
+
+
+def test_a_send_that_answers_fewer_outcomes_than_items_is_a_bug_raised_not_a_silent_success():
+    with pytest.raises(ValueError):
+        GroupCommit(lambda items: [])("a")
 
 
 def test_bulk_outcomes_tell_each_item_what_became_of_it():
@@ -133,8 +139,24 @@ def test_bulk_outcomes_tell_each_item_what_became_of_it():
     written, duplicate, refused = bulk_outcomes(3, refuses)
     assert written is None
     assert isinstance(duplicate, DuplicateKeyError) and duplicate.code == 11000
+    assert str(duplicate).startswith("E11000 duplicate key") and duplicate.details["index"] == 1
     assert isinstance(refused, WriteError) and not isinstance(refused, DuplicateKeyError) and refused.code == 121
     assert bulk_outcomes(2, lambda: None) == [None, None]
+
+
+def test_a_bulk_error_without_write_errors_leaves_every_item_written():
+    def run():
+        raise BulkWriteError({"writeConcernErrors": []})
+
+    assert bulk_outcomes(2, run) == [None, None]
+
+
+def test_a_write_error_the_database_gave_no_message_for_says_it_was_refused():
+    def run():
+        raise BulkWriteError({"writeErrors": [{"index": 0, "code": 121}]})
+
+    [refused] = bulk_outcomes(1, run)
+    assert str(refused).startswith("write refused") and refused.code == 121
 
 
 def test_a_write_concern_not_met_is_every_items_outcome():
@@ -161,7 +183,7 @@ class Collection:
         self.calls.append(("update_one", query, update))
 
     def bulk_write(self, operations, ordered):
-        self.calls.append(("bulk_write", [type(op).__name__ for op in operations], ordered))
+        self.calls.append(("bulk_write", [(type(op).__name__, op._doc) for op in operations], ordered))
 
 
 def test_a_lone_write_goes_as_itself_and_several_as_one_unordered_bulk_write():
@@ -172,7 +194,7 @@ def test_a_lone_write_goes_as_itself_and_several_as_one_unordered_bulk_write():
     assert collection.calls == [
         ("insert_one", {"_id": 1}),
         ("update_one", {"_id": 1}, {"$set": {"a": 1}}),
-        ("bulk_write", ["InsertOne", "UpdateOne"], False),
+        ("bulk_write", [("InsertOne", {"_id": 2}), ("UpdateOne", {"$set": {"a": 2}})], False),
     ]
 
 
