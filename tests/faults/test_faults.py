@@ -80,6 +80,16 @@ def pids(suite):
     return {name: suite.pid(name) for name in ("nomination", "examination", "supervision", "records", "gateway")}
 
 
+def felt(summary):
+    """Whether the workload met the fault at all: some request, a write's attempt or a poll for a review, got
+    a 5xx or no answer. The clients walk their flows nearly in step, so an outage of a few seconds can fall
+    while every one of them is polling for its review (a poll is no write op): counting only the writes'
+    failed attempts made the database test fail now and then on a fault that was plainly there."""
+    return summary["failed_attempts"] > 0 or any(
+        kind.startswith("5") or not kind[:1].isdigit() for kind in summary["errors"]
+    )
+
+
 def under_load(suite, fault, before=4, after=10):
     """Run the workload, inject ``fault`` (it returns when the fault is over), keep the load on ``after``
     seconds, stop, wait for health, and return the workload."""
@@ -192,7 +202,7 @@ def test_broker_stopped_and_started(suite):
     # reconnected, not restarted
     assert pids(suite) == before, (before, pids(suite))
     summary = check(suite, workload, "RabbitMQ stop_app/start_app")
-    assert summary["failed_attempts"] > 0
+    assert felt(summary), summary
     assert max(b or 0 for b in seen_backlog) >= 1, seen_backlog
     assert len(eventually(lambda: records_of(suite.api, f"unit:{stranded}"), timeout=60)) == 1
     eventually(lambda: backlog(suite) == 0, timeout=30)
@@ -215,7 +225,7 @@ def test_database_killed_and_restarted(suite):
 
     workload = under_load(suite, fault, after=12)
     summary = check(suite, workload, "database kill -9 and restart")
-    assert summary["failed_attempts"] > 0
+    assert felt(summary), summary
 
 
 def test_gateway_killed_and_restarted(suite):
@@ -235,4 +245,4 @@ def test_gateway_killed_and_restarted(suite):
     workload = under_load(suite, fault)
     assert suite.pid("gateway") != before
     summary = check(suite, workload, "gateway kill -9", expected=GATEWAY_AWAY)
-    assert summary["failed_attempts"] > 0
+    assert felt(summary), summary
