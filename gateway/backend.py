@@ -4,14 +4,14 @@ import time
 
 import eventlet
 from kombu.exceptions import OperationalError
-from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
+from nameko.exceptions import RemoteError
 from nameko.rpc import Client, ClusterRpc
 
 from services.common import config, signing
 from services.common import remote_errors  # noqa: F401  (errors cross RPC as themselves)
 from services.common.context import ANSWER_KEY, DEADLINE, REQUEST_DIGEST, REQUEST_KEY, context_for
 from services.common.errors import CadreError, Unavailable
-from services.common.replies import ReplyQueueDeclaredOnce
+from services.common.replies import ReplyQueueDeclaredOnce, UnconfirmedRequests
 
 SERVICES = ("nomination", "examination", "supervision", "records")
 # pymongo's connection failures, by the class name nameko carries across RPC: the service's database
@@ -27,7 +27,7 @@ DATABASE_UNREACHABLE = {
 }
 
 
-class Backend(ReplyQueueDeclaredOnce, ClusterRpc):
+class Backend(UnconfirmedRequests, ReplyQueueDeclaredOnce, ClusterRpc):
     """Injects ``call(service, method, caller, timeout=None, **kwargs)``.
 
     Requests expire in the queue at the deadline, so a service that comes back after an outage
@@ -72,8 +72,6 @@ class Backend(ReplyQueueDeclaredOnce, ClusterRpc):
                 if exc.exc_type in DATABASE_UNREACHABLE:
                     raise Unavailable(f"{service}'s database is unreachable")
                 raise
-            except (UnknownService, RpcTimeout):
-                raise Unavailable(f"{service} is not running")
             except (OSError, ConnectionError, OperationalError) as exc:
                 raise Unavailable(f"message broker unreachable ({type(exc).__name__})")
 

@@ -14,14 +14,14 @@ import time
 
 import eventlet
 from kombu.exceptions import OperationalError
-from nameko.exceptions import RemoteError, UnknownService
+from nameko.exceptions import RemoteError
 from nameko.rpc import ServiceRpc
 
 from services.common import config
 from services.common import remote_errors  # noqa: F401  (errors cross RPC as themselves)
 from services.common.context import DEADLINE
 from services.common.errors import CadreError, Unavailable
-from services.common.replies import ReplyQueueDeclaredOnce
+from services.common.replies import ReplyQueueDeclaredOnce, UnconfirmedRequests
 
 # Left of the gateway's deadline for the asking service to decide and answer after the owner did.
 MARGIN_SECONDS = 0.5
@@ -38,7 +38,7 @@ def ask_timeout(deadline, now, limit):
     return limit
 
 
-class Ask(ReplyQueueDeclaredOnce, ServiceRpc):
+class Ask(UnconfirmedRequests, ReplyQueueDeclaredOnce, ServiceRpc):
     """Injects ``ask(method, **kwargs)``: a read RPC to ``target`` answering its result, the owner's
     own ``CadreError`` (404, 400...), or 503 ``unavailable`` when it is absent or too slow."""
 
@@ -63,7 +63,7 @@ class Ask(ReplyQueueDeclaredOnce, ServiceRpc):
                 raise Unavailable(f"{target} did not answer within {wait:.1f}s")
             except CadreError:
                 raise
-            except (RemoteError, UnknownService, OSError, ConnectionError, OperationalError) as exc:
+            except (RemoteError, OSError, ConnectionError, OperationalError) as exc:
                 raise Unavailable(f"{target} could not be asked ({type(exc).__name__})")
 
         return ask

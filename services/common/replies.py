@@ -1,4 +1,4 @@
-"""RPC replies made cheaper: the reply queue declared once per connection, the reply sent unconfirmed.
+"""RPC made cheaper: the reply queue declared once per connection, requests and replies sent unconfirmed.
 
 nameko's RPC clients and servers pay for every reply in broker round trips that buy nothing here.
 
@@ -16,6 +16,15 @@ loses is an answer the caller never hears either way (the caller gets 503 at its
 with the same Idempotency-Key gets the kept answer back, services/common/applied.py), and a reply the
 broker refuses (its queue gone because the caller stopped waiting) had no one to go to. Events, whose
 loss would matter, keep their confirms (services/common/outbox.py).
+
+A caller (the gateway, a service asking another) waited likewise for the confirm of every request it
+sent: 18 % of the gateway's busy time on a write. Its caller waits for the reply anyway, within a deadline:
+a request the broker loses is a reply that never comes, so a 503 at the deadline and a retry with the same
+Idempotency-Key, exactly as for a lost reply; and a request the broker takes is acted on once whether or
+not anyone heard its confirm. The confirm bought one thing besides: nameko publishes requests
+``mandatory`` and, having waited for the confirm, turns the broker's return of a request no queue takes
+into ``UnknownService``. The RPC queues are durable, so they are missing only before a service's very
+first start; then the caller gets the same 503 at its deadline instead of at once.
 """
 
 from kombu import Queue
@@ -49,6 +58,19 @@ class ReplyQueueDeclaredOnce:
 
 class _UnconfirmedPublisher(Publisher):
     use_confirms = False
+
+
+class _UnconfirmedRequestPublisher(_UnconfirmedPublisher):
+    def publish(self, payload, **kwargs):
+        # a return is never waited for without a confirm (nameko warns of that on every request)
+        kwargs["mandatory"] = False
+        super().publish(payload, **kwargs)
+
+
+class UnconfirmedRequests:
+    """Mixin for nameko's ``ClusterRpc`` and ``ServiceRpc``: requests sent without waiting for the confirm."""
+
+    publisher_cls = _UnconfirmedRequestPublisher
 
 
 class _UnconfirmedResponder(Responder):

@@ -6,7 +6,6 @@ from types import SimpleNamespace
 import eventlet
 import pytest
 from kombu.exceptions import OperationalError
-from nameko.amqp.publish import UndeliverableMessage
 from nameko.exceptions import serialize
 
 from services.common import asking
@@ -131,11 +130,10 @@ def test_an_owner_too_slow_for_the_limit_answers_unavailable(monkeypatch):
     "failure, name",
     [
         ("remote", "RemoteError"),
-        (UndeliverableMessage(), "UnknownService"),
         (ConnectionRefusedError("refused"), "ConnectionRefusedError"),
         (OperationalError("broker away"), "OperationalError"),
     ],
-    ids=["an_unexpected_error_of_the_owner", "no_owner_listening", "the_broker_refusing", "the_broker_away"],
+    ids=["an_unexpected_error_of_the_owner", "the_broker_refusing", "the_broker_away"],
 )
 def test_an_owner_that_cannot_be_asked_answers_unavailable_naming_why(failure, name):
     if failure == "remote":

@@ -1,6 +1,7 @@
 """The RPC clients' reply queue: declared on the first request of each connection, not on every one."""
 
 import sys
+import warnings
 
 from kombu import Connection, Exchange, Queue
 from kombu.common import maybe_declare
@@ -117,3 +118,35 @@ def test_a_refusal_is_replied_as_the_error_over_the_brokers_configured_ssl_and_l
         "Conflict",
         ["already submitted", "already_submitted", {}],
     )
+
+
+# --- a caller's request, sent without waiting for the broker's confirm ---------------------------------
+
+
+def test_a_request_goes_out_unconfirmed_and_not_mandatory(monkeypatch):
+    from nameko.amqp import publish
+
+    producers, real = [], publish.get_producer
+
+    def get_producer(amqp_uri, confirms=True, ssl=None, login_method=None, *args, **kwargs):
+        producers.append(confirms)
+        return real(amqp_uri, confirms, None, None, *args, **kwargs)
+
+    monkeypatch.setattr(publish, "get_producer", get_producer)
+    publisher = replies.UnconfirmedRequests.publisher_cls("memory://", exchange=NAMEKO_REPLY_QUEUE.exchange)
+    with Connection("memory://") as connection:
+        queue = NAMEKO_REPLY_QUEUE(connection.default_channel)
+        queue.declare()
+        # nameko's RPC client asks for mandatory delivery, which only a confirm would report on: nameko warns
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            publisher.publish({"args": [], "kwargs": {}}, routing_key="1", mandatory=True)
+        request = queue.get(no_ack=True)
+    assert producers == [False] and request.payload == {"args": [], "kwargs": {}}
+
+
+def test_the_gateway_and_a_service_asking_another_send_their_requests_unconfirmed():
+    from gateway.backend import Backend
+    from services.common.asking import Ask
+
+    assert Backend.publisher_cls is Ask.publisher_cls is replies.UnconfirmedRequests.publisher_cls
