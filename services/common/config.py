@@ -141,6 +141,11 @@ SETTINGS = [
     ("RECORDS_CHECKPOINT_SECONDS", "1", "How often the records service signs a new checkpoint while entries arrive."),
     ("RECORDS_BATCH_MAX", "500", "Most firehose messages the records writer appends in one database write."),
     (
+        "RECORDS_BATCH_LINGER_SECONDS",
+        "0.01",
+        "How long the records writer waits, after the first event of a batch arrived, for others to append with it (not when a manual entry waits).",
+    ),
+    (
         "RECORDS_DELIVERY_MAX_ATTEMPTS",
         "10",
         "Attempts at sending one disclosure on one channel before it is marked failed.",

@@ -5,8 +5,9 @@ writes at a time and entries keep the order the broker delivered them in, withou
 own. Manual entries reach the same queue through the default exchange (routing key = the queue
 name), so they take their place in that one order too.
 
-Messages are handled in batches: whatever has arrived (up to ``RECORDS_BATCH_MAX``) goes to one
-nameko worker, which writes it with one ``insert_many``; the batch is acked after that write.
+Messages are handled in batches: whatever has arrived (up to ``RECORDS_BATCH_MAX``, waiting up to
+``RECORDS_BATCH_LINGER_SECONDS`` after the first for company unless a manual entry is among them) goes to
+one nameko worker, which writes it with one ``insert_many``; the batch is acked after that write.
 A message that is not an envelope is rejected into the dead-letter exchange at once; a batch whose
 write keeps failing for a reason other than a lost database connection is retried, and each of its
 messages is dead-lettered after ``EVENT_MAX_ATTEMPTS``, so one poison event never stalls the log.
@@ -17,6 +18,7 @@ unrecorded; one whose signer's public key is not known yet holds the log back un
 
 import json
 import logging
+import time
 from collections import OrderedDict
 
 import eventlet
@@ -77,6 +79,7 @@ class Firehose(Entrypoint):
         self._stopping = False
         self.connected = False
         self._pending = []  # (delivery_tag, message) waiting for the next batch
+        self._begun = 0.0  # when the first of them arrived (monotonic)
         self._failures = OrderedDict()  # message key -> failed attempts (bounded)
 
     def start(self):
@@ -116,11 +119,11 @@ class Firehose(Entrypoint):
             self.connected = True
             while not self._stopping:
                 before = len(self._pending)
-                connection.process_data_events(time_limit=0 if self._pending else 0.2)
+                connection.process_data_events(time_limit=self._wait_seconds())
                 arrived = len(self._pending) - before
-                # Write when the batch is full, or when nothing more came in: low latency when idle,
-                # big batches under load.
-                if self._pending and (len(self._pending) >= batch_max or arrived == 0):
+                # Write when the batch is full, or when nothing more came in and the batch has lingered (or
+                # holds a manual entry, whose RPC waits for it): low latency when idle, big batches under load.
+                if self._pending and (len(self._pending) >= batch_max or (arrived == 0 and self._due())):
                     waiting = next((i for i, (_, m) in enumerate(self._pending) if m["waiting"]), None)
                     if waiting == 0:
                         self._wait_for_key(channel)
@@ -136,6 +139,21 @@ class Firehose(Entrypoint):
                     connection.close()
                 except Exception:
                     pass
+
+    def _wait_seconds(self):
+        """How long the next poll may block: at rest a while, with a batch begun what is left of its linger."""
+        if not self._pending:
+            return 0.2
+        if self._due():
+            return 0
+        return max(0.0, self._begun + config.get_float("RECORDS_BATCH_LINGER_SECONDS") - time.monotonic())
+
+    def _due(self):
+        # A batch of one costs the writer a worker, a database command and an ack: under a steady trickle of
+        # events a few milliseconds' wait halves that. A manual entry's caller is waiting: no linger then.
+        if any(message["manual"] for _, message in self._pending):
+            return True
+        return time.monotonic() - self._begun >= config.get_float("RECORDS_BATCH_LINGER_SECONDS")
 
     def _wait_for_key(self, channel):
         """The oldest message's signer is not known yet: give it and all behind it back, in order, later."""
@@ -164,6 +182,8 @@ class Firehose(Entrypoint):
             return
         # A source whose public key is not known yet holds the log back (order matters), unrejected.
         waiting = refused is not None
+        if not self._pending:
+            self._begun = time.monotonic()
         self._pending.append((method.delivery_tag, {"manual": manual, "payload": payload, "waiting": waiting}))
 
     def _handle(self, messages):
