@@ -12,6 +12,7 @@ import time
 from pymongo.errors import DuplicateKeyError
 
 from services.common import retry
+from services.common.copies import LastWritten
 from services.common.errors import CadreError, Conflict, Invalid, NotFound
 from services.common.facts import Remembered
 from services.nomination import store
@@ -325,9 +326,9 @@ def _receipt(session_id, drawn=None, attempts=200):
             {"_id": set_id, "version": found["version"], "closed": False},
             {"$set": {"trackers": trackers}, "$inc": {"version": 1}},
         ).matched_count:
-            _know_tracker_set(set_id, {"trackers": trackers, "version": found["version"] + 1, "closed": False})
+            _TRACKER_SETS.keep(set_id, {"trackers": trackers, "version": found["version"] + 1, "closed": False})
             return tracker
-        _TRACKER_SETS.pop(set_id, None)  # changed by another cast or the close: read it next time
+        _TRACKER_SETS.forget(set_id)  # changed by another cast or the close: read it next time
         return None
 
     return retry.until_written(
@@ -338,16 +339,8 @@ def _receipt(session_id, drawn=None, attempts=200):
     )
 
 
-# Each tracker set as this process last wrote it: a guess, which the version-guarded write checks (a stale one
-# costs that write and a read), so that a receipt needs no read while this process is the set's only writer.
-_TRACKER_SETS = {}
-TRACKER_SETS_KEPT = 4096
-
-
-def _know_tracker_set(set_id, tracker_set):
-    if len(_TRACKER_SETS) >= TRACKER_SETS_KEPT:
-        _TRACKER_SETS.clear()
-    _TRACKER_SETS[set_id] = tracker_set
+# Each tracker set as this process last wrote it: a receipt needs no read while this process is the set's only writer.
+_TRACKER_SETS = LastWritten(limit=4096)
 
 
 def _spare(session_id, wait_seconds=5.0):

@@ -78,7 +78,7 @@ def opening(body, caller):
     except Exception:
         store.unreserve(post.code, opened.vacancies)
         raise
-    return doc
+    return store.written(doc)
 
 
 def qualification(doc, body, caller):

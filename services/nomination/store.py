@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from services.common import applied, config, keyfiles, outbox, paging, retry
 from services.common.clock import as_utc, rfc3339
+from services.common.copies import LastWritten
 from services.common.errors import Conflict, NotFound
 from services.nomination import contract, telemetry
 from services.nomination.domain import ballots as ballots_rules
@@ -182,25 +183,48 @@ def act(selection_id, decide):
     return selection_view(_apply(selection_id, decide, None, 10)[1])
 
 
+# Each selection as this process last wrote it: the next step on it is decided on this copy, and its write,
+# guarded by the copy's version, checks it (services/common/copies.py).
+_WRITTEN = LastWritten()
+
+
+def written(doc):
+    """Keep ``doc`` as this process just wrote it (created, or as a guarded write returned it)."""
+    _WRITTEN.keep(doc.id, doc)
+    return doc
+
+
 def _apply(selection_id, decide, once, attempts):
     """(the change's result, the selection as written)."""
 
     def attempt():
-        doc = load_selection(selection_id)
-        if once is not None and once in doc.handled:
+        copy = _WRITTEN.get(selection_id)
+        doc = copy if copy is not None else load_selection(selection_id)
+        if once is not None and once in doc.handled:  # marks are never taken back: a copy's word holds too
             return None, doc
-        change = decide(doc) or Change()
+        try:
+            change = decide(doc) or Change()
+        except Exception:
+            if copy is None:
+                raise
+            # Refused on the copy: only the selection as it is may refuse, so unless the copy was current the
+            # next attempt decides on a read.
+            _WRITTEN.forget(selection_id)
+            if load_selection(selection_id).version == copy.version:
+                raise
+            return None
         if change.before_write is not None:
             change.before_write()
         updates = dict(change.updates)
         updates["inc__version"] = 1
-        written = outbox.modify(
+        made = outbox.modify(
             Selection.objects(id=selection_id, version=doc.version), updates, change.envelopes, once=once
         )
-        if written is None:
+        if made is None:
+            _WRITTEN.forget(selection_id)
             return None
         telemetry.refresh_stage_gauge_soon()
-        return change.result, written
+        return change.result, written(made)
 
     return retry.until_written(
         attempt, attempts, gave_up=Conflict("the selection kept changing under this request; retry")
