@@ -23,6 +23,31 @@ class LastWritten:
             self._copies.clear()
         self._copies[key] = copy
 
+    def attempt(self, key, read, change):
+        """One attempt at a version-guarded change of the document ``key``: ``change(doc)`` on the copy, or on
+        ``read()`` when there is none. ``change`` decides, makes its one guarded write and returns ``(result,
+        the document as written)``, or None when the guard matched nothing; what it wrote is kept.
+
+        Returns ``change``'s result, or None for the caller's next attempt (``retry.until_written``): the
+        guard failed, or ``change`` refused (raised) on a copy that is no longer current, since only the
+        document as it is may refuse. A refusal on a current copy is raised, after one read to tell."""
+        copy = self.get(key)
+        doc = copy if copy is not None else read()
+        try:
+            outcome = change(doc)
+        except Exception:
+            if copy is None:
+                raise
+            self.forget(key)
+            if read().version == copy.version:
+                raise
+            return None
+        if outcome is None:
+            self.forget(key)
+            return None
+        self.keep(key, outcome[1])
+        return outcome
+
     def forget(self, key):
         self._copies.pop(key, None)
 

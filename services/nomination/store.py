@@ -197,22 +197,10 @@ def written(doc):
 def _apply(selection_id, decide, once, attempts):
     """(the change's result, the selection as written)."""
 
-    def attempt():
-        copy = _WRITTEN.get(selection_id)
-        doc = copy if copy is not None else load_selection(selection_id)
+    def attempt(doc):
         if once is not None and once in doc.handled:  # marks are never taken back: a copy's word holds too
             return None, doc
-        try:
-            change = decide(doc) or Change()
-        except Exception:
-            if copy is None:
-                raise
-            # Refused on the copy: only the selection as it is may refuse, so unless the copy was current the
-            # next attempt decides on a read.
-            _WRITTEN.forget(selection_id)
-            if load_selection(selection_id).version == copy.version:
-                raise
-            return None
+        change = decide(doc) or Change()
         if change.before_write is not None:
             change.before_write()
         updates = dict(change.updates)
@@ -221,13 +209,14 @@ def _apply(selection_id, decide, once, attempts):
             Selection.objects(id=selection_id, version=doc.version), updates, change.envelopes, once=once
         )
         if made is None:
-            _WRITTEN.forget(selection_id)
             return None
         telemetry.refresh_stage_gauge_soon()
-        return change.result, written(made)
+        return change.result, made
 
     return retry.until_written(
-        attempt, attempts, gave_up=Conflict("the selection kept changing under this request; retry")
+        lambda: _WRITTEN.attempt(selection_id, lambda: load_selection(selection_id), attempt),
+        attempts,
+        gave_up=Conflict("the selection kept changing under this request; retry"),
     )
 
 

@@ -8,6 +8,7 @@ from bson import ObjectId
 
 from services.common import config, idempotency, outbox, retry
 from services.common.clock import as_utc, rfc3339, utcnow
+from services.common.copies import LastWritten
 from services.common.errors import Conflict, NotFound, Unavailable
 from services.supervision import store, telemetry
 from services.supervision.domain import filings as filing_rules
@@ -31,6 +32,10 @@ def learn_selection(sid, once, **facts):
 
 
 # ---- joint review (会审)
+
+# Each review as this process last wrote it: the next verdict on it is decided on this copy, under the copy's
+# version guard (services/common/copies.py).
+_WRITTEN = LastWritten()
 
 
 def open_reviews(sid, cadres, caller, cause):
@@ -56,20 +61,19 @@ def open_reviews(sid, cadres, caller, cause):
             ),
             cause,
         )
-        # the unique (selection, cadre) index makes a redelivery open nothing twice
-        idempotency.insert_once(
-            Review(
-                id=ObjectId(review.id),
-                selection=sid,
-                cadre=review.cadre,
-                opened_at=review.opened_at,
-                due_at=review.due_at,
-                status=review.status,
-                departments=list(review.departments),
-                verdicts={},
-            ),
-            event,
+        doc = Review(
+            id=ObjectId(review.id),
+            selection=sid,
+            cadre=review.cadre,
+            opened_at=review.opened_at,
+            due_at=review.due_at,
+            status=review.status,
+            departments=list(review.departments),
+            verdicts={},
         )
+        # the unique (selection, cadre) index makes a redelivery open nothing twice
+        if idempotency.insert_once(doc, event):
+            _WRITTEN.keep(doc.id, doc)
     Selection.objects(sid=sid).update_one(set__reviews_opened=True)
 
 
@@ -77,10 +81,13 @@ def give_verdict(id, department, verdict, reason, caller):
     """Record a department's verdict, recomputed on a fresh read whenever another answered meanwhile."""
     oid = store.object_id(id, "review")
 
-    def attempt():
+    def read():
         doc = Review.objects(id=oid).first()
         if doc is None:
             raise NotFound(f"no review {id!r}")
+        return doc
+
+    def attempt(doc):
         outcome = review_rules.apply_verdict(store.review(doc), department, verdict, reason, utcnow())
         given = outcome.review.verdicts[department]
         updated = outbox.modify(
@@ -95,21 +102,22 @@ def give_verdict(id, department, verdict, reason, caller):
         if updated is None:
             return None
         telemetry.VERDICTS.labels(department, given.verdict).inc()
-        return store.review_view(updated, department)
+        return store.review_view(updated, department), updated
 
     # another department answered meanwhile: let its greenlet finish, then recompute on its result
     return retry.until_written(
-        attempt,
+        lambda: _WRITTEN.attempt(oid, read, attempt),
         CAS_ATTEMPTS,
         gave_up=Unavailable("the review is changing too often; retry"),
         pause=lambda n: eventlet.sleep(0),
-    )
+    )[0]
 
 
 def void_reviews(sid, cadre, once):
     """Mark the reviews of a nomination nomination has voided."""
     for doc in Review.objects(selection=sid, cadre=cadre).only("id"):
-        idempotency.modify_once(Review.objects(id=doc.id), once, {"set__nomination_voided": True})
+        # a version step too: any change of a review is one that a copy of it must fail on
+        idempotency.modify_once(Review.objects(id=doc.id), once, {"set__nomination_voided": True, "inc__version": 1})
 
 
 # ---- pre-report (任前报审) and observer (任中派员列席)
