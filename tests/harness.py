@@ -253,6 +253,13 @@ def scratch_database(suite, prefix):
         yield
     finally:
         mongoengine.disconnect(alias="default")
+        # disconnect forgets the collections only of the documents its registry finds by name, and two
+        # services have a document named Selection: forget every one, or the next database gets the old one
+        documents = [mongoengine.Document]
+        while documents:
+            document = documents.pop()
+            document._collection = None
+            documents.extend(document.__subclasses__())
 
 
 def entrypoint_runs(suite, service, entrypoint, replica=1):
