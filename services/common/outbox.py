@@ -4,8 +4,9 @@ and a relay publishes them afterwards with publisher confirms.
 Each aggregate document carries its own pending events (``outbox``, serialised envelopes) and
 their count (``outbox_n``, indexed so the relay finds them). Writing the change and the event
 in the same document keeps them atomic on any MongoDB, without multi-document transactions.
-The relay publishes each pending envelope of a document, waiting for the broker's confirm of each,
-then pulls exactly the confirmed envelopes from the document (the flushes that end together share one
+The relay publishes each pending envelope of a document and waits for the broker's confirms (the events
+that the process's workers publish at the same time share the wait, services/common/confirms.py), then
+pulls exactly the confirmed envelopes from the document (the flushes that end together share one
 command); a crash in between publishes them again, which consumers absorb because every handler is
 idempotent on the envelope id.
 """
@@ -17,13 +18,13 @@ import threading
 import eventlet
 from kombu import Exchange
 from mongoengine import NotUniqueError
-from nameko.amqp.publish import Publisher
-from nameko.constants import PERSISTENT
+from nameko.constants import AMQP_SSL_CONFIG_KEY, LOGIN_METHOD_CONFIG_KEY
 from nameko.extensions import DependencyProvider
 
 from services.common import config, metrics, signing
 from services.common.aggregate import Aggregate, aggregate_classes, stamp
 from services.common.batching import GroupCommit, write_each
+from services.common.confirms import ConfirmedPublisher
 from services.common.errors import Conflict
 from services.common.wake import Wake
 
@@ -141,14 +142,11 @@ class OutboxRelay(DependencyProvider):
     def setup(self):
         self.service_name = self.container.service_name
         self.exchange = event_exchange(self.service_name)
-        self.publisher = Publisher(
+        self.publisher = ConfirmedPublisher(
             self.container.config["AMQP_URI"],
-            use_confirms=True,
-            delivery_mode=PERSISTENT,
-            exchange=self.exchange,
-            declare=[self.exchange],
-            retry=True,
-            retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 1},
+            self.exchange,
+            ssl=self.container.config.get(AMQP_SSL_CONFIG_KEY),
+            login_method=self.container.config.get(LOGIN_METHOD_CONFIG_KEY),
         )
         self._inflight = set()
         self._unpulled = {}  # (class, pk): envelopes published, their pull not yet written
@@ -165,9 +163,11 @@ class OutboxRelay(DependencyProvider):
 
     def stop(self):
         self._stopping = True
+        self.publisher.close()
 
     def kill(self):
         self._stopping = True
+        self.publisher.close()
 
     def worker_setup(self, worker_ctx):
         _written.docs = {}
@@ -207,13 +207,14 @@ class OutboxRelay(DependencyProvider):
             if messages is None:
                 messages = (coll.find_one({"_id": pk}, {"outbox": 1}) or {}).get("outbox", [])
             unpulled = self._unpulled.get(key, ())
-            for message in messages:
-                if message in unpulled:
-                    continue
-                envelope = json.loads(message)
-                self.publisher.publish(envelope, routing_key=envelope["type"])
-                published.append(message)
-                metrics.EVENTS_PUBLISHED.labels(self.service_name, envelope["type"]).inc()
+            todo = [message for message in messages if message not in unpulled]
+            types = [json.loads(message)["type"] for message in todo]
+            confirmed, error = self.publisher.publish(list(zip(types, todo)))
+            published = todo[:confirmed]
+            for type_ in types[:confirmed]:
+                metrics.EVENTS_PUBLISHED.labels(self.service_name, type_).inc()
+            if error is not None:
+                raise error
         finally:
             if published:
                 self._unpulled.setdefault(key, set()).update(published)
