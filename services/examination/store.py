@@ -3,6 +3,7 @@
 import secrets
 import uuid
 from decimal import Decimal
+from types import SimpleNamespace
 
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError
@@ -43,12 +44,28 @@ class _Registered:
 
 
 def campaign(code, *fields):
-    """The campaign (only ``fields`` of it, when named); 404 for an unknown code."""
-    found = Campaign.objects(code=code)
-    doc = (found.only(*fields) if fields else found).first()
-    if doc is None:
+    """The campaign; 404 for an unknown code. With ``fields`` named, only those, as plain values (the field's
+    default where the document has none) read without building a document: a sealed sheet reads two such
+    views per request, and mongoengine's document was most of what each cost this process."""
+    if not fields:
+        doc = Campaign.objects(code=code).first()
+        if doc is None:
+            raise NotFound(f"no campaign {code!r}")
+        return doc
+    declared = {name: Campaign._fields[name] for name in fields}
+    found = Campaign._get_collection().find_one({"code": code}, {field.db_field: 1 for field in declared.values()})
+    if found is None:
         raise NotFound(f"no campaign {code!r}")
-    return doc
+    return SimpleNamespace(
+        **{
+            name: found[field.db_field] if field.db_field in found else _default(field)
+            for name, field in declared.items()
+        }
+    )
+
+
+def _default(field):
+    return field.default() if callable(field.default) else field.default
 
 
 def not_a_campaign(code):
