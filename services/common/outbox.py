@@ -31,7 +31,7 @@ from services.common.wake import Wake
 log = logging.getLogger(__name__)
 
 # Aggregate lives in services.common.aggregate; models subclass it as outbox.Aggregate.
-__all__ = ["Aggregate", "OutboxRelay", "event_exchange", "insert", "modify"]
+__all__ = ["Aggregate", "OutboxRelay", "append", "event_exchange", "insert", "modify"]
 
 
 def event_exchange(service_name):
@@ -85,6 +85,25 @@ def modify(queryset, updates, envelopes=(), once=None):
     return doc
 
 
+def append(cls, pk, envelopes, pending=()):
+    """Add ``envelopes`` to the outbox of the document ``pk``, which holds the events ``pending`` (serialised)
+    before them, in one update that neither reads nor returns the document: for a caller that knows the outbox,
+    such as the worker that just inserted the document without events. False when no document matched."""
+    messages = _serialise(envelopes)
+    pushes = {"outbox": {"$each": messages}}
+    mark = stamp()
+    if mark:
+        pushes["handled"] = mark
+    if (
+        not cls._get_collection()
+        .update_one({"_id": pk}, {"$push": pushes, "$inc": {"outbox_n": len(messages)}})
+        .matched_count
+    ):
+        return False
+    _track_key((cls, pk), [*pending, *messages])
+    return True
+
+
 # Documents written by the current worker, so the relay can publish them as soon as it ends, with the
 # outbox each write left (the write returns the whole document: the relay needs no read to publish).
 _written = threading.local()
@@ -94,13 +113,17 @@ _untracked = Wake()
 
 def _track(doc, messages):
     """Note a written document's outbox (``None``: not known from the write, the relay reads it)."""
+    _track_key((type(doc), doc.pk), messages)
+
+
+def _track_key(key, messages):
     if messages is not None and not messages:
         return
     pending = getattr(_written, "docs", None)
     if pending is None:
         _untracked.poke()
         return
-    pending[(type(doc), doc.pk)] = messages
+    pending[key] = messages
 
 
 def _send_pulls(items):

@@ -74,7 +74,7 @@ def add_sheet(code, actor, received, now, envelope_of):
     if received.stage in store.campaign(code, "closing").closing:
         if Sheet._get_collection().delete_one({"_id": sheet.id, "taken": False}).deleted_count:
             raise Conflict("this stage is already unsealed", "already_unsealed")
-    outbox.modify(Sheet.objects(id=sheet.id).only("outbox"), {}, [envelope_of(sheet)])
+    outbox.append(Sheet, sheet.id, [envelope_of(sheet)])  # inserted without events: its outbox holds none
     return sheet
 
 

@@ -605,3 +605,36 @@ def test_a_sender_lingering_for_company_takes_the_calls_that_came_meanwhile(monk
     for thread in threads:
         thread.join(5)
     assert collection.writes == 1 and all(doc["outbox_n"] == 0 for doc in collection.docs.values())
+
+
+class Pushes:
+    """A collection as ``outbox.append`` sees it: records each update, matching ``matched`` documents."""
+
+    def __init__(self, matched=1):
+        self.updates, self.matched = [], matched
+
+    def update_one(self, query, update):
+        self.updates.append((query, update))
+        return type("Result", (), {"matched_count": self.matched})()
+
+
+def test_append_pushes_the_events_and_the_requests_mark_in_one_update_and_tracks_the_known_outbox():
+    collection = Pushes()
+    cls = type("Sheet", (), {"_get_collection": staticmethod(lambda: collection)})
+    outbox._written.docs = {}
+    sent = event(1)
+    with aggregate.running("K1"):
+        assert outbox.append(cls, "H1", [sent], pending=["older"]) is True
+    [(query, update)] = collection.updates
+    [message] = update["$push"]["outbox"]["$each"]
+    assert query == {"_id": "H1"} and update["$inc"] == {"outbox_n": 1}
+    assert update["$push"]["handled"] == aggregate.mark_of("K1") and json.loads(message)["id"] == sent["id"]
+    assert outbox._written.docs == {(cls, "H1"): ["older", message]}
+    assert signing.verify_envelope(json.loads(message), source="nomination") is None
+
+
+def test_append_to_no_document_tracks_nothing():
+    collection = Pushes(matched=0)
+    cls = type("Sheet", (), {"_get_collection": staticmethod(lambda: collection)})
+    outbox._written.docs = {}
+    assert outbox.append(cls, "gone", [event(1)]) is False and outbox._written.docs == {}
