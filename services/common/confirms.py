@@ -108,16 +108,14 @@ class ConfirmedPublisher:
             except Exception:
                 connection.collect()
                 raise
-            channel.events["basic_ack"].add(self._on_ack)
-            channel.events["basic_nack"].add(self._on_nack)
+            channel.events["basic_ack"].add(lambda tag, multiple: self._settle(self._acked, tag, multiple))
+            channel.events["basic_nack"].add(lambda tag, multiple: self._settle(self._nacked, tag, multiple))
             self._connection, self._channel, self._sent = connection, channel, 0
         return self._channel
 
-    def _on_ack(self, delivery_tag, multiple):
-        self._acked.update(range(self._first, delivery_tag + 1) if multiple else (delivery_tag,))
-
-    def _on_nack(self, delivery_tag, multiple):
-        self._nacked.update(range(self._first, delivery_tag + 1) if multiple else (delivery_tag,))
+    def _settle(self, numbers, delivery_tag, multiple):
+        # ``multiple``: every message of this send up to the tag
+        numbers.update(range(self._first, delivery_tag + 1) if multiple else (delivery_tag,))
 
     def _await(self):
         """Drain the connection until every message of this send is acked or nacked; why not, or None."""

@@ -30,7 +30,8 @@ class LastWritten:
 
         Returns ``change``'s result, or None for the caller's next attempt (``retry.until_written``): the
         guard failed, or ``change`` refused (raised) on a copy that is no longer current, since only the
-        document as it is may refuse. A refusal on a current copy is raised, after one read to tell."""
+        document as it is may refuse (the read that told is then the copy). A refusal on a current copy is raised,
+        after one read to tell."""
         copy = self.get(key)
         doc = copy if copy is not None else read()
         try:
@@ -38,9 +39,10 @@ class LastWritten:
         except Exception:
             if copy is None:
                 raise
-            self.forget(key)
-            if read().version == copy.version:
+            fresh = read()
+            if fresh.version == copy.version:
                 raise
+            self.keep(key, fresh)  # the next attempt decides on the document as it is, without reading it again
             return None
         if outcome is None:
             self.forget(key)

@@ -91,6 +91,7 @@ def test_a_step_the_stale_copy_would_refuse_is_decided_on_the_selection_as_it_is
     another_replica_moves(selection, "qualification")  # the copy still says motion
     assert store.change_selection(selection, step_to("consultation", {"qualification"})) == "qualification"
     assert stored(selection) == ("consultation", 2, "vacancy")
+    assert reads == [selection]  # the read that showed the copy stale is what the step is decided on
 
 
 def test_a_refusal_on_a_current_copy_stands_after_one_read(selection, reads):
